@@ -1,0 +1,82 @@
+#include "server/control/control_server.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+
+namespace ssecast {
+namespace {
+
+// The host part of "host:port" (brackets of an IPv6 literal kept), or an
+// error when there is no numeric port.
+absl::StatusOr<std::string> HostOf(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("control plane address \"", address,
+                     "\" is not host:port (port 0 picks a free port)"));
+  }
+  return std::string(address.substr(0, colon));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
+    const std::string& address, Hub* hub, const ControlServerOptions& options) {
+  absl::StatusOr<std::string> host = HostOf(address);
+  if (!host.ok()) return host.status();
+
+  // Both are process-wide switches that gRPC reads when a server is built.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  auto control = std::unique_ptr<ControlServer>(new ControlServer(hub));
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which would let a second ssecast
+  // bind the same port without an error and receive part of the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  int selected_port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                           &selected_port);
+  builder.RegisterService(&control->service_);
+  control->server_ = builder.BuildAndStart();
+  if (control->server_ == nullptr || selected_port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen for the control plane on ", address,
+                     " (address in use, not local, or not permitted)"));
+  }
+  control->bound_address_ = absl::StrCat(*host, ":", selected_port);
+  control->SetServing(true);
+  return control;
+}
+
+ControlServer::~ControlServer() { Shutdown(absl::ZeroDuration()); }
+
+void ControlServer::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  health->SetServingStatus(v1::Broadcaster::service_full_name(), serving);
+}
+
+void ControlServer::Shutdown(absl::Duration grace) {
+  absl::MutexLock lock(&shutdown_mu_);
+  // server_ is null only in a Start() that failed to bind.
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  // Health watchers hear NOT_SERVING before the server stops taking calls.
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+}
+
+}  // namespace ssecast

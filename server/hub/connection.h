@@ -1,0 +1,54 @@
+#ifndef SSECAST_SERVER_HUB_CONNECTION_H_
+#define SSECAST_SERVER_HUB_CONNECTION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace ssecast {
+
+// One live event stream to one browser tab, as the hub sees it. The SSE
+// front creates it and owns its socket; the hub indexes it by client id so
+// the control plane can count, list and close it. Shared by both through
+// std::shared_ptr. The accessors and Close() are thread-safe.
+class Connection {
+ public:
+  Connection(uint64_t id, std::string client_id, std::string remote_address,
+             absl::Time connected_since)
+      : id_(id),
+        client_id_(std::move(client_id)),
+        remote_address_(std::move(remote_address)),
+        connected_since_(connected_since) {}
+  virtual ~Connection() = default;
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uint64_t id() const { return id_; }
+  const std::string& client_id() const { return client_id_; }
+  const std::string& remote_address() const { return remote_address_; }
+  absl::Time connected_since() const { return connected_since_; }
+  uint64_t events_sent() const {
+    return events_sent_.load(std::memory_order_relaxed);
+  }
+
+  // Asks the stream to end cleanly: what was published before this call is
+  // still delivered, then the response is terminated. Idempotent.
+  virtual void Close() = 0;
+
+ protected:
+  // Written only by the thread that delivers this connection's events.
+  std::atomic<uint64_t> events_sent_{0};
+
+ private:
+  const uint64_t id_;
+  const std::string client_id_;
+  const std::string remote_address_;
+  const absl::Time connected_since_;
+};
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_HUB_CONNECTION_H_

@@ -1,0 +1,113 @@
+#include "server/hub/event_log.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace ssecast {
+namespace {
+
+class CountingReader : public EventLog::Reader {
+ public:
+  void Wake() override { wakes.fetch_add(1); }
+  std::atomic<int> wakes{0};
+};
+
+EventLog::Options SmallLog(size_t capacity) {
+  EventLog::Options options;
+  options.capacity = capacity;
+  options.max_unswept = capacity / 2;
+  options.max_publish_wait = absl::Milliseconds(200);
+  return options;
+}
+
+TEST(EventLogTest, AssignsConsecutivePositionsAndFramesOnce) {
+  EventLog log(SmallLog(10), 42);
+  auto first = log.Append({.id = "a", .data = "x"}, Target::All());
+  auto second = log.Append({.data = "y"}, Target::All());
+  EXPECT_EQ(first->position().ToString(), "42-1");
+  EXPECT_EQ(second->position().ToString(), "42-2");
+  EXPECT_EQ(first->chunk(), "14\r\nid: 42-1:a\ndata: x\n\n\r\n");
+  EXPECT_EQ(log.next_sequence(), 3u);
+}
+
+TEST(EventLogTest, DropsOldestBeyondCapacity) {
+  EventLog log(SmallLog(4), 1);
+  for (int i = 0; i < 6; ++i) log.Append({.data = "e"}, Target::All());
+  EXPECT_EQ(log.first_sequence(), 3u);
+  std::deque<std::shared_ptr<const Event>> out;
+  EXPECT_EQ(log.CopyFrom(1, &out), 3u);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out.front()->position().sequence, 3u);
+  EXPECT_EQ(out.back()->position().sequence, 6u);
+}
+
+TEST(EventLogTest, SequenceAfterKnowsWhatIsStillHeld) {
+  EventLog log(SmallLog(4), 9);
+  for (int i = 0; i < 6; ++i) log.Append({.data = "e"}, Target::All());
+  // Held: 3..6.
+  EXPECT_EQ(log.SequenceAfter({9, 2}), 3u);
+  EXPECT_EQ(log.SequenceAfter({9, 5}), 6u);
+  EXPECT_EQ(log.SequenceAfter({9, 6}), 7u);             // up to date
+  EXPECT_FALSE(log.SequenceAfter({9, 1}).has_value());  // 2 was dropped
+  EXPECT_FALSE(log.SequenceAfter({9, 7}).has_value());  // not published
+  EXPECT_FALSE(log.SequenceAfter({8, 5}).has_value());  // other epoch
+}
+
+TEST(EventLogTest, WakesReadersOnAppend) {
+  EventLog log(SmallLog(100), 1);
+  CountingReader reader;
+  log.AddReader(&reader);
+  log.Append({.data = "e"}, Target::All());
+  log.Append({.data = "e"}, Target::All());
+  EXPECT_EQ(reader.wakes.load(), 2);
+  log.RemoveReader(&reader);
+  log.Append({.data = "e"}, Target::All());
+  EXPECT_EQ(reader.wakes.load(), 2);
+}
+
+TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
+  EventLog log(SmallLog(8), 1);  // at most 4 unswept
+  CountingReader reader;
+  log.AddReader(&reader);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(log.WaitForRoom().ok());
+    log.Append({.data = "e"}, Target::All());
+  }
+  absl::Status status = log.WaitForRoom();
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(status.message().find("publish more slowly"), std::string::npos);
+  log.ReportSwept(&reader, log.next_sequence());
+  EXPECT_TRUE(log.WaitForRoom().ok());
+  log.RemoveReader(&reader);
+}
+
+TEST(EventLogTest, BackPressureReleasesPublishersWhenReadersCatchUp) {
+  EventLog::Options options = SmallLog(8);
+  options.max_publish_wait = absl::Seconds(60);
+  EventLog log(options, 1);
+  CountingReader reader;
+  log.AddReader(&reader);
+  for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
+  std::atomic<bool> released{false};
+  std::thread publisher([&] {
+    EXPECT_TRUE(log.WaitForRoom().ok());
+    released = true;
+  });
+  log.ReportSwept(&reader, log.next_sequence());
+  publisher.join();
+  EXPECT_TRUE(released);
+  log.RemoveReader(&reader);
+}
+
+TEST(EventLogTest, NoReadersNoBackPressure) {
+  EventLog log(SmallLog(4), 1);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(log.WaitForRoom().ok());
+    log.Append({.data = "e"}, Target::All());
+  }
+}
+
+}  // namespace
+}  // namespace ssecast

@@ -1,0 +1,31 @@
+#ifndef SSECAST_SERVER_SSE_CLIENT_ID_PROVIDER_H_
+#define SSECAST_SERVER_SSE_CLIENT_ID_PROVIDER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "httplib.h"
+
+namespace ssecast {
+
+// Who a request to /events is: the client id under which its connection is
+// published to, disconnected and kept out by the no-reconnect store.
+struct ClientIdentity {
+  std::string client_id;
+  // A Set-Cookie header value to send with the response; empty for none.
+  std::string set_cookie;
+};
+
+// Finds a request's client id. Implementations are thread-safe. An error
+// is UNAUTHENTICATED with a message fit for the client (sent with a 401).
+class ClientIdProvider {
+ public:
+  virtual ~ClientIdProvider() = default;
+  virtual absl::StatusOr<ClientIdentity> Identify(
+      const httplib::Request& request) = 0;
+};
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_SSE_CLIENT_ID_PROVIDER_H_

@@ -1,0 +1,37 @@
+#include "server/sse/sse_stream.h"
+
+#include <unistd.h>
+
+#include "server/sse/stream_writer.h"
+
+namespace ssecast {
+
+SseStream::SseStream(uint64_t id, std::string client_id,
+                     std::string remote_address, absl::Time connected_since)
+    : Connection(id, std::move(client_id), std::move(remote_address),
+                 connected_since) {}
+
+SseStream::~SseStream() { CloseSocket(); }
+
+void SseStream::Prepare(uint64_t first_sequence, std::string prelude) {
+  cursor_ = first_sequence;
+  control_ = std::move(prelude);
+}
+
+void SseStream::SetWriter(StreamWriter* writer) { writer_.store(writer); }
+
+void SseStream::Close() {
+  // Paired with SetWriter(): either the writer is visible here and is told,
+  // or the writer sees close_requested() when it takes the stream over.
+  if (close_requested_.exchange(true)) return;
+  if (StreamWriter* writer = writer_.load()) writer->NotifyClose();
+}
+
+void SseStream::CloseSocket() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+}  // namespace ssecast

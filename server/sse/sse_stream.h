@@ -1,0 +1,71 @@
+#ifndef SSECAST_SERVER_SSE_SSE_STREAM_H_
+#define SSECAST_SERVER_SSE_SSE_STREAM_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+#include "server/hub/connection.h"
+
+namespace ssecast {
+
+class StreamWriter;
+
+// One browser's event stream after the HTTP handshake: the socket and how
+// far the stream has got in the event log. The hub sees it as a Connection;
+// the StreamWriter that adopted it does all of its I/O.
+//
+// Thread-safety: Close() and the Connection accessors are thread-safe. The
+// private delivery state is touched only by the adopting writer's thread
+// (before adoption, only by the handshake thread through Prepare()).
+class SseStream : public Connection {
+ public:
+  SseStream(uint64_t id, std::string client_id, std::string remote_address,
+            absl::Time connected_since);
+  ~SseStream() override;
+
+  void Close() override;
+
+  // Called by the writer that takes the stream over. If Close() came
+  // first, the writer still sees it through close_requested().
+  void SetWriter(StreamWriter* writer);
+  bool close_requested() const { return close_requested_.load(); }
+
+  // Sets where delivery starts and the bytes that open the stream
+  // (retry:, a comment). Called once, before the stream is adopted.
+  void Prepare(uint64_t first_sequence, std::string prelude);
+
+ private:
+  friend class StreamWriter;
+
+  // The socket; owned. Closed by CloseSocket() or the destructor.
+  int fd_ = -1;
+  // Next log sequence to consider, and how many bytes of that event's
+  // chunk are already written.
+  uint64_t cursor_ = 0;
+  size_t cursor_offset_ = 0;
+  // Bytes that go out before the next event: the prelude, a keepalive, the
+  // last chunk. Only ever queued between events.
+  std::string control_;
+  size_t control_offset_ = 0;
+  bool blocked_ = false;  // the socket said EAGAIN; wait for EPOLLOUT
+  bool closing_ = false;  // deliver up to close_at_, then end
+  bool ending_ = false;   // the last chunk is queued
+  uint64_t close_at_ = 0;
+  absl::Time close_deadline_ = absl::InfiniteFuture();
+  absl::Time last_write_;
+
+  void CountSent(uint64_t n) {
+    events_sent_.store(events_sent_.load(std::memory_order_relaxed) + n,
+                       std::memory_order_relaxed);
+  }
+  void CloseSocket();
+
+  std::atomic<bool> close_requested_{false};
+  std::atomic<StreamWriter*> writer_{nullptr};
+};
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_SSE_SSE_STREAM_H_

@@ -1,0 +1,357 @@
+#include "server/sse/stream_writer.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <limits>
+
+#include "server/hub/sse_encoding.h"
+
+namespace ssecast {
+namespace {
+
+constexpr uint64_t kControl = std::numeric_limits<uint64_t>::max();
+// Bounds one writev(): enough to batch a burst, small enough that one fast
+// stream does not hog the thread.
+constexpr size_t kMaxIov = 256;
+constexpr size_t kMaxBatchBytes = 256 * 1024;
+constexpr int kMaxEpollEvents = 256;
+// A comment line as a chunk: ":\n\n". Short enough for std::string's
+// small-buffer storage, so a keepalive allocates nothing.
+constexpr absl::string_view kKeepaliveChunk = "3\r\n:\n\n\r\n";
+
+}  // namespace
+
+StreamWriter::StreamWriter(Hub* hub, const StreamWriterOptions& options)
+    : hub_(hub),
+      options_(options),
+      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = nullptr;  // the eventfd
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
+  iov_.reserve(kMaxIov + 1);
+  gathered_.reserve(kMaxIov + 1);
+  window_first_ = hub_->log().next_sequence();
+  hub_->log().AddReader(this);
+  thread_ = std::thread([this] { Run(); });
+}
+
+StreamWriter::~StreamWriter() {
+  Shutdown(absl::ZeroDuration());
+  hub_->log().RemoveReader(this);
+  // Streams handed over after the thread ended.
+  absl::MutexLock lock(&adopt_mu_);
+  for (auto& [stream, fd] : adopted_) {
+    ::close(fd);
+    hub_->Detach(*stream);
+  }
+  ::close(event_fd_);
+  ::close(epoll_fd_);
+}
+
+void StreamWriter::Adopt(std::shared_ptr<SseStream> stream, int fd) {
+  stream->SetWriter(this);
+  {
+    absl::MutexLock lock(&adopt_mu_);
+    adopted_.emplace_back(std::move(stream), fd);
+  }
+  stream_count_.fetch_add(1);
+  SignalEventFd();
+}
+
+void StreamWriter::NotifyClose() {
+  close_pending_.store(true);
+  SignalEventFd();
+}
+
+void StreamWriter::Wake() {
+  if (!wake_pending_.exchange(true)) SignalEventFd();
+}
+
+void StreamWriter::SignalEventFd() {
+  uint64_t one = 1;
+  ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
+  (void)ignored;
+}
+
+void StreamWriter::BeginShutdown(absl::Duration grace) {
+  if (stopping_.load()) return;
+  shutdown_grace_ = grace;
+  stopping_.store(true);
+  SignalEventFd();
+}
+
+void StreamWriter::Shutdown(absl::Duration grace) {
+  BeginShutdown(grace);
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamWriter::Run() {
+  epoll_event events[kMaxEpollEvents];
+  next_keepalive_check_ = absl::Now();
+  while (true) {
+    const int timeout_ms = static_cast<int>(std::clamp<int64_t>(
+        absl::ToInt64Milliseconds(options_.keepalive_interval / 4), 10, 1000));
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEpollEvents, timeout_ms);
+    const absl::Time now = absl::Now();
+    for (int i = 0; i < n; ++i) {
+      HandleEpollEvent(events[i].events,
+                       static_cast<SseStream*>(events[i].data.ptr));
+    }
+    TakeAdopted(now);
+    if (stopping_.load() && !stop_seen_) {
+      stop_seen_ = true;
+      for (auto& stream : streams_)
+        BeginClosing(*stream, now + shutdown_grace_);
+    }
+    if (close_pending_.exchange(false)) {
+      for (auto& stream : streams_) {
+        if (stream->close_requested() && !stream->closing_) {
+          BeginClosing(*stream, now + options_.write_timeout);
+        }
+      }
+    }
+    SyncWindow();
+    Sweep(now);
+    hub_->log().ReportSwept(this, window_first_ + window_.size());
+    if (stop_seen_ && streams_.empty()) break;
+  }
+}
+
+void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
+  if (stream == nullptr) {
+    uint64_t count;
+    while (::read(event_fd_, &count, sizeof(count)) > 0) {
+    }
+    // Cleared before the log is read, so an append after this point wakes
+    // the thread again.
+    wake_pending_.store(false);
+    return;
+  }
+  if (stream->fd_ < 0) return;  // dropped earlier in this round
+  if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+    Drop(*stream, nullptr);
+    return;
+  }
+  if (events & EPOLLIN) {
+    // Nothing more is expected from an SSE client; anything it sends is
+    // discarded, and end of input means it has gone.
+    char sink[512];
+    while (true) {
+      ssize_t r = ::recv(stream->fd_, sink, sizeof(sink), 0);
+      if (r > 0) continue;
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      Drop(*stream, nullptr);
+      return;
+    }
+  }
+  if (events & EPOLLOUT) stream->blocked_ = false;
+}
+
+void StreamWriter::TakeAdopted(absl::Time now) {
+  std::vector<std::pair<std::shared_ptr<SseStream>, int>> adopted;
+  {
+    absl::MutexLock lock(&adopt_mu_);
+    adopted.swap(adopted_);
+  }
+  for (auto& [stream, fd] : adopted) {
+    stream->fd_ = fd;
+    stream->last_write_ = now;
+    epoll_event ev{};
+    // Edge-triggered: EPOLLOUT reports each time a full socket drains.
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = stream.get();
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    if (stop_seen_) {
+      BeginClosing(*stream, now);
+    } else if (stream->close_requested()) {
+      BeginClosing(*stream, now + options_.write_timeout);
+    }
+    streams_.push_back(std::move(stream));
+  }
+}
+
+void StreamWriter::BeginClosing(SseStream& stream, absl::Time deadline) {
+  if (!stream.closing_) {
+    stream.closing_ = true;
+    // Resolved to the window's end in SyncWindow(), which runs after this:
+    // everything published before Close() was called is in the log by then.
+    stream.close_at_ = kControl;
+  }
+  stream.close_deadline_ = std::min(stream.close_deadline_, deadline);
+}
+
+void StreamWriter::SyncWindow() {
+  const uint64_t window_end = window_first_ + window_.size();
+  uint64_t first_held = 0;
+  const uint64_t start =
+      hub_->log().CopyFrom(window_end, &window_, &first_held);
+  if (start != window_end) {
+    // This writer fell behind the log's capacity: what it had no longer
+    // joins up with what it got.
+    window_.erase(window_.begin(),
+                  window_.begin() + (window_end - window_first_));
+    window_first_ = start;
+  }
+  while (window_first_ < first_held && !window_.empty()) {
+    window_.pop_front();
+    ++window_first_;
+  }
+  const uint64_t new_end = window_first_ + window_.size();
+  for (auto& stream : streams_) {
+    if (stream->close_at_ == kControl) stream->close_at_ = new_end;
+  }
+}
+
+void StreamWriter::Sweep(absl::Time now) {
+  const uint64_t window_end = window_first_ + window_.size();
+  const bool keepalive_due = now >= next_keepalive_check_;
+  if (keepalive_due) {
+    next_keepalive_check_ =
+        now + std::min(options_.keepalive_interval / 4, absl::Seconds(1));
+  }
+  for (auto& stream_ptr : streams_) {
+    SseStream& stream = *stream_ptr;
+    if (stream.fd_ < 0) continue;
+    if (stream.cursor_ < window_first_) {
+      Drop(stream, "it fell out of the event history");
+      continue;
+    }
+    if (stream.closing_ && now >= stream.close_deadline_) {
+      Drop(stream, "it did not drain within the write timeout while closing");
+      continue;
+    }
+    if (stream.blocked_) {
+      if (window_end - stream.cursor_ > options_.max_lag_events) {
+        Drop(stream,
+             "it is too slow: more events behind than --max_lag_events");
+      } else if (now - stream.last_write_ > options_.write_timeout) {
+        Drop(stream, "its socket accepted nothing within the write timeout");
+      }
+      continue;
+    }
+    const bool idle = stream.cursor_ == window_end &&
+                      stream.control_offset_ == stream.control_.size();
+    if (idle && keepalive_due && !stream.closing_ &&
+        now - stream.last_write_ >= options_.keepalive_interval) {
+      stream.control_.assign(kKeepaliveChunk.data(), kKeepaliveChunk.size());
+      stream.control_offset_ = 0;
+    } else if (idle && !stream.closing_) {
+      continue;
+    }
+    if (!Flush(stream, now)) Drop(stream, nullptr);
+  }
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
+                                [](const auto& s) { return s->fd_ < 0; }),
+                 streams_.end());
+}
+
+bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
+  const uint64_t window_end = window_first_ + window_.size();
+  while (true) {
+    const uint64_t limit =
+        stream.closing_ ? std::min(stream.close_at_, window_end) : window_end;
+    iov_.clear();
+    gathered_.clear();
+    size_t bytes = 0;
+    if (stream.control_offset_ < stream.control_.size()) {
+      iov_.push_back({stream.control_.data() + stream.control_offset_,
+                      stream.control_.size() - stream.control_offset_});
+      gathered_.push_back({kControl, stream.control_offset_});
+      bytes += iov_.back().iov_len;
+    }
+    uint64_t sequence = stream.cursor_;
+    size_t offset = stream.cursor_offset_;
+    for (; sequence < limit && iov_.size() < kMaxIov && bytes < kMaxBatchBytes;
+         ++sequence) {
+      const Event& event = *window_[sequence - window_first_];
+      if (offset == 0 && !event.target().Matches(stream.client_id())) continue;
+      iov_.push_back({const_cast<char*>(event.chunk().data()) + offset,
+                      event.chunk().size() - offset});
+      gathered_.push_back({sequence, offset});
+      bytes += iov_.back().iov_len;
+      offset = 0;
+    }
+    if (iov_.empty()) {
+      stream.cursor_ = sequence;
+      if (stream.ending_) return false;  // the last chunk is out: done
+      if (stream.closing_ && stream.cursor_ >= stream.close_at_) {
+        stream.control_.assign(kLastChunk.data(), kLastChunk.size());
+        stream.control_offset_ = 0;
+        stream.ending_ = true;
+        continue;
+      }
+      return true;
+    }
+    const ssize_t written =
+        ::writev(stream.fd_, iov_.data(), static_cast<int>(iov_.size()));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        stream.blocked_ = true;
+        return true;
+      }
+      return false;
+    }
+    stream.last_write_ = now;
+    AccountWritten(stream, static_cast<size_t>(written), sequence);
+  }
+}
+
+void StreamWriter::AccountWritten(SseStream& stream, size_t written,
+                                  uint64_t scanned_to) {
+  uint64_t completed = 0;
+  for (size_t i = 0; i < iov_.size(); ++i) {
+    const size_t length = iov_[i].iov_len;
+    const Gathered& g = gathered_[i];
+    if (written < length) {
+      if (g.sequence == kControl) {
+        stream.control_offset_ += written;
+      } else {
+        stream.cursor_ = g.sequence;
+        stream.cursor_offset_ = g.offset + written;
+      }
+      stream.CountSent(completed);
+      return;
+    }
+    written -= length;
+    if (g.sequence == kControl) {
+      stream.control_offset_ = stream.control_.size();
+      if (!stream.ending_) {
+        stream.control_.clear();
+        stream.control_offset_ = 0;
+        if (stream.control_.capacity() > 16) stream.control_.shrink_to_fit();
+      }
+    } else {
+      stream.cursor_ = g.sequence + 1;
+      stream.cursor_offset_ = 0;
+      ++completed;
+    }
+  }
+  stream.cursor_ = scanned_to;
+  stream.cursor_offset_ = 0;
+  stream.CountSent(completed);
+}
+
+void StreamWriter::Drop(SseStream& stream, const char* why) {
+  if (stream.fd_ < 0) return;
+  if (why != nullptr) {
+    std::fprintf(stderr, "ssecast: dropped connection %llu of client %s: %s\n",
+                 static_cast<unsigned long long>(stream.id()),
+                 stream.client_id().c_str(), why);
+  }
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream.fd_, nullptr);
+  stream.CloseSocket();
+  hub_->Detach(stream);
+  stream_count_.fetch_sub(1);
+}
+
+}  // namespace ssecast

@@ -1,0 +1,115 @@
+#ifndef SSECAST_SERVER_SSE_STREAM_WRITER_H_
+#define SSECAST_SERVER_SSE_STREAM_WRITER_H_
+
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/hub/event.h"
+#include "server/hub/event_log.h"
+#include "server/hub/hub.h"
+#include "server/sse/sse_stream.h"
+
+namespace ssecast {
+
+struct StreamWriterOptions {
+  // A comment goes out on a stream idle this long.
+  absl::Duration keepalive_interval = absl::Seconds(15);
+  // A stream whose socket is full and that is this many events behind the
+  // log is dropped: the client cannot keep up.
+  uint64_t max_lag_events = 1000;
+  // A stream whose socket accepts nothing for this long is dropped, and a
+  // closing stream gets this long to drain.
+  absl::Duration write_timeout = absl::Seconds(10);
+};
+
+// One thread that delivers the event log to the streams it adopted, with
+// epoll on non-blocking sockets. On every wake it reads the new events from
+// the log once and, for each stream, writes everything pending for it in
+// one writev() of the shared, pre-serialized chunks: no per-event copy, no
+// per-client allocation, no lock held across a socket write. A stream
+// whose socket is full waits for EPOLLOUT without delaying any other.
+//
+// Adopt(), NotifyClose(), Wake() and Shutdown() are thread-safe; the
+// streams' delivery state is touched only by this writer's thread.
+class StreamWriter : public EventLog::Reader {
+ public:
+  StreamWriter(Hub* hub, const StreamWriterOptions& options);
+  ~StreamWriter() override;
+
+  StreamWriter(const StreamWriter&) = delete;
+  StreamWriter& operator=(const StreamWriter&) = delete;
+
+  // Takes over `stream` and its socket `fd` (non-blocking, headers sent).
+  void Adopt(std::shared_ptr<SseStream> stream, int fd);
+
+  // Tells the thread that some stream asked to close.
+  void NotifyClose();
+
+  void Wake() override;
+
+  // Ends every stream cleanly, gives them up to `grace` to drain, then
+  // stops the thread. Streams adopted afterwards are ended at once.
+  // BeginShutdown() returns at once; Shutdown() also waits for the end.
+  void BeginShutdown(absl::Duration grace);
+  void Shutdown(absl::Duration grace);
+
+  size_t stream_count() const { return stream_count_.load(); }
+
+ private:
+  void Run();
+  void SignalEventFd();
+  void HandleEpollEvent(uint32_t events, SseStream* stream);
+  void TakeAdopted(absl::Time now);
+  void BeginClosing(SseStream& stream, absl::Time deadline);
+  void SyncWindow();
+  void Sweep(absl::Time now);
+  // Writes what `stream` has pending; false when it is finished or broken.
+  bool Flush(SseStream& stream, absl::Time now);
+  bool QueueEnd(SseStream& stream);
+  void AccountWritten(SseStream& stream, size_t written, uint64_t scanned_to);
+  void Drop(SseStream& stream, const char* why);
+
+  Hub* const hub_;
+  const StreamWriterOptions options_;
+  const int epoll_fd_;
+  const int event_fd_;
+
+  std::atomic<bool> wake_pending_{false};
+  std::atomic<bool> close_pending_{false};
+  std::atomic<bool> stopping_{false};
+  absl::Duration shutdown_grace_;  // written before stopping_ is set
+  std::atomic<size_t> stream_count_{0};
+
+  absl::Mutex adopt_mu_;
+  std::vector<std::pair<std::shared_ptr<SseStream>, int>> adopted_
+      ABSL_GUARDED_BY(adopt_mu_);
+
+  // --- Owned by the writer thread. ---
+  std::vector<std::shared_ptr<SseStream>> streams_;
+  // The log's events this writer still needs, from window_first_ on.
+  std::deque<std::shared_ptr<const Event>> window_;
+  uint64_t window_first_ = 0;
+  bool stop_seen_ = false;
+  absl::Time next_keepalive_check_;
+  struct Gathered {
+    uint64_t sequence;  // the event, or ~0 for the control bytes
+    size_t offset;      // where the write of it began
+  };
+  std::vector<iovec> iov_;
+  std::vector<Gathered> gathered_;
+
+  std::thread thread_;
+};
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_SSE_STREAM_WRITER_H_

@@ -1,0 +1,29 @@
+#include "server/sse/stream_writer_pool.h"
+
+#include <algorithm>
+
+namespace ssecast {
+
+StreamWriterPool::StreamWriterPool(Hub* hub, const StreamWriterOptions& options,
+                                   int writers) {
+  for (int i = 0; i < std::max(writers, 1); ++i) {
+    writers_.push_back(std::make_unique<StreamWriter>(hub, options));
+  }
+}
+
+void StreamWriterPool::Adopt(std::shared_ptr<SseStream> stream, int fd) {
+  writers_[next_.fetch_add(1) % writers_.size()]->Adopt(std::move(stream), fd);
+}
+
+void StreamWriterPool::Shutdown(absl::Duration grace) {
+  for (auto& writer : writers_) writer->BeginShutdown(grace);
+  for (auto& writer : writers_) writer->Shutdown(grace);
+}
+
+size_t StreamWriterPool::stream_count() const {
+  size_t count = 0;
+  for (const auto& writer : writers_) count += writer->stream_count();
+  return count;
+}
+
+}  // namespace ssecast

@@ -1,0 +1,27 @@
+#include "server/store/scoped_sigpipe_block.h"
+
+#include <pthread.h>
+#include <time.h>
+
+namespace ssecast {
+
+ScopedSigpipeBlock::ScopedSigpipeBlock() {
+  sigemptyset(&sigpipe_only_);
+  sigaddset(&sigpipe_only_, SIGPIPE);
+  sigset_t pending;
+  sigemptyset(&pending);
+  sigpending(&pending);
+  was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &sigpipe_only_, &previous_mask_);
+}
+
+ScopedSigpipeBlock::~ScopedSigpipeBlock() {
+  if (!was_pending_) {
+    const timespec no_wait = {0, 0};
+    while (sigtimedwait(&sigpipe_only_, nullptr, &no_wait) == SIGPIPE) {
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+}
+
+}  // namespace ssecast

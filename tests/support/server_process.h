@@ -1,0 +1,113 @@
+#ifndef SSECAST_TESTS_SUPPORT_SERVER_PROCESS_H_
+#define SSECAST_TESTS_SUPPORT_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "tests/support/unique_fd.h"
+
+namespace ssecast::test_support {
+
+// Runs one ssecast server binary as a child process of an end-to-end test.
+//
+// Start() spawns it with `--http_address=127.0.0.1:0
+// --grpc_address=127.0.0.1:0` followed by the caller's arguments (a later
+// flag wins, so those may override the addresses), and waits for the line
+// `ssecast listening http=HOST:PORT grpc=HOST:PORT` on its stdout. The
+// child's stderr is the test's stderr, so its logs land in the test log;
+// its stdout is drained by a background thread for the child's whole life,
+// so the child never blocks on a full pipe, and kept as stdout_lines().
+//
+// Owns the child: the destructor SIGKILLs it if it is still running and
+// reaps it. stdout_lines() is thread-safe; the other methods are meant for
+// the one thread that runs the test.
+class ServerProcess {
+ public:
+  static constexpr absl::Duration kStartDeadline = absl::Seconds(30);
+  static constexpr absl::Duration kTerminateDeadline = absl::Seconds(15);
+
+  // Fails with the exit status when the child exits before its listening
+  // line, and with DEADLINE_EXCEEDED (after killing it) when the line does
+  // not come within kStartDeadline. The server must flush stdout after
+  // that line.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& binary, std::vector<std::string> extra_args);
+
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  int http_port() const { return http_port_; }
+  int grpc_port() const { return grpc_port_; }
+  // "127.0.0.1:PORT", for grpc::CreateChannel.
+  std::string grpc_target() const;
+  // The addresses exactly as the listening line printed them.
+  const std::string& http_address() const { return http_address_; }
+  const std::string& grpc_address() const { return grpc_address_; }
+
+  // Every complete line the child printed to stdout so far (and the last,
+  // unterminated one once stdout closed), without line endings.
+  std::vector<std::string> stdout_lines() const;
+
+  // Sends SIGTERM and waits up to `deadline` for the child to exit. Returns
+  // its exit code; an error when it died from a signal, or DEADLINE_EXCEEDED
+  // when it had to be killed with SIGKILL. Once the child is gone, returns
+  // how it ended without signalling anything.
+  absl::StatusOr<int> Terminate(absl::Duration deadline = kTerminateDeadline);
+  // Waits up to `timeout` for the child to exit by itself, sending nothing.
+  // Returns what Terminate() would; DEADLINE_EXCEEDED leaves it running.
+  absl::StatusOr<int> WaitForExit(absl::Duration timeout);
+  // SIGKILLs the child (if still running) and reaps it.
+  void Kill();
+
+ private:
+  ServerProcess(std::string binary, pid_t pid, UniqueFd stdout_pipe);
+
+  absl::Status AwaitListeningLine(absl::Duration timeout);
+  std::optional<std::string> FindListeningLine() const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool HasListeningLineOrEof() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status ParseListeningLine(const std::string& line);
+  void DrainStdout();
+  // Reaps the child if it has exited; true once it is reaped.
+  bool TryReap();
+  bool ReapBefore(absl::Time deadline);
+  absl::StatusOr<int> ExitResult() const;
+  // Lets the drain thread catch the child's last output after it exited.
+  void AwaitStdoutClosed(absl::Duration timeout);
+  std::string StdoutForMessage() const;
+
+  const std::string binary_;
+  const pid_t pid_;
+  std::optional<int> wait_status_;  // Set once the child is reaped.
+
+  int http_port_ = 0;
+  int grpc_port_ = 0;
+  std::string http_address_;
+  std::string grpc_address_;
+
+  UniqueFd stdout_pipe_;  // Read only by drain_thread_.
+  mutable absl::Mutex mutex_;
+  std::vector<std::string> stdout_lines_ ABSL_GUARDED_BY(mutex_);
+  bool stdout_closed_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stop_draining_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread drain_thread_;
+};
+
+// The ssecast server binary in this test's runfiles; the test needs
+// `data = ["//server:ssecast"]`.
+std::string ServerBinaryPath();
+
+}  // namespace ssecast::test_support
+
+#endif  // SSECAST_TESTS_SUPPORT_SERVER_PROCESS_H_
