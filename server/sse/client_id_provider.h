@@ -15,6 +15,9 @@ struct ClientIdentity {
   std::string client_id;
   // A Set-Cookie header value to send with the response; empty for none.
   std::string set_cookie;
+  // When the identity stops being valid (a token's expiry): the stream is
+  // ended then.
+  absl::Time expires = absl::InfiniteFuture();
 };
 
 // Finds a request's client id. Implementations are thread-safe. An error
