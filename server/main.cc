@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -15,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "absl/flags/marshalling.h"
+#include "server/broker/broker_memory.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
 #include "server/sse/cookie_client_id_provider.h"
@@ -44,14 +47,31 @@ ABSL_FLAG(absl::Duration, keepalive_interval, absl::Seconds(15),
           "open and dead peers are found.");
 ABSL_FLAG(absl::Duration, retry, absl::ZeroDuration(),
           "Reconnect interval sent to browsers as `retry:` when a stream "
-          "opens; 0 (the default) sends none.");
+          "opens; 0 (the default) sends none. ChangeReconnectInterval "
+          "changes it at run time.");
+ABSL_FLAG(absl::Duration, retry_jitter, absl::ZeroDuration(),
+          "Each stream's --retry is offset by a random amount within "
+          "+-this, so that clients do not all come back at once.");
 ABSL_FLAG(std::string, client_id_cookie, "ssecast_id",
           "Name of the cookie that carries the server-issued client id.");
 ABSL_FLAG(int64_t, max_event_bytes, 64 * 1024,
           "Largest `data` of one event, in bytes; larger publishes are "
           "rejected with INVALID_ARGUMENT.");
 ABSL_FLAG(int64_t, history_size, 10000,
-          "Events kept in the history that connections read from.");
+          "Events kept for replay (Last-Event-ID) and for connections that "
+          "are behind.");
+ABSL_FLAG(absl::Duration, history_ttl, absl::Hours(1),
+          "Events older than this leave the history.");
+ABSL_FLAG(std::string, broker, "memory",
+          "How publishes, disconnects and group changes reach every node: "
+          "'memory' (this node only).");
+ABSL_FLAG(absl::Duration, client_retention, absl::Hours(1),
+          "How long a client's groups are remembered after its last "
+          "connection ends.");
+ABSL_FLAG(std::vector<std::string>, allow_origin, {},
+          "Origins (e.g. https://app.example.com) whose pages may open "
+          "/events cross-origin with credentials; comma-separated.");
+ABSL_FLAG(bool, demo_page, true, "Serve a demo page at /.");
 ABSL_FLAG(int64_t, max_lag_events, 1000,
           "A client this many events behind whose socket is full is "
           "disconnected (it may reconnect).");
@@ -114,19 +134,30 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   return std::unique_ptr<NoReconnectStore>(std::move(*store));
 }
 
+absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
+  const std::string kind = absl::GetFlag(FLAGS_broker);
+  if (kind == "memory") return std::make_unique<BrokerMemory>();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--broker=", kind, " is not one of: memory"));
+}
+
 HubOptions MakeHubOptions() {
   HubOptions options;
   options.max_event_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_event_bytes));
   options.log.capacity = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
+  options.log.max_age = absl::GetFlag(FLAGS_history_ttl);
   options.log.max_unswept = options.log.capacity / 2;
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
+  options.retry = {absl::GetFlag(FLAGS_retry), absl::GetFlag(FLAGS_retry_jitter)};
+  options.client_retention = absl::GetFlag(FLAGS_client_retention);
   return options;
 }
 
 SseFrontOptions MakeFrontOptions() {
   SseFrontOptions options;
-  options.retry = absl::GetFlag(FLAGS_retry);
+  options.allowed_origins = absl::GetFlag(FLAGS_allow_origin);
+  options.demo_page = absl::GetFlag(FLAGS_demo_page);
   options.writer.keepalive_interval = absl::GetFlag(FLAGS_keepalive_interval);
   options.writer.max_lag_events =
       static_cast<uint64_t>(absl::GetFlag(FLAGS_max_lag_events));
@@ -150,13 +181,14 @@ int Fail(absl::string_view what, const absl::Status& status) {
 int Run() {
   if (absl::GetFlag(FLAGS_max_event_bytes) <= 0 ||
       absl::GetFlag(FLAGS_history_size) <= 1 ||
+      absl::GetFlag(FLAGS_history_ttl) <= absl::ZeroDuration() ||
       absl::GetFlag(FLAGS_max_lag_events) <= 0 ||
       absl::GetFlag(FLAGS_keepalive_interval) <= absl::ZeroDuration()) {
     return Fail("bad flags",
                 absl::InvalidArgumentError(
                     "--max_event_bytes, --max_lag_events and "
-                    "--keepalive_interval must be positive, --history_size "
-                    "at least 2"));
+                    "--keepalive_interval and --history_ttl must be "
+                    "positive, --history_size at least 2"));
   }
   absl::StatusOr<std::unique_ptr<NoReconnectStore>> store = MakeStore();
   if (!store.ok()) return Fail("no-reconnect store", store.status());
@@ -170,7 +202,12 @@ int Run() {
   // A write to a socket the peer closed must fail, not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
-  Hub hub(MakeHubOptions(), store->get());
+  absl::StatusOr<std::unique_ptr<Broker>> broker = MakeBroker();
+  if (!broker.ok()) return Fail("broker", broker.status());
+  Hub hub(MakeHubOptions(), store->get(), broker->get());
+  if (absl::Status started = (*broker)->Start(&hub); !started.ok()) {
+    return Fail("broker", started);
+  }
   const std::string http_address = absl::GetFlag(FLAGS_http_address);
   SseFront front(&hub,
                  std::make_unique<CookieClientIdProvider>(
@@ -186,6 +223,9 @@ int Run() {
   absl::StatusOr<std::unique_ptr<ControlServer>> control = ControlServer::Start(
       absl::GetFlag(FLAGS_grpc_address), &hub, control_options);
   if (!control.ok()) return Fail("control plane", control.status());
+  ControlServer* control_server = control->get();
+  hub.SetHealthListener(
+      [control_server](bool healthy) { control_server->SetServing(healthy); });
 
   std::printf("ssecast listening http=%s grpc=%s\n",
               WithPort(http_address, *http_port).c_str(),
@@ -197,8 +237,10 @@ int Run() {
   std::fprintf(stderr, "ssecast: %s received, shutting down\n",
                strsignal(signal_number));
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  hub.SetHealthListener(nullptr);
   (*control)->Shutdown(grace);
   front.Stop(grace);
+  (*broker)->Stop();
   return 0;
 }
 

@@ -3,9 +3,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
+#include "server/hub/client_record.h"
 
 namespace ssecast {
 
@@ -34,6 +36,13 @@ class Connection {
     return events_sent_.load(std::memory_order_relaxed);
   }
 
+  // The client's record, shared by all its connections. Set by the hub when
+  // the connection is attached, before the front starts delivering.
+  const ClientRecord& client() const { return *client_; }
+  void set_client(std::shared_ptr<ClientRecord> client) {
+    client_ = std::move(client);
+  }
+
   // Asks the stream to end cleanly: what was published before this call is
   // still delivered, then the response is terminated. Idempotent.
   virtual void Close() = 0;
@@ -47,6 +56,7 @@ class Connection {
   const std::string client_id_;
   const std::string remote_address_;
   const absl::Time connected_since_;
+  std::shared_ptr<ClientRecord> client_;
 };
 
 }  // namespace ssecast

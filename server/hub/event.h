@@ -2,9 +2,11 @@
 #define SSECAST_SERVER_HUB_EVENT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "server/hub/position.h"
 #include "server/hub/target.h"
 
@@ -25,17 +27,39 @@ inline constexpr size_t kMaxEventTypeBytes = 256;
 // an error names the field and what is wrong with it.
 absl::Status ValidateEvent(const EventInput& event, size_t max_data_bytes);
 
-// One published event, serialized once and shared, immutable, by every
-// connection it is delivered to. Thread-safe because it never changes.
+// A change of the reconnect interval browsers are told (`retry:`). Each
+// connection gets `retry` plus a random offset in [-jitter, +jitter], so
+// that a restart does not bring every client back at the same moment.
+struct RetryChange {
+  absl::Duration retry;
+  absl::Duration jitter;
+};
+
+// One entry of the event log: a published event, serialized once and
+// shared, immutable, by every connection it is delivered to; or a change of
+// the reconnect interval, which each connection renders for itself.
+// Thread-safe because it never changes.
 class Event {
  public:
-  Event(Position position, Target target, std::string chunk)
+  Event(Position position, absl::Time published, Target target,
+        std::string chunk)
       : position_(position),
+        published_(published),
         target_(std::move(target)),
         chunk_(std::move(chunk)) {}
+  Event(Position position, absl::Time published, RetryChange retry_change)
+      : position_(position),
+        published_(published),
+        target_(Target::All()),
+        retry_change_(retry_change) {}
 
   const Position& position() const { return position_; }
+  absl::Time published() const { return published_; }
   const Target& target() const { return target_; }
+  // Set for a reconnect-interval change, whose chunk() is empty.
+  const std::optional<RetryChange>& retry_change() const {
+    return retry_change_;
+  }
 
   // The event on the wire: its SSE text framed as one HTTP/1.1 chunk
   // ("<hex length>\r\n<text>\r\n"), ready to be written to any stream.
@@ -43,8 +67,10 @@ class Event {
 
  private:
   const Position position_;
+  const absl::Time published_;
   const Target target_;
   const std::string chunk_;
+  const std::optional<RetryChange> retry_change_;
 };
 
 }  // namespace ssecast

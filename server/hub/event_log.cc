@@ -3,13 +3,14 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/hub/sse_encoding.h"
 
 namespace ssecast {
-
 namespace {
 
-// Readers kept within max_unswept must never see their events evicted.
+// Readers kept within max_unswept must never see their entries evicted
+// for capacity.
 EventLog::Options Clamped(EventLog::Options options) {
   options.capacity = std::max<size_t>(options.capacity, 2);
   options.max_unswept =
@@ -20,10 +21,10 @@ EventLog::Options Clamped(EventLog::Options options) {
 }  // namespace
 
 EventLog::EventLog(const Options& options, uint64_t epoch)
-    : options_(Clamped(options)), epoch_(epoch) {}
+    : options_(Clamped(options)), epoch_(epoch), boundary_{epoch, 0} {}
 
 bool EventLog::HasRoom() const {
-  const uint64_t next = first_sequence_ + events_.size();
+  const uint64_t next = NextSequenceLocked();
   for (const ReaderState& state : readers_) {
     if (next - state.swept >= options_.max_unswept) return false;
   }
@@ -36,45 +37,108 @@ absl::Status EventLog::WaitForRoom() {
                            options_.max_publish_wait)) {
     return absl::OkStatus();
   }
-  return absl::ResourceExhaustedError(
-      absl::StrCat("the stream writers are more than ", options_.max_unswept,
-                   " events behind and did not catch up within ",
-                   absl::FormatDuration(options_.max_publish_wait),
-                   "; publish more slowly"));
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "the stream writers are more than ", options_.max_unswept,
+      " events behind and did not catch up within ",
+      absl::FormatDuration(options_.max_publish_wait),
+      "; publish more slowly"));
+}
+
+std::optional<Position> EventLog::NextPosition(
+    std::optional<Position> given) const {
+  const Position& last =
+      events_.empty() ? boundary_ : events_.back()->position();
+  if (!given) return Position{epoch_, NextSequenceLocked()};
+  if (!(last < *given)) return std::nullopt;
+  return given;
 }
 
 std::shared_ptr<const Event> EventLog::Append(const EventInput& input,
-                                              Target target) {
+                                              Target target,
+                                              std::optional<Position> given) {
   std::shared_ptr<const Event> event;
   {
     absl::MutexLock lock(&mu_);
-    const Position position{epoch_, first_sequence_ + events_.size()};
-    std::string wire_id = position.ToString();
+    std::optional<Position> position = NextPosition(given);
+    if (!position) return nullptr;
+    std::string wire_id = position->ToString();
     if (!input.id.empty()) absl::StrAppend(&wire_id, ":", input.id);
     std::string text;
     text.reserve(input.data.size() + wire_id.size() + input.type.size() + 32);
     AppendSseEvent(input, wire_id, &text);
-    event = std::make_shared<const Event>(position, std::move(target),
+    const absl::Time now = absl::Now();
+    event = std::make_shared<const Event>(*position, now, std::move(target),
                                           FrameChunk(text));
-    events_.push_back(event);
-    if (events_.size() > options_.capacity) {
-      events_.pop_front();
-      ++first_sequence_;
-    }
+    Push(event, now);
   }
+  WakeReaders();
+  return event;
+}
+
+std::shared_ptr<const Event> EventLog::AppendRetryChange(
+    RetryChange change, std::optional<Position> given) {
+  std::shared_ptr<const Event> event;
+  {
+    absl::MutexLock lock(&mu_);
+    std::optional<Position> position = NextPosition(given);
+    if (!position) return nullptr;
+    const absl::Time now = absl::Now();
+    event = std::make_shared<const Event>(*position, now, change);
+    Push(event, now);
+  }
+  WakeReaders();
+  return event;
+}
+
+void EventLog::Push(std::shared_ptr<const Event> event, absl::Time now) {
+  events_.push_back(std::move(event));
+  if (events_.size() > options_.capacity) PopOldest();
+  EvictExpired(now);
+}
+
+void EventLog::PopOldest() {
+  boundary_ = events_.front()->position();
+  events_.pop_front();
+  ++first_sequence_;
+}
+
+void EventLog::EvictExpired(absl::Time now) {
+  if (options_.max_age == absl::InfiniteDuration()) return;
+  while (!events_.empty() &&
+         now - events_.front()->published() > options_.max_age) {
+    PopOldest();
+  }
+}
+
+void EventLog::WakeReaders() {
   absl::ReaderMutexLock lock(&wake_mu_);
   for (Reader* reader : wake_list_) reader->Wake();
-  return event;
+}
+
+void EventLog::SetBoundary(const Position& position) {
+  absl::MutexLock lock(&mu_);
+  boundary_ = position;
 }
 
 uint64_t EventLog::next_sequence() const {
   absl::MutexLock lock(&mu_);
-  return first_sequence_ + events_.size();
+  return NextSequenceLocked();
+}
+
+EventLog::End EventLog::end() const {
+  absl::MutexLock lock(&mu_);
+  return {NextSequenceLocked(),
+          events_.empty() ? boundary_ : events_.back()->position()};
 }
 
 uint64_t EventLog::first_sequence() const {
   absl::MutexLock lock(&mu_);
   return first_sequence_;
+}
+
+Position EventLog::last_position() const {
+  absl::MutexLock lock(&mu_);
+  return events_.empty() ? boundary_ : events_.back()->position();
 }
 
 uint64_t EventLog::CopyFrom(uint64_t from,
@@ -83,30 +147,38 @@ uint64_t EventLog::CopyFrom(uint64_t from,
   absl::MutexLock lock(&mu_);
   if (first_held != nullptr) *first_held = first_sequence_;
   const uint64_t start = std::max(from, first_sequence_);
-  const uint64_t next = first_sequence_ + events_.size();
+  const uint64_t next = NextSequenceLocked();
   for (uint64_t s = start; s < next; ++s) {
     out->push_back(events_[s - first_sequence_]);
   }
   return start;
 }
 
-std::optional<uint64_t> EventLog::SequenceAfter(
-    const Position& position) const {
+absl::StatusOr<uint64_t> EventLog::SequenceAfter(const Position& position) {
   absl::MutexLock lock(&mu_);
-  if (position.epoch != epoch_) return std::nullopt;
-  const uint64_t next = first_sequence_ + events_.size();
-  // Every event after `position` must still be held, and `position` must
-  // have been published.
-  if (position.sequence + 1 < first_sequence_ || position.sequence >= next) {
-    return std::nullopt;
+  EvictExpired(absl::Now());
+  if (position < boundary_) {
+    return absl::OutOfRangeError(
+        absl::StrCat("position ", position.ToString(),
+                     " is older than the event history"));
   }
-  return position.sequence + 1;
+  if (position == boundary_) return first_sequence_;
+  auto it = std::lower_bound(
+      events_.begin(), events_.end(), position,
+      [](const std::shared_ptr<const Event>& event, const Position& p) {
+        return event->position() < p;
+      });
+  if (it == events_.end() || !((*it)->position() == position)) {
+    return absl::NotFoundError(absl::StrCat(
+        "position ", position.ToString(), " is not in the event history"));
+  }
+  return first_sequence_ + (it - events_.begin()) + 1;
 }
 
 void EventLog::AddReader(Reader* reader) {
   {
     absl::MutexLock lock(&mu_);
-    readers_.push_back({reader, first_sequence_ + events_.size()});
+    readers_.push_back({reader, NextSequenceLocked()});
   }
   absl::MutexLock lock(&wake_mu_);
   wake_list_.push_back(reader);

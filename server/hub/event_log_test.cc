@@ -47,12 +47,70 @@ TEST(EventLogTest, SequenceAfterKnowsWhatIsStillHeld) {
   EventLog log(SmallLog(4), 9);
   for (int i = 0; i < 6; ++i) log.Append({.data = "e"}, Target::All());
   // Held: 3..6.
-  EXPECT_EQ(log.SequenceAfter({9, 2}), 3u);
-  EXPECT_EQ(log.SequenceAfter({9, 5}), 6u);
-  EXPECT_EQ(log.SequenceAfter({9, 6}), 7u);             // up to date
-  EXPECT_FALSE(log.SequenceAfter({9, 1}).has_value());  // 2 was dropped
-  EXPECT_FALSE(log.SequenceAfter({9, 7}).has_value());  // not published
-  EXPECT_FALSE(log.SequenceAfter({8, 5}).has_value());  // other epoch
+  EXPECT_EQ(*log.SequenceAfter({9, 2}), 3u);
+  EXPECT_EQ(*log.SequenceAfter({9, 5}), 6u);
+  EXPECT_EQ(*log.SequenceAfter({9, 6}), 7u);  // up to date
+  // 2 was dropped, so what followed 1 is not all there.
+  EXPECT_EQ(log.SequenceAfter({9, 1}).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(log.SequenceAfter({9, 7}).status().code(),
+            absl::StatusCode::kNotFound);  // not published
+  EXPECT_EQ(log.SequenceAfter({8, 5}).status().code(),
+            absl::StatusCode::kOutOfRange);  // an earlier epoch
+  EXPECT_EQ(log.SequenceAfter({10, 1}).status().code(),
+            absl::StatusCode::kNotFound);  // a later epoch
+}
+
+TEST(EventLogTest, NothingMissedFromTheStart) {
+  EventLog log(SmallLog(4), 9);
+  EXPECT_EQ(*log.SequenceAfter({9, 0}), 1u);
+  EXPECT_EQ(log.last_position().ToString(), "9-0");
+  log.Append({.data = "e"}, Target::All());
+  EXPECT_EQ(*log.SequenceAfter({9, 0}), 1u);
+  EXPECT_EQ(log.last_position().ToString(), "9-1");
+}
+
+TEST(EventLogTest, GivenPositionsMustIncrease) {
+  EventLog log(SmallLog(8), 1);
+  log.SetBoundary({1700, 3});
+  EXPECT_EQ(log.Append({.data = "a"}, Target::All(), Position{1700, 2}),
+            nullptr);
+  auto a = log.Append({.data = "a"}, Target::All(), Position{1700, 5});
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->chunk(), "14\r\nid: 1700-5\ndata: a\n\n\r\n");
+  auto b = log.Append({.data = "b"}, Target::All(), Position{1701, 0});
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(log.Append({.data = "c"}, Target::All(), Position{1701, 0}),
+            nullptr);
+  // Replay works on given positions too.
+  EXPECT_EQ(*log.SequenceAfter({1700, 3}), 1u);
+  EXPECT_EQ(*log.SequenceAfter({1700, 5}), 2u);
+  EXPECT_EQ(*log.SequenceAfter({1701, 0}), 3u);
+  EXPECT_EQ(log.SequenceAfter({1700, 4}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(log.SequenceAfter({1700, 1}).status().code(),
+            absl::StatusCode::kOutOfRange);
+}
+
+TEST(EventLogTest, EvictsEntriesOlderThanMaxAge) {
+  EventLog::Options options = SmallLog(100);
+  options.max_age = absl::Milliseconds(1);
+  EventLog log(options, 5);
+  log.Append({.data = "old"}, Target::All());
+  // Wait until the entry is surely older than max_age.
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(log.SequenceAfter({5, 0}).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(log.first_sequence(), 2u);
+}
+
+TEST(EventLogTest, RetryChangesAreEntriesWithoutChunk) {
+  EventLog log(SmallLog(8), 1);
+  auto change = log.AppendRetryChange({absl::Seconds(3), absl::Seconds(1)});
+  ASSERT_TRUE(change->retry_change().has_value());
+  EXPECT_EQ(change->retry_change()->retry, absl::Seconds(3));
+  EXPECT_TRUE(change->chunk().empty());
+  EXPECT_EQ(change->position().sequence, 1u);
 }
 
 TEST(EventLogTest, WakesReadersOnAppend) {

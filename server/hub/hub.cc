@@ -2,34 +2,43 @@
 
 #include <algorithm>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace ssecast {
+namespace {
 
-absl::Status ValidateClientId(absl::string_view client_id) {
-  if (client_id.empty()) {
-    return absl::InvalidArgumentError("client id is empty");
+absl::Status ValidateClientIds(absl::Span<const std::string> client_ids) {
+  if (client_ids.empty()) {
+    return absl::InvalidArgumentError("no client id given");
   }
-  if (client_id.size() > 128) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "client id is ", client_id.size(), " characters; at most 128"));
-  }
-  for (char c : client_id) {
-    if (c <= ' ' || c > '~') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "client id \"", absl::CEscape(client_id),
-          "\" has a character that is not printable ASCII (or a space)"));
+  for (const std::string& id : client_ids) {
+    if (absl::Status status = ValidateClientId(id); !status.ok()) {
+      return status;
     }
   }
   return absl::OkStatus();
 }
 
-Hub::Hub(const HubOptions& options, NoReconnectStore* store)
+absl::Status ValidateGroupNames(absl::Span<const std::string> groups) {
+  if (groups.empty()) return absl::InvalidArgumentError("no group given");
+  for (const std::string& group : groups) {
+    if (absl::Status status = ValidateGroupName(group); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
     : max_event_bytes_(options.max_event_bytes),
+      client_retention_(options.client_retention),
       store_(store),
-      log_(options.log,
-           static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))) {}
+      broker_(broker),
+      log_(options.log, static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))),
+      retry_(options.retry) {}
 
 absl::StatusOr<Hub::PublishResult> Hub::Publish(const EventInput& event,
                                                 const Target& target) {
@@ -37,78 +46,96 @@ absl::StatusOr<Hub::PublishResult> Hub::Publish(const EventInput& event,
       !status.ok()) {
     return status;
   }
-  if (!target.all() && target.client_ids().empty()) {
-    return absl::InvalidArgumentError("target names no client");
-  }
-  for (const std::string& id : target.client_ids()) {
-    if (absl::Status status = ValidateClientId(id); !status.ok()) {
-      return status;
-    }
-  }
+  if (absl::Status status = target.Validate(); !status.ok()) return status;
   if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
-
   PublishResult result;
-  absl::MutexLock lock(&mu_);
-  if (target.all()) {
-    result.connections = connection_count_;
-  } else {
-    for (const std::string& id : target.client_ids()) {
-      auto it = clients_.find(id);
-      if (it != clients_.end()) result.connections += it->second.size();
-    }
+  {
+    absl::MutexLock lock(&mu_);
+    result.connections =
+        target.all() ? connection_count_ : ConnectionsOfLocked(target).size();
   }
-  // Appending under mu_ keeps the count exact: Attach() takes mu_ too.
-  result.position = log_.Append(event, target)->position();
+  absl::StatusOr<Position> position =
+      broker_->Send(PublishCommand{event, target});
+  if (!position.ok()) return position.status();
+  result.position = *position;
   return result;
 }
 
-absl::StatusOr<uint32_t> Hub::Disconnect(
-    absl::Span<const std::string> client_ids, bool allow_reconnect) {
-  for (const std::string& id : client_ids) {
-    if (absl::Status status = ValidateClientId(id); !status.ok()) {
-      return status;
-    }
+absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
+                                         bool allow_reconnect) {
+  if (target.all()) {
+    return absl::InvalidArgumentError(
+        "disconnect needs client ids or groups, not all clients");
+  }
+  if (absl::Status status = target.Validate(); !status.ok()) return status;
+  std::vector<std::string> client_ids;
+  uint32_t closing;
+  {
+    absl::MutexLock lock(&mu_);
+    client_ids = ClientIdsOfLocked(target);
+    closing = ConnectionsOfLocked(target).size();
   }
   // The store first: a connection attached after this point sees the entry
   // (Attach checks the store after registering).
-  if (!allow_reconnect) {
+  if (!allow_reconnect && !client_ids.empty()) {
     if (absl::Status status = store_->Add(client_ids); !status.ok()) {
       return status;
     }
   }
-  std::vector<std::shared_ptr<Connection>> to_close;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const std::string& id : client_ids) {
-      auto it = clients_.find(id);
-      if (it == clients_.end()) continue;
-      to_close.insert(to_close.end(), it->second.begin(), it->second.end());
-    }
-  }
-  for (const auto& connection : to_close) connection->Close();
-  return static_cast<uint32_t>(to_close.size());
+  absl::StatusOr<Position> sent = broker_->Send(DisconnectCommand{target});
+  if (!sent.ok()) return sent.status();
+  return closing;
 }
 
 absl::StatusOr<uint32_t> Hub::AllowReconnect(
     absl::Span<const std::string> client_ids) {
-  for (const std::string& id : client_ids) {
-    if (absl::Status status = ValidateClientId(id); !status.ok()) {
-      return status;
-    }
+  if (absl::Status status = ValidateClientIds(client_ids); !status.ok()) {
+    return status;
   }
   absl::StatusOr<int> removed = store_->Remove(client_ids);
   if (!removed.ok()) return removed.status();
   return static_cast<uint32_t>(*removed);
 }
 
-std::vector<Hub::ClientSnapshot> Hub::ListClients() const {
+absl::Status Hub::ChangeGroups(absl::Span<const std::string> client_ids,
+                               absl::Span<const std::string> groups,
+                               bool join) {
+  if (absl::Status status = ValidateClientIds(client_ids); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = ValidateGroupNames(groups); !status.ok()) {
+    return status;
+  }
+  return broker_
+      ->Send(GroupCommand{{client_ids.begin(), client_ids.end()},
+                          {groups.begin(), groups.end()},
+                          join})
+      .status();
+}
+
+absl::Status Hub::ChangeReconnectInterval(absl::Duration retry,
+                                          absl::Duration jitter) {
+  if (retry <= absl::ZeroDuration() || retry > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "retry must be above 0 and at most 24 hours");
+  }
+  if (jitter < absl::ZeroDuration() || jitter >= retry) {
+    return absl::InvalidArgumentError(
+        "jitter must be at least 0 and below retry");
+  }
+  return broker_->Send(RetryCommand{{retry, jitter}}).status();
+}
+
+std::vector<Hub::ClientSnapshot> Hub::ListClients(
+    std::optional<std::string> group) const {
   std::vector<ClientSnapshot> result;
   {
     absl::MutexLock lock(&mu_);
-    result.reserve(clients_.size());
-    for (const auto& [id, connections] : clients_) {
-      ClientSnapshot client{id, {}};
-      for (const auto& c : connections) {
+    for (const auto& [id, entry] : clients_) {
+      if (entry.connections.empty()) continue;
+      if (group && !entry.record->InGroup(*group)) continue;
+      ClientSnapshot client{id, entry.record->groups(), {}};
+      for (const auto& c : entry.connections) {
         client.connections.push_back({c->id(), c->remote_address(),
                                       c->connected_since(), c->events_sent()});
       }
@@ -128,42 +155,211 @@ std::vector<Hub::ClientSnapshot> Hub::ListClients() const {
   return result;
 }
 
-absl::StatusOr<bool> Hub::Attach(const std::shared_ptr<Connection>& connection,
-                                 uint64_t* first_sequence) {
+absl::StatusOr<Hub::AttachResult> Hub::Attach(
+    const std::shared_ptr<Connection>& connection,
+    const AttachRequest& request) {
+  AttachResult result;
+  const std::string& client_id = connection->client_id();
+  std::shared_ptr<ClientRecord> record;
   {
     absl::MutexLock lock(&mu_);
-    *first_sequence = log_.next_sequence();
-    clients_[connection->client_id()].push_back(connection);
+    ClientEntry& entry = EntryLocked(client_id, absl::Now());
+    record = entry.record;
+    connection->set_client(record);
+    entry.connections.push_back(connection);
     ++connection_count_;
+    ResolveCursorLocked(request.last_event_id, &result);
+    result.retry = JitteredRetryLocked();
   }
   // Registered before the check, so a Disconnect racing with this attach
   // either put the id in the store already or will find the connection.
-  absl::StatusOr<bool> blocked = store_->Contains(connection->client_id());
-  if (!blocked.ok() || *blocked) {
+  absl::StatusOr<bool> blocked = store_->Contains(client_id);
+  if (!blocked.ok()) {
     Detach(*connection);
-    if (!blocked.ok()) return blocked.status();
-    return false;
+    return blocked.status();
   }
-  return true;
+  if (*blocked) {
+    Detach(*connection);
+    return result;
+  }
+  absl::StatusOr<std::vector<std::string>> remembered =
+      broker_->LoadGroups(client_id);
+  if (!remembered.ok()) {
+    Detach(*connection);
+    return remembered.status();
+  }
+  record->Join(*remembered);
+  std::vector<std::string> joining;
+  for (const std::string& group : request.groups) {
+    if (!record->InGroup(group)) joining.push_back(group);
+  }
+  if (!joining.empty()) {
+    absl::Status joined =
+        broker_->Send(GroupCommand{{client_id}, std::move(joining), true})
+            .status();
+    if (!joined.ok()) {
+      Detach(*connection);
+      return joined;
+    }
+  }
+  result.admitted = true;
+  return result;
+}
+
+void Hub::ResolveCursorLocked(const std::optional<std::string>& last_event_id,
+                              AttachResult* result) {
+  const EventLog::End end = log_.end();
+  result->first_sequence = end.next_sequence;
+  if (!last_event_id || last_event_id->empty()) return;
+  // The wire id is "<position>" or "<position>:<publisher's id>".
+  absl::string_view text = *last_event_id;
+  text = text.substr(0, text.find(':'));
+  std::optional<Position> position = Position::Parse(text);
+  absl::StatusOr<uint64_t> sequence =
+      position ? log_.SequenceAfter(*position)
+               : absl::NotFoundError("not a position");
+  if (sequence.ok()) {
+    result->first_sequence = *sequence;
+    return;
+  }
+  result->resync_reason =
+      absl::IsOutOfRange(sequence.status()) ? "too_old" : "unknown";
+  result->resync_position = end.last_position;
+}
+
+absl::Duration Hub::JitteredRetryLocked() {
+  if (retry_.retry <= absl::ZeroDuration()) return absl::ZeroDuration();
+  if (retry_.jitter <= absl::ZeroDuration()) return retry_.retry;
+  const int64_t jitter_ms = absl::ToInt64Milliseconds(retry_.jitter);
+  const int64_t offset =
+      absl::Uniform<int64_t>(absl::IntervalClosed, random_, -jitter_ms,
+                             jitter_ms);
+  return std::max(absl::Milliseconds(1),
+                  retry_.retry + absl::Milliseconds(offset));
 }
 
 void Hub::Detach(const Connection& connection) {
   absl::MutexLock lock(&mu_);
   auto it = clients_.find(connection.client_id());
   if (it == clients_.end()) return;
-  auto& connections = it->second;
+  auto& connections = it->second.connections;
   auto found = std::find_if(
       connections.begin(), connections.end(),
       [&connection](const auto& c) { return c.get() == &connection; });
   if (found == connections.end()) return;
   connections.erase(found);
   --connection_count_;
-  if (connections.empty()) clients_.erase(it);
+  if (connections.empty()) {
+    const absl::Time now = absl::Now();
+    it->second.idle_since = now;
+    idle_.emplace_back(now, it->first);
+    ForgetIdleLocked(now);
+  }
+}
+
+Hub::ClientEntry& Hub::EntryLocked(const std::string& client_id,
+                                   absl::Time now) {
+  ForgetIdleLocked(now);
+  auto [it, inserted] = clients_.try_emplace(client_id);
+  if (inserted) {
+    it->second.record = std::make_shared<ClientRecord>(client_id);
+    it->second.idle_since = now;
+    idle_.emplace_back(now, client_id);
+  }
+  return it->second;
+}
+
+void Hub::ForgetIdleLocked(absl::Time now) {
+  while (!idle_.empty() && idle_.front().first + client_retention_ <= now) {
+    auto it = clients_.find(idle_.front().second);
+    // Forget it only if it stayed idle since then.
+    if (it != clients_.end() && it->second.connections.empty() &&
+        it->second.idle_since == idle_.front().first) {
+      clients_.erase(it);
+    }
+    idle_.pop_front();
+  }
+}
+
+std::vector<std::shared_ptr<Connection>> Hub::ConnectionsOfLocked(
+    const Target& target) const {
+  std::vector<std::shared_ptr<Connection>> result;
+  if (target.kind() == Target::Kind::kClients) {
+    for (const std::string& id : target.names()) {
+      auto it = clients_.find(id);
+      if (it == clients_.end()) continue;
+      result.insert(result.end(), it->second.connections.begin(),
+                    it->second.connections.end());
+    }
+    return result;
+  }
+  for (const auto& [id, entry] : clients_) {
+    if (entry.connections.empty() || !target.Matches(*entry.record)) continue;
+    result.insert(result.end(), entry.connections.begin(),
+                  entry.connections.end());
+  }
+  return result;
+}
+
+std::vector<std::string> Hub::ClientIdsOfLocked(const Target& target) const {
+  if (target.kind() == Target::Kind::kClients) return target.names();
+  std::vector<std::string> result;
+  for (const auto& [id, entry] : clients_) {
+    if (target.Matches(*entry.record)) result.push_back(id);
+  }
+  return result;
 }
 
 size_t Hub::connection_count() const {
   absl::MutexLock lock(&mu_);
   return connection_count_;
+}
+
+void Hub::SetHealthListener(std::function<void(bool)> listener) {
+  absl::MutexLock lock(&listener_mu_);
+  health_listener_ = std::move(listener);
+  if (health_listener_) health_listener_(healthy_.load());
+}
+
+void Hub::StartHistory(const Position& boundary) {
+  log_.SetBoundary(boundary);
+}
+
+void Hub::Apply(const BrokerCommand& command, const Position& position) {
+  if (const auto* publish = std::get_if<PublishCommand>(&command)) {
+    log_.Append(publish->event, publish->target, position);
+  } else if (const auto* disconnect =
+                 std::get_if<DisconnectCommand>(&command)) {
+    std::vector<std::shared_ptr<Connection>> closing;
+    {
+      absl::MutexLock lock(&mu_);
+      closing = ConnectionsOfLocked(disconnect->target);
+    }
+    for (const auto& connection : closing) connection->Close();
+  } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    for (const std::string& id : groups->client_ids) {
+      ClientRecord& record = *EntryLocked(id, now).record;
+      if (groups->join) {
+        record.Join(groups->groups);
+      } else {
+        record.Leave(groups->groups);
+      }
+    }
+  } else if (const auto* retry = std::get_if<RetryCommand>(&command)) {
+    {
+      absl::MutexLock lock(&mu_);
+      retry_ = retry->change;
+    }
+    log_.AppendRetryChange(retry->change, position);
+  }
+}
+
+void Hub::SetBrokerHealthy(bool healthy) {
+  if (healthy_.exchange(healthy) == healthy) return;
+  absl::MutexLock lock(&listener_mu_);
+  if (health_listener_) health_listener_(healthy);
 }
 
 }  // namespace ssecast

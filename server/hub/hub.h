@@ -1,21 +1,30 @@
 #ifndef SSECAST_SERVER_HUB_HUB_H_
 #define SSECAST_SERVER_HUB_HUB_H_
 
+#include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "server/broker/broker.h"
+#include "server/hub/client_record.h"
 #include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/event_log.h"
+#include "server/hub/names.h"
 #include "server/hub/target.h"
 #include "server/store/no_reconnect_store.h"
 
@@ -25,17 +34,28 @@ struct HubOptions {
   // Largest accepted `data` of one event, in bytes.
   size_t max_event_bytes = 64 * 1024;
   EventLog::Options log;
+  // Reconnect interval for new connections until ChangeReconnectInterval;
+  // zero sends none.
+  RetryChange retry{absl::ZeroDuration(), absl::ZeroDuration()};
+  // How long the hub remembers a client (its groups) after its last
+  // connection ended, or after it was put in a group while not connected.
+  absl::Duration client_retention = absl::Hours(1);
 };
 
-// The centre of ssecast: which clients are connected, what is published to
-// them, and who may not come back. It knows neither HTTP nor gRPC: the SSE
-// front attaches connections and delivers the event log to them, the control
-// plane publishes and disconnects.
+// The centre of ssecast: which clients are connected, which groups they
+// are in, what is published to them, and who may not come back. It knows
+// neither HTTP nor gRPC: the SSE front attaches connections and delivers
+// the event log to them; the control plane publishes and disconnects.
 //
-// Every method is thread-safe. The hub does not own the store.
-class Hub {
+// Commands (publish, disconnect, group changes, reconnect interval) go
+// through the Broker, which brings them back to every node's hub, this one
+// included, in one order; the hub applies them as their BrokerSink.
+//
+// Every method is thread-safe. The hub owns neither the store nor the
+// broker; both must outlive it.
+class Hub : public BrokerSink {
  public:
-  Hub(const HubOptions& options, NoReconnectStore* store);
+  Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker);
 
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
@@ -44,22 +64,34 @@ class Hub {
     uint32_t connections = 0;  // local connections the event is queued to
     Position position;
   };
-  // Validates, serializes once and appends the event to the log. Fails with
-  // INVALID_ARGUMENT for a bad event or target, RESOURCE_EXHAUSTED when the
-  // stream writers stay too far behind for too long (back-pressure).
+  // Validates the event and target and sends them to every node. Fails with
+  // INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED when the stream
+  // writers stay too far behind for too long (back-pressure), UNAVAILABLE
+  // when the broker cannot take it.
   absl::StatusOr<PublishResult> Publish(const EventInput& event,
                                         const Target& target);
 
-  // Ends every connection of `client_ids`; unless `allow_reconnect`, first
-  // adds the ids to the no-reconnect store. If the store fails, nothing is
-  // closed and the store's error is returned. Returns connections closed.
-  absl::StatusOr<uint32_t> Disconnect(absl::Span<const std::string> client_ids,
+  // Ends every connection of the clients or group members in `target`
+  // (wherever they are connected); unless `allow_reconnect`, first adds the
+  // client ids to the no-reconnect store. If the store fails, nothing is
+  // closed and its error is returned. Returns connections closed here.
+  absl::StatusOr<uint32_t> Disconnect(const Target& target,
                                       bool allow_reconnect);
 
-  // Removes `client_ids` from the no-reconnect store; returns how many were
-  // in it.
+  // Removes `client_ids` from the no-reconnect store; returns how many
+  // were in it.
   absl::StatusOr<uint32_t> AllowReconnect(
       absl::Span<const std::string> client_ids);
+
+  // Adds or removes clients to or from groups, for all their connections
+  // now and later (as long as the hub remembers the client).
+  absl::Status ChangeGroups(absl::Span<const std::string> client_ids,
+                            absl::Span<const std::string> groups, bool join);
+
+  // Tells every connection, now and later, to use `retry` (each with its
+  // own random offset within `jitter`) as its reconnect interval.
+  absl::Status ChangeReconnectInterval(absl::Duration retry,
+                                       absl::Duration jitter);
 
   struct ConnectionSnapshot {
     uint64_t id;
@@ -69,20 +101,41 @@ class Hub {
   };
   struct ClientSnapshot {
     std::string client_id;
+    std::vector<std::string> groups;
     std::vector<ConnectionSnapshot> connections;
   };
-  // Connected clients, sorted by id, connections by id.
-  std::vector<ClientSnapshot> ListClients() const;
+  // Clients connected to this node (in `group`, if given), sorted by id,
+  // connections by id.
+  std::vector<ClientSnapshot> ListClients(
+      std::optional<std::string> group = std::nullopt) const;
 
   // --- For the SSE front. ---
 
-  // Registers a new connection. From here on it is counted by Publish and
-  // closed by Disconnect; its first event is the one at the returned
-  // sequence of the log. Then checks the no-reconnect store: if the client
-  // may not reconnect, the connection is detached again and the result is
-  // false. A store failure is returned as an error (connection detached).
-  absl::StatusOr<bool> Attach(const std::shared_ptr<Connection>& connection,
-                              uint64_t* first_sequence);
+  struct AttachRequest {
+    // Groups the client joins as it connects (validated by the caller).
+    std::vector<std::string> groups;
+    // The Last-Event-ID the client sent, if any.
+    std::optional<std::string> last_event_id;
+  };
+  struct AttachResult {
+    // False: the client may not reconnect (answer 204); not attached.
+    bool admitted = false;
+    // The log sequence the connection starts reading at.
+    uint64_t first_sequence = 0;
+    // Set when last_event_id could not be resumed from: why, and the
+    // position to hand the client instead (the newest one).
+    std::optional<std::string> resync_reason;
+    Position resync_position;
+    // The reconnect interval to announce, jitter applied; zero for none.
+    absl::Duration retry;
+  };
+  // Registers a new connection: from here on it is counted by Publish and
+  // closed by Disconnect. Then checks the no-reconnect store; if the client
+  // may not reconnect, detaches it again. A store or broker failure is
+  // returned as an error (connection detached).
+  absl::StatusOr<AttachResult> Attach(
+      const std::shared_ptr<Connection>& connection,
+      const AttachRequest& request);
 
   // Unregisters a connection; safe to call more than once.
   void Detach(const Connection& connection);
@@ -90,21 +143,52 @@ class Hub {
   EventLog& log() { return log_; }
   size_t connection_count() const;
 
+  // Whether the broker is reachable; `listener` hears every change.
+  bool healthy() const { return healthy_.load(); }
+  void SetHealthListener(std::function<void(bool)> listener);
+
+  // BrokerSink.
+  void StartHistory(const Position& boundary) override;
+  void Apply(const BrokerCommand& command, const Position& position) override;
+  void SetBrokerHealthy(bool healthy) override;
+
  private:
+  struct ClientEntry {
+    std::shared_ptr<ClientRecord> record;
+    std::vector<std::shared_ptr<Connection>> connections;
+    absl::Time idle_since;  // when it last had no connection
+  };
+
+  ClientEntry& EntryLocked(const std::string& client_id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ForgetIdleLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::shared_ptr<Connection>> ConnectionsOfLocked(
+      const Target& target) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::string> ClientIdsOfLocked(const Target& target) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ResolveCursorLocked(const std::optional<std::string>& last_event_id,
+                           AttachResult* result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Duration JitteredRetryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const size_t max_event_bytes_;
+  const absl::Duration client_retention_;
   NoReconnectStore* const store_;
+  Broker* const broker_;
   EventLog log_;
 
   mutable absl::Mutex mu_;
-  // client id -> its live connections.
-  absl::flat_hash_map<std::string, std::vector<std::shared_ptr<Connection>>>
-      clients_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, ClientEntry> clients_ ABSL_GUARDED_BY(mu_);
+  // Clients that became idle, oldest first; checked lazily to forget them.
+  std::deque<std::pair<absl::Time, std::string>> idle_ ABSL_GUARDED_BY(mu_);
   size_t connection_count_ ABSL_GUARDED_BY(mu_) = 0;
-};
+  RetryChange retry_ ABSL_GUARDED_BY(mu_);
+  absl::BitGen random_ ABSL_GUARDED_BY(mu_);
 
-// Checks a client id given over the control plane or by a client: 1 to 128
-// printable ASCII characters, no space. The error says what is wrong.
-absl::Status ValidateClientId(absl::string_view client_id);
+  std::atomic<bool> healthy_{false};
+  absl::Mutex listener_mu_;
+  std::function<void(bool)> health_listener_ ABSL_GUARDED_BY(listener_mu_);
+};
 
 }  // namespace ssecast
 

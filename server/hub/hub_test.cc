@@ -2,7 +2,9 @@
 
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "server/broker/broker_memory.h"
 #include "server/store/no_reconnect_store_memory.h"
 
 namespace ssecast {
@@ -18,25 +20,37 @@ class RecordingConnection : public Connection {
 
 class HubTest : public ::testing::Test {
  protected:
-  HubTest() : store_(absl::Hours(1)), hub_(Options(), &store_) {}
+  HubTest() : store_(absl::Hours(1)), hub_(Options(), &store_, &broker_) {
+    EXPECT_TRUE(broker_.Start(&hub_).ok());
+  }
+  ~HubTest() override { broker_.Stop(); }
 
   static HubOptions Options() {
     HubOptions options;
     options.max_event_bytes = 100;
+    options.log.capacity = 4;
     return options;
   }
 
-  std::shared_ptr<RecordingConnection> Connect(uint64_t id,
-                                               const std::string& client) {
+  std::shared_ptr<RecordingConnection> Connect(
+      uint64_t id, const std::string& client,
+      Hub::AttachRequest request = {}) {
     auto connection = std::make_shared<RecordingConnection>(id, client);
-    uint64_t first = 0;
-    absl::StatusOr<bool> admitted = hub_.Attach(connection, &first);
-    EXPECT_TRUE(admitted.ok() && *admitted) << client;
-    EXPECT_EQ(first, hub_.log().next_sequence());
+    absl::StatusOr<Hub::AttachResult> result = hub_.Attach(connection, request);
+    EXPECT_TRUE(result.ok() && result->admitted) << client;
     return connection;
   }
 
+  bool Admitted(const std::string& client) {
+    auto connection = std::make_shared<RecordingConnection>(99, client);
+    absl::StatusOr<Hub::AttachResult> result = hub_.Attach(connection, {});
+    EXPECT_TRUE(result.ok());
+    hub_.Detach(*connection);
+    return result->admitted;
+  }
+
   NoReconnectStoreMemory store_;
+  BrokerMemory broker_;
   Hub hub_;
 };
 
@@ -50,7 +64,8 @@ TEST_F(HubTest, PublishCountsMatchingConnections) {
   auto some = hub_.Publish({.data = "x"}, Target::Clients({"alice", "carol"}));
   ASSERT_TRUE(some.ok());
   EXPECT_EQ(some->connections, 2u);
-  EXPECT_EQ(some->position.sequence, all->position.sequence + 1);
+  EXPECT_LT(all->position, some->position);
+  EXPECT_EQ(hub_.log().next_sequence(), 3u);
 }
 
 TEST_F(HubTest, PublishRejectsBadInputWithReasons) {
@@ -63,6 +78,8 @@ TEST_F(HubTest, PublishRejectsBadInputWithReasons) {
   EXPECT_EQ(nobody.status().message(), "target names no client");
   auto bad_client = hub_.Publish({.data = "x"}, Target::Clients({"a b"}));
   EXPECT_EQ(bad_client.status().code(), absl::StatusCode::kInvalidArgument);
+  auto bad_group = hub_.Publish({.data = "x"}, Target::Groups({"a b"}));
+  EXPECT_EQ(bad_group.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(hub_.log().next_sequence(), 1u) << "nothing may be appended";
 }
 
@@ -70,53 +87,133 @@ TEST_F(HubTest, DisconnectClosesAndBlocksReconnect) {
   auto a1 = Connect(1, "alice");
   auto a2 = Connect(2, "alice");
   auto b = Connect(3, "bob");
-  auto closed = hub_.Disconnect({"alice"}, /*allow_reconnect=*/false);
+  auto closed = hub_.Disconnect(Target::Clients({"alice"}), false);
   ASSERT_TRUE(closed.ok());
   EXPECT_EQ(*closed, 2u);
   EXPECT_EQ(a1->closes, 1);
   EXPECT_EQ(a2->closes, 1);
   EXPECT_EQ(b->closes, 0);
-
-  auto again = std::make_shared<RecordingConnection>(4, "alice");
-  uint64_t first = 0;
-  auto admitted = hub_.Attach(again, &first);
-  ASSERT_TRUE(admitted.ok());
-  EXPECT_FALSE(*admitted);
-  // The refused connection is not counted.
+  EXPECT_FALSE(Admitted("alice"));
+  EXPECT_TRUE(Admitted("bob"));
   hub_.Detach(*a1);
   hub_.Detach(*a2);
-  EXPECT_EQ(hub_.connection_count(), 1u);
+  EXPECT_EQ(hub_.connection_count(), 1u) << "refused attaches are not counted";
 }
 
 TEST_F(HubTest, UnknownClientIsNotBlocked) {
   // The reference library had this check backwards.
-  auto fresh = std::make_shared<RecordingConnection>(1, "never-seen");
-  uint64_t first = 0;
-  auto admitted = hub_.Attach(fresh, &first);
-  ASSERT_TRUE(admitted.ok());
-  EXPECT_TRUE(*admitted);
+  EXPECT_TRUE(Admitted("never-seen"));
 }
 
 TEST_F(HubTest, DisconnectOfAbsentClientStillBlocksItsNextConnect) {
-  auto closed = hub_.Disconnect({"offline"}, false);
+  auto closed = hub_.Disconnect(Target::Clients({"offline"}), false);
   ASSERT_TRUE(closed.ok());
   EXPECT_EQ(*closed, 0u);
-  auto later = std::make_shared<RecordingConnection>(1, "offline");
-  uint64_t first = 0;
-  EXPECT_FALSE(*hub_.Attach(later, &first));
+  EXPECT_FALSE(Admitted("offline"));
   auto removed = hub_.AllowReconnect({"offline", "other"});
   ASSERT_TRUE(removed.ok());
   EXPECT_EQ(*removed, 1u);
-  EXPECT_TRUE(*hub_.Attach(later, &first));
+  EXPECT_TRUE(Admitted("offline"));
 }
 
 TEST_F(HubTest, DisconnectWithAllowReconnectDoesNotBlock) {
   auto a = Connect(1, "alice");
-  EXPECT_EQ(*hub_.Disconnect({"alice"}, /*allow_reconnect=*/true), 1u);
+  EXPECT_EQ(*hub_.Disconnect(Target::Clients({"alice"}), true), 1u);
   EXPECT_EQ(a->closes, 1);
-  auto again = std::make_shared<RecordingConnection>(2, "alice");
-  uint64_t first = 0;
-  EXPECT_TRUE(*hub_.Attach(again, &first));
+  EXPECT_TRUE(Admitted("alice"));
+}
+
+TEST_F(HubTest, DisconnectAllIsRefused) {
+  EXPECT_EQ(hub_.Disconnect(Target::All(), true).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(HubTest, GroupsApplyToEveryConnectionAndLaterOnes) {
+  auto a1 = Connect(1, "alice");
+  auto b = Connect(2, "bob", {.groups = {"red"}});
+  ASSERT_TRUE(hub_.ChangeGroups({"alice"}, {"blue"}, true).ok());
+  auto a2 = Connect(3, "alice");
+  EXPECT_TRUE(a2->client().InGroup("blue"));
+  EXPECT_TRUE(b->client().InGroup("red"));
+  auto blue = hub_.Publish({.data = "x"}, Target::Groups({"blue"}));
+  EXPECT_EQ(blue->connections, 2u);
+  auto both = hub_.Publish({.data = "x"}, Target::Groups({"blue", "red"}));
+  EXPECT_EQ(both->connections, 3u);
+
+  EXPECT_EQ(hub_.ListClients("red").size(), 1u);
+  EXPECT_EQ(hub_.ListClients("blue")[0].client_id, "alice");
+  EXPECT_EQ(hub_.ListClients("blue")[0].groups,
+            std::vector<std::string>{"blue"});
+
+  ASSERT_TRUE(hub_.ChangeGroups({"alice"}, {"blue"}, false).ok());
+  EXPECT_FALSE(a1->client().InGroup("blue"));
+  EXPECT_EQ(hub_.Publish({.data = "x"}, Target::Groups({"blue"}))->connections,
+            0u);
+}
+
+TEST_F(HubTest, GroupsOfAClientNotConnectedApplyWhenItConnects) {
+  ASSERT_TRUE(hub_.ChangeGroups({"later"}, {"news"}, true).ok());
+  auto later = Connect(1, "later");
+  EXPECT_TRUE(later->client().InGroup("news"));
+}
+
+TEST_F(HubTest, DisconnectByGroup) {
+  auto a = Connect(1, "alice", {.groups = {"red"}});
+  auto b = Connect(2, "bob");
+  EXPECT_EQ(*hub_.Disconnect(Target::Groups({"red"}), false), 1u);
+  EXPECT_EQ(a->closes, 1);
+  EXPECT_EQ(b->closes, 0);
+  EXPECT_FALSE(Admitted("alice"));
+}
+
+TEST_F(HubTest, ResumesAfterLastEventId) {
+  auto first = hub_.Publish({.id = "x", .data = "1"}, Target::All());
+  auto second = hub_.Publish({.data = "2"}, Target::All());
+  auto connection = std::make_shared<RecordingConnection>(1, "alice");
+  auto result = hub_.Attach(
+      connection, {.last_event_id = first->position.ToString() + ":x"});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->first_sequence, 2u);
+  EXPECT_FALSE(result->resync_reason.has_value());
+}
+
+TEST_F(HubTest, TellsWhenLastEventIdCannotBeResumed) {
+  auto first = hub_.Publish({.data = "1"}, Target::All());
+  for (int i = 0; i < 5; ++i) hub_.Publish({.data = "n"}, Target::All());
+  auto last = hub_.Publish({.data = "last"}, Target::All());
+
+  auto old = hub_.Attach(std::make_shared<RecordingConnection>(1, "a"),
+                         {.last_event_id = first->position.ToString()});
+  EXPECT_EQ(old->resync_reason, "too_old");
+  EXPECT_EQ(old->resync_position, last->position);
+  EXPECT_EQ(old->first_sequence, hub_.log().next_sequence());
+
+  auto garbage = hub_.Attach(std::make_shared<RecordingConnection>(2, "b"),
+                             {.last_event_id = "garbage"});
+  EXPECT_EQ(garbage->resync_reason, "unknown");
+}
+
+TEST_F(HubTest, ReconnectIntervalWithJitterStaysInRange) {
+  ASSERT_TRUE(
+      hub_.ChangeReconnectInterval(absl::Seconds(10), absl::Seconds(2)).ok());
+  bool varied = false;
+  absl::Duration first = absl::ZeroDuration();
+  for (int i = 0; i < 50; ++i) {
+    auto result = hub_.Attach(
+        std::make_shared<RecordingConnection>(i, absl::StrCat("c", i)), {});
+    EXPECT_GE(result->retry, absl::Seconds(8));
+    EXPECT_LE(result->retry, absl::Seconds(12));
+    if (i == 0) first = result->retry;
+    varied |= result->retry != first;
+  }
+  EXPECT_TRUE(varied);
+  EXPECT_FALSE(hub_.ChangeReconnectInterval(absl::Seconds(1), absl::Seconds(1))
+                   .ok());
+  // The change is in the log for connections that are already open.
+  std::deque<std::shared_ptr<const Event>> entries;
+  hub_.log().CopyFrom(1, &entries);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_TRUE(entries[0]->retry_change().has_value());
 }
 
 TEST_F(HubTest, ListClientsIsSorted) {

@@ -4,30 +4,39 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "server/hub/client_record.h"
 
 namespace ssecast {
 
-// Who an event is for: every client, or a set of client ids. Immutable once
-// built; thread-safe to share.
+// Who an event (or a disconnect) is for: every client, a set of client ids,
+// or the members of a set of groups. Immutable once built; thread-safe.
 class Target {
  public:
-  static Target All() { return Target(true, {}); }
-  // `client_ids` may hold duplicates and come in any order.
+  enum class Kind { kAll, kClients, kGroups };
+
+  static Target All() { return Target(Kind::kAll, {}); }
+  // The lists may hold duplicates and come in any order.
   static Target Clients(std::vector<std::string> client_ids);
+  static Target Groups(std::vector<std::string> groups);
 
-  bool all() const { return all_; }
-  // Sorted and without duplicates; empty when all().
-  const std::vector<std::string>& client_ids() const { return client_ids_; }
+  Kind kind() const { return kind_; }
+  bool all() const { return kind_ == Kind::kAll; }
+  // Client ids or group names, sorted, without duplicates; empty for all.
+  const std::vector<std::string>& names() const { return names_; }
 
-  bool Matches(absl::string_view client_id) const;
+  // INVALID_ARGUMENT if a list is empty or holds a malformed name.
+  absl::Status Validate() const;
+
+  // Group membership is read at the time of the call.
+  bool Matches(const ClientRecord& client) const;
 
  private:
-  Target(bool all, std::vector<std::string> client_ids)
-      : all_(all), client_ids_(std::move(client_ids)) {}
+  Target(Kind kind, std::vector<std::string> names)
+      : kind_(kind), names_(std::move(names)) {}
 
-  bool all_;
-  std::vector<std::string> client_ids_;
+  Kind kind_;
+  std::vector<std::string> names_;
 };
 
 }  // namespace ssecast

@@ -1,16 +1,22 @@
 #include "server/sse/sse_front.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/hub/names.h"
 #include "server/hub/sse_encoding.h"
 #include "server/sse/accept_header.h"
+#include "server/sse/demo_page.h"
 #include "server/sse/sse_stream.h"
 
 namespace ssecast {
 namespace {
 
 constexpr char kEventStream[] = "text/event-stream";
+// The event type that tells a client its Last-Event-ID could not be
+// resumed from; see README, "Replay".
+constexpr char kResyncEventType[] = "ssecast.resync";
 
 void SetError(httplib::Response& response, int status,
               absl::string_view message) {
@@ -27,6 +33,36 @@ void MethodNotAllowed(const httplib::Request& request,
                         "; use GET"));
 }
 
+std::optional<std::string> LastEventId(const httplib::Request& request) {
+  if (request.has_header("Last-Event-ID")) {
+    return request.get_header_value("Last-Event-ID");
+  }
+  // For EventSource polyfills that cannot set headers.
+  if (request.has_param("lastEventId")) {
+    return request.get_param_value("lastEventId");
+  }
+  return std::nullopt;
+}
+
+// The bytes a stream starts with: its reconnect interval, and the notice
+// that its Last-Event-ID could not be resumed from.
+std::string Prelude(const Hub::AttachResult& attached) {
+  std::string prelude;
+  if (attached.retry > absl::ZeroDuration()) {
+    prelude = FrameChunk(absl::StrCat(
+        "retry: ", absl::ToInt64Milliseconds(attached.retry), "\n\n"));
+  }
+  if (attached.resync_reason) {
+    std::string text;
+    AppendSseEvent({.type = kResyncEventType,
+                    .data = absl::StrCat("{\"reason\":\"",
+                                         *attached.resync_reason, "\"}")},
+                   attached.resync_position.ToString(), &text);
+    absl::StrAppend(&prelude, FrameChunk(text));
+  }
+  return prelude;
+}
+
 }  // namespace
 
 SseFront::SseFront(Hub* hub, std::unique_ptr<ClientIdProvider> client_ids,
@@ -38,8 +74,6 @@ SseFront::SseFront(Hub* hub, std::unique_ptr<ClientIdProvider> client_ids,
   const int threads = options_.http_threads;
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_.set_tcp_nodelay(true);
-  // A browser reconnects with a new request; idle keep-alive connections
-  // (health checks) should not pile up.
   http_.set_keep_alive_max_count(100);
   http_.set_keep_alive_timeout(5);
   http_.set_read_timeout(10);
@@ -54,11 +88,19 @@ void SseFront::Route() {
                               httplib::Response& response) {
     HandleEvents(request, response);
   });
-  http_.Post("/events", MethodNotAllowed);
-  http_.Put("/events", MethodNotAllowed);
-  http_.Patch("/events", MethodNotAllowed);
-  http_.Delete("/events", MethodNotAllowed);
-  http_.Options("/events", MethodNotAllowed);
+  http_.Options("/events", [this](const httplib::Request& request,
+                                  httplib::Response& response) {
+    HandlePreflight(request, response);
+  });
+  auto not_allowed = [this](const httplib::Request& request,
+                            httplib::Response& response) {
+    AllowOrigin(request, response);
+    MethodNotAllowed(request, response);
+  };
+  http_.Post("/events", not_allowed);
+  http_.Put("/events", not_allowed);
+  http_.Patch("/events", not_allowed);
+  http_.Delete("/events", not_allowed);
   http_.Get("/healthz",
             [this](const httplib::Request&, httplib::Response& response) {
               if (serving_.load()) {
@@ -67,10 +109,48 @@ void SseFront::Route() {
                 SetError(response, 503, "shutting down");
               }
             });
+  if (options_.demo_page) {
+    http_.Get("/", [](const httplib::Request&, httplib::Response& response) {
+      const absl::string_view page = DemoPageHtml();
+      response.set_content(page.data(), page.size(),
+                           "text/html; charset=utf-8");
+    });
+  }
+}
+
+void SseFront::AllowOrigin(const httplib::Request& request,
+                           httplib::Response& response) const {
+  if (!request.has_header("Origin")) return;
+  const std::string origin = request.get_header_value("Origin");
+  response.set_header("Vary", "Origin");
+  const auto& allowed = options_.allowed_origins;
+  if (std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
+    return;
+  }
+  response.set_header("Access-Control-Allow-Origin", origin);
+  response.set_header("Access-Control-Allow-Credentials", "true");
+}
+
+void SseFront::HandlePreflight(const httplib::Request& request,
+                               httplib::Response& response) {
+  if (!request.has_header("Access-Control-Request-Method")) {
+    AllowOrigin(request, response);
+    MethodNotAllowed(request, response);
+    return;
+  }
+  AllowOrigin(request, response);
+  response.status = 204;
+  response.set_header("Access-Control-Allow-Methods", "GET");
+  response.set_header("Access-Control-Allow-Headers",
+                      "Last-Event-ID, Authorization, Cache-Control, Accept");
+  response.set_header("Access-Control-Max-Age", "600");
 }
 
 void SseFront::HandleEvents(const httplib::Request& request,
                             httplib::Response& response) {
+  // Every answer on the stream path carries the CORS headers, or a
+  // cross-origin page cannot tell a 204 from a network failure.
+  AllowOrigin(request, response);
   if (!AcceptsEventStream(request.get_header_value("Accept"))) {
     SetError(response, 406,
              absl::StrCat("/events only serves text/event-stream, which the "
@@ -78,39 +158,47 @@ void SseFront::HandleEvents(const httplib::Request& request,
                           request.get_header_value("Accept"), "\") excludes"));
     return;
   }
+  Hub::AttachRequest attach;
+  for (size_t i = 0; i < request.get_param_value_count("group"); ++i) {
+    std::string group = request.get_param_value("group", i);
+    if (absl::Status valid = ValidateGroupName(group); !valid.ok()) {
+      SetError(response, 400, absl::StrCat("query parameter group: ",
+                                           valid.message()));
+      return;
+    }
+    attach.groups.push_back(std::move(group));
+  }
+  attach.last_event_id = LastEventId(request);
   absl::StatusOr<ClientIdentity> identity = client_ids_->Identify(request);
   if (!identity.ok()) {
+    response.set_header("WWW-Authenticate", "Bearer");
     SetError(response, 401, identity.status().message());
     return;
   }
   auto stream = std::make_shared<SseStream>(
       next_connection_id_.fetch_add(1), identity->client_id,
-      absl::StrCat(request.remote_addr, ":", request.remote_port), absl::Now());
-  uint64_t first_sequence = 0;
-  absl::StatusOr<bool> admitted = hub_->Attach(stream, &first_sequence);
-  if (!admitted.ok()) {
+      absl::StrCat(request.remote_addr, ":", request.remote_port),
+      absl::Now());
+  absl::StatusOr<Hub::AttachResult> attached = hub_->Attach(stream, attach);
+  if (!attached.ok()) {
     response.set_header("Retry-After", "5");
     SetError(response, 503,
-             absl::StrCat("cannot check the no-reconnect store: ",
-                          admitted.status().message()));
+             absl::StrCat("cannot admit the client now: ",
+                          attached.status().message()));
     return;
   }
   if (!identity->set_cookie.empty()) {
     response.set_header("Set-Cookie", identity->set_cookie);
   }
-  if (!*admitted) {
+  if (!attached->admitted) {
     // Per the SSE spec, 204 makes EventSource stop reconnecting for good.
     response.status = 204;
     return;
   }
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");
-  std::string prelude;
-  if (options_.retry > absl::ZeroDuration()) {
-    prelude = FrameChunk(absl::StrCat(
-        "retry: ", absl::ToInt64Milliseconds(options_.retry), "\n\n"));
-  }
-  stream->Prepare(first_sequence, std::move(prelude));
+  stream->Prepare(attached->first_sequence, Prelude(*attached),
+                  identity->expires);
   TakeoverHttpServer::StreamTo(
       response, kEventStream,
       [this, stream](int fd) { writers_.Adopt(stream, fd); },

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -16,9 +17,12 @@
 namespace ssecast {
 
 struct SseFrontOptions {
-  // Sent as `retry:` at the start of every stream when above zero.
-  absl::Duration retry = absl::ZeroDuration();
   StreamWriterOptions writer;
+  // Origins (scheme://host[:port]) whose pages may open /events across
+  // origins, with credentials (cookies).
+  std::vector<std::string> allowed_origins;
+  // Serve the demo page at /.
+  bool demo_page = true;
   int writer_threads = 2;
   // Threads that read requests and answer the handshake; streams do not
   // hold them.
@@ -28,8 +32,9 @@ struct SseFrontOptions {
 
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
 // for the client the ClientIdProvider names (204 if the hub says it may not
-// reconnect), GET /healthz says whether the front is serving. After the
-// handshake a stream belongs to the StreamWriterPool.
+// reconnect), resuming after Last-Event-ID; GET /healthz says whether the
+// front is serving; GET / is the demo page. After the handshake a stream
+// belongs to the StreamWriterPool.
 //
 // Start() and Stop() are called once each, from one thread.
 class SseFront {
@@ -49,6 +54,11 @@ class SseFront {
  private:
   void HandleEvents(const httplib::Request& request,
                     httplib::Response& response);
+  void HandlePreflight(const httplib::Request& request,
+                       httplib::Response& response);
+  // Adds the CORS headers when the request comes from an allowed origin.
+  void AllowOrigin(const httplib::Request& request,
+                   httplib::Response& response) const;
   void Route();
 
   Hub* const hub_;

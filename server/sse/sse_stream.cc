@@ -13,9 +13,11 @@ SseStream::SseStream(uint64_t id, std::string client_id,
 
 SseStream::~SseStream() { CloseSocket(); }
 
-void SseStream::Prepare(uint64_t first_sequence, std::string prelude) {
+void SseStream::Prepare(uint64_t first_sequence, std::string prelude,
+                        absl::Time expires) {
   cursor_ = first_sequence;
   control_ = std::move(prelude);
+  expires_ = expires;
 }
 
 void SseStream::SetWriter(StreamWriter* writer) { writer_.store(writer); }

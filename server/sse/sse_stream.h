@@ -32,9 +32,11 @@ class SseStream : public Connection {
   void SetWriter(StreamWriter* writer);
   bool close_requested() const { return close_requested_.load(); }
 
-  // Sets where delivery starts and the bytes that open the stream
-  // (retry:, a comment). Called once, before the stream is adopted.
-  void Prepare(uint64_t first_sequence, std::string prelude);
+  // Sets where delivery starts, the bytes that open the stream (retry:, a
+  // resync notice) and when the stream must end (the identity expires).
+  // Called once, before the stream is adopted.
+  void Prepare(uint64_t first_sequence, std::string prelude,
+               absl::Time expires);
 
  private:
   friend class StreamWriter;
@@ -54,6 +56,7 @@ class SseStream : public Connection {
   bool ending_ = false;   // the last chunk is queued
   uint64_t close_at_ = 0;
   absl::Time close_deadline_ = absl::InfiniteFuture();
+  absl::Time expires_ = absl::InfiniteFuture();
   absl::Time last_write_;
 
   void CountSent(uint64_t n) {

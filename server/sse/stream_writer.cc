@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "server/hub/sse_encoding.h"
 
 namespace ssecast {
@@ -225,6 +226,12 @@ void StreamWriter::Sweep(absl::Time now) {
       Drop(stream, "it fell out of the event history");
       continue;
     }
+    if (!stream.closing_ && now >= stream.expires_) {
+      // The client's identity (a token) expired; it may reconnect with a
+      // fresh one.
+      BeginClosing(stream, now + options_.write_timeout);
+      stream.close_at_ = window_end;
+    }
     if (stream.closing_ && now >= stream.close_deadline_) {
       Drop(stream, "it did not drain within the write timeout while closing");
       continue;
@@ -262,6 +269,9 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
     iov_.clear();
     gathered_.clear();
     size_t bytes = 0;
+    if (stream.control_offset_ == stream.control_.size()) {
+      TakeRetryChanges(stream, limit);
+    }
     if (stream.control_offset_ < stream.control_.size()) {
       iov_.push_back({stream.control_.data() + stream.control_offset_,
                       stream.control_.size() - stream.control_offset_});
@@ -273,7 +283,10 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
     for (; sequence < limit && iov_.size() < kMaxIov && bytes < kMaxBatchBytes;
          ++sequence) {
       const Event& event = *window_[sequence - window_first_];
-      if (offset == 0 && !event.target().Matches(stream.client_id())) continue;
+      // A retry change becomes this stream's own control bytes, which may
+      // not go into the middle of a batch.
+      if (event.retry_change()) break;
+      if (offset == 0 && !event.target().Matches(stream.client())) continue;
       iov_.push_back({const_cast<char*>(event.chunk().data()) + offset,
                       event.chunk().size() - offset});
       gathered_.push_back({sequence, offset});
@@ -282,6 +295,7 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
     }
     if (iov_.empty()) {
       stream.cursor_ = sequence;
+      if (sequence < limit) continue;  // stopped at a retry change
       if (stream.ending_) return false;  // the last chunk is out: done
       if (stream.closing_ && stream.cursor_ >= stream.close_at_) {
         stream.control_.assign(kLastChunk.data(), kLastChunk.size());
@@ -304,6 +318,26 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
     stream.last_write_ = now;
     AccountWritten(stream, static_cast<size_t>(written), sequence);
   }
+}
+
+void StreamWriter::TakeRetryChanges(SseStream& stream, uint64_t limit) {
+  if (stream.cursor_offset_ != 0) return;
+  const RetryChange* change = nullptr;
+  // Of several changes in a row, the last one counts.
+  while (stream.cursor_ < limit && IsRetryChange(stream.cursor_)) {
+    change = &*window_[stream.cursor_ - window_first_]->retry_change();
+    ++stream.cursor_;
+  }
+  if (change == nullptr) return;
+  const int64_t jitter_ms = absl::ToInt64Milliseconds(change->jitter);
+  const int64_t retry_ms =
+      absl::ToInt64Milliseconds(change->retry) +
+      (jitter_ms > 0 ? absl::Uniform<int64_t>(absl::IntervalClosed, random_,
+                                              -jitter_ms, jitter_ms)
+                     : 0);
+  stream.control_ = FrameChunk(
+      absl::StrCat("retry: ", std::max<int64_t>(retry_ms, 1), "\n\n"));
+  stream.control_offset_ = 0;
 }
 
 void StreamWriter::AccountWritten(SseStream& stream, size_t written,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/hub/event.h"
@@ -74,7 +75,13 @@ class StreamWriter : public EventLog::Reader {
   void Sweep(absl::Time now);
   // Writes what `stream` has pending; false when it is finished or broken.
   bool Flush(SseStream& stream, absl::Time now);
-  bool QueueEnd(SseStream& stream);
+  // Queues, as control bytes, reconnect-interval changes at the stream's
+  // cursor. Only between events: the caller checked the control bytes are
+  // out.
+  void TakeRetryChanges(SseStream& stream, uint64_t limit);
+  bool IsRetryChange(uint64_t sequence) const {
+    return window_[sequence - window_first_]->retry_change().has_value();
+  }
   void AccountWritten(SseStream& stream, size_t written, uint64_t scanned_to);
   void Drop(SseStream& stream, const char* why);
 
@@ -106,6 +113,7 @@ class StreamWriter : public EventLog::Reader {
   };
   std::vector<iovec> iov_;
   std::vector<Gathered> gathered_;
+  absl::BitGen random_;  // for retry jitter
 
   std::thread thread_;
 };

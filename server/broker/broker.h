@@ -1,0 +1,82 @@
+#ifndef SSECAST_SERVER_BROKER_BROKER_H_
+#define SSECAST_SERVER_BROKER_BROKER_H_
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "server/hub/event.h"
+#include "server/hub/position.h"
+#include "server/hub/target.h"
+
+namespace ssecast {
+
+// What the hub asks every node to do. A broker carries these to every node
+// (this one included), in one order that is the same on every node.
+struct PublishCommand {
+  EventInput event;
+  Target target;
+};
+struct DisconnectCommand {
+  Target target;  // clients or groups
+};
+struct GroupCommand {
+  std::vector<std::string> client_ids;
+  std::vector<std::string> groups;
+  bool join;  // false: leave
+};
+struct RetryCommand {
+  RetryChange change;
+};
+using BrokerCommand =
+    std::variant<PublishCommand, DisconnectCommand, GroupCommand, RetryCommand>;
+
+// Where a broker delivers commands: the hub of this node. Calls come from
+// one thread at a time, in the broker's order.
+class BrokerSink {
+ public:
+  virtual ~BrokerSink() = default;
+  // Every position up to `boundary` is gone from the broker's history;
+  // called once, before the first Apply().
+  virtual void StartHistory(const Position& boundary) = 0;
+  // `position` increases from call to call.
+  virtual void Apply(const BrokerCommand& command,
+                     const Position& position) = 0;
+  // The broker lost contact (false) or regained it (true).
+  virtual void SetBrokerHealthy(bool healthy) = 0;
+};
+
+// Carries hub commands between the nodes of one ssecast service: the
+// in-memory broker serves a single node; the Redis broker lets any node
+// publish to and disconnect clients held by any other. Implementations are
+// thread-safe.
+class Broker {
+ public:
+  virtual ~Broker() = default;
+
+  // Starts delivering to `sink` (which must outlive the broker). A broker
+  // with a shared history first replays what it holds into the sink, so a
+  // new node can serve Last-Event-ID from before it started.
+  virtual absl::Status Start(BrokerSink* sink) = 0;
+
+  // Sends `command` to every node. Returns its position once the broker
+  // has accepted it (the command may reach nodes, this one included,
+  // shortly after), or UNAVAILABLE if it could not be sent: then no node
+  // gets it. The in-memory broker applies the command before returning.
+  virtual absl::StatusOr<Position> Send(const BrokerCommand& command) = 0;
+
+  // Group memberships that a client acquired through any node and that
+  // outlive its connections; empty when the broker keeps none (the hub's
+  // own records then are the whole truth).
+  virtual absl::StatusOr<std::vector<std::string>> LoadGroups(
+      const std::string& client_id) = 0;
+
+  // Stops delivering; Apply() is not called after this returns.
+  virtual void Stop() = 0;
+};
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_BROKER_BROKER_H_
