@@ -10,21 +10,21 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "absl/flags/marshalling.h"
 #include "server/broker/broker_memory.h"
+#include "server/config/secret_file.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
-#include "server/sse/cookie_client_id_provider.h"
+#include "server/sse/client_id_flag.h"
 #include "server/sse/sse_front.h"
 #include "server/store/no_reconnect_store_memory.h"
 #include "server/store/no_reconnect_store_redis.h"
-#include "server/store/redis_password_file.h"
 
 ABSL_FLAG(std::string, http_address, "0.0.0.0:8080",
           "Where browsers connect (GET /events). HOST:PORT; port 0 picks a "
@@ -39,7 +39,8 @@ ABSL_FLAG(std::string, no_reconnect_store, "memory",
 ABSL_FLAG(absl::Duration, no_reconnect_ttl, absl::Hours(1),
           "How long a disconnected client keeps getting 204 No Content.");
 ABSL_FLAG(std::string, redis_address, "127.0.0.1:6379",
-          "Redis HOST:PORT, for --no_reconnect_store=redis.");
+          "Redis HOST:PORT, for --no_reconnect_store=redis and "
+          "--broker=redis.");
 ABSL_FLAG(std::string, redis_password_file, "",
           "File holding the Redis password (AUTH); empty for none.");
 ABSL_FLAG(absl::Duration, keepalive_interval, absl::Seconds(15),
@@ -52,8 +53,17 @@ ABSL_FLAG(absl::Duration, retry, absl::ZeroDuration(),
 ABSL_FLAG(absl::Duration, retry_jitter, absl::ZeroDuration(),
           "Each stream's --retry is offset by a random amount within "
           "+-this, so that clients do not all come back at once.");
+ABSL_FLAG(std::string, client_id, "cookie",
+          "How a connection's client id is found: 'cookie' (server-issued, "
+          "see --client_id_cookie), 'header:NAME' or 'query:NAME' (set by a "
+          "trusted proxy in front), or 'jwt' (an HS256 bearer token in the "
+          "Authorization header or the access_token query parameter, signed "
+          "with --jwt_secret_file; `sub` is the client id, `exp` ends the "
+          "stream).");
 ABSL_FLAG(std::string, client_id_cookie, "ssecast_id",
           "Name of the cookie that carries the server-issued client id.");
+ABSL_FLAG(std::string, jwt_secret_file, "",
+          "File holding the HS256 secret, for --client_id=jwt.");
 ABSL_FLAG(int64_t, max_event_bytes, 64 * 1024,
           "Largest `data` of one event, in bytes; larger publishes are "
           "rejected with INVALID_ARGUMENT.");
@@ -64,7 +74,8 @@ ABSL_FLAG(absl::Duration, history_ttl, absl::Hours(1),
           "Events older than this leave the history.");
 ABSL_FLAG(std::string, broker, "memory",
           "How publishes, disconnects and group changes reach every node: "
-          "'memory' (this node only).");
+          "'memory' (this node only) or 'redis' (every node on "
+          "--redis_address; also shares the replay history).");
 ABSL_FLAG(absl::Duration, client_retention, absl::Hours(1),
           "How long a client's groups are remembered after its last "
           "connection ends.");
@@ -102,6 +113,31 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
   return std::make_pair(address.substr(0, colon), port);
 }
 
+// The Redis both the store and the broker use, from --redis_address and
+// --redis_password_file.
+struct RedisTarget {
+  std::string host;
+  int port;
+  std::string password;
+};
+
+absl::StatusOr<RedisTarget> RedisTargetFromFlags() {
+  auto host_port = SplitHostPort(absl::GetFlag(FLAGS_redis_address));
+  if (!host_port.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--redis_address: ", host_port.status().message()));
+  }
+  RedisTarget target{host_port->first, host_port->second, ""};
+  if (std::string path = absl::GetFlag(FLAGS_redis_password_file);
+      !path.empty()) {
+    absl::StatusOr<std::string> password =
+        ReadSecretFile(path, "--redis_password_file");
+    if (!password.ok()) return password.status();
+    target.password = *password;
+  }
+  return target;
+}
+
 absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   const std::string kind = absl::GetFlag(FLAGS_no_reconnect_store);
   const absl::Duration ttl = absl::GetFlag(FLAGS_no_reconnect_ttl);
@@ -124,7 +160,8 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   options.ttl = ttl;
   if (std::string path = absl::GetFlag(FLAGS_redis_password_file);
       !path.empty()) {
-    absl::StatusOr<std::string> password = ReadRedisPasswordFile(path);
+    absl::StatusOr<std::string> password =
+        ReadSecretFile(path, "--redis_password_file");
     if (!password.ok()) return password.status();
     options.password = *password;
   }
@@ -137,8 +174,12 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
 absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
   const std::string kind = absl::GetFlag(FLAGS_broker);
   if (kind == "memory") return std::make_unique<BrokerMemory>();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--broker=", kind, " is not one of: memory"));
+  if (kind != "redis") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--broker=", kind, " is not one of: memory, redis"));
+  }
+  // The Redis broker lands with issue 4's BrokerRedis implementation.
+  return absl::UnimplementedError("--broker=redis is not built in yet");
 }
 
 HubOptions MakeHubOptions() {
@@ -149,7 +190,8 @@ HubOptions MakeHubOptions() {
   options.log.max_age = absl::GetFlag(FLAGS_history_ttl);
   options.log.max_unswept = options.log.capacity / 2;
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
-  options.retry = {absl::GetFlag(FLAGS_retry), absl::GetFlag(FLAGS_retry_jitter)};
+  options.retry = {absl::GetFlag(FLAGS_retry),
+                   absl::GetFlag(FLAGS_retry_jitter)};
   options.client_retention = absl::GetFlag(FLAGS_client_retention);
   return options;
 }
@@ -190,6 +232,11 @@ int Run() {
                     "--keepalive_interval and --history_ttl must be "
                     "positive, --history_size at least 2"));
   }
+  absl::StatusOr<std::unique_ptr<ClientIdProvider>> client_ids =
+      MakeClientIdProvider(absl::GetFlag(FLAGS_client_id),
+                           absl::GetFlag(FLAGS_client_id_cookie),
+                           absl::GetFlag(FLAGS_jwt_secret_file));
+  if (!client_ids.ok()) return Fail("--client_id", client_ids.status());
   absl::StatusOr<std::unique_ptr<NoReconnectStore>> store = MakeStore();
   if (!store.ok()) return Fail("no-reconnect store", store.status());
 
@@ -209,10 +256,7 @@ int Run() {
     return Fail("broker", started);
   }
   const std::string http_address = absl::GetFlag(FLAGS_http_address);
-  SseFront front(&hub,
-                 std::make_unique<CookieClientIdProvider>(
-                     absl::GetFlag(FLAGS_client_id_cookie)),
-                 MakeFrontOptions());
+  SseFront front(&hub, std::move(*client_ids), MakeFrontOptions());
   absl::StatusOr<int> http_port = front.Start(http_address);
   if (!http_port.ok()) return Fail("SSE front", http_port.status());
 

@@ -31,7 +31,8 @@ std::vector<std::string> ClientRecord::groups() const {
 int ClientRecord::Join(absl::Span<const std::string> groups) {
   absl::MutexLock lock(&mu_);
   int changed = 0;
-  for (const std::string& group : groups) changed += groups_.insert(group).second;
+  for (const std::string& group : groups)
+    changed += groups_.insert(group).second;
   return changed;
 }
 

@@ -37,11 +37,11 @@ absl::Status EventLog::WaitForRoom() {
                            options_.max_publish_wait)) {
     return absl::OkStatus();
   }
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "the stream writers are more than ", options_.max_unswept,
-      " events behind and did not catch up within ",
-      absl::FormatDuration(options_.max_publish_wait),
-      "; publish more slowly"));
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the stream writers are more than ", options_.max_unswept,
+                   " events behind and did not catch up within ",
+                   absl::FormatDuration(options_.max_publish_wait),
+                   "; publish more slowly"));
 }
 
 std::optional<Position> EventLog::NextPosition(
@@ -158,19 +158,17 @@ absl::StatusOr<uint64_t> EventLog::SequenceAfter(const Position& position) {
   absl::MutexLock lock(&mu_);
   EvictExpired(absl::Now());
   if (position < boundary_) {
-    return absl::OutOfRangeError(
-        absl::StrCat("position ", position.ToString(),
-                     " is older than the event history"));
+    return absl::OutOfRangeError(absl::StrCat(
+        "position ", position.ToString(), " is older than the event history"));
   }
   if (position == boundary_) return first_sequence_;
-  auto it = std::lower_bound(
-      events_.begin(), events_.end(), position,
-      [](const std::shared_ptr<const Event>& event, const Position& p) {
-        return event->position() < p;
-      });
+  auto it =
+      std::lower_bound(events_.begin(), events_.end(), position,
+                       [](const std::shared_ptr<const Event>& event,
+                          const Position& p) { return event->position() < p; });
   if (it == events_.end() || !((*it)->position() == position)) {
-    return absl::NotFoundError(absl::StrCat(
-        "position ", position.ToString(), " is not in the event history"));
+    return absl::NotFoundError(absl::StrCat("position ", position.ToString(),
+                                            " is not in the event history"));
   }
   return first_sequence_ + (it - events_.begin()) + 1;
 }

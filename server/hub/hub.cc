@@ -231,9 +231,8 @@ absl::Duration Hub::JitteredRetryLocked() {
   if (retry_.retry <= absl::ZeroDuration()) return absl::ZeroDuration();
   if (retry_.jitter <= absl::ZeroDuration()) return retry_.retry;
   const int64_t jitter_ms = absl::ToInt64Milliseconds(retry_.jitter);
-  const int64_t offset =
-      absl::Uniform<int64_t>(absl::IntervalClosed, random_, -jitter_ms,
-                             jitter_ms);
+  const int64_t offset = absl::Uniform<int64_t>(absl::IntervalClosed, random_,
+                                                -jitter_ms, jitter_ms);
   return std::max(absl::Milliseconds(1),
                   retry_.retry + absl::Milliseconds(offset));
 }
@@ -321,9 +320,7 @@ void Hub::SetHealthListener(std::function<void(bool)> listener) {
   if (health_listener_) health_listener_(healthy_.load());
 }
 
-void Hub::StartHistory(const Position& boundary) {
-  log_.SetBoundary(boundary);
-}
+void Hub::StartHistory(const Position& boundary) { log_.SetBoundary(boundary); }
 
 void Hub::Apply(const BrokerCommand& command, const Position& position) {
   if (const auto* publish = std::get_if<PublishCommand>(&command)) {

@@ -33,8 +33,7 @@ class HubTest : public ::testing::Test {
   }
 
   std::shared_ptr<RecordingConnection> Connect(
-      uint64_t id, const std::string& client,
-      Hub::AttachRequest request = {}) {
+      uint64_t id, const std::string& client, Hub::AttachRequest request = {}) {
     auto connection = std::make_shared<RecordingConnection>(id, client);
     absl::StatusOr<Hub::AttachResult> result = hub_.Attach(connection, request);
     EXPECT_TRUE(result.ok() && result->admitted) << client;
@@ -207,8 +206,8 @@ TEST_F(HubTest, ReconnectIntervalWithJitterStaysInRange) {
     varied |= result->retry != first;
   }
   EXPECT_TRUE(varied);
-  EXPECT_FALSE(hub_.ChangeReconnectInterval(absl::Seconds(1), absl::Seconds(1))
-                   .ok());
+  EXPECT_FALSE(
+      hub_.ChangeReconnectInterval(absl::Seconds(1), absl::Seconds(1)).ok());
   // The change is in the log for connections that are already open.
   std::deque<std::shared_ptr<const Event>> entries;
   hub_.log().CopyFrom(1, &entries);

@@ -31,8 +31,8 @@ absl::Status ValidateGroupName(absl::string_view group) {
         "group name is ", group.size(), " characters; at most 128"));
   }
   for (char c : group) {
-    if (!absl::ascii_isalnum(c) && absl::string_view("._:@/-").find(c) ==
-                                       absl::string_view::npos) {
+    if (!absl::ascii_isalnum(c) &&
+        absl::string_view("._:@/-").find(c) == absl::string_view::npos) {
       return absl::InvalidArgumentError(
           absl::StrCat("group name \"", absl::CEscape(group),
                        "\" may only hold letters, digits and ._:@/-"));

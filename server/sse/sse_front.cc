@@ -162,8 +162,8 @@ void SseFront::HandleEvents(const httplib::Request& request,
   for (size_t i = 0; i < request.get_param_value_count("group"); ++i) {
     std::string group = request.get_param_value("group", i);
     if (absl::Status valid = ValidateGroupName(group); !valid.ok()) {
-      SetError(response, 400, absl::StrCat("query parameter group: ",
-                                           valid.message()));
+      SetError(response, 400,
+               absl::StrCat("query parameter group: ", valid.message()));
       return;
     }
     attach.groups.push_back(std::move(group));
@@ -171,14 +171,17 @@ void SseFront::HandleEvents(const httplib::Request& request,
   attach.last_event_id = LastEventId(request);
   absl::StatusOr<ClientIdentity> identity = client_ids_->Identify(request);
   if (!identity.ok()) {
-    response.set_header("WWW-Authenticate", "Bearer");
-    SetError(response, 401, identity.status().message());
+    if (absl::IsUnauthenticated(identity.status())) {
+      response.set_header("WWW-Authenticate", "Bearer");
+      SetError(response, 401, identity.status().message());
+    } else {
+      SetError(response, 500, identity.status().message());
+    }
     return;
   }
   auto stream = std::make_shared<SseStream>(
       next_connection_id_.fetch_add(1), identity->client_id,
-      absl::StrCat(request.remote_addr, ":", request.remote_port),
-      absl::Now());
+      absl::StrCat(request.remote_addr, ":", request.remote_port), absl::Now());
   absl::StatusOr<Hub::AttachResult> attached = hub_->Attach(stream, attach);
   if (!attached.ok()) {
     response.set_header("Retry-After", "5");

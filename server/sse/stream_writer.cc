@@ -295,7 +295,7 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
     }
     if (iov_.empty()) {
       stream.cursor_ = sequence;
-      if (sequence < limit) continue;  // stopped at a retry change
+      if (sequence < limit) continue;    // stopped at a retry change
       if (stream.ending_) return false;  // the last chunk is out: done
       if (stream.closing_ && stream.cursor_ >= stream.close_at_) {
         stream.control_.assign(kLastChunk.data(), kLastChunk.size());

@@ -1,4 +1,4 @@
-#include "server/store/redis_password_file.h"
+#include "server/config/secret_file.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -22,38 +22,38 @@ std::string WriteFile(const std::string& name, const std::string& contents) {
   return path;
 }
 
-TEST(ReadRedisPasswordFileTest, DropsOneTrailingNewline) {
+TEST(ReadSecretFileTest, DropsOneTrailingNewline) {
   absl::StatusOr<std::string> password =
-      ReadRedisPasswordFile(WriteFile("lf", "s3cret\n"));
+      ReadSecretFile(WriteFile("lf", "s3cret\n"), "secret file");
   ASSERT_TRUE(password.ok()) << password.status();
   EXPECT_EQ(*password, "s3cret");
 
-  password = ReadRedisPasswordFile(WriteFile("crlf", "s3cret\r\n"));
+  password = ReadSecretFile(WriteFile("crlf", "s3cret\r\n"), "secret file");
   ASSERT_TRUE(password.ok()) << password.status();
   EXPECT_EQ(*password, "s3cret");
 }
 
-TEST(ReadRedisPasswordFileTest, KeepsEverythingElse) {
+TEST(ReadSecretFileTest, KeepsEverythingElse) {
   absl::StatusOr<std::string> password =
-      ReadRedisPasswordFile(WriteFile("bare", " s3 cret"));
+      ReadSecretFile(WriteFile("bare", " s3 cret"), "secret file");
   ASSERT_TRUE(password.ok()) << password.status();
   EXPECT_EQ(*password, " s3 cret");
 
-  password = ReadRedisPasswordFile(WriteFile("two", "s3cret\n\n"));
+  password = ReadSecretFile(WriteFile("two", "s3cret\n\n"), "secret file");
   ASSERT_TRUE(password.ok()) << password.status();
   EXPECT_EQ(*password, "s3cret\n");
 }
 
-TEST(ReadRedisPasswordFileTest, MissingFileNamesThePath) {
+TEST(ReadSecretFileTest, MissingFileNamesThePath) {
   const std::string path = WriteFile("present", "x") + "-missing";
-  absl::StatusOr<std::string> password = ReadRedisPasswordFile(path);
+  absl::StatusOr<std::string> password = ReadSecretFile(path, "secret file");
   EXPECT_EQ(password.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(password.status().message(), HasSubstr(path));
 }
 
-TEST(ReadRedisPasswordFileTest, EmptyPasswordIsRejected) {
+TEST(ReadSecretFileTest, EmptyPasswordIsRejected) {
   const std::string path = WriteFile("empty", "\n");
-  absl::StatusOr<std::string> password = ReadRedisPasswordFile(path);
+  absl::StatusOr<std::string> password = ReadSecretFile(path, "secret file");
   EXPECT_EQ(password.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(password.status().message(), HasSubstr(path));
 }

@@ -1,0 +1,83 @@
+#include "server/sse/client_id_flag.h"
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/config/secret_file.h"
+#include "server/sse/cookie_client_id_provider.h"
+#include "server/sse/header_client_id_provider.h"
+#include "server/sse/jwt_client_id_provider.h"
+#include "server/sse/query_client_id_provider.h"
+
+namespace ssecast {
+namespace {
+
+constexpr absl::string_view kAcceptedForms =
+    "cookie, header:NAME, query:NAME or jwt";
+
+// Whether `name` is an RFC 9110 token, the only thing a header name can be.
+bool IsHeaderName(absl::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && !absl::StrContains("!#$%&'*+-.^_`|~", c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ReadJwtSecretFile(const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError(
+        "--client_id=jwt needs --jwt_secret_file, the file holding the HS256 "
+        "secret");
+  }
+  return ReadSecretFile(path, "--jwt_secret_file");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
+    absl::string_view spec, const std::string& cookie_name,
+    const std::string& jwt_secret_file) {
+  if (spec == "cookie") {
+    if (cookie_name.empty()) {
+      return absl::InvalidArgumentError("--client_id_cookie is empty");
+    }
+    return std::make_unique<CookieClientIdProvider>(cookie_name);
+  }
+  if (absl::ConsumePrefix(&spec, "header:")) {
+    if (!IsHeaderName(spec)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--client_id=header:NAME needs a header name (an RFC 9110 "
+          "token), got \"",
+          absl::CEscape(spec), "\""));
+    }
+    return std::make_unique<HeaderClientIdProvider>(std::string(spec));
+  }
+  if (absl::ConsumePrefix(&spec, "query:")) {
+    if (spec.empty()) {
+      return absl::InvalidArgumentError(
+          "--client_id=query:NAME needs a parameter name");
+    }
+    return std::make_unique<QueryClientIdProvider>(std::string(spec));
+  }
+  if (spec == "jwt") {
+    absl::StatusOr<std::string> secret = ReadJwtSecretFile(jwt_secret_file);
+    if (!secret.ok()) return secret.status();
+    return std::make_unique<JwtClientIdProvider>(*std::move(secret));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--client_id=\"", absl::CEscape(spec),
+                   "\" is none of the accepted forms: ", kAcceptedForms));
+}
+
+}  // namespace ssecast

@@ -1,0 +1,32 @@
+#ifndef SSECAST_SERVER_SSE_CLIENT_ID_FLAG_H_
+#define SSECAST_SERVER_SSE_CLIENT_ID_FLAG_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/sse/client_id_provider.h"
+
+namespace ssecast {
+
+// Builds the ClientIdProvider that the server's --client_id flag selects:
+//   cookie       ids the server issues in cookie `cookie_name`
+//                (--client_id_cookie); the default
+//   header:NAME  the value of request header NAME, set by a trusted proxy
+//   query:NAME   the value of query parameter NAME
+//   jwt          the sub claim of an HS256 JWT whose key is the content of
+//                the file `jwt_secret_file` (--jwt_secret_file), less one
+//                trailing "\n" or "\r\n"
+// Fails with INVALID_ARGUMENT naming the accepted forms for any other spec,
+// or an empty NAME or cookie name; for jwt, with INVALID_ARGUMENT when
+// `jwt_secret_file` is empty or names an empty file, and NOT_FOUND,
+// PERMISSION_DENIED etc. naming the path when it cannot be read. The
+// `jwt_secret_file` is read once, here. Thread-safe.
+absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
+    absl::string_view spec, const std::string& cookie_name,
+    const std::string& jwt_secret_file);
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_SSE_CLIENT_ID_FLAG_H_

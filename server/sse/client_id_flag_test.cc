@@ -1,0 +1,157 @@
+#include "server/sse/client_id_flag.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/sse/cookie_client_id_provider.h"
+#include "server/sse/header_client_id_provider.h"
+#include "server/sse/jwt_client_id_provider.h"
+#include "server/sse/query_client_id_provider.h"
+
+namespace ssecast {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Signed with kOutsideSecret by Python's hmac module; expires in 2100.
+constexpr char kOutsideSecret[] = "outside-implementation-secret-0123456789";
+constexpr char kOutsideToken[] =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJzdWIiOiJ1c2VyLTQyQGV4YW1wbGUuY29tIiwiZXhwIjo0MTAyNDQ0ODAwLCJpYXQiOjE3"
+    "MDAwMDAwMDB9."
+    "WWOUu7jq1Npd6JQ2PVy_sv_Za1euRtmEpEHXDJ8j-RE";
+
+// Writes `contents` to a fresh file in the test's scratch directory.
+std::string WriteTempFile(const std::string& name,
+                          const std::string& contents) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string path = absl::StrCat(dir ? dir : "/tmp", "/", name);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
+  return path;
+}
+
+absl::StatusOr<std::unique_ptr<ClientIdProvider>> Make(
+    absl::string_view spec, const std::string& jwt_secret_file = "") {
+  return MakeClientIdProvider(spec, "ssecast_id", jwt_secret_file);
+}
+
+absl::StatusOr<ClientIdentity> IdentifyBearer(ClientIdProvider& provider,
+                                              absl::string_view token) {
+  httplib::Request request;
+  request.set_header("Authorization", absl::StrCat("Bearer ", token));
+  return provider.Identify(request);
+}
+
+TEST(ClientIdFlagTest, CookieUsesTheCookieName) {
+  auto provider = MakeClientIdProvider("cookie", "my_cookie", "");
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_NE(dynamic_cast<CookieClientIdProvider*>(provider->get()), nullptr);
+  absl::StatusOr<ClientIdentity> identity = (*provider)->Identify({});
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_THAT(identity->set_cookie, HasSubstr("my_cookie="));
+
+  EXPECT_EQ(MakeClientIdProvider("cookie", "", "").status(),
+            absl::InvalidArgumentError("--client_id_cookie is empty"));
+}
+
+TEST(ClientIdFlagTest, HeaderUsesTheNamedHeader) {
+  auto provider = Make("header:X-User-Id");
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_NE(dynamic_cast<HeaderClientIdProvider*>(provider->get()), nullptr);
+  httplib::Request request;
+  request.set_header("X-User-Id", "user-7");
+  absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->client_id, "user-7");
+}
+
+TEST(ClientIdFlagTest, HeaderNeedsAValidName) {
+  EXPECT_EQ(
+      Make("header:").status(),
+      absl::InvalidArgumentError(
+          "--client_id=header:NAME needs a header name (an RFC 9110 token), "
+          "got \"\""));
+  EXPECT_EQ(
+      Make("header:X User").status(),
+      absl::InvalidArgumentError(
+          "--client_id=header:NAME needs a header name (an RFC 9110 token), "
+          "got \"X User\""));
+  EXPECT_EQ(Make("header:X:Y").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ClientIdFlagTest, QueryUsesTheNamedParameter) {
+  auto provider = Make("query:uid");
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_NE(dynamic_cast<QueryClientIdProvider*>(provider->get()), nullptr);
+  httplib::Request request;
+  request.params.emplace("uid", "user-8");
+  absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->client_id, "user-8");
+
+  EXPECT_EQ(Make("query:").status(),
+            absl::InvalidArgumentError(
+                "--client_id=query:NAME needs a parameter name"));
+}
+
+TEST(ClientIdFlagTest, JwtReadsSecretLessTrailingNewline) {
+  for (const char* ending : {"\n", "\r\n", ""}) {
+    const std::string path =
+        WriteTempFile("secret", absl::StrCat(kOutsideSecret, ending));
+    auto provider = Make("jwt", path);
+    ASSERT_TRUE(provider.ok()) << provider.status();
+    ASSERT_NE(dynamic_cast<JwtClientIdProvider*>(provider->get()), nullptr);
+    absl::StatusOr<ClientIdentity> identity =
+        IdentifyBearer(**provider, kOutsideToken);
+    ASSERT_TRUE(identity.ok()) << identity.status();
+    EXPECT_EQ(identity->client_id, "user-42@example.com");
+  }
+}
+
+TEST(ClientIdFlagTest, JwtKeepsAllButOneTrailingNewline) {
+  const std::string path =
+      WriteTempFile("secret", absl::StrCat(kOutsideSecret, "\n\n"));
+  auto provider = Make("jwt", path);
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  EXPECT_EQ(IdentifyBearer(**provider, kOutsideToken).status(),
+            absl::UnauthenticatedError("token signature does not match"));
+}
+
+TEST(ClientIdFlagTest, JwtNeedsAReadableNonEmptySecretFile) {
+  EXPECT_EQ(Make("jwt").status(),
+            absl::InvalidArgumentError(
+                "--client_id=jwt needs --jwt_secret_file, the file holding "
+                "the HS256 secret"));
+
+  const std::string missing = WriteTempFile("present", "") + "-missing";
+  absl::Status not_found = Make("jwt", missing).status();
+  EXPECT_EQ(not_found.code(), absl::StatusCode::kNotFound) << not_found;
+  EXPECT_THAT(std::string(not_found.message()),
+              HasSubstr("cannot open --jwt_secret_file " + missing));
+
+  for (const char* contents : {"", "\n", "\r\n"}) {
+    const std::string empty = WriteTempFile("empty", contents);
+    EXPECT_EQ(Make("jwt", empty).status(),
+              absl::InvalidArgumentError(
+                  absl::StrCat("--jwt_secret_file ", empty, " is empty")));
+  }
+}
+
+TEST(ClientIdFlagTest, RefusesUnknownForms) {
+  for (const char* spec : {"", "cookies", "jwt:", "Header:X", "bearer"}) {
+    EXPECT_EQ(Make(spec).status(),
+              absl::InvalidArgumentError(absl::StrCat(
+                  "--client_id=\"", spec,
+                  "\" is none of the accepted forms: cookie, header:NAME, "
+                  "query:NAME or jwt")));
+  }
+}
+
+}  // namespace
+}  // namespace ssecast

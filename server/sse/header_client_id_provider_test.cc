@@ -1,0 +1,66 @@
+#include "server/sse/header_client_id_provider.h"
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "gtest/gtest.h"
+
+namespace ssecast {
+namespace {
+
+// The message of a refusal, or a note that there was none.
+std::string RefusalOf(const absl::StatusOr<ClientIdentity>& identity) {
+  if (identity.ok()) return "accepted as " + identity->client_id;
+  EXPECT_EQ(identity.status().code(), absl::StatusCode::kUnauthenticated)
+      << identity.status();
+  return std::string(identity.status().message());
+}
+
+TEST(HeaderClientIdProviderTest, TakesIdFromHeaderCaseInsensitively) {
+  HeaderClientIdProvider provider("X-User-Id");
+  httplib::Request request;
+  request.set_header("x-user-id", "user-7");
+  absl::StatusOr<ClientIdentity> identity = provider.Identify(request);
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->client_id, "user-7");
+  EXPECT_TRUE(identity->set_cookie.empty());
+  EXPECT_EQ(identity->expires, absl::InfiniteFuture());
+}
+
+TEST(HeaderClientIdProviderTest, RefusesMissingHeader) {
+  HeaderClientIdProvider provider("X-User-Id");
+  httplib::Request request;
+  request.set_header("X-Other", "user-7");
+  EXPECT_EQ(RefusalOf(provider.Identify(request)), "missing header X-User-Id");
+}
+
+TEST(HeaderClientIdProviderTest, RefusesRepeatedHeader) {
+  HeaderClientIdProvider provider("X-User-Id");
+  httplib::Request request;
+  request.set_header("X-User-Id", "chosen-by-client");
+  request.set_header("X-User-Id", "set-by-proxy");
+  EXPECT_EQ(RefusalOf(provider.Identify(request)),
+            "header X-User-Id appears 2 times; expected once");
+}
+
+TEST(HeaderClientIdProviderTest, RefusesInvalidIds) {
+  HeaderClientIdProvider provider("X-User-Id");
+  httplib::Request empty;
+  empty.set_header("X-User-Id", "");
+  EXPECT_EQ(RefusalOf(provider.Identify(empty)),
+            "header X-User-Id: client id is empty");
+
+  httplib::Request spaced;
+  spaced.set_header("X-User-Id", "two words");
+  EXPECT_EQ(RefusalOf(provider.Identify(spaced)),
+            "header X-User-Id: client id \"two words\" has a character that "
+            "is not printable ASCII (or a space)");
+
+  httplib::Request too_long;
+  too_long.set_header("X-User-Id", std::string(129, 'a'));
+  EXPECT_EQ(RefusalOf(provider.Identify(too_long)),
+            "header X-User-Id: client id is 129 characters; at most 128");
+}
+
+}  // namespace
+}  // namespace ssecast
