@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libcpp-httplib-dev libgtest-dev libgmock-dev
   libhiredis-dev redis-server libssl-dev
   curl
+  chromium
 )
 
 missing=()
@@ -18,6 +19,9 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# Node may come from elsewhere than Debian; only a machine without it needs
+# Debian's.
+if ! command -v node >/dev/null; then missing+=(nodejs npm); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
@@ -25,4 +29,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# playwright-core for the browser tests (tests/browser), at the version its
+# package-lock.json pins. It drives the Debian chromium above; it never
+# downloads a browser of its own. It needs Node >= 20 (--engine-strict says
+# so plainly on an older one).
+BROWSER_TESTS="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/browser" && pwd)"
+if [ ! -d "$BROWSER_TESTS/node_modules/playwright-core" ]; then
+  echo "setup: npm ci in $BROWSER_TESTS" >&2
+  npm ci --prefix "$BROWSER_TESTS" --engine-strict --no-audit --no-fund >&2
 fi
