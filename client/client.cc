@@ -1,48 +1,25 @@
 #include "client/client.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/stubs/common.h"
+#include "client/utf8_fields.h"
 #include "server/control/status_conversion.h"
 
 namespace ssecast {
 namespace {
 
-// proto3 `string` fields must hold UTF-8. The server's parser rejects a
-// request that breaks this before the service sees it, and gRPC 1.51's
-// callback server answers that with a bare UNIMPLEMENTED; checking here,
-// with protobuf's own test, gives the caller a status that says what is
-// wrong.
-absl::Status CheckUtf8(absl::string_view field, absl::string_view value) {
-  if (google::protobuf::internal::IsStructurallyValidUTF8(value.data(),
-                                                          value.size())) {
-    return absl::OkStatus();
+// `duration` in whole milliseconds, if that fits the proto's uint32.
+absl::StatusOr<uint32_t> ToUint32Millis(absl::string_view name,
+                                        absl::Duration duration) {
+  const int64_t millis = absl::ToInt64Milliseconds(duration);
+  if (millis < 0 || millis > std::numeric_limits<uint32_t>::max()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, " is ", absl::FormatDuration(duration), "; it must be 0 to ",
+        std::numeric_limits<uint32_t>::max(), " ms"));
   }
-  return absl::InvalidArgumentError(absl::StrCat(field, " is not valid UTF-8"));
-}
-
-absl::Status CheckUtf8(
-    absl::string_view field,
-    const google::protobuf::RepeatedPtrField<std::string>& values) {
-  for (int i = 0; i < values.size(); ++i) {
-    absl::Status status =
-        CheckUtf8(absl::StrCat(field, "[", i, "]"), values[i]);
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckUtf8(const v1::PublishRequest& request) {
-  const v1::Event& event = request.event();
-  for (const absl::Status& status :
-       {CheckUtf8("event.id", event.id()),
-        CheckUtf8("event.type", event.type()),
-        CheckUtf8("event.data", event.data()),
-        CheckUtf8("target.clients.ids", request.target().clients().ids())}) {
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
+  return static_cast<uint32_t>(millis);
 }
 
 }  // namespace
@@ -65,8 +42,18 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options)
     : options_(std::move(options)),
       stub_(v1::Broadcaster::NewStub(std::move(channel))) {}
 
-void Client::PrepareContext(grpc::ClientContext& context) const {
+template <typename Request, typename Response>
+absl::StatusOr<Response> Client::Call(
+    grpc::Status (v1::Broadcaster::Stub::*method)(grpc::ClientContext*,
+                                                  const Request&, Response*),
+    const Request& request) {
+  grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+  Response response;
+  absl::Status status =
+      ToAbslStatus((stub_.get()->*method)(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
 }
 
 absl::StatusOr<v1::PublishResponse> Client::Publish(const v1::Event& event,
@@ -75,13 +62,7 @@ absl::StatusOr<v1::PublishResponse> Client::Publish(const v1::Event& event,
   *request.mutable_event() = event;
   *request.mutable_target() = target;
   if (absl::Status utf8 = CheckUtf8(request); !utf8.ok()) return utf8;
-  v1::PublishResponse response;
-  grpc::ClientContext context;
-  PrepareContext(context);
-  absl::Status status =
-      ToAbslStatus(stub_->Publish(&context, request, &response));
-  if (!status.ok()) return status;
-  return response;
+  return Call(&v1::Broadcaster::Stub::Publish, request);
 }
 
 absl::StatusOr<v1::PublishResponse> Client::PublishToAll(
@@ -101,6 +82,18 @@ absl::StatusOr<v1::PublishResponse> Client::PublishToClients(
   return Publish(event, target);
 }
 
+absl::StatusOr<v1::PublishResponse> Client::PublishToGroups(
+    const v1::Event& event, absl::Span<const std::string> groups) {
+  v1::Target target;
+  // Selects the oneof even for an empty list, as in PublishToClients.
+  target.mutable_groups()->mutable_names()->Add(groups.begin(), groups.end());
+  return Publish(event, target);
+}
+
+std::unique_ptr<PublishStreamWriter> Client::OpenPublishStream() {
+  return std::make_unique<PublishStreamWriter>(*stub_, options_.stream_timeout);
+}
+
 absl::StatusOr<uint32_t> Client::Disconnect(
     absl::Span<const std::string> client_ids, bool allow_reconnect) {
   v1::DisconnectRequest request;
@@ -110,13 +103,26 @@ absl::StatusOr<uint32_t> Client::Disconnect(
       !utf8.ok()) {
     return utf8;
   }
-  v1::DisconnectResponse response;
-  grpc::ClientContext context;
-  PrepareContext(context);
-  absl::Status status =
-      ToAbslStatus(stub_->Disconnect(&context, request, &response));
-  if (!status.ok()) return status;
-  return response.connections_closed();
+  return SendDisconnect(request);
+}
+
+absl::StatusOr<uint32_t> Client::DisconnectGroups(
+    absl::Span<const std::string> groups, bool allow_reconnect) {
+  v1::DisconnectRequest request;
+  request.mutable_groups()->Add(groups.begin(), groups.end());
+  request.set_allow_reconnect(allow_reconnect);
+  if (absl::Status utf8 = CheckUtf8("groups", request.groups()); !utf8.ok()) {
+    return utf8;
+  }
+  return SendDisconnect(request);
+}
+
+absl::StatusOr<uint32_t> Client::SendDisconnect(
+    const v1::DisconnectRequest& request) {
+  absl::StatusOr<v1::DisconnectResponse> response =
+      Call(&v1::Broadcaster::Stub::Disconnect, request);
+  if (!response.ok()) return response.status();
+  return response->connections_closed();
 }
 
 absl::StatusOr<uint32_t> Client::AllowReconnect(
@@ -127,23 +133,60 @@ absl::StatusOr<uint32_t> Client::AllowReconnect(
       !utf8.ok()) {
     return utf8;
   }
-  v1::AllowReconnectResponse response;
-  grpc::ClientContext context;
-  PrepareContext(context);
-  absl::Status status =
-      ToAbslStatus(stub_->AllowReconnect(&context, request, &response));
-  if (!status.ok()) return status;
-  return response.removed();
+  absl::StatusOr<v1::AllowReconnectResponse> response =
+      Call(&v1::Broadcaster::Stub::AllowReconnect, request);
+  if (!response.ok()) return response.status();
+  return response->removed();
 }
 
-absl::StatusOr<v1::ListClientsResponse> Client::ListClients() {
-  v1::ListClientsResponse response;
-  grpc::ClientContext context;
-  PrepareContext(context);
-  absl::Status status = ToAbslStatus(
-      stub_->ListClients(&context, v1::ListClientsRequest(), &response));
-  if (!status.ok()) return status;
-  return response;
+absl::Status Client::AddToGroup(absl::Span<const std::string> client_ids,
+                                absl::Span<const std::string> groups) {
+  return ChangeGroups(&v1::Broadcaster::Stub::AddToGroup, client_ids, groups);
+}
+
+absl::Status Client::RemoveFromGroup(absl::Span<const std::string> client_ids,
+                                     absl::Span<const std::string> groups) {
+  return ChangeGroups(&v1::Broadcaster::Stub::RemoveFromGroup, client_ids,
+                      groups);
+}
+
+absl::Status Client::ChangeGroups(GroupMethod method,
+                                  absl::Span<const std::string> client_ids,
+                                  absl::Span<const std::string> groups) {
+  v1::GroupMembershipRequest request;
+  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
+  request.mutable_groups()->Add(groups.begin(), groups.end());
+  for (const absl::Status& utf8 :
+       {CheckUtf8("client_ids", request.client_ids()),
+        CheckUtf8("groups", request.groups())}) {
+    if (!utf8.ok()) return utf8;
+  }
+  return Call(method, request).status();
+}
+
+absl::Status Client::ChangeReconnectInterval(absl::Duration retry,
+                                             absl::Duration jitter) {
+  absl::StatusOr<uint32_t> retry_ms = ToUint32Millis("retry", retry);
+  if (!retry_ms.ok()) return retry_ms.status();
+  absl::StatusOr<uint32_t> jitter_ms = ToUint32Millis("jitter", jitter);
+  if (!jitter_ms.ok()) return jitter_ms.status();
+  v1::ChangeReconnectIntervalRequest request;
+  request.set_retry_ms(*retry_ms);
+  request.set_jitter_ms(*jitter_ms);
+  return Call(&v1::Broadcaster::Stub::ChangeReconnectInterval, request)
+      .status();
+}
+
+absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
+    std::optional<std::string> group) {
+  v1::ListClientsRequest request;
+  if (group.has_value()) {
+    if (absl::Status utf8 = CheckUtf8("group", *group); !utf8.ok()) {
+      return utf8;
+    }
+    request.set_group(*std::move(group));
+  }
+  return Call(&v1::Broadcaster::Stub::ListClients, request);
 }
 
 }  // namespace ssecast

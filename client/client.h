@@ -1,26 +1,31 @@
 // ssecast::Client: the control-plane client for backends. Publishes events
-// to the browsers connected to ssecast, disconnects them, and lists them,
-// over one gRPC channel.
+// to the browsers connected to ssecast (one at a time or as a stream),
+// disconnects them, manages their groups and reconnect interval, and lists
+// them, over one gRPC channel.
 //
-// Every call carries a deadline (ClientOptions::call_timeout) and returns
-// the server's status with its code and message unchanged, so a backend can
+// Every call carries a deadline (ClientOptions::call_timeout; a publish
+// stream has its own, ClientOptions::stream_timeout) and returns the
+// server's status with its code and message unchanged, so a backend can
 // branch on INVALID_ARGUMENT (its own mistake), RESOURCE_EXHAUSTED
 // (back-pressure: retry later) and UNAVAILABLE (ssecast unreachable).
 // Strings that are not UTF-8, which proto3 cannot carry, are refused
 // locally with INVALID_ARGUMENT naming the field.
 //
-// Thread-safe: one Client may be shared by any number of threads.
+// Thread-safe: one Client may be shared by any number of threads (each
+// PublishStreamWriter by one thread only).
 #ifndef SSECAST_CLIENT_CLIENT_H_
 #define SSECAST_CLIENT_CLIENT_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "client/publish_stream_writer.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
 
@@ -29,6 +34,9 @@ namespace ssecast {
 struct ClientOptions {
   // Deadline of each call, from the moment it is made.
   absl::Duration call_timeout = absl::Seconds(10);
+  // Deadline of a publish stream, from its opening to the end of Finish().
+  // None by default: a stream lasts as long as its producer has events.
+  absl::Duration stream_timeout = absl::InfiniteDuration();
 };
 
 class Client {
@@ -49,23 +57,63 @@ class Client {
   absl::StatusOr<v1::PublishResponse> PublishToAll(const v1::Event& event);
   absl::StatusOr<v1::PublishResponse> PublishToClients(
       const v1::Event& event, absl::Span<const std::string> client_ids);
+  // To the connections of clients in any of `groups`.
+  absl::StatusOr<v1::PublishResponse> PublishToGroups(
+      const v1::Event& event, absl::Span<const std::string> groups);
 
-  // Ends every live connection of `client_ids`; unless `allow_reconnect`,
-  // their next reconnect is refused with 204. Returns connections closed.
+  // Opens a PublishStream call for many events in a row; see
+  // PublishStreamWriter. Problems opening it show in Write() and Finish().
+  std::unique_ptr<PublishStreamWriter> OpenPublishStream();
+
+  // Ends every live connection of `client_ids` (DisconnectGroups: of the
+  // members of `groups`); unless `allow_reconnect`, their next reconnect is
+  // refused with 204. Returns connections closed.
   absl::StatusOr<uint32_t> Disconnect(absl::Span<const std::string> client_ids,
                                       bool allow_reconnect);
+  absl::StatusOr<uint32_t> DisconnectGroups(
+      absl::Span<const std::string> groups, bool allow_reconnect);
 
   // Lets `client_ids` reconnect again; returns how many had been refused.
   absl::StatusOr<uint32_t> AllowReconnect(
       absl::Span<const std::string> client_ids);
 
-  absl::StatusOr<v1::ListClientsResponse> ListClients();
+  // Puts `client_ids` in, or takes them out of, every one of `groups`, for
+  // all their connections now and later.
+  absl::Status AddToGroup(absl::Span<const std::string> client_ids,
+                          absl::Span<const std::string> groups);
+  absl::Status RemoveFromGroup(absl::Span<const std::string> client_ids,
+                               absl::Span<const std::string> groups);
+
+  // Tells every connection, now and later, to reconnect after `retry` plus
+  // a random offset within `jitter`; both are sent in whole milliseconds
+  // (rounded down) and must fit in 32 bits of them.
+  absl::Status ChangeReconnectInterval(absl::Duration retry,
+                                       absl::Duration jitter);
+
+  // The clients connected to the server (only those in `group`, if given),
+  // with their groups and connections.
+  absl::StatusOr<v1::ListClientsResponse> ListClients(
+      std::optional<std::string> group = std::nullopt);
 
  private:
   Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options);
 
-  // Sets the deadline of one call.
-  void PrepareContext(grpc::ClientContext& context) const;
+  // Makes one unary call of `method` with the call deadline.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      grpc::Status (v1::Broadcaster::Stub::*method)(grpc::ClientContext*,
+                                                    const Request&, Response*),
+      const Request& request);
+
+  absl::StatusOr<uint32_t> SendDisconnect(const v1::DisconnectRequest& request);
+
+  // AddToGroup or RemoveFromGroup of the stub.
+  using GroupMethod = grpc::Status (v1::Broadcaster::Stub::*)(
+      grpc::ClientContext*, const v1::GroupMembershipRequest&,
+      v1::GroupMembershipResponse*);
+  absl::Status ChangeGroups(GroupMethod method,
+                            absl::Span<const std::string> client_ids,
+                            absl::Span<const std::string> groups);
 
   const ClientOptions options_;
   std::unique_ptr<v1::Broadcaster::Stub> stub_;

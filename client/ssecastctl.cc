@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -27,6 +28,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/client.h"
+#include "client/publish_stream_writer.h"
 #include "proto/ssecast/v1/broadcaster.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
@@ -38,15 +40,27 @@ ABSL_FLAG(std::string, id, "",
           "publish: the event's own id, sent after the position in the SSE "
           "id field.");
 ABSL_FLAG(std::string, type, "",
-          "publish: the SSE event type; empty means \"message\".");
+          "publish, publish-stream: the SSE event type; empty means "
+          "\"message\".");
 ABSL_FLAG(uint32_t, retry_ms, 0,
           "publish: when > 0, tells browsers to wait this long before they "
-          "reconnect.");
+          "reconnect. retry: the new reconnect interval of every "
+          "connection.");
+ABSL_FLAG(uint32_t, jitter_ms, 0,
+          "retry: each connection waits retry_ms plus a random offset in "
+          "[-jitter_ms, +jitter_ms]; must be below retry_ms.");
 ABSL_FLAG(std::vector<std::string>, client, {},
-          "publish: send only to these client ids, separated by commas "
-          "(--client=a,b). Give the flag once. An id that contains a comma "
-          "cannot be given here; use ssecast::Client.");
-ABSL_FLAG(bool, all, false, "publish: send to every connected client.");
+          "publish, publish-stream: send only to these client ids, separated "
+          "by commas (--client=a,b). Give the flag once. An id that contains "
+          "a comma cannot be given here; use ssecast::Client.");
+ABSL_FLAG(std::vector<std::string>, group, {},
+          "publish, publish-stream: send to the members of these groups; "
+          "disconnect: close the connections of their members; groups add, "
+          "groups remove: the groups to change; separated by commas "
+          "(--group=a,b), flag given once. clients: list only the members of "
+          "this one group.");
+ABSL_FLAG(bool, all, false,
+          "publish, publish-stream: send to every connected client.");
 ABSL_FLAG(std::optional<std::string>, data, std::nullopt,
           "publish: the event data, instead of the DATA argument; \"-\" "
           "reads it from stdin.");
@@ -63,16 +77,32 @@ constexpr absl::string_view kUsage =
 Usage: ssecastctl [--server=HOST:PORT] [--timeout=5s] COMMAND [ARGS]
 
 Commands:
-  publish (--all | --client=ID[,ID...]) [--id=ID] [--type=TYPE]
-          [--retry_ms=N] (DATA | --data=DATA)
+  publish (--all | --client=ID[,ID...] | --group=G[,G...]) [--id=ID]
+          [--type=TYPE] [--retry_ms=N] (DATA | --data=DATA)
       Publishes one event. DATA "-" reads the data from stdin.
-  disconnect [--allow_reconnect] ID...
-      Closes every connection of the clients. Unless --allow_reconnect,
-      their next request gets 204 No Content, so EventSource gives up.
+  publish-stream (--all | --client=ID[,ID...] | --group=G[,G...])
+                 [--type=TYPE]
+      Publishes one event per line of stdin, in order, over one stream:
+      each line, without its line end (LF or CRLF), is the data of one
+      event; an empty line is an event with empty data. Prints how many
+      were published; each line the server refused is reported on stderr
+      with its number, and the exit code is then 1. The stream has no
+      deadline: it lasts until stdin ends.
+  disconnect [--allow_reconnect] (ID... | --group=G[,G...])
+      Closes every connection of the clients, or of the members of the
+      groups. Unless --allow_reconnect, their next request gets 204 No
+      Content, so EventSource gives up.
   allow-reconnect ID...
       Lets the clients reconnect again.
-  clients
-      Lists the clients connected to the server and their connections.
+  groups (add | remove) --group=G[,G...] ID...
+      Puts the clients in the groups, or takes them out, for all their
+      connections now and later (also clients not connected now).
+  retry --retry_ms=N [--jitter_ms=M]
+      Tells every connection, now and later, to reconnect after N ms plus
+      its own random offset in [-M, +M] ms (sent as the SSE retry field).
+  clients [--group=G]
+      Lists the clients connected to the server (only the members of G),
+      their connections and their groups.
 
 Flags may come before or after the command; "--" ends the flags (for DATA
 starting with "-"). Exit codes: 0 done, 1 failed, 2 bad command line.)";
@@ -119,19 +149,60 @@ int CountFlag(int argc, char** argv, absl::string_view name) {
 
 // The first flag that is set but does not apply to `command`, or "".
 std::string MisplacedFlag(absl::string_view command) {
-  if (command != "publish") {
-    if (!absl::GetFlag(FLAGS_id).empty()) return "--id";
-    if (!absl::GetFlag(FLAGS_type).empty()) return "--type";
-    if (absl::GetFlag(FLAGS_retry_ms) != 0) return "--retry_ms";
-    if (!absl::GetFlag(FLAGS_client).empty()) return "--client";
-    if (absl::GetFlag(FLAGS_all)) return "--all";
-    if (absl::GetFlag(FLAGS_data).has_value()) return "--data";
-  }
-  if (command != "disconnect" && absl::GetFlag(FLAGS_allow_reconnect)) {
-    return "--allow_reconnect";
+  struct FlagUse {
+    absl::string_view flag;
+    bool set;
+    std::vector<absl::string_view> commands;
+  };
+  const std::vector<FlagUse> uses = {
+      {"--id", !absl::GetFlag(FLAGS_id).empty(), {"publish"}},
+      {"--type",
+       !absl::GetFlag(FLAGS_type).empty(),
+       {"publish", "publish-stream"}},
+      {"--retry_ms", absl::GetFlag(FLAGS_retry_ms) != 0, {"publish", "retry"}},
+      {"--jitter_ms", absl::GetFlag(FLAGS_jitter_ms) != 0, {"retry"}},
+      {"--client",
+       !absl::GetFlag(FLAGS_client).empty(),
+       {"publish", "publish-stream"}},
+      {"--group",
+       !absl::GetFlag(FLAGS_group).empty(),
+       {"publish", "publish-stream", "disconnect", "groups", "clients"}},
+      {"--all", absl::GetFlag(FLAGS_all), {"publish", "publish-stream"}},
+      {"--data", absl::GetFlag(FLAGS_data).has_value(), {"publish"}},
+      {"--allow_reconnect",
+       absl::GetFlag(FLAGS_allow_reconnect),
+       {"disconnect"}},
+  };
+  for (const FlagUse& use : uses) {
+    if (use.set && !absl::c_linear_search(use.commands, command)) {
+      return std::string(use.flag);
+    }
   }
   return "";
 }
+
+// The target given by --all, --client or --group, or nullopt unless
+// exactly one of them is set.
+std::optional<v1::Target> TargetFromFlags() {
+  const std::vector<std::string> clients = absl::GetFlag(FLAGS_client);
+  const std::vector<std::string> groups = absl::GetFlag(FLAGS_group);
+  const bool all = absl::GetFlag(FLAGS_all);
+  const int targets = int{all} + !clients.empty() + !groups.empty();
+  if (targets != 1) return std::nullopt;
+  v1::Target target;
+  if (all) {
+    target.set_all(true);
+  } else if (!clients.empty()) {
+    target.mutable_clients()->mutable_ids()->Add(clients.begin(),
+                                                 clients.end());
+  } else {
+    target.mutable_groups()->mutable_names()->Add(groups.begin(), groups.end());
+  }
+  return target;
+}
+
+constexpr absl::string_view kTargetChoice =
+    "--all, --client=ID[,ID...] or --group=G[,G...]";
 
 absl::StatusOr<std::unique_ptr<Client>> ConnectToServer() {
   ClientOptions options;
@@ -161,11 +232,10 @@ absl::StatusOr<std::string> EventData(const std::vector<std::string>& args) {
 }
 
 int RunPublish(const std::vector<std::string>& args) {
-  const std::vector<std::string> clients = absl::GetFlag(FLAGS_client);
-  const bool all = absl::GetFlag(FLAGS_all);
-  if (all == !clients.empty()) {
+  const std::optional<v1::Target> target = TargetFromFlags();
+  if (!target.has_value()) {
     return UsageError(
-        "publish needs exactly one target: --all or --client=ID[,ID...]");
+        absl::StrCat("publish needs exactly one target: ", kTargetChoice));
   }
   const absl::StatusOr<std::string> data = EventData(args);
   if (absl::IsInvalidArgument(data.status())) {
@@ -182,30 +252,99 @@ int RunPublish(const std::vector<std::string>& args) {
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
   if (!client.ok()) return ConnectFailure(client.status());
   absl::StatusOr<v1::PublishResponse> response =
-      all ? (*client)->PublishToAll(event)
-          : (*client)->PublishToClients(event, clients);
+      (*client)->Publish(event, *target);
   if (!response.ok()) return Failure("publish", response.status());
   std::cout << "published " << response->position() << " to "
             << Plural(response->connections(), "connection") << "\n";
   return 0;
 }
 
-// "client abc" or "clients abc, def".
+// Reports the lines the server refused on stderr, numbered from 1.
+void ReportRejections(const v1::PublishStreamResponse& response) {
+  for (const v1::Rejection& rejection : response.rejections()) {
+    std::cerr << "ssecastctl: line " << rejection.index() + 1
+              << " rejected: " << rejection.reason() << "\n";
+  }
+  if (response.rejected() > static_cast<uint64_t>(response.rejections_size())) {
+    std::cerr << "ssecastctl: " << response.rejected()
+              << " lines rejected in all; only the first "
+              << response.rejections_size() << " are listed\n";
+  }
+}
+
+int RunPublishStream(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return UsageError(
+        "publish-stream takes no arguments: it reads the events from stdin");
+  }
+  const std::optional<v1::Target> target = TargetFromFlags();
+  if (!target.has_value()) {
+    return UsageError(absl::StrCat("publish-stream needs exactly one target: ",
+                                   kTargetChoice));
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
+  if (!client.ok()) return ConnectFailure(client.status());
+  std::unique_ptr<PublishStreamWriter> stream = (*client)->OpenPublishStream();
+  v1::PublishRequest request;
+  *request.mutable_target() = *target;
+  request.mutable_event()->set_type(absl::GetFlag(FLAGS_type));
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    absl::string_view data = line;
+    absl::ConsumeSuffix(&data, "\r");
+    request.mutable_event()->set_data(std::string(data));
+    // False: the server ended the stream; Finish() says why.
+    if (!stream->Write(request)) break;
+  }
+  if (std::cin.bad()) {
+    // Returning cancels the stream; the events sent so far stay published.
+    return Failure("reading stdin",
+                   absl::UnavailableError("cannot read the events from stdin"));
+  }
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  if (!response.ok()) return Failure("publish-stream", response.status());
+  std::cout << "published " << Plural(response->accepted(), "event");
+  if (response->accepted() > 0) {
+    std::cout << " to " << Plural(response->connections(), "connection")
+              << " in all (last position " << response->last_position() << ")";
+  }
+  std::cout << "; rejected " << Plural(response->rejected(), "event") << "\n";
+  ReportRejections(*response);
+  return response->rejected() == 0 ? 0 : kExitFailure;
+}
+
+// "client abc" or "clients abc, def"; "group a" or "groups a, b".
+std::string NamesPhrase(absl::string_view noun,
+                        const std::vector<std::string>& names) {
+  return absl::StrCat(noun, names.size() == 1 ? " " : "s ",
+                      absl::StrJoin(names, ", "));
+}
+
 std::string ClientsPhrase(const std::vector<std::string>& ids) {
-  return absl::StrCat(ids.size() == 1 ? "client " : "clients ",
-                      absl::StrJoin(ids, ", "));
+  return NamesPhrase("client", ids);
 }
 
 int RunDisconnect(const std::vector<std::string>& ids) {
-  if (ids.empty()) return UsageError("disconnect needs at least one ID");
+  const std::vector<std::string> groups = absl::GetFlag(FLAGS_group);
+  if (ids.empty() == groups.empty()) {
+    return UsageError(ids.empty()
+                          ? "disconnect needs at least one ID, or --group"
+                          : "disconnect takes IDs or --group, not both");
+  }
   const bool allow_reconnect = absl::GetFlag(FLAGS_allow_reconnect);
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
   if (!client.ok()) return ConnectFailure(client.status());
-  absl::StatusOr<uint32_t> closed = (*client)->Disconnect(ids, allow_reconnect);
+  absl::StatusOr<uint32_t> closed =
+      groups.empty() ? (*client)->Disconnect(ids, allow_reconnect)
+                     : (*client)->DisconnectGroups(groups, allow_reconnect);
   if (!closed.ok()) return Failure("disconnect", closed.status());
-  const absl::string_view subject = ids.size() == 1 ? "it" : "they";
-  std::cout << "disconnected " << ClientsPhrase(ids) << ": "
-            << Plural(*closed, "connection") << " closed; " << subject
+  const absl::string_view subject =
+      groups.empty() && ids.size() == 1 ? "it" : "they";
+  std::cout << "disconnected "
+            << (groups.empty() ? ClientsPhrase(ids)
+                               : absl::StrCat("the members of ",
+                                              NamesPhrase("group", groups)))
+            << ": " << Plural(*closed, "connection") << " closed; " << subject
             << (allow_reconnect ? " may reconnect"
                                 : " will get 204 on reconnect")
             << "\n";
@@ -220,6 +359,47 @@ int RunAllowReconnect(const std::vector<std::string>& ids) {
   if (!removed.ok()) return Failure("allow-reconnect", removed.status());
   std::cout << ClientsPhrase(ids) << " may reconnect (" << *removed << " of "
             << ids.size() << " had been refused)\n";
+  return 0;
+}
+
+// groups add ID... (join) and groups remove ID...
+int RunGroups(const std::vector<std::string>& args) {
+  if (args.empty() || (args[0] != "add" && args[0] != "remove")) {
+    return UsageError("groups needs a subcommand: add or remove");
+  }
+  const bool join = args[0] == "add";
+  const std::string command = absl::StrCat("groups ", args[0]);
+  const std::vector<std::string> ids(args.begin() + 1, args.end());
+  const std::vector<std::string> groups = absl::GetFlag(FLAGS_group);
+  if (groups.empty()) {
+    return UsageError(absl::StrCat(command, " needs --group=G[,G...]"));
+  }
+  if (ids.empty()) {
+    return UsageError(absl::StrCat(command, " needs at least one ID"));
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
+  if (!client.ok()) return ConnectFailure(client.status());
+  const absl::Status status = join ? (*client)->AddToGroup(ids, groups)
+                                   : (*client)->RemoveFromGroup(ids, groups);
+  if (!status.ok()) return Failure(command, status);
+  std::cout << (join ? "added " : "removed ") << ClientsPhrase(ids)
+            << (join ? " to " : " from ") << NamesPhrase("group", groups)
+            << "\n";
+  return 0;
+}
+
+int RunRetry(const std::vector<std::string>& args) {
+  if (!args.empty()) return UsageError("retry takes no arguments");
+  const uint32_t retry_ms = absl::GetFlag(FLAGS_retry_ms);
+  const uint32_t jitter_ms = absl::GetFlag(FLAGS_jitter_ms);
+  if (retry_ms == 0) return UsageError("retry needs --retry_ms=N above 0");
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
+  if (!client.ok()) return ConnectFailure(client.status());
+  const absl::Status status = (*client)->ChangeReconnectInterval(
+      absl::Milliseconds(retry_ms), absl::Milliseconds(jitter_ms));
+  if (!status.ok()) return Failure("retry", status);
+  std::cout << "reconnect interval set to " << retry_ms << " ms, jitter "
+            << jitter_ms << " ms\n";
   return 0;
 }
 
@@ -252,23 +432,34 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
 
 int RunClients(const std::vector<std::string>& args) {
   if (!args.empty()) return UsageError("clients takes no arguments");
+  const std::vector<std::string> groups = absl::GetFlag(FLAGS_group);
+  if (groups.size() > 1) return UsageError("clients takes one --group");
+  std::optional<std::string> group;
+  if (!groups.empty()) group = groups[0];
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
   if (!client.ok()) return ConnectFailure(client.status());
-  absl::StatusOr<v1::ListClientsResponse> response = (*client)->ListClients();
+  absl::StatusOr<v1::ListClientsResponse> response =
+      (*client)->ListClients(group);
   if (!response.ok()) return Failure("clients", response.status());
   if (response->clients().empty()) {
-    std::cout << "no clients connected\n";
+    std::cout << (group ? absl::StrCat("no clients of group ", *group,
+                                       " connected")
+                        : "no clients connected")
+              << "\n";
     return 0;
   }
+  // Groups last: the list has no fixed width.
   std::vector<std::vector<std::string>> rows = {
-      {"CLIENT", "CONNECTION", "REMOTE", "SINCE", "EVENTS SENT"}};
+      {"CLIENT", "CONNECTION", "REMOTE", "SINCE", "EVENTS SENT", "GROUPS"}};
   for (const v1::ClientInfo& info : response->clients()) {
+    const std::string groups_cell =
+        info.groups().empty() ? "-" : absl::StrJoin(info.groups(), ",");
     for (const v1::ConnectionInfo& connection : info.connections()) {
       rows.push_back({info.client_id(),
                       absl::StrCat(connection.connection_id()),
                       connection.remote_address(),
                       FormatUnixMillis(connection.connected_since_unix_ms()),
-                      absl::StrCat(connection.events_sent())});
+                      absl::StrCat(connection.events_sent()), groups_cell});
     }
   }
   PrintTable(rows);
@@ -278,17 +469,23 @@ int RunClients(const std::vector<std::string>& args) {
 using Command = int (*)(const std::vector<std::string>& args);
 const auto* const kCommands = new absl::flat_hash_map<std::string, Command>({
     {"publish", &RunPublish},
+    {"publish-stream", &RunPublishStream},
     {"disconnect", &RunDisconnect},
     {"allow-reconnect", &RunAllowReconnect},
+    {"groups", &RunGroups},
+    {"retry", &RunRetry},
     {"clients", &RunClients},
 });
 
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  if (CountFlag(argc, argv, "client") > 1) {
-    return UsageError(
-        "give --client once, with the ids separated by commas: "
-        "--client=a,b");
+  for (absl::string_view list_flag : {"client", "group"}) {
+    if (CountFlag(argc, argv, list_flag) > 1) {
+      return UsageError(absl::StrCat("give --", list_flag,
+                                     " once, with the names separated by "
+                                     "commas: --",
+                                     list_flag, "=a,b"));
+    }
   }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) return UsageError("no command given");

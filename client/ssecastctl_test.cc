@@ -23,10 +23,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/control/control_server.h"
+#include "server/control/testing/running_hub.h"
 #include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/hub.h"
-#include "server/store/no_reconnect_store_memory.h"
 
 extern char** environ;
 
@@ -34,7 +34,9 @@ namespace ssecast {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
@@ -99,10 +101,9 @@ Outcome RunCtl(const std::vector<std::string>& args,
 
 // A port where nothing listens: bound by a server that is then shut down.
 std::string ClosedAddress() {
-  NoReconnectStoreMemory store(absl::Hours(1));
-  Hub hub(HubOptions(), &store);
+  RunningHub running;
   absl::StatusOr<std::unique_ptr<ControlServer>> server =
-      ControlServer::Start("127.0.0.1:0", &hub);
+      ControlServer::Start("127.0.0.1:0", &running.hub);
   EXPECT_TRUE(server.ok()) << server.status();
   if (!server.ok()) return "127.0.0.1:1";
   return (*server)->bound_address();  // the destructor shuts it down
@@ -129,12 +130,35 @@ TEST(SsecastctlOfflineTest, UsageErrorsExitTwoWithUsage) {
       {{"publish", "--all", "--data=x", "y"}, "publish needs the data"},
       {{"publish", "--all", "x", "y"}, "publish takes one DATA argument"},
       {{"publish", "--client=a", "--client=b", "x"}, "give --client once"},
-      {{"disconnect"}, "disconnect needs at least one ID"},
+      {{"publish", "--all", "--group=g", "x"},
+       "publish needs exactly one target"},
+      {{"publish", "--group=a", "--group=b", "x"}, "give --group once"},
+      {{"publish", "--all", "--jitter_ms=5", "x"},
+       "--jitter_ms does not apply to publish"},
+      {{"publish-stream"}, "publish-stream needs exactly one target"},
+      {{"publish-stream", "--all", "x"}, "publish-stream takes no arguments"},
+      {{"publish-stream", "--all", "--id=x"},
+       "--id does not apply to publish-stream"},
+      {{"disconnect"}, "disconnect needs at least one ID, or --group"},
+      {{"disconnect", "--group=g", "a"},
+       "disconnect takes IDs or --group, not both"},
       {{"disconnect", "--all", "a"}, "--all does not apply to disconnect"},
       {{"publish", "--all", "--allow_reconnect", "x"},
        "--allow_reconnect does not apply to publish"},
       {{"allow-reconnect"}, "allow-reconnect needs at least one ID"},
+      {{"allow-reconnect", "--group=g", "a"},
+       "--group does not apply to allow-reconnect"},
+      {{"groups"}, "groups needs a subcommand: add or remove"},
+      {{"groups", "list"}, "groups needs a subcommand: add or remove"},
+      {{"groups", "add", "a"}, "groups add needs --group=G[,G...]"},
+      {{"groups", "remove", "--group=g"},
+       "groups remove needs at least one ID"},
+      {{"retry"}, "retry needs --retry_ms=N above 0"},
+      {{"retry", "--jitter_ms=5"}, "retry needs --retry_ms=N above 0"},
+      {{"retry", "--retry_ms=5", "x"}, "retry takes no arguments"},
+      {{"retry", "--retry_ms=5", "--type=t"}, "--type does not apply to retry"},
       {{"clients", "extra"}, "clients takes no arguments"},
+      {{"clients", "--group=a,b"}, "clients takes one --group"},
       {{"--timeout=0s", "clients"}, "--timeout must be positive"},
   };
   for (const auto& [args, problem] : cases) {
@@ -146,6 +170,18 @@ TEST(SsecastctlOfflineTest, UsageErrorsExitTwoWithUsage) {
     EXPECT_THAT(outcome.err, StartsWith(absl::StrCat("ssecastctl: ", problem)));
     EXPECT_THAT(outcome.err, HasSubstr("Usage: ssecastctl"));
     EXPECT_EQ(outcome.out, "");
+  }
+}
+
+TEST(SsecastctlOfflineTest, HelpDescribesEveryCommand) {
+  Outcome outcome = RunCtl({"--help"});
+  for (const char* command :
+       {"publish (--all | --client=ID[,ID...] | --group=G[,G...])",
+        "publish-stream (--all", "one event per line of stdin",
+        "disconnect [--allow_reconnect] (ID... | --group=G[,G...])",
+        "allow-reconnect ID...", "groups (add | remove) --group=G[,G...] ID...",
+        "retry --retry_ms=N [--jitter_ms=M]", "clients [--group=G]"}) {
+    EXPECT_THAT(outcome.out, HasSubstr(command));
   }
 }
 
@@ -173,25 +209,41 @@ class SsecastctlTest : public ::testing::Test {
     return RunCtl(args, input);
   }
 
-  void Attach(uint64_t id, const std::string& client_id) {
+  void Attach(uint64_t id, const std::string& client_id,
+              std::vector<std::string> groups = {}) {
     auto stream = std::make_shared<FakeStream>(id, client_id, "10.1.2.3:5555",
                                                absl::Now());
-    uint64_t first_sequence = 0;
-    absl::StatusOr<bool> attached = hub_.Attach(stream, &first_sequence);
+    Hub::AttachRequest request;
+    request.groups = std::move(groups);
+    absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
     ASSERT_TRUE(attached.ok()) << attached.status();
-    ASSERT_TRUE(*attached);
+    ASSERT_TRUE(attached->admitted);
     streams_.push_back(stream);
+  }
+
+  std::deque<std::shared_ptr<const Event>> LoggedEvents() {
+    std::deque<std::shared_ptr<const Event>> events;
+    hub_.log().CopyFrom(1, &events);
+    return events;
   }
 
   // The wire text of the newest event in the hub's log.
   std::string LastEventChunk() {
-    std::deque<std::shared_ptr<const Event>> events;
-    hub_.log().CopyFrom(1, &events);
+    std::deque<std::shared_ptr<const Event>> events = LoggedEvents();
     return events.empty() ? "" : events.back()->chunk();
   }
 
-  NoReconnectStoreMemory store_{absl::Hours(1)};
-  Hub hub_{HubOptions(), &store_};
+  std::vector<std::string> ClientIdsInGroup(const std::string& group) {
+    std::vector<std::string> ids;
+    for (const Hub::ClientSnapshot& client : hub_.ListClients(group)) {
+      ids.push_back(client.client_id);
+    }
+    return ids;
+  }
+
+  // Declared first: the server goes before it.
+  RunningHub running_hub_;
+  Hub& hub_ = running_hub_.hub;
   std::unique_ptr<ControlServer> server_;
   std::vector<std::shared_ptr<FakeStream>> streams_;
 };
@@ -274,6 +326,150 @@ TEST_F(SsecastctlTest, ListsClientsAsATable) {
   EXPECT_EQ(
       lines[1].find("10.1.2.3:5555") + std::string("10.1.2.3:5555  ").size(),
       since_column);
+}
+
+TEST_F(SsecastctlTest, ListsGroupsAndFiltersByGroup) {
+  Attach(1, "alice", {"red", "blue"});
+  Attach(2, "bob");
+  Outcome outcome = Ctl({"clients"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(outcome.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << outcome.out;
+  EXPECT_THAT(lines[0], EndsWith("  EVENTS SENT  GROUPS"));
+  EXPECT_THAT(lines[1], StartsWith("alice "));
+  EXPECT_THAT(lines[1], EndsWith("  blue,red"));
+  EXPECT_THAT(lines[2], StartsWith("bob "));
+  EXPECT_THAT(lines[2], EndsWith("  -"));
+
+  outcome = Ctl({"clients", "--group=red"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  lines = absl::StrSplit(outcome.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << outcome.out;
+  EXPECT_THAT(lines[1], StartsWith("alice "));
+
+  outcome = Ctl({"clients", "--group=green"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "no clients of group green connected\n");
+}
+
+TEST_F(SsecastctlTest, PublishesToGroups) {
+  Attach(1, "alice", {"red"});
+  Attach(2, "bob", {"blue"});
+  Attach(3, "carol");
+  Outcome outcome = Ctl({"publish", "--group=red,blue", "hello"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_THAT(outcome.out,
+              MatchesRegex("published [0-9]+-[0-9]+ to 2 connections\n"));
+  EXPECT_THAT(LastEventChunk(), HasSubstr("data: hello\n"));
+}
+
+TEST_F(SsecastctlTest, DisconnectsTheMembersOfGroups) {
+  Attach(1, "alice", {"red"});
+  Attach(2, "alice");
+  Attach(3, "bob");
+  Outcome outcome = Ctl({"disconnect", "--group=red"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out,
+            "disconnected the members of group red: 2 connections closed; "
+            "they will get 204 on reconnect\n");
+
+  outcome = Ctl({"disconnect", "--allow_reconnect", "--group=a,b"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out,
+            "disconnected the members of groups a, b: 0 connections closed; "
+            "they may reconnect\n");
+}
+
+TEST_F(SsecastctlTest, AddsToAndRemovesFromGroups) {
+  Attach(1, "alice");
+  Outcome outcome = Ctl({"groups", "add", "--group=red,blue", "alice", "bob"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "added clients alice, bob to groups red, blue\n");
+  EXPECT_THAT(ClientIdsInGroup("red"), ElementsAre("alice"));
+  EXPECT_THAT(ClientIdsInGroup("blue"), ElementsAre("alice"));
+
+  outcome = Ctl({"groups", "remove", "alice", "--group=red"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "removed client alice from group red\n");
+  EXPECT_THAT(ClientIdsInGroup("red"), IsEmpty());
+  EXPECT_THAT(ClientIdsInGroup("blue"), ElementsAre("alice"));
+
+  outcome = Ctl({"groups", "add", "--group=a b", "alice"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err,
+            "ssecastctl: groups add failed (INVALID_ARGUMENT): groups[0]: "
+            "group name \"a b\" may only hold letters, digits and ._:@/-\n");
+  EXPECT_EQ(outcome.out, "");
+}
+
+TEST_F(SsecastctlTest, ChangesTheReconnectInterval) {
+  Outcome outcome = Ctl({"retry", "--retry_ms=3000", "--jitter_ms=500"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "reconnect interval set to 3000 ms, jitter 500 ms\n");
+  std::deque<std::shared_ptr<const Event>> events = LoggedEvents();
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(events[0]->retry_change().has_value());
+  EXPECT_EQ(events[0]->retry_change()->retry, absl::Milliseconds(3000));
+  EXPECT_EQ(events[0]->retry_change()->jitter, absl::Milliseconds(500));
+
+  outcome = Ctl({"retry", "--retry_ms=100", "--jitter_ms=100"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err,
+            "ssecastctl: retry failed (INVALID_ARGUMENT): jitter must be at "
+            "least 0 and below retry\n");
+  EXPECT_EQ(LoggedEvents().size(), 1u);
+}
+
+TEST_F(SsecastctlTest, PublishStreamSendsOneEventPerLine) {
+  Attach(1, "alice");
+  Outcome outcome = Ctl({"publish-stream", "--client=alice", "--type=tick"},
+                        "one\ntwo\r\n\nlast");
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_THAT(outcome.out,
+              MatchesRegex("published 4 events to 4 connections in all "
+                           "\\(last position [0-9]+-[0-9]+\\); rejected 0 "
+                           "events\n"));
+  EXPECT_EQ(outcome.err, "");
+  std::vector<std::string> chunks;
+  for (const auto& event : LoggedEvents()) chunks.push_back(event->chunk());
+  ASSERT_EQ(chunks.size(), 4u);
+  EXPECT_THAT(chunks[0], HasSubstr("event: tick\ndata: one\n\n"));
+  EXPECT_THAT(chunks[1], HasSubstr("event: tick\ndata: two\n\n"));
+  EXPECT_THAT(chunks[2], HasSubstr("event: tick\ndata: \n\n"));
+  EXPECT_THAT(chunks[3], HasSubstr("event: tick\ndata: last\n\n"));
+  EXPECT_THAT(outcome.out, HasSubstr(absl::StrCat(
+                               "(last position ",
+                               hub_.log().last_position().ToString(), ")")));
+}
+
+TEST_F(SsecastctlTest, PublishStreamReportsRejectedLines) {
+  const std::string too_big(HubOptions().max_event_bytes + 1, 'x');
+  Outcome outcome = Ctl({"publish-stream", "--all"},
+                        absl::StrCat("fine\n", too_big, "\n\xff\nalso fine\n"));
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_THAT(outcome.out,
+              MatchesRegex("published 2 events to 0 connections in all "
+                           "\\(last position [0-9]+-[0-9]+\\); rejected 2 "
+                           "events\n"));
+  EXPECT_EQ(
+      outcome.err,
+      absl::StrCat("ssecastctl: line 2 rejected: event.data is ",
+                   too_big.size(), " bytes; the limit (--max_event_bytes) is ",
+                   HubOptions().max_event_bytes,
+                   "\nssecastctl: line 3 rejected: event.data is not "
+                   "valid UTF-8\n"));
+  EXPECT_EQ(LoggedEvents().size(), 2u);
+}
+
+TEST_F(SsecastctlTest, PublishStreamReportsTheEndOfTheStream) {
+  running_hub_.broker.Stop();
+  Outcome outcome = Ctl({"publish-stream", "--all"}, "lost\n");
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err,
+            "ssecastctl: publish-stream failed (FAILED_PRECONDITION): the "
+            "broker is not running (after 0 accepted events)\n");
+  EXPECT_EQ(outcome.out, "");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "server/control/broadcaster_service.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -7,64 +8,45 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/control/publish_stream_reactor.h"
+#include "server/control/request_conversion.h"
 #include "server/control/status_conversion.h"
-#include "server/hub/event.h"
+#include "server/hub/names.h"
 #include "server/hub/target.h"
 
 namespace ssecast {
 namespace {
-
-// Checks a list of client ids from field `field`: not empty, each id valid.
-absl::Status ValidateClientIdList(
-    const google::protobuf::RepeatedPtrField<std::string>& ids,
-    absl::string_view field) {
-  if (ids.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
-  }
-  for (int i = 0; i < ids.size(); ++i) {
-    absl::Status status = ValidateClientId(ids[i]);
-    if (!status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "]: ", status.message()));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<Target> TargetFromProto(const v1::Target& target) {
-  switch (target.kind_case()) {
-    case v1::Target::kAll:
-      if (!target.all()) {
-        return absl::InvalidArgumentError(
-            "target.all is false: set it to true, or set target.clients");
-      }
-      return Target::All();
-    case v1::Target::kClients: {
-      const auto& ids = target.clients().ids();
-      absl::Status status = ValidateClientIdList(ids, "target.clients.ids");
-      if (!status.ok()) return status;
-      return Target::Clients(std::vector<std::string>(ids.begin(), ids.end()));
-    }
-    case v1::Target::KIND_NOT_SET:
-      break;
-  }
-  return absl::InvalidArgumentError("target is required: set all or clients");
-}
-
-EventInput EventFromProto(const v1::Event& event) {
-  EventInput input;
-  input.id = event.id();
-  input.type = event.type();
-  input.data = event.data();
-  input.retry_ms = event.retry_ms();
-  return input;
-}
 
 grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
                                      const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
+}
+
+// The group filter of ListClients: none when empty.
+absl::StatusOr<std::optional<std::string>> GroupFilterFromProto(
+    const v1::ListClientsRequest& request) {
+  if (request.group().empty()) return std::nullopt;
+  if (absl::Status status = ValidateGroupName(request.group()); !status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("group: ", status.message()));
+  }
+  return request.group();
+}
+
+void ClientInfoFromSnapshot(const Hub::ClientSnapshot& client,
+                            v1::ClientInfo* info) {
+  info->set_client_id(client.client_id);
+  info->mutable_groups()->Add(client.groups.begin(), client.groups.end());
+  for (const Hub::ConnectionSnapshot& connection : client.connections) {
+    v1::ConnectionInfo* out = info->add_connections();
+    out->set_connection_id(connection.id);
+    out->set_remote_address(connection.remote_address);
+    out->set_connected_since_unix_ms(
+        absl::ToUnixMillis(connection.connected_since));
+    out->set_events_sent(connection.events_sent);
+  }
 }
 
 }  // namespace
@@ -82,16 +64,19 @@ grpc::ServerUnaryReactor* BroadcasterService::Publish(
   return FinishWith(context, absl::OkStatus());
 }
 
+grpc::ServerReadReactor<v1::PublishRequest>* BroadcasterService::PublishStream(
+    grpc::CallbackServerContext* /*context*/,
+    v1::PublishStreamResponse* response) {
+  return new PublishStreamReactor(hub_, response);
+}
+
 grpc::ServerUnaryReactor* BroadcasterService::Disconnect(
     grpc::CallbackServerContext* context, const v1::DisconnectRequest* request,
     v1::DisconnectResponse* response) {
-  absl::Status valid =
-      ValidateClientIdList(request->client_ids(), "client_ids");
-  if (!valid.ok()) return FinishWith(context, valid);
-  const std::vector<std::string> ids(request->client_ids().begin(),
-                                     request->client_ids().end());
+  absl::StatusOr<Target> target = DisconnectTargetFromProto(*request);
+  if (!target.ok()) return FinishWith(context, target.status());
   absl::StatusOr<uint32_t> closed =
-      hub_->Disconnect(ids, request->allow_reconnect());
+      hub_->Disconnect(*target, request->allow_reconnect());
   if (!closed.ok()) return FinishWith(context, closed.status());
   response->set_connections_closed(*closed);
   return FinishWith(context, absl::OkStatus());
@@ -104,29 +89,64 @@ grpc::ServerUnaryReactor* BroadcasterService::AllowReconnect(
   absl::Status valid =
       ValidateClientIdList(request->client_ids(), "client_ids");
   if (!valid.ok()) return FinishWith(context, valid);
-  const std::vector<std::string> ids(request->client_ids().begin(),
-                                     request->client_ids().end());
-  absl::StatusOr<uint32_t> removed = hub_->AllowReconnect(ids);
+  absl::StatusOr<uint32_t> removed =
+      hub_->AllowReconnect(ToVector(request->client_ids()));
   if (!removed.ok()) return FinishWith(context, removed.status());
   response->set_removed(*removed);
   return FinishWith(context, absl::OkStatus());
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::ListClients(
+absl::Status BroadcasterService::ChangeGroups(
+    const v1::GroupMembershipRequest& request, bool join) {
+  if (absl::Status valid =
+          ValidateClientIdList(request.client_ids(), "client_ids");
+      !valid.ok()) {
+    return valid;
+  }
+  if (absl::Status valid = ValidateGroupList(request.groups(), "groups");
+      !valid.ok()) {
+    return valid;
+  }
+  return hub_->ChangeGroups(ToVector(request.client_ids()),
+                            ToVector(request.groups()), join);
+}
+
+grpc::ServerUnaryReactor* BroadcasterService::AddToGroup(
     grpc::CallbackServerContext* context,
-    const v1::ListClientsRequest* /*request*/,
+    const v1::GroupMembershipRequest* request,
+    v1::GroupMembershipResponse* /*response*/) {
+  return FinishWith(context, ChangeGroups(*request, /*join=*/true));
+}
+
+grpc::ServerUnaryReactor* BroadcasterService::RemoveFromGroup(
+    grpc::CallbackServerContext* context,
+    const v1::GroupMembershipRequest* request,
+    v1::GroupMembershipResponse* /*response*/) {
+  return FinishWith(context, ChangeGroups(*request, /*join=*/false));
+}
+
+grpc::ServerUnaryReactor* BroadcasterService::ChangeReconnectInterval(
+    grpc::CallbackServerContext* context,
+    const v1::ChangeReconnectIntervalRequest* request,
+    v1::ChangeReconnectIntervalResponse* /*response*/) {
+  // 0 is what an unset field reads as; the Hub checks the other bounds.
+  if (request->retry_ms() == 0) {
+    return FinishWith(context, absl::InvalidArgumentError(
+                                   "retry_ms is 0; it must be above 0"));
+  }
+  return FinishWith(context, hub_->ChangeReconnectInterval(
+                                 absl::Milliseconds(request->retry_ms()),
+                                 absl::Milliseconds(request->jitter_ms())));
+}
+
+grpc::ServerUnaryReactor* BroadcasterService::ListClients(
+    grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
     v1::ListClientsResponse* response) {
-  for (const Hub::ClientSnapshot& client : hub_->ListClients()) {
-    v1::ClientInfo* info = response->add_clients();
-    info->set_client_id(client.client_id);
-    for (const Hub::ConnectionSnapshot& connection : client.connections) {
-      v1::ConnectionInfo* out = info->add_connections();
-      out->set_connection_id(connection.id);
-      out->set_remote_address(connection.remote_address);
-      out->set_connected_since_unix_ms(
-          absl::ToUnixMillis(connection.connected_since));
-      out->set_events_sent(connection.events_sent);
-    }
+  absl::StatusOr<std::optional<std::string>> group =
+      GroupFilterFromProto(*request);
+  if (!group.ok()) return FinishWith(context, group.status());
+  for (const Hub::ClientSnapshot& client : hub_->ListClients(*group)) {
+    ClientInfoFromSnapshot(client, response->add_clients());
   }
   return FinishWith(context, absl::OkStatus());
 }

@@ -1,16 +1,17 @@
 // The ssecast.v1.Broadcaster gRPC service: translates control-plane
 // requests into Hub calls and the Hub's answers back into responses.
 //
-// It checks what the proto cannot express (a target must be set, id lists
-// must not be empty, client ids must be well formed) and leaves event
-// validation to the Hub, so the rules live in one place. Every failure is
-// INVALID_ARGUMENT with a message naming the offending field, or the Hub's
-// own status, code and message unchanged.
+// It checks what the proto cannot express (a target must be set, id and
+// group lists must not be empty, exactly one of two lists must be set,
+// client ids and group names must be well formed; see request_conversion.h)
+// and leaves event validation to the Hub, so the rules live in one place.
+// Every failure is INVALID_ARGUMENT with a message naming the offending
+// field, or the Hub's own status, code and message unchanged.
 //
 // Does not own the Hub, which must outlive it. Thread-safe: gRPC calls the
 // handlers concurrently, and the Hub is thread-safe. The handlers call the
-// Hub inline; its calls may wait briefly (back-pressure, a store round
-// trip), which the callback executor absorbs at control-plane rates.
+// Hub inline; its calls may wait briefly (back-pressure, a store or broker
+// round trip), which the callback executor absorbs at control-plane rates.
 #ifndef SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 #define SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 
@@ -31,6 +32,11 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
                                     const v1::PublishRequest* request,
                                     v1::PublishResponse* response) override;
 
+  // Served by a PublishStreamReactor.
+  grpc::ServerReadReactor<v1::PublishRequest>* PublishStream(
+      grpc::CallbackServerContext* context,
+      v1::PublishStreamResponse* response) override;
+
   grpc::ServerUnaryReactor* Disconnect(
       grpc::CallbackServerContext* context,
       const v1::DisconnectRequest* request,
@@ -41,12 +47,31 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
       const v1::AllowReconnectRequest* request,
       v1::AllowReconnectResponse* response) override;
 
+  grpc::ServerUnaryReactor* AddToGroup(
+      grpc::CallbackServerContext* context,
+      const v1::GroupMembershipRequest* request,
+      v1::GroupMembershipResponse* response) override;
+
+  grpc::ServerUnaryReactor* RemoveFromGroup(
+      grpc::CallbackServerContext* context,
+      const v1::GroupMembershipRequest* request,
+      v1::GroupMembershipResponse* response) override;
+
+  grpc::ServerUnaryReactor* ChangeReconnectInterval(
+      grpc::CallbackServerContext* context,
+      const v1::ChangeReconnectIntervalRequest* request,
+      v1::ChangeReconnectIntervalResponse* response) override;
+
   grpc::ServerUnaryReactor* ListClients(
       grpc::CallbackServerContext* context,
       const v1::ListClientsRequest* request,
       v1::ListClientsResponse* response) override;
 
  private:
+  // AddToGroup (join) and RemoveFromGroup.
+  absl::Status ChangeGroups(const v1::GroupMembershipRequest& request,
+                            bool join);
+
   Hub* const hub_;
 };
 

@@ -1,17 +1,21 @@
 // Runs the control plane for real: a ControlServer on a loopback port, a
-// real Hub with an in-memory no-reconnect store, and ssecast::Client over a
-// real gRPC channel.
+// real Hub with an in-memory no-reconnect store and broker, and
+// ssecast::Client over a real gRPC channel.
 #include <atomic>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/client.h"
+#include "client/publish_stream_writer.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -20,17 +24,21 @@
 #include "gtest/gtest.h"
 #include "server/control/control_server.h"
 #include "server/control/testing/health.grpc.pb.h"
+#include "server/control/testing/running_hub.h"
 #include "server/hub/connection.h"
+#include "server/hub/event.h"
+#include "server/hub/event_log.h"
 #include "server/hub/hub.h"
 #include "server/hub/position.h"
-#include "server/store/no_reconnect_store_memory.h"
 
 namespace ssecast {
 namespace {
 
 using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
 // Generous: the machine running the tests may be busy.
@@ -54,6 +62,36 @@ v1::Event EventWithData(std::string data) {
   return event;
 }
 
+v1::PublishRequest RequestToAll(std::string data) {
+  v1::PublishRequest request;
+  *request.mutable_event() = EventWithData(std::move(data));
+  request.mutable_target()->set_all(true);
+  return request;
+}
+
+// A reader of the event log that never reads: the stream writers of an
+// overloaded server, as back-pressure sees them.
+class StalledReader final : public EventLog::Reader {
+ public:
+  void Wake() override {}
+};
+
+// The first data line of every event published to the hub's log, oldest
+// first (changes of the reconnect interval skipped).
+std::vector<std::string> PublishedData(Hub& hub) {
+  std::deque<std::shared_ptr<const Event>> events;
+  hub.log().CopyFrom(1, &events);
+  std::vector<std::string> data;
+  for (const auto& event : events) {
+    if (event->retry_change().has_value()) continue;
+    const std::string kField = "data: ";
+    const std::string& chunk = event->chunk();
+    const size_t begin = chunk.find(kField) + kField.size();
+    data.push_back(chunk.substr(begin, chunk.find('\n', begin) - begin));
+  }
+  return data;
+}
+
 class BroadcasterServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -73,15 +111,23 @@ class BroadcasterServiceTest : public ::testing::Test {
     return options;
   }
 
-  std::shared_ptr<FakeStream> AttachStream(uint64_t id,
-                                           const std::string& client_id) {
+  std::shared_ptr<FakeStream> AttachStream(
+      uint64_t id, const std::string& client_id,
+      std::vector<std::string> groups = {}) {
     auto stream = std::make_shared<FakeStream>(id, client_id, "10.0.0.7:4242",
                                                absl::FromUnixMillis(1234567));
-    uint64_t first_sequence = 0;
-    absl::StatusOr<bool> attached = hub_.Attach(stream, &first_sequence);
+    Hub::AttachRequest request;
+    request.groups = std::move(groups);
+    absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
     EXPECT_TRUE(attached.ok()) << attached.status();
-    EXPECT_TRUE(attached.value_or(false));
+    EXPECT_TRUE(attached.ok() && attached->admitted);
     return stream;
+  }
+
+  // A stub without ssecast::Client's checks, for requests it cannot make.
+  std::unique_ptr<v1::Broadcaster::Stub> RawStub() {
+    return v1::Broadcaster::NewStub(grpc::CreateChannel(
+        server_->bound_address(), grpc::InsecureChannelCredentials()));
   }
 
   void ExpectInvalidArgument(const absl::Status& status,
@@ -90,8 +136,9 @@ class BroadcasterServiceTest : public ::testing::Test {
     EXPECT_EQ(status.message(), message);
   }
 
-  NoReconnectStoreMemory store_{absl::Hours(1)};
-  Hub hub_{SmallEvents(), &store_};
+  // Declared first: the server and client go before it.
+  RunningHub running_hub_{SmallEvents()};
+  Hub& hub_ = running_hub_.hub;
   std::unique_ptr<ControlServer> server_;
   std::unique_ptr<Client> client_;
 };
@@ -155,7 +202,7 @@ TEST_F(BroadcasterServiceTest, RejectsDataOverTheLimit) {
 TEST_F(BroadcasterServiceTest, RejectsAMissingTarget) {
   ExpectInvalidArgument(
       client_->Publish(EventWithData("x"), v1::Target()).status(),
-      "target is required: set all or clients");
+      "target is required: set all, clients or groups");
 }
 
 TEST_F(BroadcasterServiceTest, RejectsAllSetToFalse) {
@@ -163,7 +210,7 @@ TEST_F(BroadcasterServiceTest, RejectsAllSetToFalse) {
   target.set_all(false);
   ExpectInvalidArgument(client_->Publish(EventWithData("x"), target).status(),
                         "target.all is false: set it to true, or set "
-                        "target.clients");
+                        "target.clients or target.groups");
 }
 
 TEST_F(BroadcasterServiceTest, RejectsAnEmptyClientList) {
@@ -192,7 +239,8 @@ TEST_F(BroadcasterServiceTest, RejectsAnInvalidClientIdNamingItsIndex) {
 
 TEST_F(BroadcasterServiceTest, RejectsEmptyOrInvalidIdListsOfDisconnect) {
   ExpectInvalidArgument(client_->Disconnect({}, false).status(),
-                        "client_ids is empty");
+                        "client_ids and groups are both empty: set one of "
+                        "them");
   ExpectInvalidArgument(client_->AllowReconnect({}).status(),
                         "client_ids is empty");
   ExpectInvalidArgument(client_->Disconnect({"ok", ""}, false).status(),
@@ -280,8 +328,7 @@ TEST_F(BroadcasterServiceTest, DataThatIsNotUtf8NeverReachesTheHub) {
   // Bypasses ssecast::Client, which refuses such data itself. proto3
   // strings must be UTF-8, so the server's parser refuses the request
   // before the service runs; gRPC picks the status.
-  auto stub = v1::Broadcaster::NewStub(grpc::CreateChannel(
-      server_->bound_address(), grpc::InsecureChannelCredentials()));
+  auto stub = RawStub();
   v1::PublishRequest request;
   request.mutable_event()->set_data("\xff\xfe not utf-8");
   request.mutable_target()->set_all(true);
@@ -308,6 +355,373 @@ TEST_F(BroadcasterServiceTest, ClientRefusesStringsThatAreNotUtf8) {
                         "client_ids[0] is not valid UTF-8");
   ExpectInvalidArgument(client_->AllowReconnect({"\xff"}).status(),
                         "client_ids[0] is not valid UTF-8");
+}
+
+TEST_F(BroadcasterServiceTest, PublishToGroupsCountsTheMembersConnections) {
+  AttachStream(1, "alice", {"red"});
+  AttachStream(2, "alice");
+  AttachStream(3, "bob", {"blue"});
+  AttachStream(4, "carol");
+
+  absl::StatusOr<v1::PublishResponse> red =
+      client_->PublishToGroups(EventWithData("x"), {"red"});
+  ASSERT_TRUE(red.ok()) << red.status();
+  EXPECT_EQ(red->connections(), 2u) << "both of alice's connections";
+
+  absl::StatusOr<v1::PublishResponse> red_or_blue =
+      client_->PublishToGroups(EventWithData("x"), {"red", "blue"});
+  ASSERT_TRUE(red_or_blue.ok()) << red_or_blue.status();
+  EXPECT_EQ(red_or_blue->connections(), 3u);
+
+  absl::StatusOr<v1::PublishResponse> nobody =
+      client_->PublishToGroups(EventWithData("x"), {"green"});
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  EXPECT_EQ(nobody->connections(), 0u);
+  EXPECT_THAT(PublishedData(hub_), ElementsAre("x", "x", "x"));
+}
+
+TEST_F(BroadcasterServiceTest, RejectsAnEmptyOrInvalidGroupList) {
+  ExpectInvalidArgument(
+      client_->PublishToGroups(EventWithData("x"), {}).status(),
+      "target.groups.names is empty");
+  ExpectInvalidArgument(
+      client_->PublishToGroups(EventWithData("x"), {"fine", "a b"}).status(),
+      "target.groups.names[1]: group name \"a b\" may only hold letters, "
+      "digits and ._:@/-");
+  ExpectInvalidArgument(
+      client_->PublishToGroups(EventWithData("x"), {"\xff"}).status(),
+      "target.groups.names[0] is not valid UTF-8");
+  EXPECT_THAT(PublishedData(hub_), IsEmpty());
+}
+
+TEST_F(BroadcasterServiceTest, DisconnectGroupsClosesTheMembersOnly) {
+  std::shared_ptr<FakeStream> alice1 = AttachStream(1, "alice", {"red"});
+  std::shared_ptr<FakeStream> alice2 = AttachStream(2, "alice");
+  std::shared_ptr<FakeStream> bob = AttachStream(3, "bob", {"blue"});
+  std::shared_ptr<FakeStream> carol = AttachStream(4, "carol");
+
+  absl::StatusOr<uint32_t> closed = client_->DisconnectGroups({"red"}, false);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(*closed, 2u);
+  EXPECT_TRUE(alice1->closed());
+  EXPECT_TRUE(alice2->closed()) << "membership is the client's";
+  EXPECT_FALSE(bob->closed());
+  EXPECT_FALSE(carol->closed());
+
+  // The members entered the no-reconnect store; nobody else did.
+  absl::StatusOr<uint32_t> removed =
+      client_->AllowReconnect({"alice", "bob", "carol"});
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 1u);
+}
+
+TEST_F(BroadcasterServiceTest, DisconnectGroupsWithAllowReconnectSkipsStore) {
+  std::shared_ptr<FakeStream> alice = AttachStream(1, "alice", {"red"});
+  absl::StatusOr<uint32_t> closed = client_->DisconnectGroups({"red"}, true);
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  EXPECT_EQ(*closed, 1u);
+  EXPECT_TRUE(alice->closed());
+  absl::StatusOr<uint32_t> removed = client_->AllowReconnect({"alice"});
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 0u);
+}
+
+TEST_F(BroadcasterServiceTest, DisconnectTakesClientIdsOrGroupsNotBoth) {
+  std::shared_ptr<FakeStream> alice = AttachStream(1, "alice", {"red"});
+  v1::DisconnectRequest request;
+  request.add_client_ids("alice");
+  request.add_groups("red");
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kConnectTimeout));
+  v1::DisconnectResponse response;
+  grpc::Status status = RawStub()->Disconnect(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "client_ids and groups are both set: set only one of them");
+  EXPECT_FALSE(alice->closed());
+
+  ExpectInvalidArgument(client_->DisconnectGroups({}, false).status(),
+                        "client_ids and groups are both empty: set one of "
+                        "them");
+  ExpectInvalidArgument(client_->DisconnectGroups({"red", ""}, false).status(),
+                        "groups[1]: group name is empty");
+  ExpectInvalidArgument(client_->DisconnectGroups({"\xff"}, false).status(),
+                        "groups[0] is not valid UTF-8");
+  EXPECT_FALSE(alice->closed());
+}
+
+TEST_F(BroadcasterServiceTest, GroupMembershipFollowsAddAndRemove) {
+  std::shared_ptr<FakeStream> alice = AttachStream(1, "alice");
+  ASSERT_TRUE(client_->AddToGroup({"alice", "bob"}, {"red", "blue"}).ok());
+  EXPECT_TRUE(alice->client().InGroup("red"));
+  EXPECT_TRUE(alice->client().InGroup("blue"));
+  // bob was not connected; the hub remembers his groups for his next
+  // connection.
+  std::shared_ptr<FakeStream> bob = AttachStream(2, "bob");
+  EXPECT_TRUE(bob->client().InGroup("red"));
+
+  absl::StatusOr<v1::PublishResponse> red =
+      client_->PublishToGroups(EventWithData("x"), {"red"});
+  ASSERT_TRUE(red.ok()) << red.status();
+  EXPECT_EQ(red->connections(), 2u);
+
+  ASSERT_TRUE(client_->RemoveFromGroup({"alice"}, {"red"}).ok());
+  EXPECT_FALSE(alice->client().InGroup("red"));
+  EXPECT_TRUE(alice->client().InGroup("blue"));
+  red = client_->PublishToGroups(EventWithData("x"), {"red"});
+  ASSERT_TRUE(red.ok()) << red.status();
+  EXPECT_EQ(red->connections(), 1u);
+}
+
+TEST_F(BroadcasterServiceTest, RejectsBadGroupMembershipRequests) {
+  ExpectInvalidArgument(client_->AddToGroup({}, {"red"}),
+                        "client_ids is empty");
+  ExpectInvalidArgument(client_->AddToGroup({"alice"}, {}), "groups is empty");
+  ExpectInvalidArgument(client_->RemoveFromGroup({"alice", "a b"}, {"red"}),
+                        "client_ids[1]: client id \"a b\" has a character "
+                        "that is not printable ASCII (or a space)");
+  ExpectInvalidArgument(client_->RemoveFromGroup({"alice"}, {"red", "a b"}),
+                        "groups[1]: group name \"a b\" may only hold letters, "
+                        "digits and ._:@/-");
+  ExpectInvalidArgument(client_->AddToGroup({"alice"}, {"\xff"}),
+                        "groups[0] is not valid UTF-8");
+  ExpectInvalidArgument(client_->AddToGroup({"\xff"}, {"red"}),
+                        "client_ids[0] is not valid UTF-8");
+}
+
+TEST_F(BroadcasterServiceTest, ListClientsFiltersByGroupAndShowsGroups) {
+  AttachStream(1, "alice", {"red", "blue"});
+  AttachStream(2, "bob", {"blue"});
+  AttachStream(3, "carol");
+
+  auto ids_and_groups = [](const v1::ListClientsResponse& response) {
+    std::vector<std::string> rows;
+    for (const v1::ClientInfo& info : response.clients()) {
+      rows.push_back(absl::StrCat(info.client_id(), ":",
+                                  absl::StrJoin(info.groups(), ",")));
+    }
+    return rows;
+  };
+  absl::StatusOr<v1::ListClientsResponse> all = client_->ListClients();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(ids_and_groups(*all),
+              ElementsAre("alice:blue,red", "bob:blue", "carol:"));
+
+  absl::StatusOr<v1::ListClientsResponse> blue = client_->ListClients("blue");
+  ASSERT_TRUE(blue.ok()) << blue.status();
+  EXPECT_THAT(ids_and_groups(*blue), ElementsAre("alice:blue,red", "bob:blue"));
+  ASSERT_EQ(blue->clients(0).connections_size(), 1);
+  EXPECT_EQ(blue->clients(0).connections(0).connection_id(), 1u);
+
+  absl::StatusOr<v1::ListClientsResponse> red = client_->ListClients("red");
+  ASSERT_TRUE(red.ok()) << red.status();
+  EXPECT_THAT(ids_and_groups(*red), ElementsAre("alice:blue,red"));
+
+  absl::StatusOr<v1::ListClientsResponse> green = client_->ListClients("green");
+  ASSERT_TRUE(green.ok()) << green.status();
+  EXPECT_EQ(green->clients_size(), 0);
+
+  ExpectInvalidArgument(client_->ListClients("a b").status(),
+                        "group: group name \"a b\" may only hold letters, "
+                        "digits and ._:@/-");
+  ExpectInvalidArgument(client_->ListClients("\xff").status(),
+                        "group is not valid UTF-8");
+}
+
+TEST_F(BroadcasterServiceTest,
+       ChangeReconnectIntervalIsLoggedAndToldToNewConnections) {
+  ASSERT_TRUE(client_
+                  ->ChangeReconnectInterval(absl::Milliseconds(3000),
+                                            absl::Milliseconds(500))
+                  .ok());
+  // The change is in the log, for the open connections' writers...
+  std::deque<std::shared_ptr<const Event>> events;
+  hub_.log().CopyFrom(1, &events);
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(events[0]->retry_change().has_value());
+  EXPECT_EQ(events[0]->retry_change()->retry, absl::Milliseconds(3000));
+  EXPECT_EQ(events[0]->retry_change()->jitter, absl::Milliseconds(500));
+
+  // ...and later connections are told it as they attach.
+  auto stream =
+      std::make_shared<FakeStream>(1, "alice", "10.0.0.7:4242", absl::Now());
+  absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, {});
+  ASSERT_TRUE(attached.ok()) << attached.status();
+  EXPECT_GE(attached->retry, absl::Milliseconds(2500));
+  EXPECT_LE(attached->retry, absl::Milliseconds(3500));
+}
+
+TEST_F(BroadcasterServiceTest, RejectsBadReconnectIntervals) {
+  ExpectInvalidArgument(client_->ChangeReconnectInterval(absl::ZeroDuration(),
+                                                         absl::ZeroDuration()),
+                        "retry_ms is 0; it must be above 0");
+  ExpectInvalidArgument(
+      client_->ChangeReconnectInterval(absl::Seconds(1), absl::Seconds(1)),
+      "jitter must be at least 0 and below retry");
+  ExpectInvalidArgument(
+      client_->ChangeReconnectInterval(absl::Hours(25), absl::ZeroDuration()),
+      "retry must be above 0 and at most 24 hours");
+  // Caught by the client: the proto carries unsigned milliseconds.
+  ExpectInvalidArgument(
+      client_->ChangeReconnectInterval(absl::Seconds(-1), absl::ZeroDuration()),
+      "retry is -1s; it must be 0 to 4294967295 ms");
+  ExpectInvalidArgument(
+      client_->ChangeReconnectInterval(absl::Seconds(1), absl::Hours(2000)),
+      "jitter is 2000h; it must be 0 to 4294967295 ms");
+
+  std::deque<std::shared_ptr<const Event>> events;
+  hub_.log().CopyFrom(1, &events);
+  EXPECT_TRUE(events.empty()) << "no change may reach the log";
+}
+
+TEST_F(BroadcasterServiceTest, PublishStreamGoesOnAfterBadEvents) {
+  AttachStream(1, "alice", {"red"});
+  AttachStream(2, "bob");
+  std::vector<v1::PublishRequest> requests(5);
+  requests[0] = RequestToAll("first");
+  requests[1] = RequestToAll("bad id");
+  requests[1].mutable_event()->set_id("a\nb");
+  requests[2].mutable_event()->set_data("second");
+  requests[2].mutable_target()->mutable_clients()->add_ids("alice");
+  requests[3].mutable_event()->set_data("no target");
+  requests[4].mutable_event()->set_data("third");
+  requests[4].mutable_target()->mutable_groups()->add_names("red");
+
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  for (const v1::PublishRequest& request : requests) {
+    ASSERT_TRUE(stream->Write(request));
+  }
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->accepted(), 3u);
+  EXPECT_EQ(response->rejected(), 2u);
+  ASSERT_EQ(response->rejections_size(), 2);
+  EXPECT_EQ(response->rejections(0).index(), 1u);
+  EXPECT_EQ(response->rejections(0).reason(),
+            "event.id must not contain CR, LF or NUL");
+  EXPECT_EQ(response->rejections(1).index(), 3u);
+  EXPECT_EQ(response->rejections(1).reason(),
+            "target is required: set all, clients or groups");
+  EXPECT_EQ(response->connections(), 2u + 1u + 1u);
+  EXPECT_EQ(response->last_position(), hub_.log().last_position().ToString());
+  EXPECT_THAT(PublishedData(hub_), ElementsAre("first", "second", "third"));
+}
+
+TEST_F(BroadcasterServiceTest, PublishStreamCarriesTenThousandEvents) {
+  constexpr int kEvents = 10000;
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_TRUE(stream->Write(RequestToAll(absl::StrCat("event ", i))))
+        << "at " << i;
+  }
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->accepted(), static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(response->rejected(), 0u);
+  EXPECT_EQ(response->connections(), 0u);
+
+  const std::vector<std::string> published = PublishedData(hub_);
+  ASSERT_EQ(published.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_EQ(published[i], absl::StrCat("event ", i)) << "in order";
+  }
+  EXPECT_EQ(response->last_position(), hub_.log().last_position().ToString());
+}
+
+TEST_F(BroadcasterServiceTest, PublishStreamListsTheFirstHundredRejections) {
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  for (int i = 0; i < 150; ++i) {
+    ASSERT_TRUE(
+        stream->Write(RequestToAll(std::string(kMaxEventBytes + 1, 'x'))));
+  }
+  ASSERT_TRUE(stream->Write(RequestToAll("fine")));
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->accepted(), 1u);
+  EXPECT_EQ(response->rejected(), 150u);
+  ASSERT_EQ(response->rejections_size(), 100);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(response->rejections(i).index(), static_cast<uint64_t>(i));
+  }
+  EXPECT_EQ(response->rejections(99).reason(),
+            "event.data is 1025 bytes; the limit (--max_event_bytes) is 1024");
+}
+
+TEST_F(BroadcasterServiceTest, PublishStreamCountsRequestsRefusedByTheClient) {
+  // Non-UTF-8 requests never leave the client, yet their indices and those
+  // of the server's rejections count every Write().
+  std::vector<v1::PublishRequest> requests = {
+      RequestToAll("first"), RequestToAll("\xff"), RequestToAll("bad id"),
+      RequestToAll("bad type"), RequestToAll("second")};
+  requests[2].mutable_event()->set_id("a\rb");
+  requests[3].mutable_event()->set_type("\xc3");
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  for (const v1::PublishRequest& request : requests) {
+    ASSERT_TRUE(stream->Write(request));
+  }
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->accepted(), 2u);
+  EXPECT_EQ(response->rejected(), 3u);
+  std::vector<std::string> rejections;
+  for (const v1::Rejection& rejection : response->rejections()) {
+    rejections.push_back(
+        absl::StrCat(rejection.index(), " ", rejection.reason()));
+  }
+  EXPECT_THAT(rejections,
+              ElementsAre("1 event.data is not valid UTF-8",
+                          "2 event.id must not contain CR, LF or NUL",
+                          "3 event.type is not valid UTF-8"));
+  EXPECT_THAT(PublishedData(hub_), ElementsAre("first", "second"));
+}
+
+TEST_F(BroadcasterServiceTest, AnEmptyPublishStreamHasNoPosition) {
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->accepted(), 0u);
+  EXPECT_EQ(response->rejected(), 0u);
+  EXPECT_EQ(response->last_position(), "");
+  EXPECT_EQ(stream->Finish().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(stream->Write(RequestToAll("late")));
+}
+
+TEST_F(BroadcasterServiceTest, PublishStreamEndsWhenTheHubCannotPublish) {
+  running_hub_.broker.Stop();
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  stream->Write(RequestToAll("lost"));
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(response.status().message(),
+            "the broker is not running (after 0 accepted events)");
+}
+
+TEST(PublishStreamBackPressureTest, EndsWithResourceExhausted) {
+  HubOptions options;
+  options.log.max_unswept = 2;
+  options.log.max_publish_wait = absl::Milliseconds(100);
+  StalledReader reader;  // outlives the hub, whose log points at it
+  RunningHub running(options);
+  running.hub.log().AddReader(&reader);
+  absl::StatusOr<std::unique_ptr<ControlServer>> server =
+      ControlServer::Start("127.0.0.1:0", &running.hub);
+  ASSERT_TRUE(server.ok()) << server.status();
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect((*server)->bound_address(), kConnectTimeout);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  std::unique_ptr<PublishStreamWriter> stream = (*client)->OpenPublishStream();
+  // The reader falls 2 behind after two events; the third waits in vain.
+  // Writes after the failure may fail or not, depending on timing.
+  for (int i = 0; i < 5; ++i) stream->Write(RequestToAll("x"));
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(response.status().message(),
+            "the stream writers are more than 2 events behind and did not "
+            "catch up within 100ms; publish more slowly (after 2 accepted "
+            "events)");
+  EXPECT_THAT(PublishedData(running.hub), ElementsAre("x", "x"));
 }
 
 HealthCheckResponse::ServingStatus CheckHealth(const std::string& address,
@@ -443,25 +857,23 @@ TEST_F(BroadcasterServiceTest, ShutdownStopsServing) {
 }
 
 TEST(ControlServerTest, BindFailureNamesTheAddress) {
-  NoReconnectStoreMemory store(absl::Hours(1));
-  Hub hub(HubOptions(), &store);
+  RunningHub running;
   absl::StatusOr<std::unique_ptr<ControlServer>> first =
-      ControlServer::Start("127.0.0.1:0", &hub);
+      ControlServer::Start("127.0.0.1:0", &running.hub);
   ASSERT_TRUE(first.ok()) << first.status();
   const std::string taken = (*first)->bound_address();
 
   absl::StatusOr<std::unique_ptr<ControlServer>> second =
-      ControlServer::Start(taken, &hub);
+      ControlServer::Start(taken, &running.hub);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(second.status().message()), HasSubstr(taken));
 }
 
 TEST(ControlServerTest, RejectsAnAddressWithoutPort) {
-  NoReconnectStoreMemory store(absl::Hours(1));
-  Hub hub(HubOptions(), &store);
+  RunningHub running;
   absl::StatusOr<std::unique_ptr<ControlServer>> server =
-      ControlServer::Start("localhost", &hub);
+      ControlServer::Start("localhost", &running.hub);
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(server.status().message()),
@@ -470,10 +882,9 @@ TEST(ControlServerTest, RejectsAnAddressWithoutPort) {
 
 TEST(ClientTest, ConnectToAClosedPortNamesTargetAndTimeout) {
   // A port that was just bound and released is free: nothing listens there.
-  NoReconnectStoreMemory store(absl::Hours(1));
-  Hub hub(HubOptions(), &store);
+  RunningHub running;
   absl::StatusOr<std::unique_ptr<ControlServer>> server =
-      ControlServer::Start("127.0.0.1:0", &hub);
+      ControlServer::Start("127.0.0.1:0", &running.hub);
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string address = (*server)->bound_address();
   (*server)->Shutdown(absl::ZeroDuration());

@@ -1,0 +1,65 @@
+#include "server/control/publish_stream_reactor.h"
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "server/control/request_conversion.h"
+#include "server/control/status_conversion.h"
+#include "server/hub/target.h"
+
+namespace ssecast {
+
+PublishStreamReactor::PublishStreamReactor(Hub* hub,
+                                           v1::PublishStreamResponse* response)
+    : hub_(hub), response_(response) {
+  StartRead(&request_);
+}
+
+void PublishStreamReactor::OnReadDone(bool ok) {
+  // Not ok: the client closed its side (or the call broke, in which case
+  // gRPC drops the answer).
+  if (!ok) {
+    Finish(grpc::Status::OK);
+    return;
+  }
+  // Hub::Publish may block for a while under back-pressure (up to the
+  // log's max_publish_wait), holding this callback thread. That is
+  // acceptable at control-plane rates, and it slows the sender down, since
+  // the next message is read only after this one is published.
+  if (absl::Status status = PublishCurrent(); !status.ok()) {
+    Finish(ToGrpcStatus(status));
+    return;
+  }
+  ++index_;
+  StartRead(&request_);
+}
+
+void PublishStreamReactor::OnDone() { delete this; }
+
+absl::Status PublishStreamReactor::PublishCurrent() {
+  absl::StatusOr<Target> target = TargetFromProto(request_.target());
+  absl::StatusOr<Hub::PublishResult> result =
+      target.ok() ? hub_->Publish(EventFromProto(request_.event()), *target)
+                  : target.status();
+  if (result.ok()) {
+    response_->set_accepted(response_->accepted() + 1);
+    response_->set_connections(response_->connections() + result->connections);
+    response_->set_last_position(result->position.ToString());
+    return absl::OkStatus();
+  }
+  if (absl::IsInvalidArgument(result.status())) {
+    response_->set_rejected(response_->rejected() + 1);
+    if (response_->rejections_size() < kMaxListedRejections) {
+      v1::Rejection* rejection = response_->add_rejections();
+      rejection->set_index(index_);
+      rejection->set_reason(std::string(result.status().message()));
+    }
+    return absl::OkStatus();
+  }
+  const uint64_t accepted = response_->accepted();
+  return absl::Status(
+      result.status().code(),
+      absl::StrCat(result.status().message(), " (after ", accepted,
+                   " accepted event", accepted == 1 ? "" : "s", ")"));
+}
+
+}  // namespace ssecast

@@ -1,0 +1,55 @@
+// Serves one PublishStream call: publishes each event as it arrives, in
+// order, and answers with the counts once the client closes its side.
+//
+// An event the Hub refuses as invalid (INVALID_ARGUMENT, including a bad
+// target) is counted as rejected, the first kMaxListedRejections of them
+// listed with their 0-based index in the stream, and the stream goes on.
+// Any other failure (RESOURCE_EXHAUSTED under back-pressure, UNAVAILABLE
+// when the broker is unreachable, ...) ends the call with that code and the
+// Hub's message followed by how many events were accepted before it.
+//
+// BroadcasterService creates one per call; gRPC owns it from then on and it
+// deletes itself in OnDone(). gRPC runs its reactions one at a time (one
+// read is outstanding at most), so its state needs no lock. Does not own
+// the Hub.
+#ifndef SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
+#define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/ssecast/v1/broadcaster.pb.h"
+#include "server/hub/hub.h"
+
+namespace ssecast {
+
+class PublishStreamReactor final
+    : public grpc::ServerReadReactor<v1::PublishRequest> {
+ public:
+  static constexpr int kMaxListedRejections = 100;
+
+  // `response` belongs to gRPC and lives until OnDone().
+  PublishStreamReactor(Hub* hub, v1::PublishStreamResponse* response);
+
+  PublishStreamReactor(const PublishStreamReactor&) = delete;
+  PublishStreamReactor& operator=(const PublishStreamReactor&) = delete;
+
+  void OnReadDone(bool ok) override;
+  void OnDone() override;
+
+ private:
+  // Publishes request_ and records the outcome in response_. Returns an
+  // error only for a failure that must end the stream.
+  absl::Status PublishCurrent();
+
+  Hub* const hub_;
+  v1::PublishStreamResponse* const response_;
+  v1::PublishRequest request_;
+  // Index in the stream of request_.
+  uint64_t index_ = 0;
+};
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
