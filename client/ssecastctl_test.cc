@@ -189,7 +189,7 @@ TEST(SsecastctlOfflineTest, HelpDescribesEveryCommand) {
 class FakeStream final : public Connection {
  public:
   using Connection::Connection;
-  void Close() override {}
+  void OnClose() override {}
 };
 
 class SsecastctlTest : public ::testing::Test {

@@ -49,7 +49,7 @@ constexpr size_t kMaxEventBytes = 1024;
 class FakeStream final : public Connection {
  public:
   using Connection::Connection;
-  void Close() override { closed_ = true; }
+  void OnClose() override { closed_ = true; }
   bool closed() const { return closed_; }
 
  private:

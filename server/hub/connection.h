@@ -43,11 +43,21 @@ class Connection {
     client_ = std::move(client);
   }
 
-  // Asks the stream to end cleanly: what was published before this call is
-  // still delivered, then the response is terminated. Idempotent.
-  virtual void Close() = 0;
+  // Asks the stream to end cleanly: the event log's entries before
+  // `end_sequence` are still delivered, then the response is terminated.
+  // Only the first call counts.
+  void Close(uint64_t end_sequence) {
+    uint64_t none = 0;
+    if (close_before_.compare_exchange_strong(none, end_sequence)) OnClose();
+  }
+  // The `end_sequence` of the first Close(), or 0 if none came yet.
+  uint64_t close_before() const { return close_before_.load(); }
 
  protected:
+  // Tells whoever delivers this connection's events that it must end;
+  // called once, on the thread of the first Close().
+  virtual void OnClose() = 0;
+
   // Written only by the thread that delivers this connection's events.
   std::atomic<uint64_t> events_sent_{0};
 
@@ -57,6 +67,7 @@ class Connection {
   const std::string remote_address_;
   const absl::Time connected_since_;
   std::shared_ptr<ClientRecord> client_;
+  std::atomic<uint64_t> close_before_{0};
 };
 
 }  // namespace ssecast

@@ -332,7 +332,10 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
       absl::MutexLock lock(&mu_);
       closing = ConnectionsOfLocked(disconnect->target);
     }
-    for (const auto& connection : closing) connection->Close();
+    // Commands are applied in order: the log now holds exactly the events
+    // published before this disconnect, and those are still delivered.
+    const uint64_t end = log_.next_sequence();
+    for (const auto& connection : closing) connection->Close(end);
   } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();

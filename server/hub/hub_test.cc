@@ -14,7 +14,7 @@ class RecordingConnection : public Connection {
  public:
   RecordingConnection(uint64_t id, std::string client_id)
       : Connection(id, std::move(client_id), "127.0.0.1:1", absl::Now()) {}
-  void Close() override { ++closes; }
+  void OnClose() override { ++closes; }
   int closes = 0;
 };
 

@@ -22,10 +22,9 @@ void SseStream::Prepare(uint64_t first_sequence, std::string prelude,
 
 void SseStream::SetWriter(StreamWriter* writer) { writer_.store(writer); }
 
-void SseStream::Close() {
+void SseStream::OnClose() {
   // Paired with SetWriter(): either the writer is visible here and is told,
-  // or the writer sees close_requested() when it takes the stream over.
-  if (close_requested_.exchange(true)) return;
+  // or the writer sees close_before() when it takes the stream over.
   if (StreamWriter* writer = writer_.load()) writer->NotifyClose();
 }
 

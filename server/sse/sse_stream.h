@@ -16,7 +16,8 @@ class StreamWriter;
 // far the stream has got in the event log. The hub sees it as a Connection;
 // the StreamWriter that adopted it does all of its I/O.
 //
-// Thread-safety: Close() and the Connection accessors are thread-safe. The
+// Thread-safety: Close(), SetWriter() and the Connection accessors are
+// thread-safe. The
 // private delivery state is touched only by the adopting writer's thread
 // (before adoption, only by the handshake thread through Prepare()).
 class SseStream : public Connection {
@@ -25,12 +26,9 @@ class SseStream : public Connection {
             absl::Time connected_since);
   ~SseStream() override;
 
-  void Close() override;
-
   // Called by the writer that takes the stream over. If Close() came
-  // first, the writer still sees it through close_requested().
+  // first, the writer still sees it through close_before().
   void SetWriter(StreamWriter* writer);
-  bool close_requested() const { return close_requested_.load(); }
 
   // Sets where delivery starts, the bytes that open the stream (retry:, a
   // resync notice) and when the stream must end (the identity expires).
@@ -64,8 +62,8 @@ class SseStream : public Connection {
                        std::memory_order_relaxed);
   }
   void CloseSocket();
+  void OnClose() override;
 
-  std::atomic<bool> close_requested_{false};
   std::atomic<StreamWriter*> writer_{nullptr};
 };
 

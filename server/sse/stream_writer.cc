@@ -17,6 +17,8 @@ namespace ssecast {
 namespace {
 
 constexpr uint64_t kControl = std::numeric_limits<uint64_t>::max();
+// A closing stream's end that SyncWindow() resolves to the window's end.
+constexpr uint64_t kWindowEnd = std::numeric_limits<uint64_t>::max();
 // Bounds one writev(): enough to batch a burst, small enough that one fast
 // stream does not hog the thread.
 constexpr size_t kMaxIov = 256;
@@ -109,13 +111,15 @@ void StreamWriter::Run() {
     TakeAdopted(now);
     if (stopping_.load() && !stop_seen_) {
       stop_seen_ = true;
-      for (auto& stream : streams_)
-        BeginClosing(*stream, now + shutdown_grace_);
+      for (auto& stream : streams_) {
+        BeginClosing(*stream, kWindowEnd, now + shutdown_grace_);
+      }
     }
     if (close_pending_.exchange(false)) {
       for (auto& stream : streams_) {
-        if (stream->close_requested() && !stream->closing_) {
-          BeginClosing(*stream, now + options_.write_timeout);
+        if (stream->close_before() != 0 && !stream->closing_) {
+          BeginClosing(*stream, stream->close_before(),
+                       now + options_.write_timeout);
         }
       }
     }
@@ -172,20 +176,22 @@ void StreamWriter::TakeAdopted(absl::Time now) {
     ev.data.ptr = stream.get();
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     if (stop_seen_) {
-      BeginClosing(*stream, now);
-    } else if (stream->close_requested()) {
-      BeginClosing(*stream, now + options_.write_timeout);
+      BeginClosing(*stream, kWindowEnd, now);
+    } else if (stream->close_before() != 0) {
+      BeginClosing(*stream, stream->close_before(),
+                   now + options_.write_timeout);
     }
     streams_.push_back(std::move(stream));
   }
 }
 
-void StreamWriter::BeginClosing(SseStream& stream, absl::Time deadline) {
+void StreamWriter::BeginClosing(SseStream& stream, uint64_t end,
+                                absl::Time deadline) {
   if (!stream.closing_) {
     stream.closing_ = true;
-    // Resolved to the window's end in SyncWindow(), which runs after this:
-    // everything published before Close() was called is in the log by then.
-    stream.close_at_ = kControl;
+    stream.close_at_ = end;
+  } else {
+    stream.close_at_ = std::min(stream.close_at_, end);
   }
   stream.close_deadline_ = std::min(stream.close_deadline_, deadline);
 }
@@ -208,7 +214,7 @@ void StreamWriter::SyncWindow() {
   }
   const uint64_t new_end = window_first_ + window_.size();
   for (auto& stream : streams_) {
-    if (stream->close_at_ == kControl) stream->close_at_ = new_end;
+    if (stream->close_at_ == kWindowEnd) stream->close_at_ = new_end;
   }
 }
 
@@ -229,8 +235,7 @@ void StreamWriter::Sweep(absl::Time now) {
     if (!stream.closing_ && now >= stream.expires_) {
       // The client's identity (a token) expired; it may reconnect with a
       // fresh one.
-      BeginClosing(stream, now + options_.write_timeout);
-      stream.close_at_ = window_end;
+      BeginClosing(stream, window_end, now + options_.write_timeout);
     }
     if (stream.closing_ && now >= stream.close_deadline_) {
       Drop(stream, "it did not drain within the write timeout while closing");

@@ -70,7 +70,9 @@ class StreamWriter : public EventLog::Reader {
   void SignalEventFd();
   void HandleEpollEvent(uint32_t events, SseStream* stream);
   void TakeAdopted(absl::Time now);
-  void BeginClosing(SseStream& stream, absl::Time deadline);
+  // Delivers the entries before `end` (kWindowEnd: all there are once the
+  // window is next synced), then ends the stream; drops it at `deadline`.
+  void BeginClosing(SseStream& stream, uint64_t end, absl::Time deadline);
   void SyncWindow();
   void Sweep(absl::Time now);
   // Writes what `stream` has pending; false when it is finished or broken.

@@ -1,0 +1,250 @@
+#include "server/sse/stream_writer.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "server/broker/broker_memory.h"
+#include "server/hub/hub.h"
+#include "server/store/no_reconnect_store_memory.h"
+
+namespace ssecast {
+namespace {
+
+constexpr absl::Duration kDeadline = absl::Seconds(20);
+
+// The browser's end of a stream: a real socket pair, read with deadlines.
+class Peer {
+ public:
+  explicit Peer(int fd) : fd_(fd) {}
+  ~Peer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Reads until `needle` has arrived; false at the deadline.
+  bool ReadUntil(absl::string_view needle) {
+    const absl::Time deadline = absl::Now() + kDeadline;
+    while (!absl::StrContains(received_, needle)) {
+      if (!ReadSome(deadline)) return false;
+    }
+    return true;
+  }
+
+  // Reads until the writer closes its end; false at the deadline.
+  bool ReadToEnd() {
+    const absl::Time deadline = absl::Now() + kDeadline;
+    while (!closed_) {
+      if (!ReadSome(deadline)) return false;
+    }
+    return true;
+  }
+
+  const std::string& received() const { return received_; }
+
+ private:
+  bool ReadSome(absl::Time deadline) {
+    pollfd pfd{fd_, POLLIN, 0};
+    const int ms =
+        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    if (ms <= 0 || ::poll(&pfd, 1, ms) <= 0) return false;
+    char buffer[4096];
+    ssize_t n = ::read(fd_, buffer, sizeof(buffer));
+    if (n <= 0) {
+      closed_ = true;
+      return true;
+    }
+    received_.append(buffer, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  std::string received_;
+  bool closed_ = false;
+};
+
+class StreamWriterTest : public ::testing::Test {
+ protected:
+  StreamWriterTest()
+      : store_(absl::Hours(1)), hub_(HubOptions(), &store_, &broker_) {
+    EXPECT_TRUE(broker_.Start(&hub_).ok());
+  }
+  ~StreamWriterTest() override {
+    writer_.reset();
+    broker_.Stop();
+  }
+
+  void StartWriter(StreamWriterOptions options = {}) {
+    writer_ = std::make_unique<StreamWriter>(&hub_, options);
+  }
+
+  // Attaches a stream for `client` and hands its socket to the writer.
+  std::unique_ptr<Peer> Open(const std::string& client,
+                             Hub::AttachRequest request = {},
+                             int peer_receive_buffer = 0) {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    if (peer_receive_buffer > 0) {
+      ::setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &peer_receive_buffer,
+                   sizeof(peer_receive_buffer));
+      ::setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &peer_receive_buffer,
+                   sizeof(peer_receive_buffer));
+    }
+    ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+    auto stream =
+        std::make_shared<SseStream>(next_id_++, client, "peer", absl::Now());
+    absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
+    EXPECT_TRUE(attached.ok() && attached->admitted);
+    stream->Prepare(attached->first_sequence, "", absl::InfiniteFuture());
+    streams_.push_back(stream);
+    writer_->Adopt(stream, fds[0]);
+    return std::make_unique<Peer>(fds[1]);
+  }
+
+  void Publish(const std::string& data, Target target = Target::All()) {
+    ASSERT_TRUE(hub_.Publish({.data = data}, target).ok());
+  }
+
+  NoReconnectStoreMemory store_;
+  BrokerMemory broker_;
+  Hub hub_;
+  std::unique_ptr<StreamWriter> writer_;
+  std::vector<std::shared_ptr<SseStream>> streams_;
+  uint64_t next_id_ = 1;
+};
+
+TEST_F(StreamWriterTest, DeliversEachEventAsOneChunkInOrder) {
+  StartWriter();
+  auto peer = Open("alice");
+  for (int i = 0; i < 100; ++i) Publish(absl::StrCat("event ", i));
+  ASSERT_TRUE(peer->ReadUntil("data: event 99\n\n\r\n"));
+  size_t at = 0;
+  for (int i = 0; i < 100; ++i) {
+    size_t found =
+        peer->received().find(absl::StrCat("data: event ", i, "\n"), at);
+    ASSERT_NE(found, std::string::npos) << i;
+    at = found;
+  }
+  // Chunk framing: the body starts with the first chunk's hex size, and
+  // the chunk's text ends right before its closing CRLF.
+  const std::string& body = peer->received();
+  size_t header_end = body.find("\r\n");
+  ASSERT_NE(header_end, std::string::npos);
+  size_t size = std::stoul(body.substr(0, header_end), nullptr, 16);
+  EXPECT_EQ(body.substr(header_end + 2 + size - 2, 4), "\n\n\r\n");
+  EXPECT_TRUE(
+      absl::StrContains(body.substr(header_end + 2, size), "data: event 0\n"));
+  EXPECT_EQ(streams_[0]->events_sent(), 100u);
+}
+
+TEST_F(StreamWriterTest, TargetsAreRespected) {
+  StartWriter();
+  auto alice = Open("alice");
+  auto bob = Open("bob", {.groups = {"red"}});
+  Publish("for bob", Target::Clients({"bob"}));
+  Publish("for red", Target::Groups({"red"}));
+  Publish("for all");
+  ASSERT_TRUE(alice->ReadUntil("for all"));
+  ASSERT_TRUE(bob->ReadUntil("for all"));
+  EXPECT_FALSE(absl::StrContains(alice->received(), "for bob"));
+  EXPECT_FALSE(absl::StrContains(alice->received(), "for red"));
+  EXPECT_TRUE(absl::StrContains(bob->received(), "for bob"));
+  EXPECT_TRUE(absl::StrContains(bob->received(), "for red"));
+}
+
+TEST_F(StreamWriterTest, CloseDeliversWhatCameBeforeThenEndsTheChunkedBody) {
+  StartWriter();
+  auto peer = Open("alice");
+  Publish("before");
+  ASSERT_TRUE(hub_.Disconnect(Target::Clients({"alice"}), true).ok());
+  Publish("after");
+  ASSERT_TRUE(peer->ReadToEnd());
+  EXPECT_TRUE(absl::StrContains(peer->received(), "data: before\n"));
+  EXPECT_FALSE(absl::StrContains(peer->received(), "after"));
+  EXPECT_TRUE(absl::EndsWith(peer->received(), "\r\n0\r\n\r\n"));
+  EXPECT_EQ(hub_.connection_count(), 0u);
+}
+
+TEST_F(StreamWriterTest, KeepalivesGoOutOnIdleStreams) {
+  StreamWriterOptions options;
+  options.keepalive_interval = absl::Milliseconds(50);
+  StartWriter(options);
+  auto peer = Open("alice");
+  ASSERT_TRUE(peer->ReadUntil("3\r\n:\n\n\r\n"));
+}
+
+TEST_F(StreamWriterTest, RetryChangeReachesOpenStreamsWithinJitter) {
+  StartWriter();
+  auto peer = Open("alice");
+  ASSERT_TRUE(
+      hub_.ChangeReconnectInterval(absl::Seconds(4), absl::Seconds(1)).ok());
+  Publish("marker");
+  ASSERT_TRUE(peer->ReadUntil("marker"));
+  const std::string& got = peer->received();
+  size_t at = got.find("retry: ");
+  ASSERT_NE(at, std::string::npos) << got;
+  int retry = std::stoi(got.substr(at + 7));
+  EXPECT_GE(retry, 3000);
+  EXPECT_LE(retry, 5000);
+  EXPECT_LT(at, got.find("marker")) << "the change precedes later events";
+}
+
+TEST_F(StreamWriterTest, StalledPeerIsDroppedWhileOthersKeepReceiving) {
+  StreamWriterOptions options;
+  options.max_lag_events = 20;
+  StartWriter(options);
+  auto stalled = Open("stalled", {}, /*peer_receive_buffer=*/4096);
+  auto healthy = Open("healthy");
+  const std::string big(16 * 1024, 'x');
+  // The healthy peer reads as it goes; the stalled one never reads.
+  for (int i = 0; i < 200; ++i) {
+    Publish(absl::StrCat(i, " ", big));
+    ASSERT_TRUE(healthy->ReadUntil(absl::StrCat("data: ", i, " ")));
+  }
+  // The stalled stream is gone from the hub; the healthy one remains.
+  const absl::Time deadline = absl::Now() + kDeadline;
+  while (hub_.connection_count() != 1 && absl::Now() < deadline) {
+    Publish("tick");
+    ASSERT_TRUE(healthy->ReadUntil("data: tick"));
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(hub_.connection_count(), 1u);
+  EXPECT_EQ(hub_.ListClients()[0].client_id, "healthy");
+  // Its socket was closed without the terminating chunk.
+  ASSERT_TRUE(stalled->ReadToEnd());
+  EXPECT_FALSE(absl::EndsWith(stalled->received(), "\r\n0\r\n\r\n"));
+}
+
+TEST_F(StreamWriterTest, PeerThatHangsUpIsDetached) {
+  StartWriter();
+  auto peer = Open("alice");
+  peer.reset();
+  const absl::Time deadline = absl::Now() + kDeadline;
+  while (hub_.connection_count() != 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(hub_.connection_count(), 0u);
+}
+
+TEST_F(StreamWriterTest, ShutdownEndsEveryStreamCleanly) {
+  StartWriter();
+  auto a = Open("a");
+  auto b = Open("b");
+  Publish("last words");
+  writer_->Shutdown(absl::Seconds(5));
+  ASSERT_TRUE(a->ReadToEnd());
+  ASSERT_TRUE(b->ReadToEnd());
+  EXPECT_TRUE(
+      absl::EndsWith(a->received(), "data: last words\n\n\r\n0\r\n\r\n"));
+  EXPECT_TRUE(absl::EndsWith(b->received(), "0\r\n\r\n"));
+}
+
+}  // namespace
+}  // namespace ssecast
