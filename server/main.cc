@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/broker/broker_memory.h"
+#include "server/broker/broker_redis.h"
 #include "server/config/secret_file.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
@@ -180,8 +181,19 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
     return absl::InvalidArgumentError(
         absl::StrCat("--broker=", kind, " is not one of: memory, redis"));
   }
-  // The Redis broker lands with issue 4's BrokerRedis implementation.
-  return absl::UnimplementedError("--broker=redis is not built in yet");
+  absl::StatusOr<RedisTarget> redis = RedisTargetFromFlags();
+  if (!redis.ok()) return redis.status();
+  BrokerRedis::Options options;
+  options.host = redis->host;
+  options.port = redis->port;
+  options.password = redis->password;
+  options.history_size =
+      static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
+  options.group_retention = absl::GetFlag(FLAGS_client_retention);
+  absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
+      BrokerRedis::Create(options);
+  if (!broker.ok()) return broker.status();
+  return std::unique_ptr<Broker>(std::move(*broker));
 }
 
 HubOptions MakeHubOptions() {

@@ -5,31 +5,57 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/broker/broker.h"
+#include "server/hub/position.h"
+#include "server/redis/redis_connection.h"
+#include "server/redis/redis_stream_entry.h"
+#include "server/redis/redis_stream_reader.h"
 
 namespace ssecast {
 
 // The broker of a service of several nodes sharing one Redis. Every command
-// is appended to one Redis Stream (XADD, trimmed to about `history_size`
-// entries); every node reads that stream on a thread of its own and
-// applies each entry in stream order, so all nodes see the same commands in
-// the same order, and a command's position is its stream entry id
-// ("<ms>-<seq>"). The stream doubles as the shared history: on Start() a
-// node replays the newest `history_size` publishes into its log, so a
-// client can resume with Last-Event-ID on any node.
+// is appended to one Redis Stream, `<key_prefix>commands` (XADD with MAXLEN
+// ~ history_size: trimmed to about that many entries), as a single field "c"
+// holding the command in the format of broker_command.proto. Every node
+// reads that stream on a thread of its own (XREAD BLOCK, at most a second at
+// a time, so Stop() is prompt) and applies each entry in stream order, so
+// all nodes see the same commands in the same order, and a command's
+// position is its stream entry id: "<ms>-<seq>" is Position{ms, seq}.
+// Entries that do not decode are logged and skipped, never applied.
 //
-// Group memberships are also kept in one Redis set per client (expiring
-// `group_retention` after the last change), so a node learns the groups of
-// a client it has never seen from LoadGroups().
+// The stream doubles as the shared history. Start() reads the newest
+// `history_size` entries, tells the sink the boundary (the id of the newest
+// entry left out, or Position{0, 0} when they are the whole stream) and
+// replays only their publishes and reconnect-interval changes: old
+// disconnects and group changes are not run again (groups live in the sets
+// below). So a client can resume with Last-Event-ID on any node, even one
+// started after the events. The reader then goes on from the newest entry.
 //
-// When Redis goes away, Send() and LoadGroups() fail with UNAVAILABLE (the
-// caller decides; nothing is queued or dropped silently), the reader
-// reports the fault to the sink (SetBrokerHealthy(false)), reconnects with
-// backoff and resumes after the last entry it applied, then reports
-// healthy again. Thread-safe.
+// Group memberships are also kept in one Redis set per client,
+// `<key_prefix>groups:<client id>`, changed in the same MULTI/EXEC as the
+// group command's XADD and expiring `group_retention` after its last
+// change, so a node learns the groups of a client it has never seen from
+// LoadGroups().
+//
+// While Redis is away nothing is queued and nothing is dropped silently:
+// Send() (behind the hub's Publish, Disconnect, group and reconnect-interval
+// changes) and LoadGroups() fail with UNAVAILABLE "redis at HOST:PORT: ...",
+// and the caller decides whether to retry. One corner: when Redis took a
+// command but its answer was lost (it hung past `timeout`), Send() reports
+// UNAVAILABLE and the command may still reach the nodes, so a retried
+// publish can arrive twice. Meanwhile the reader reports the fault to the
+// sink (SetBrokerHealthy(false)) and logs one line to stderr, reconnects
+// with backoff, resumes after the last entry it applied, then reports
+// healthy again and logs that. Streams open on a node stay open throughout.
+// A Redis that restarted without its data starts the stream afresh; its
+// new ids are later in time, so the readers pick them up.
+//
+// Thread-safe.
 class BrokerRedis : public Broker {
  public:
   struct Options {
@@ -46,12 +72,20 @@ class BrokerRedis : public Broker {
     absl::Duration max_backoff = absl::Seconds(5);
   };
 
-  // Checks options and connects, so that an unreachable Redis fails at
-  // start-up with UNAVAILABLE naming the address.
+  // Checks options (INVALID_ARGUMENT naming the bad one) and connects, so
+  // that an unreachable Redis fails at start-up with UNAVAILABLE naming the
+  // address: "redis at 127.0.0.1:6379: Connection refused".
   static absl::StatusOr<std::unique_ptr<BrokerRedis>> Create(Options options);
 
+  // Stops the reader.
   ~BrokerRedis() override;
 
+  BrokerRedis(const BrokerRedis&) = delete;
+  BrokerRedis& operator=(const BrokerRedis&) = delete;
+
+  // Replays the history into `sink` (see above) on the calling thread, then
+  // starts the reader. UNAVAILABLE if the history cannot be read (nothing
+  // was delivered then); FAILED_PRECONDITION when called a second time.
   absl::Status Start(BrokerSink* sink) override;
   absl::StatusOr<Position> Send(const BrokerCommand& command) override;
   absl::StatusOr<std::vector<std::string>> LoadGroups(
@@ -59,9 +93,49 @@ class BrokerRedis : public Broker {
   void Stop() override;
 
  private:
-  class Impl;
-  explicit BrokerRedis(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  // What Start() replays: the newest entries, oldest first.
+  struct History {
+    Position boundary;
+    std::vector<RedisStreamEntry> entries;
+    std::string last_id;  // where the reader starts; "0-0" when empty
+  };
+
+  BrokerRedis(const Options& options, std::string group_retention_millis);
+
+  absl::StatusOr<History> ReadHistory();
+  // A reader that applies every entry after `after_id` to `sink`.
+  std::unique_ptr<RedisStreamReader> StartReader(BrokerSink* sink,
+                                                 const std::string& after_id);
+  // One page of XREVRANGE, newest first, ending at `end` ("+" or an id).
+  absl::StatusOr<std::vector<RedisStreamEntry>> ReadHistoryPage(
+      const std::string& end, size_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<RedisCommand> GroupTransaction(const GroupCommand& group,
+                                             RedisCommand xadd) const;
+  // The position in the reply of the XADD (alone, or first in MULTI/EXEC).
+  absl::StatusOr<Position> AddedPosition(const std::vector<RedisReply>& replies,
+                                         bool in_transaction)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Decodes `entry` and applies it to `sink`; when `replaying` history, only
+  // publishes and reconnect-interval changes. Logs and skips what it cannot
+  // decode.
+  static void ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
+                         bool replaying);
+  void ReportReaderHealth(BrokerSink* sink, bool healthy,
+                          const absl::Status& why) const;
+
+  const Options options_;
+  const std::string stream_key_;
+  // For the Redis commands: XADD's MAXLEN and the groups' PEXPIRE.
+  const std::string history_size_text_;
+  const std::string group_retention_millis_;
+
+  // Send(), LoadGroups() and Start()'s replay take turns on one connection.
+  absl::Mutex mu_;
+  RedisConnection connection_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex reader_mu_;
+  std::unique_ptr<RedisStreamReader> reader_ ABSL_GUARDED_BY(reader_mu_);
+  bool started_ ABSL_GUARDED_BY(reader_mu_) = false;
 };
 
 }  // namespace ssecast

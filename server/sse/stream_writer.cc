@@ -41,7 +41,7 @@ StreamWriter::StreamWriter(Hub* hub, const StreamWriterOptions& options)
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
   iov_.reserve(kMaxIov + 1);
   gathered_.reserve(kMaxIov + 1);
-  window_first_ = hub_->log().next_sequence();
+  window_first_ = hub_->log().first_sequence();
   hub_->log().AddReader(this);
   thread_ = std::thread([this] { Run(); });
 }

@@ -141,6 +141,11 @@ TEST_F(StreamWriterTest, DeliversEachEventAsOneChunkInOrder) {
   EXPECT_EQ(body.substr(header_end + 2 + size - 2, 4), "\n\n\r\n");
   EXPECT_TRUE(
       absl::StrContains(body.substr(header_end + 2, size), "data: event 0\n"));
+  // The count follows the write the peer already read from.
+  const absl::Time deadline = absl::Now() + kDeadline;
+  while (streams_[0]->events_sent() != 100u && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   EXPECT_EQ(streams_[0]->events_sent(), 100u);
 }
 

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -13,10 +12,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "server/redis/redis_connection.h"
 #include "server/store/no_reconnect_store.h"
-
-struct redisContext;
-struct redisReply;
 
 namespace ssecast {
 
@@ -24,7 +21,7 @@ namespace ssecast {
 // same Redis and key prefix. Each id is the key `key_prefix + id`, written
 // with `SET key 1 PX ttl`, so Redis itself expires it.
 //
-// The store owns one connection, guarded by a mutex; all methods are
+// The store owns one RedisConnection, guarded by a mutex; all methods are
 // thread-safe and take turns on it. When a command fails (I/O error, timeout
 // or error reply) the connection is dropped and the call returns UNAVAILABLE
 // with a message naming the address and the error. The next call connects
@@ -65,46 +62,21 @@ class NoReconnectStoreRedis final : public NoReconnectStore {
   absl::StatusOr<bool> Contains(absl::string_view client_id) override;
 
  private:
-  struct ContextDeleter {
-    void operator()(redisContext* context) const;
-  };
-  struct ReplyDeleter {
-    void operator()(redisReply* reply) const;
-  };
-  using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
-  using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-  using Command = std::vector<std::string>;
-
-  explicit NoReconnectStoreRedis(Options options);
-
-  // A new connection, authenticated and answering PING.
-  absl::StatusOr<ContextPtr> Connect() const;
-
-  // Sends `commands` in one pipeline on the current connection (connecting
-  // first if there is none) and returns their replies in order. Any failure
-  // drops the connection.
-  absl::StatusOr<std::vector<ReplyPtr>> Run(absl::Span<const Command> commands)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  NoReconnectStoreRedis(RedisConnection::Options connection,
+                        std::string key_prefix, std::string ttl_millis);
 
   // Runs one command whose reply must be an integer (DEL, EXISTS).
-  absl::StatusOr<int64_t> RunForInteger(const Command& command)
+  absl::StatusOr<int64_t> RunForInteger(const RedisCommand& command)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
-  // Sends `commands` in one pipeline on `context`; an error reply counts as
-  // a failure. The message names the failed command, not the address.
-  static absl::StatusOr<std::vector<ReplyPtr>> Pipeline(
-      redisContext* context, absl::Span<const Command> commands);
-
-  absl::Status Unavailable(absl::string_view what) const;
   std::string Key(absl::string_view client_id) const;
 
-  const Options options_;
+  const std::string key_prefix_;
   // Whole milliseconds, as SET ... PX wants them.
   const std::string ttl_millis_;
 
   absl::Mutex mutex_;
-  // Null while disconnected.
-  ContextPtr context_ ABSL_GUARDED_BY(mutex_);
+  RedisConnection connection_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace ssecast

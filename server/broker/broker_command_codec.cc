@@ -1,0 +1,150 @@
+#include "server/broker/broker_command_codec.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "server/broker/broker_command.pb.h"
+
+namespace ssecast {
+namespace {
+
+namespace wire = ::ssecast::broker::wire;
+
+template <typename Repeated>
+std::vector<std::string> ToVector(const Repeated& repeated) {
+  return std::vector<std::string>(repeated.begin(), repeated.end());
+}
+
+void EncodeTarget(const Target& target, wire::Target* out) {
+  switch (target.kind()) {
+    case Target::Kind::kAll:
+      out->set_kind(wire::Target::ALL);
+      break;
+    case Target::Kind::kClients:
+      out->set_kind(wire::Target::CLIENTS);
+      break;
+    case Target::Kind::kGroups:
+      out->set_kind(wire::Target::GROUPS);
+      break;
+  }
+  for (const std::string& name : target.names()) out->add_names(name);
+}
+
+absl::StatusOr<Target> DecodeTarget(const wire::Target& in) {
+  Target target = Target::All();
+  switch (in.kind()) {
+    case wire::Target::ALL:
+      return Target::All();
+    case wire::Target::CLIENTS:
+      target = Target::Clients(ToVector(in.names()));
+      break;
+    case wire::Target::GROUPS:
+      target = Target::Groups(ToVector(in.names()));
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown target kind ", in.kind()));
+  }
+  if (absl::Status valid = target.Validate(); !valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad target: ", valid.message()));
+  }
+  return target;
+}
+
+wire::Command ToWire(const PublishCommand& publish) {
+  wire::Command out;
+  wire::Publish* wire_publish = out.mutable_publish();
+  wire_publish->set_id(publish.event.id);
+  wire_publish->set_type(publish.event.type);
+  wire_publish->set_data(publish.event.data);
+  wire_publish->set_retry_ms(publish.event.retry_ms);
+  EncodeTarget(publish.target, wire_publish->mutable_target());
+  return out;
+}
+
+wire::Command ToWire(const DisconnectCommand& disconnect) {
+  wire::Command out;
+  EncodeTarget(disconnect.target, out.mutable_disconnect()->mutable_target());
+  return out;
+}
+
+wire::Command ToWire(const GroupCommand& group) {
+  wire::Command out;
+  wire::GroupChange* change = out.mutable_group_change();
+  for (const std::string& id : group.client_ids) change->add_client_ids(id);
+  for (const std::string& name : group.groups) change->add_groups(name);
+  change->set_join(group.join);
+  return out;
+}
+
+wire::Command ToWire(const RetryCommand& retry) {
+  wire::Command out;
+  wire::RetryChange* change = out.mutable_retry_change();
+  change->set_retry_nanos(absl::ToInt64Nanoseconds(retry.change.retry));
+  change->set_jitter_nanos(absl::ToInt64Nanoseconds(retry.change.jitter));
+  return out;
+}
+
+absl::StatusOr<BrokerCommand> FromWire(const wire::Publish& in) {
+  absl::StatusOr<Target> target = DecodeTarget(in.target());
+  if (!target.ok()) return target.status();
+  return PublishCommand{{in.id(), in.type(), in.data(), in.retry_ms()},
+                        *std::move(target)};
+}
+
+absl::StatusOr<BrokerCommand> FromWire(const wire::Disconnect& in) {
+  absl::StatusOr<Target> target = DecodeTarget(in.target());
+  if (!target.ok()) return target.status();
+  if (target->all()) {
+    return absl::InvalidArgumentError("a disconnect of all clients");
+  }
+  return DisconnectCommand{*std::move(target)};
+}
+
+absl::StatusOr<BrokerCommand> FromWire(const wire::GroupChange& in) {
+  if (in.client_ids().empty() || in.groups().empty()) {
+    return absl::InvalidArgumentError(
+        "a group change without client ids or groups");
+  }
+  return GroupCommand{ToVector(in.client_ids()), ToVector(in.groups()),
+                      in.join()};
+}
+
+absl::StatusOr<BrokerCommand> FromWire(const wire::RetryChange& in) {
+  return RetryCommand{{absl::Nanoseconds(in.retry_nanos()),
+                       absl::Nanoseconds(in.jitter_nanos())}};
+}
+
+}  // namespace
+
+std::string EncodeBrokerCommand(const BrokerCommand& command) {
+  const wire::Command out =
+      std::visit([](const auto& c) { return ToWire(c); }, command);
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<BrokerCommand> DecodeBrokerCommand(absl::string_view bytes) {
+  wire::Command in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("not a serialized broker command");
+  }
+  switch (in.kind_case()) {
+    case wire::Command::kPublish:
+      return FromWire(in.publish());
+    case wire::Command::kDisconnect:
+      return FromWire(in.disconnect());
+    case wire::Command::kGroupChange:
+      return FromWire(in.group_change());
+    case wire::Command::kRetryChange:
+      return FromWire(in.retry_change());
+    case wire::Command::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      "a broker command of no kind this version knows");
+}
+
+}  // namespace ssecast

@@ -1,0 +1,24 @@
+#ifndef SSECAST_SERVER_BROKER_BROKER_COMMAND_CODEC_H_
+#define SSECAST_SERVER_BROKER_BROKER_COMMAND_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/broker/broker.h"
+
+namespace ssecast {
+
+// Turns broker commands into the bytes that travel between nodes, and back,
+// in the format that server/broker/broker_command.proto documents. Free
+// functions; thread-safe.
+
+std::string EncodeBrokerCommand(const BrokerCommand& command);
+
+// INVALID_ARGUMENT, saying what is wrong, for bytes that are not a command
+// this version understands, or whose target fails Target::Validate().
+absl::StatusOr<BrokerCommand> DecodeBrokerCommand(absl::string_view bytes);
+
+}  // namespace ssecast
+
+#endif  // SSECAST_SERVER_BROKER_BROKER_COMMAND_CODEC_H_

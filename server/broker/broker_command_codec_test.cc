@@ -1,0 +1,118 @@
+#include "server/broker/broker_command_codec.h"
+
+#include <string>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/broker/broker_command.pb.h"
+
+namespace ssecast {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+namespace wire = ::ssecast::broker::wire;
+
+BrokerCommand RoundTrip(const BrokerCommand& command) {
+  absl::StatusOr<BrokerCommand> decoded =
+      DecodeBrokerCommand(EncodeBrokerCommand(command));
+  EXPECT_TRUE(decoded.ok()) << decoded.status();
+  return decoded.value_or(RetryCommand{});
+}
+
+TEST(BrokerCommandCodecTest, PublishKeepsEveryFieldByteForByte) {
+  const std::string data("a\r\nb\0c\xff", 8);
+  const BrokerCommand decoded = RoundTrip(PublishCommand{
+      {"id:1", "type.x", data, 1234}, Target::Groups({"g2", "g1"})});
+  const auto* publish = std::get_if<PublishCommand>(&decoded);
+  ASSERT_NE(publish, nullptr);
+  EXPECT_EQ(publish->event.id, "id:1");
+  EXPECT_EQ(publish->event.type, "type.x");
+  EXPECT_EQ(publish->event.data, data);
+  EXPECT_EQ(publish->event.retry_ms, 1234u);
+  EXPECT_EQ(publish->target.kind(), Target::Kind::kGroups);
+  EXPECT_THAT(publish->target.names(), ElementsAre("g1", "g2"));
+}
+
+TEST(BrokerCommandCodecTest, PublishToAllStaysToAll) {
+  const BrokerCommand decoded =
+      RoundTrip(PublishCommand{{.data = "x"}, Target::All()});
+  ASSERT_TRUE(std::holds_alternative<PublishCommand>(decoded));
+  EXPECT_TRUE(std::get<PublishCommand>(decoded).target.all());
+}
+
+TEST(BrokerCommandCodecTest, DisconnectKeepsItsClients) {
+  const BrokerCommand decoded =
+      RoundTrip(DisconnectCommand{Target::Clients({"bob", "alice"})});
+  const auto* disconnect = std::get_if<DisconnectCommand>(&decoded);
+  ASSERT_NE(disconnect, nullptr);
+  EXPECT_EQ(disconnect->target.kind(), Target::Kind::kClients);
+  EXPECT_THAT(disconnect->target.names(), ElementsAre("alice", "bob"));
+}
+
+TEST(BrokerCommandCodecTest, GroupChangeKeepsDirection) {
+  for (bool join : {true, false}) {
+    const BrokerCommand decoded =
+        RoundTrip(GroupCommand{{"alice", "bob"}, {"g"}, join});
+    const auto* group = std::get_if<GroupCommand>(&decoded);
+    ASSERT_NE(group, nullptr);
+    EXPECT_THAT(group->client_ids, ElementsAre("alice", "bob"));
+    EXPECT_THAT(group->groups, ElementsAre("g"));
+    EXPECT_EQ(group->join, join);
+  }
+}
+
+TEST(BrokerCommandCodecTest, RetryKeepsSubMillisecondPrecision) {
+  const BrokerCommand decoded = RoundTrip(
+      RetryCommand{{absl::Microseconds(1500001), absl::Nanoseconds(7)}});
+  const auto* retry = std::get_if<RetryCommand>(&decoded);
+  ASSERT_NE(retry, nullptr);
+  EXPECT_EQ(retry->change.retry, absl::Microseconds(1500001));
+  EXPECT_EQ(retry->change.jitter, absl::Nanoseconds(7));
+}
+
+TEST(BrokerCommandCodecTest, RejectsWhatIsNoCommand) {
+  EXPECT_EQ(DecodeBrokerCommand("\xff\xff\xff").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status empty = DecodeBrokerCommand("").status();
+  EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty.message(), HasSubstr("no kind"));
+}
+
+// Why `command` does not decode; "decoded" when it does.
+std::string WhyRejected(const wire::Command& command) {
+  absl::StatusOr<BrokerCommand> decoded =
+      DecodeBrokerCommand(command.SerializeAsString());
+  if (decoded.ok()) return "decoded";
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(decoded.status().message());
+}
+
+TEST(BrokerCommandCodecTest, RejectsCommandsTheHubWouldNotSend) {
+  wire::Command unknown_kind;
+  unknown_kind.mutable_publish()->mutable_target()->set_kind(
+      static_cast<wire::Target::Kind>(42));
+  EXPECT_THAT(WhyRejected(unknown_kind), HasSubstr("unknown target kind 42"));
+
+  wire::Command no_names;
+  no_names.mutable_disconnect()->mutable_target()->set_kind(
+      wire::Target::CLIENTS);
+  EXPECT_THAT(WhyRejected(no_names), HasSubstr("bad target"));
+
+  wire::Command disconnect_all;
+  disconnect_all.mutable_disconnect()->mutable_target()->set_kind(
+      wire::Target::ALL);
+  EXPECT_THAT(WhyRejected(disconnect_all),
+              HasSubstr("a disconnect of all clients"));
+
+  wire::Command empty_group_change;
+  empty_group_change.mutable_group_change()->add_groups("g");
+  EXPECT_THAT(WhyRejected(empty_group_change),
+              HasSubstr("without client ids or groups"));
+}
+
+}  // namespace
+}  // namespace ssecast

@@ -1,0 +1,570 @@
+// The behaviour every Broker must show, run against each implementation:
+// in memory, and on a real redis-server. Then what only the Redis broker
+// does: several nodes on one Redis, the shared history, Redis going away.
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/broker/broker.h"
+#include "server/broker/broker_memory.h"
+#include "server/broker/broker_redis.h"
+#include "server/redis/redis_connection.h"
+#include "server/redis/redis_server_test.h"
+#include "tests/support/redis_server.h"
+
+namespace ssecast {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// Generous, for a loaded 2-core machine: only a broken broker waits this
+// long.
+constexpr absl::Duration kWaitDeadline = absl::Seconds(20);
+
+std::string Describe(const Target& target) {
+  switch (target.kind()) {
+    case Target::Kind::kAll:
+      return "all";
+    case Target::Kind::kClients:
+      return absl::StrCat("clients[", absl::StrJoin(target.names(), ","), "]");
+    case Target::Kind::kGroups:
+      return absl::StrCat("groups[", absl::StrJoin(target.names(), ","), "]");
+  }
+  return "?";
+}
+
+// Every field of a command, so that two descriptions are equal exactly
+// when the commands are.
+struct Describer {
+  std::string operator()(const PublishCommand& publish) const {
+    const EventInput& event = publish.event;
+    return absl::StrCat("publish id=", event.id, " type=", event.type,
+                        " data=", event.data, " retry=", event.retry_ms, " to ",
+                        Describe(publish.target));
+  }
+  std::string operator()(const DisconnectCommand& disconnect) const {
+    return absl::StrCat("disconnect ", Describe(disconnect.target));
+  }
+  std::string operator()(const GroupCommand& group) const {
+    return absl::StrCat(group.join ? "join " : "leave ",
+                        absl::StrJoin(group.client_ids, ","), " to ",
+                        absl::StrJoin(group.groups, ","));
+  }
+  std::string operator()(const RetryCommand& retry) const {
+    return absl::StrCat("retry ", absl::FormatDuration(retry.change.retry),
+                        " jitter ", absl::FormatDuration(retry.change.jitter));
+  }
+};
+
+std::string Describe(const BrokerCommand& command) {
+  return std::visit(Describer(), command);
+}
+
+BrokerCommand Publish(const std::string& data,
+                      const Target& target = Target::All()) {
+  return PublishCommand{{.data = data}, target};
+}
+
+struct Applied {
+  std::string command;  // Describe()d
+  Position position;
+
+  friend bool operator==(const Applied& a, const Applied& b) {
+    return a.command == b.command && a.position == b.position;
+  }
+  friend std::ostream& operator<<(std::ostream& os, const Applied& applied) {
+    return os << applied.position.ToString() << " " << applied.command;
+  }
+};
+
+// A BrokerSink that records every call, for a test thread to wait on.
+class RecordingSink : public BrokerSink {
+ public:
+  void StartHistory(const Position& boundary) override {
+    absl::MutexLock lock(&mu_);
+    boundaries_.push_back(boundary);
+  }
+  void Apply(const BrokerCommand& command, const Position& position) override {
+    absl::MutexLock lock(&mu_);
+    if (boundaries_.empty()) applied_before_history_ = true;
+    applied_.push_back({Describe(command), position});
+  }
+  void SetBrokerHealthy(bool healthy) override {
+    absl::MutexLock lock(&mu_);
+    health_.push_back(healthy);
+  }
+
+  // Waits until `count` commands have arrived (or the deadline passed) and
+  // returns all that arrived.
+  std::vector<Applied> AwaitApplied(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return applied_.size() >= count;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), kWaitDeadline);
+    return applied_;
+  }
+  // Waits until `last` has arrived; returns whether it is the newest.
+  bool AwaitLast(const Applied& last) {
+    absl::MutexLock lock(&mu_);
+    auto arrived = [this, &last]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !applied_.empty() && !(applied_.back().position < last.position);
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&arrived), kWaitDeadline);
+    return !applied_.empty() && applied_.back() == last;
+  }
+  // Waits until the last health report is `healthy`; returns whether it is.
+  bool AwaitHealth(bool healthy) {
+    absl::MutexLock lock(&mu_);
+    auto reported = [this, healthy]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !health_.empty() && health_.back() == healthy;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reported), kWaitDeadline);
+  }
+
+  std::vector<Applied> applied() const {
+    absl::MutexLock lock(&mu_);
+    return applied_;
+  }
+  std::vector<Position> boundaries() const {
+    absl::MutexLock lock(&mu_);
+    return boundaries_;
+  }
+  std::vector<bool> health() const {
+    absl::MutexLock lock(&mu_);
+    return health_;
+  }
+  bool applied_before_history() const {
+    absl::MutexLock lock(&mu_);
+    return applied_before_history_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<Position> boundaries_ ABSL_GUARDED_BY(mu_);
+  std::vector<Applied> applied_ ABSL_GUARDED_BY(mu_);
+  std::vector<bool> health_ ABSL_GUARDED_BY(mu_);
+  bool applied_before_history_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void ExpectStrictlyIncreasing(const std::vector<Applied>& applied) {
+  for (size_t i = 1; i < applied.size(); ++i) {
+    EXPECT_TRUE(applied[i - 1].position < applied[i].position)
+        << "entry " << i << ": " << applied[i - 1] << " then " << applied[i];
+  }
+}
+
+// Sends `command` and returns what the sink should see for it.
+Applied SendExpectingOk(Broker& broker, const BrokerCommand& command) {
+  absl::StatusOr<Position> position = broker.Send(command);
+  EXPECT_TRUE(position.ok()) << Describe(command) << ": " << position.status();
+  return {Describe(command), position.value_or(Position())};
+}
+
+// Makes in-memory brokers, which keep no groups: LoadGroups() is always
+// empty (the hub's own records are the whole truth on a single node).
+class MemoryBrokers {
+ public:
+  static constexpr bool kKeepsGroups = false;
+  absl::StatusOr<std::unique_ptr<Broker>> Make() {
+    return std::make_unique<BrokerMemory>();
+  }
+};
+
+// Makes Redis brokers on a redis-server of their own, which keeps every
+// client's groups for LoadGroups().
+class RedisBrokers {
+ public:
+  static constexpr bool kKeepsGroups = true;
+  absl::StatusOr<std::unique_ptr<Broker>> Make() {
+    if (!server_.ok()) return server_.status();
+    BrokerRedis::Options options;
+    options.port = (*server_)->port();
+    absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
+        BrokerRedis::Create(options);
+    if (!broker.ok()) return broker.status();
+    return std::unique_ptr<Broker>(*std::move(broker));
+  }
+
+ private:
+  absl::StatusOr<std::unique_ptr<RedisServerProcess>> server_ =
+      RedisServerProcess::Start();
+};
+
+template <typename Brokers>
+class BrokerContractTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Broker>> broker = brokers_.Make();
+    ASSERT_TRUE(broker.ok()) << "cannot make the broker: " << broker.status();
+    broker_ = *std::move(broker);
+    absl::Status started = broker_->Start(&sink_);
+    ASSERT_TRUE(started.ok()) << started;
+  }
+
+  std::vector<std::string> Groups(const std::string& client_id) {
+    absl::StatusOr<std::vector<std::string>> groups =
+        broker_->LoadGroups(client_id);
+    EXPECT_TRUE(groups.ok()) << groups.status();
+    return groups.value_or(std::vector<std::string>{"<error>"});
+  }
+
+  // Each outlives the ones declared after it.
+  Brokers brokers_;
+  RecordingSink sink_;
+  std::unique_ptr<Broker> broker_;
+};
+
+class ImplementationNames {
+ public:
+  template <typename Brokers>
+  static std::string GetName(int) {
+    return std::is_same_v<Brokers, MemoryBrokers> ? "Memory" : "Redis";
+  }
+};
+
+using Implementations = ::testing::Types<MemoryBrokers, RedisBrokers>;
+TYPED_TEST_SUITE(BrokerContractTest, Implementations, ImplementationNames);
+
+TYPED_TEST(BrokerContractTest, StartSetsTheHistoryOnceAndReportsHealthy) {
+  EXPECT_EQ(this->sink_.boundaries().size(), 1u);
+  EXPECT_THAT(this->sink_.health(), ElementsAre(true));
+  EXPECT_THAT(this->sink_.applied(), IsEmpty()) << "nothing was sent yet";
+}
+
+TYPED_TEST(BrokerContractTest, CommandsComeBackInSendOrderAtTheSentPositions) {
+  const std::vector<BrokerCommand> commands = {
+      Publish("to everyone"),
+      PublishCommand{{"id-1", "news", "two\nlines", 1500},
+                     Target::Clients({"bob", "alice"})},
+      DisconnectCommand{Target::Groups({"late"})},
+      GroupCommand{{"alice", "bob"}, {"g1", "g2"}, true},
+      GroupCommand{{"alice"}, {"g1"}, false},
+      RetryCommand{{absl::Milliseconds(2500), absl::Milliseconds(300)}},
+      DisconnectCommand{Target::Clients({"carol"})},
+  };
+  std::vector<Applied> sent;
+  for (const BrokerCommand& command : commands) {
+    sent.push_back(SendExpectingOk(*this->broker_, command));
+  }
+  EXPECT_EQ(this->sink_.AwaitApplied(sent.size()), sent);
+  ExpectStrictlyIncreasing(sent);
+  EXPECT_FALSE(this->sink_.applied_before_history());
+}
+
+TYPED_TEST(BrokerContractTest, EventBytesArriveUnchanged) {
+  const std::string data(
+      "line one\r\nline two\n\xc3\xa9t\xc3\xa9 \xf0\x9f\x8e\x89");
+  const Applied sent = SendExpectingOk(
+      *this->broker_, PublishCommand{{"id:with:colons", "type.x", data, 7},
+                                     Target::Groups({"a/b@c"})});
+  EXPECT_THAT(this->sink_.AwaitApplied(1), ElementsAre(sent));
+}
+
+TYPED_TEST(BrokerContractTest, ConcurrentSendsAllArriveInPositionOrder) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  std::vector<std::vector<Applied>> sent(kThreads);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([this, t, &sent] {
+      for (int i = 0; i < kPerThread; ++i) {
+        sent[t].push_back(SendExpectingOk(
+            *this->broker_, Publish(absl::StrCat("thread ", t, " #", i))));
+      }
+    });
+  }
+  for (std::thread& sender : senders) sender.join();
+  std::vector<Applied> all_sent;
+  for (const std::vector<Applied>& one : sent) {
+    ExpectStrictlyIncreasing(one);
+    all_sent.insert(all_sent.end(), one.begin(), one.end());
+  }
+  std::sort(all_sent.begin(), all_sent.end(),
+            [](const Applied& a, const Applied& b) {
+              return a.position < b.position;
+            });
+  EXPECT_EQ(this->sink_.AwaitApplied(all_sent.size()), all_sent);
+}
+
+TYPED_TEST(BrokerContractTest, LoadGroupsReturnsKeptGroupsOnly) {
+  SendExpectingOk(*this->broker_,
+                  GroupCommand{{"alice", "bob"}, {"g2", "g1"}, true});
+  SendExpectingOk(*this->broker_, GroupCommand{{"alice"}, {"g1"}, false});
+  this->sink_.AwaitApplied(2);
+  if (TypeParam::kKeepsGroups) {
+    EXPECT_THAT(this->Groups("alice"), ElementsAre("g2"));
+    EXPECT_THAT(this->Groups("bob"), ElementsAre("g1", "g2"));
+  } else {
+    EXPECT_THAT(this->Groups("alice"), IsEmpty());
+    EXPECT_THAT(this->Groups("bob"), IsEmpty());
+  }
+  EXPECT_THAT(this->Groups("never-grouped"), IsEmpty());
+}
+
+// --- What only the Redis broker does. ---
+
+constexpr absl::Duration kShortTimeout = absl::Milliseconds(500);
+
+// One node as the broker sees it: a broker and the sink it delivers to.
+struct Node {
+  RecordingSink sink;  // declared first: the broker must not outlive it
+  std::unique_ptr<BrokerRedis> broker;
+};
+
+class RedisBrokerTest : public RedisServerTest {
+ protected:
+  BrokerRedis::Options Options() const {
+    BrokerRedis::Options options;
+    options.port = redis_port();
+    options.timeout = kShortTimeout;
+    options.max_backoff = absl::Milliseconds(500);
+    return options;
+  }
+
+  // Creates and starts `node`'s broker; fails the test if it cannot.
+  void StartNode(Node* node, const BrokerRedis::Options& options) {
+    absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
+        BrokerRedis::Create(options);
+    ASSERT_TRUE(broker.ok()) << broker.status();
+    node->broker = *std::move(broker);
+    absl::Status started = node->broker->Start(&node->sink);
+    ASSERT_TRUE(started.ok()) << started;
+  }
+  void StartNode(Node* node) { StartNode(node, Options()); }
+
+  // Appends an entry to the command stream as some other program might.
+  void AddRawEntry(const std::string& field, const std::string& value) {
+    RedisConnection connection(ConnectionOptions());
+    absl::StatusOr<RedisReply> added = connection.RunOne(
+        {"XADD", Options().key_prefix + "commands", "*", field, value});
+    ASSERT_TRUE(added.ok()) << added.status();
+  }
+};
+
+TEST_F(RedisBrokerTest, EveryNodeGetsEveryCommandInTheSameOrder) {
+  Node a;
+  Node b;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  ASSERT_NO_FATAL_FAILURE(StartNode(&b));
+
+  constexpr int kPerNode = 30;
+  auto send_mixed = [](BrokerRedis* broker, const std::string& name) {
+    for (int i = 0; i < kPerNode; ++i) {
+      const std::string client = absl::StrCat(name, "-client-", i);
+      switch (i % 3) {
+        case 0:
+          SendExpectingOk(*broker, Publish(absl::StrCat(name, " #", i)));
+          break;
+        case 1:
+          SendExpectingOk(*broker, GroupCommand{{client}, {name}, true});
+          break;
+        default:
+          SendExpectingOk(*broker,
+                          DisconnectCommand{Target::Clients({client})});
+      }
+    }
+  };
+  std::thread via_a(send_mixed, a.broker.get(), "a");
+  std::thread via_b(send_mixed, b.broker.get(), "b");
+  via_a.join();
+  via_b.join();
+
+  const std::vector<Applied> seen_by_a = a.sink.AwaitApplied(2 * kPerNode);
+  const std::vector<Applied> seen_by_b = b.sink.AwaitApplied(2 * kPerNode);
+  ASSERT_EQ(seen_by_a.size(), 2u * kPerNode);
+  EXPECT_EQ(seen_by_a, seen_by_b);
+  ExpectStrictlyIncreasing(seen_by_a);
+}
+
+TEST_F(RedisBrokerTest, NodeStartedLaterReplaysPublishesButNotOtherCommands) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  const Applied p1 = SendExpectingOk(*a.broker, Publish("p1"));
+  SendExpectingOk(*a.broker, DisconnectCommand{Target::Clients({"alice"})});
+  SendExpectingOk(*a.broker, GroupCommand{{"bob"}, {"fans"}, true});
+  const Applied p2 = SendExpectingOk(*a.broker, Publish("p2"));
+  const Applied retry = SendExpectingOk(
+      *a.broker, RetryCommand{{absl::Seconds(3), absl::Seconds(1)}});
+
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(Position{0, 0}))
+      << "the replay covers the whole stream";
+  EXPECT_THAT(c.sink.applied(), ElementsAre(p1, p2, retry));
+  absl::StatusOr<std::vector<std::string>> groups = c.broker->LoadGroups("bob");
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_THAT(*groups, ElementsAre("fans"));
+
+  // Then it follows the stream from where the replay ended.
+  const Applied p3 = SendExpectingOk(*a.broker, Publish("p3"));
+  EXPECT_THAT(c.sink.AwaitApplied(4), ElementsAre(p1, p2, retry, p3));
+}
+
+TEST_F(RedisBrokerTest, ReplayTakesTheNewestHistorySizeEntries) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  std::vector<Applied> sent;
+  for (int i = 1; i <= 4; ++i) {
+    sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("p", i))));
+  }
+  SendExpectingOk(*a.broker, DisconnectCommand{Target::Clients({"alice"})});
+  const Applied p5 = SendExpectingOk(*a.broker, Publish("p5"));
+
+  // The newest 3 entries are p4, the disconnect and p5; p3 is the newest
+  // one left out.
+  BrokerRedis::Options options = Options();
+  options.history_size = 3;
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[2].position));
+  EXPECT_THAT(c.sink.applied(), ElementsAre(sent[3], p5));
+}
+
+// Longer than one XREVRANGE page, so the replay pages backwards.
+TEST_F(RedisBrokerTest, LongReplayIsReadInPagesWithoutGapsOrRepeats) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  constexpr int kSent = 2600;
+  constexpr size_t kHistory = 2500;
+  std::vector<Applied> sent;
+  for (int i = 0; i < kSent; ++i) {
+    sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i))));
+  }
+  BrokerRedis::Options options = Options();
+  options.history_size = kHistory;
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
+  const size_t first_replayed = sent.size() - kHistory;
+  EXPECT_THAT(c.sink.boundaries(),
+              ElementsAre(sent[first_replayed - 1].position));
+  EXPECT_EQ(c.sink.applied(),
+            std::vector<Applied>(sent.begin() + first_replayed, sent.end()));
+}
+
+TEST_F(RedisBrokerTest, EntriesThatDoNotDecodeAreSkipped) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  ASSERT_NO_FATAL_FAILURE(AddRawEntry("c", "\xff\xfe not a command"));
+  ASSERT_NO_FATAL_FAILURE(AddRawEntry("other", "no command field"));
+  const Applied after = SendExpectingOk(*a.broker, Publish("after the junk"));
+  EXPECT_THAT(a.sink.AwaitApplied(1), ElementsAre(after));
+
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c));
+  EXPECT_THAT(c.sink.applied(), ElementsAre(after));
+}
+
+TEST_F(RedisBrokerTest, StoppedNodeGetsNothingMore) {
+  Node a;
+  Node b;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  ASSERT_NO_FATAL_FAILURE(StartNode(&b));
+  const Applied before = SendExpectingOk(*a.broker, Publish("before"));
+  EXPECT_THAT(b.sink.AwaitApplied(1), ElementsAre(before));
+  b.broker->Stop();
+  const Applied after = SendExpectingOk(*a.broker, Publish("after"));
+  EXPECT_THAT(a.sink.AwaitApplied(2), ElementsAre(before, after));
+  EXPECT_THAT(b.sink.applied(), ElementsAre(before));
+}
+
+TEST_F(RedisBrokerTest, DeadRedisFailsSendsAndReaderRecoversAfterRestart) {
+  Node node;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&node));
+  const Applied before = SendExpectingOk(*node.broker, Publish("before"));
+  EXPECT_THAT(node.sink.AwaitApplied(1), ElementsAre(before));
+
+  redis().Kill();
+  absl::StatusOr<Position> sent = node.broker->Send(Publish("while down"));
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(sent.status().message(), HasSubstr(RedisErrorPrefix()));
+  absl::Status loaded = node.broker->LoadGroups("alice").status();
+  EXPECT_EQ(loaded.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(loaded.message(), HasSubstr(RedisErrorPrefix()));
+  EXPECT_TRUE(node.sink.AwaitHealth(false));
+
+  ASSERT_TRUE(redis().Restart().ok());
+  EXPECT_TRUE(node.sink.AwaitHealth(true));
+  EXPECT_THAT(node.sink.health(), ElementsAre(true, false, true));
+  const Applied after = SendExpectingOk(*node.broker, Publish("after"));
+  EXPECT_THAT(node.sink.AwaitApplied(2), ElementsAre(before, after))
+      << "the failed send must not arrive";
+}
+
+TEST_F(RedisBrokerTest, HungRedisTimesOutAndReaderRecoversAfterThaw) {
+  Node node;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&node));
+  redis().Freeze();
+  absl::StatusOr<Position> sent = node.broker->Send(Publish("while hung"));
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(sent.status().message(), HasSubstr("no answer within"));
+  EXPECT_TRUE(node.sink.AwaitHealth(false));
+  redis().Thaw();
+  EXPECT_TRUE(node.sink.AwaitHealth(true));
+  // The command that timed out may have reached Redis after all; only the
+  // next one is known to be the last.
+  const Applied after = SendExpectingOk(*node.broker, Publish("after"));
+  EXPECT_TRUE(node.sink.AwaitLast(after))
+      << "applied: " << ::testing::PrintToString(node.sink.applied());
+}
+
+TEST_F(RedisBrokerTest, CreateFailsClearlyWhenNothingListens) {
+  redis().Kill();
+  absl::Status created = BrokerRedis::Create(Options()).status();
+  EXPECT_EQ(created.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(created.message(), RedisErrorPrefix() + "Connection refused");
+}
+
+TEST_F(RedisBrokerTest, CreateRejectsBadOptions) {
+  BrokerRedis::Options no_history = Options();
+  no_history.history_size = 0;
+  EXPECT_EQ(BrokerRedis::Create(no_history).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  BrokerRedis::Options no_retention = Options();
+  no_retention.group_retention = absl::ZeroDuration();
+  EXPECT_EQ(BrokerRedis::Create(no_retention).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  BrokerRedis::Options bad_port = Options();
+  bad_port.port = 0;
+  EXPECT_EQ(BrokerRedis::Create(bad_port).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RedisBrokerTest, GroupsExpireAfterTheRetention) {
+  BrokerRedis::Options options = Options();
+  options.group_retention = absl::Seconds(3);
+  Node node;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&node, options));
+  SendExpectingOk(*node.broker, GroupCommand{{"alice"}, {"g"}, true});
+  absl::StatusOr<std::vector<std::string>> groups =
+      node.broker->LoadGroups("alice");
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_THAT(*groups, ElementsAre("g"));
+  const absl::Time deadline = absl::Now() + kWaitDeadline;
+  while (groups.ok() && !groups->empty() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    groups = node.broker->LoadGroups("alice");
+  }
+  ASSERT_TRUE(groups.ok()) << groups.status();
+  EXPECT_THAT(*groups, IsEmpty());
+}
+
+}  // namespace
+}  // namespace ssecast

@@ -1,0 +1,311 @@
+#include "server/broker/broker_redis.h"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <variant>
+
+#include "absl/memory/memory.h"
+#include "absl/strings/str_cat.h"
+#include "server/broker/broker_command_codec.h"
+#include "server/redis/redis_milliseconds.h"
+
+namespace ssecast {
+namespace {
+
+// The one field of every stream entry.
+constexpr char kCommandField[] = "c";
+// Entries per XREVRANGE while replaying: bounds one reply's size.
+constexpr size_t kHistoryPageEntries = 1000;
+
+RedisConnection::Options ConnectionOptions(
+    const BrokerRedis::Options& options) {
+  return RedisConnection::WithTimeout(options.host, options.port,
+                                      options.password, options.timeout);
+}
+
+absl::Status CheckOptions(const BrokerRedis::Options& options) {
+  if (absl::Status valid =
+          RedisConnection::CheckOptions(ConnectionOptions(options));
+      !valid.ok()) {
+    return valid;
+  }
+  if (options.history_size < 1) {
+    return absl::InvalidArgumentError("broker history size must be at least 1");
+  }
+  if (options.min_backoff <= absl::ZeroDuration() ||
+      options.max_backoff < options.min_backoff) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reconnect backoff ", absl::FormatDuration(options.min_backoff), "..",
+        absl::FormatDuration(options.max_backoff),
+        " must be positive and not shrink"));
+  }
+  return absl::OkStatus();
+}
+
+// The id just before `id`, for paging backwards with an inclusive range
+// (the exclusive "(id" form needs Redis 6.2). nullopt before "0-0".
+std::optional<std::string> IdBefore(const std::string& id) {
+  std::optional<Position> position = Position::Parse(id);
+  if (!position) return std::nullopt;
+  if (position->sequence > 0) {
+    return Position{position->epoch, position->sequence - 1}.ToString();
+  }
+  if (position->epoch == 0) return std::nullopt;
+  return Position{position->epoch - 1, std::numeric_limits<uint64_t>::max()}
+      .ToString();
+}
+
+// The members of an SMEMBERS reply, sorted; nullopt for another shape.
+std::optional<std::vector<std::string>> SortedNames(const redisReply& reply) {
+  if (reply.type != REDIS_REPLY_ARRAY) return std::nullopt;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < reply.elements; ++i) {
+    const redisReply& name = *reply.element[i];
+    if (name.type != REDIS_REPLY_STRING) return std::nullopt;
+    names.emplace_back(name.str, name.len);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool IsReplayed(const BrokerCommand& command) {
+  return std::holds_alternative<PublishCommand>(command) ||
+         std::holds_alternative<RetryCommand>(command);
+}
+
+void LogSkipped(const std::string& id, absl::string_view why) {
+  std::fprintf(stderr, "ssecast: redis broker: skipping stream entry %s: %s\n",
+               id.c_str(), std::string(why).c_str());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BrokerRedis>> BrokerRedis::Create(
+    Options options) {
+  if (absl::Status valid = CheckOptions(options); !valid.ok()) return valid;
+  absl::StatusOr<std::string> retention_millis =
+      RedisMilliseconds("group retention", options.group_retention);
+  if (!retention_millis.ok()) return retention_millis.status();
+  auto broker =
+      absl::WrapUnique(new BrokerRedis(options, *std::move(retention_millis)));
+  absl::MutexLock lock(&broker->mu_);
+  if (absl::Status connected = broker->connection_.Connect(); !connected.ok()) {
+    return connected;
+  }
+  return broker;
+}
+
+BrokerRedis::BrokerRedis(const Options& options,
+                         std::string group_retention_millis)
+    : options_(options),
+      stream_key_(absl::StrCat(options.key_prefix, "commands")),
+      history_size_text_(absl::StrCat(options.history_size)),
+      group_retention_millis_(std::move(group_retention_millis)),
+      connection_(ConnectionOptions(options)) {}
+
+BrokerRedis::~BrokerRedis() { Stop(); }
+
+absl::Status BrokerRedis::Start(BrokerSink* sink) {
+  absl::MutexLock lock(&reader_mu_);
+  if (started_) return absl::FailedPreconditionError("the broker was started");
+  absl::StatusOr<History> history = ReadHistory();
+  if (!history.ok()) return history.status();
+  started_ = true;
+  sink->StartHistory(history->boundary);
+  for (const RedisStreamEntry& entry : history->entries) {
+    ApplyEntry(sink, entry, /*replaying=*/true);
+  }
+  sink->SetBrokerHealthy(true);
+  reader_ = StartReader(sink, history->last_id);
+  return absl::OkStatus();
+}
+
+std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
+    BrokerSink* sink, const std::string& after_id) {
+  RedisStreamReader::Options reader;
+  reader.connection = ConnectionOptions(options_);
+  reader.key = stream_key_;
+  reader.min_backoff = options_.min_backoff;
+  reader.max_backoff = options_.max_backoff;
+  return std::make_unique<RedisStreamReader>(
+      reader, after_id,
+      [sink](const RedisStreamEntry& entry) {
+        ApplyEntry(sink, entry, /*replaying=*/false);
+      },
+      [this, sink](bool healthy, const absl::Status& why) {
+        ReportReaderHealth(sink, healthy, why);
+      });
+}
+
+absl::StatusOr<Position> BrokerRedis::Send(const BrokerCommand& command) {
+  RedisCommand xadd = {"XADD",
+                       stream_key_,
+                       "MAXLEN",
+                       "~",
+                       history_size_text_,
+                       "*",
+                       kCommandField,
+                       EncodeBrokerCommand(command)};
+  const auto* group = std::get_if<GroupCommand>(&command);
+  const std::vector<RedisCommand> commands =
+      group != nullptr ? GroupTransaction(*group, std::move(xadd))
+                       : std::vector<RedisCommand>{std::move(xadd)};
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(commands);
+  if (!replies.ok()) return replies.status();
+  return AddedPosition(*replies, /*in_transaction=*/group != nullptr);
+}
+
+absl::StatusOr<std::vector<std::string>> BrokerRedis::LoadGroups(
+    const std::string& client_id) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<RedisReply> reply = connection_.RunOne(
+      {"SMEMBERS", absl::StrCat(options_.key_prefix, "groups:", client_id)});
+  if (!reply.ok()) return reply.status();
+  std::optional<std::vector<std::string>> groups = SortedNames(**reply);
+  if (!groups) {
+    connection_.Drop();
+    return connection_.Unavailable("SMEMBERS answered with no list of names");
+  }
+  return *std::move(groups);
+}
+
+void BrokerRedis::Stop() {
+  absl::MutexLock lock(&reader_mu_);
+  if (reader_ != nullptr) reader_->Stop();
+}
+
+absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
+  // One entry more than is replayed tells whether older ones exist.
+  const size_t wanted = options_.history_size + 1;
+  std::vector<RedisStreamEntry> newest_first;
+  std::optional<std::string> end = "+";
+  absl::MutexLock lock(&mu_);
+  while (end.has_value() && newest_first.size() < wanted) {
+    const size_t count =
+        std::min(kHistoryPageEntries, wanted - newest_first.size());
+    absl::StatusOr<std::vector<RedisStreamEntry>> page =
+        ReadHistoryPage(*end, count);
+    if (!page.ok()) return page.status();
+    end = page->size() < count ? std::nullopt : IdBefore(page->back().id);
+    std::move(page->begin(), page->end(), std::back_inserter(newest_first));
+  }
+  History history;
+  if (newest_first.size() == wanted) {
+    std::optional<Position> left_out = Position::Parse(newest_first.back().id);
+    if (!left_out) {
+      return connection_.Unavailable(absl::StrCat(
+          "stream entry id ", newest_first.back().id, " is not <ms>-<seq>"));
+    }
+    history.boundary = *left_out;
+    newest_first.pop_back();
+  }
+  history.last_id = newest_first.empty() ? "0-0" : newest_first.front().id;
+  history.entries.assign(std::make_move_iterator(newest_first.rbegin()),
+                         std::make_move_iterator(newest_first.rend()));
+  return history;
+}
+
+absl::StatusOr<std::vector<RedisStreamEntry>> BrokerRedis::ReadHistoryPage(
+    const std::string& end, size_t count) {
+  absl::StatusOr<RedisReply> reply = connection_.RunOne(
+      {"XREVRANGE", stream_key_, end, "-", "COUNT", absl::StrCat(count)});
+  if (!reply.ok()) return reply.status();
+  absl::StatusOr<std::vector<RedisStreamEntry>> page =
+      ParseStreamEntries(**reply);
+  if (!page.ok()) {
+    connection_.Drop();
+    return connection_.Unavailable(
+        absl::StrCat("XREVRANGE: ", page.status().message()));
+  }
+  return page;
+}
+
+std::vector<RedisCommand> BrokerRedis::GroupTransaction(
+    const GroupCommand& group, RedisCommand xadd) const {
+  std::vector<RedisCommand> commands = {{"MULTI"}, std::move(xadd)};
+  for (const std::string& client_id : group.client_ids) {
+    const std::string key =
+        absl::StrCat(options_.key_prefix, "groups:", client_id);
+    RedisCommand change = {group.join ? "SADD" : "SREM", key};
+    change.insert(change.end(), group.groups.begin(), group.groups.end());
+    commands.push_back(std::move(change));
+    commands.push_back({"PEXPIRE", key, group_retention_millis_});
+  }
+  commands.push_back({"EXEC"});
+  return commands;
+}
+
+absl::StatusOr<Position> BrokerRedis::AddedPosition(
+    const std::vector<RedisReply>& replies, bool in_transaction) {
+  const redisReply* id = replies.front().get();
+  if (in_transaction) {
+    // EXEC answers [XADD's id, SADD's count, PEXPIRE's flag, ...]; Redis
+    // runs them all even if one fails (a set key of another type), so the
+    // command went out then, but the caller hears of the fault.
+    const redisReply& exec = *replies.back();
+    if (exec.type != REDIS_REPLY_ARRAY || exec.elements == 0) {
+      connection_.Drop();
+      return connection_.Unavailable("EXEC answered with no results");
+    }
+    for (size_t i = 0; i < exec.elements; ++i) {
+      if (exec.element[i]->type == REDIS_REPLY_ERROR) {
+        return connection_.Unavailable(
+            absl::StrCat("EXEC failed: ", exec.element[i]->str));
+      }
+    }
+    id = exec.element[0];
+  }
+  std::optional<Position> position =
+      id->type == REDIS_REPLY_STRING
+          ? Position::Parse(absl::string_view(id->str, id->len))
+          : std::nullopt;
+  if (!position) {
+    connection_.Drop();
+    return connection_.Unavailable("XADD answered with no <ms>-<seq> id");
+  }
+  return *position;
+}
+
+void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
+                             bool replaying) {
+  std::optional<Position> position = Position::Parse(entry.id);
+  if (!position) {
+    LogSkipped(entry.id, "the id is not <ms>-<seq>");
+    return;
+  }
+  const std::string* payload = entry.Field(kCommandField);
+  if (payload == nullptr) {
+    LogSkipped(entry.id, absl::StrCat("no field \"", kCommandField, "\""));
+    return;
+  }
+  absl::StatusOr<BrokerCommand> command = DecodeBrokerCommand(*payload);
+  if (!command.ok()) {
+    LogSkipped(entry.id, command.status().message());
+    return;
+  }
+  if (replaying && !IsReplayed(*command)) return;
+  sink->Apply(*command, *position);
+}
+
+void BrokerRedis::ReportReaderHealth(BrokerSink* sink, bool healthy,
+                                     const absl::Status& why) const {
+  if (healthy) {
+    std::fprintf(stderr,
+                 "ssecast: redis broker: redis at %s:%d answers again; "
+                 "resuming the command stream\n",
+                 options_.host.c_str(), options_.port);
+  } else {
+    std::fprintf(stderr, "ssecast: redis broker: lost %s; reconnecting\n",
+                 std::string(why.message()).c_str());
+  }
+  sink->SetBrokerHealthy(healthy);
+}
+
+}  // namespace ssecast

@@ -1,0 +1,111 @@
+// RedisConnection against a real redis-server: commands go byte for byte,
+// pipelines answer in order, failures name the address, and a connection
+// that Redis closed while idle is replaced without a failed call. (The
+// no-reconnect store's tests cover AUTH and a hung Redis through it.)
+
+#include "server/redis/redis_connection.h"
+
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/redis/redis_server_test.h"
+
+namespace ssecast {
+namespace {
+
+using ::testing::HasSubstr;
+
+using RedisConnectionTest = RedisServerTest;
+
+std::string StringOf(const redisReply& reply) {
+  return std::string(reply.str, reply.len);
+}
+
+TEST_F(RedisConnectionTest, WordsTravelByteForByte) {
+  RedisConnection connection(ConnectionOptions());
+  const std::string key("key with space\r\n\0", 17);
+  const std::string value("\0\xff*3\r\n$", 8);
+  ASSERT_TRUE(connection.RunOne({"SET", key, value}).ok());
+  absl::StatusOr<RedisReply> got = connection.RunOne({"GET", key});
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ((*got)->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(StringOf(**got), value);
+}
+
+TEST_F(RedisConnectionTest, PipelineAnswersInOrder) {
+  RedisConnection connection(ConnectionOptions());
+  absl::StatusOr<std::vector<RedisReply>> replies = connection.Run(
+      {{"RPUSH", "list", "a"}, {"RPUSH", "list", "b"}, {"LLEN", "list"}});
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), 3u);
+  EXPECT_EQ((*replies)[0]->integer, 1);
+  EXPECT_EQ((*replies)[1]->integer, 2);
+  EXPECT_EQ((*replies)[2]->integer, 2);
+}
+
+TEST_F(RedisConnectionTest, ErrorReplyIsUnavailableNamingTheCommand) {
+  RedisConnection connection(ConnectionOptions());
+  ASSERT_TRUE(connection.RunOne({"SET", "text", "not a number"}).ok());
+  absl::Status failed = connection.RunOne({"INCR", "text"}).status();
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(failed.message(),
+              HasSubstr(RedisErrorPrefix() + "INCR failed: ERR value is not"));
+  EXPECT_TRUE(connection.RunOne({"PING"}).ok()) << "the next call reconnects";
+}
+
+TEST_F(RedisConnectionTest, DeadRedisIsUnavailableUntilItIsBack) {
+  RedisConnection connection(ConnectionOptions());
+  ASSERT_TRUE(connection.Connect().ok());
+  redis().Kill();
+  absl::Status failed = connection.RunOne({"PING"}).status();
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(failed.message(), RedisErrorPrefix() + "Connection refused");
+  ASSERT_TRUE(redis().Restart().ok());
+  absl::Status answered = connection.RunOne({"PING"}).status();
+  EXPECT_TRUE(answered.ok()) << answered;
+}
+
+TEST_F(RedisConnectionTest, ConnectionClosedWhileIdleCostsNoFailedCall) {
+  RedisConnection connection(ConnectionOptions());
+  ASSERT_TRUE(connection.RunOne({"SET", "k", "v"}).ok());
+  redis().Kill();
+  ASSERT_TRUE(redis().Restart().ok());
+  absl::StatusOr<RedisReply> got = connection.RunOne({"EXISTS", "k"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)->integer, 0) << "the restarted redis keeps no data";
+}
+
+TEST_F(RedisConnectionTest, DroppedConnectionIsReplaced) {
+  RedisConnection connection(ConnectionOptions());
+  ASSERT_TRUE(connection.RunOne({"CLIENT", "SETNAME", "first"}).ok());
+  connection.Drop();
+  absl::StatusOr<RedisReply> name = connection.RunOne({"CLIENT", "GETNAME"});
+  ASSERT_TRUE(name.ok()) << name.status();
+  EXPECT_EQ((*name)->type, REDIS_REPLY_NIL) << "a new connection has no name";
+}
+
+TEST(RedisConnectionOptionsTest, BadOptionsAreNamed) {
+  RedisConnection::Options no_host;
+  no_host.host = "";
+  EXPECT_EQ(RedisConnection::CheckOptions(no_host).message(),
+            "redis host is empty");
+  RedisConnection::Options bad_port;
+  bad_port.port = 70000;
+  EXPECT_EQ(RedisConnection::CheckOptions(bad_port).message(),
+            "redis port 70000 is not in 1..65535");
+  RedisConnection::Options no_timeout;
+  no_timeout.connect_timeout = absl::ZeroDuration();
+  EXPECT_EQ(RedisConnection::CheckOptions(no_timeout).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(RedisConnection::CheckOptions({}).ok());
+}
+
+}  // namespace
+}  // namespace ssecast

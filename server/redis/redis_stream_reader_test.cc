@@ -1,0 +1,134 @@
+// RedisStreamReader against a real redis-server: it hands over entries in
+// stream order from after the given id, and across a Redis restart reports
+// the loss and the recovery and goes on with new entries.
+
+#include "server/redis/redis_stream_reader.h"
+
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/redis/redis_connection.h"
+#include "server/redis/redis_server_test.h"
+#include "server/redis/redis_stream_entry.h"
+
+namespace ssecast {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kWaitDeadline = absl::Seconds(20);
+constexpr char kKey[] = "stream";
+
+// Everything the reader reported, in order: "v=<value>" for an entry,
+// "healthy" and "lost: <why>" for health changes.
+class Timeline {
+ public:
+  void Add(std::string line) {
+    absl::MutexLock lock(&mu_);
+    lines_.push_back(std::move(line));
+  }
+  // Waits until `count` lines are there (or the deadline passed); returns
+  // all there are.
+  std::vector<std::string> Await(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto holds = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return lines_.size() >= count;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&holds), kWaitDeadline);
+    return lines_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
+};
+
+class RedisStreamReaderTest : public RedisServerTest {
+ protected:
+  // Appends {"v": value}; returns the entry id.
+  std::string Add(const std::string& value) {
+    RedisConnection connection(ConnectionOptions());
+    absl::StatusOr<RedisReply> id =
+        connection.RunOne({"XADD", kKey, "*", "v", value});
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? std::string((*id)->str, (*id)->len) : "";
+  }
+
+  std::unique_ptr<RedisStreamReader> StartReader(const std::string& after_id,
+                                                 Timeline* timeline) {
+    RedisStreamReader::Options options;
+    options.connection = ConnectionOptions();
+    options.key = kKey;
+    options.max_backoff = absl::Milliseconds(300);
+    return std::make_unique<RedisStreamReader>(
+        options, after_id,
+        [timeline](const RedisStreamEntry& entry) {
+          const std::string* value = entry.Field("v");
+          timeline->Add(absl::StrCat("v=", value ? *value : "<none>"));
+        },
+        [timeline](bool healthy, const absl::Status& why) {
+          timeline->Add(healthy ? "healthy"
+                                : absl::StrCat("lost: ", why.message()));
+        });
+  }
+
+  Timeline timeline_;
+};
+
+TEST_F(RedisStreamReaderTest, HandsOverEntriesAfterTheGivenIdInOrder) {
+  Add("old");
+  const std::string start = Add("start");
+  std::unique_ptr<RedisStreamReader> reader = StartReader(start, &timeline_);
+  std::vector<std::string> expected;
+  // More than one read's worth.
+  for (int i = 0; i < 300; ++i) {
+    Add(absl::StrCat(i));
+    expected.push_back(absl::StrCat("v=", i));
+  }
+  EXPECT_EQ(timeline_.Await(expected.size()), expected);
+}
+
+TEST_F(RedisStreamReaderTest, ReportsLossAndRecoveryAndGoesOn) {
+  std::unique_ptr<RedisStreamReader> reader = StartReader("0-0", &timeline_);
+  Add("before");
+  EXPECT_THAT(timeline_.Await(1), ElementsAre("v=before"));
+  redis().Kill();
+  const std::vector<std::string> lost = timeline_.Await(2);
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_THAT(lost[1], HasSubstr("lost: " + RedisErrorPrefix()));
+  ASSERT_TRUE(redis().Restart().ok());
+  EXPECT_EQ(timeline_.Await(3).back(), "healthy");
+  Add("after");
+  const std::vector<std::string> all = timeline_.Await(4);
+  EXPECT_EQ(all.size(), 4u);
+  EXPECT_EQ(all.back(), "v=after");
+}
+
+TEST_F(RedisStreamReaderTest, StopEndsTheHandOver) {
+  std::unique_ptr<RedisStreamReader> stopped = StartReader("0-0", &timeline_);
+  Add("seen");
+  EXPECT_THAT(timeline_.Await(1), ElementsAre("v=seen"));
+  stopped->Stop();
+  stopped->Stop();  // idempotent
+  Add("unseen");
+  // Once a reader still running got it, the stopped one would have too.
+  Timeline running_timeline;
+  std::unique_ptr<RedisStreamReader> running =
+      StartReader("0-0", &running_timeline);
+  EXPECT_THAT(running_timeline.Await(2), ElementsAre("v=seen", "v=unseen"));
+  EXPECT_THAT(timeline_.Await(1), ElementsAre("v=seen"));
+}
+
+}  // namespace
+}  // namespace ssecast
