@@ -187,8 +187,7 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
   options.host = redis->host;
   options.port = redis->port;
   options.password = redis->password;
-  options.history_size =
-      static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
+  options.history_size = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
   options.group_retention = absl::GetFlag(FLAGS_client_retention);
   absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
       BrokerRedis::Create(options);
@@ -296,8 +295,10 @@ int Run() {
                strsignal(signal_number));
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   hub.SetHealthListener(nullptr);
-  (*control)->Shutdown(grace);
+  // Browsers first: their streams end at once, while backends may still be
+  // finishing calls.
   front.Stop(grace);
+  (*control)->Shutdown(grace);
   (*broker)->Stop();
   return 0;
 }

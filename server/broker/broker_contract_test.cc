@@ -24,7 +24,7 @@
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
 #include "server/redis/redis_connection.h"
-#include "server/redis/redis_server_test.h"
+#include "server/redis/redis_server_fixture.h"
 #include "tests/support/redis_server.h"
 
 namespace ssecast {

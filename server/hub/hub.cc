@@ -48,17 +48,16 @@ absl::StatusOr<Hub::PublishResult> Hub::Publish(const EventInput& event,
   }
   if (absl::Status status = target.Validate(); !status.ok()) return status;
   if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
-  PublishResult result;
+  uint32_t estimate;
   {
     absl::MutexLock lock(&mu_);
-    result.connections =
+    estimate =
         target.all() ? connection_count_ : ConnectionsOfLocked(target).size();
   }
   absl::StatusOr<Position> position =
       broker_->Send(PublishCommand{event, target});
   if (!position.ok()) return position.status();
-  result.position = *position;
-  return result;
+  return PublishResult{TakeReach(*position, estimate), *position};
 }
 
 absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
@@ -69,11 +68,11 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
   }
   if (absl::Status status = target.Validate(); !status.ok()) return status;
   std::vector<std::string> client_ids;
-  uint32_t closing;
+  uint32_t estimate;
   {
     absl::MutexLock lock(&mu_);
     client_ids = ClientIdsOfLocked(target);
-    closing = ConnectionsOfLocked(target).size();
+    estimate = ConnectionsOfLocked(target).size();
   }
   // The store first: a connection attached after this point sees the entry
   // (Attach checks the store after registering).
@@ -84,7 +83,7 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
   }
   absl::StatusOr<Position> sent = broker_->Send(DisconnectCommand{target});
   if (!sent.ok()) return sent.status();
-  return closing;
+  return TakeReach(*sent, estimate);
 }
 
 absl::StatusOr<uint32_t> Hub::AllowReconnect(
@@ -324,17 +323,26 @@ void Hub::StartHistory(const Position& boundary) { log_.SetBoundary(boundary); }
 
 void Hub::Apply(const BrokerCommand& command, const Position& position) {
   if (const auto* publish = std::get_if<PublishCommand>(&command)) {
-    log_.Append(publish->event, publish->target, position);
+    // Counted and appended under mu_, which Attach() takes to pick its
+    // first sequence: the count is exactly the connections that get it.
+    absl::MutexLock lock(&mu_);
+    const PublishCommand& p = *publish;
+    RecordReachLocked(position, p.target.all()
+                                    ? connection_count_
+                                    : ConnectionsOfLocked(p.target).size());
+    log_.Append(p.event, p.target, position);
   } else if (const auto* disconnect =
                  std::get_if<DisconnectCommand>(&command)) {
     std::vector<std::shared_ptr<Connection>> closing;
+    uint64_t end;
     {
       absl::MutexLock lock(&mu_);
       closing = ConnectionsOfLocked(disconnect->target);
+      RecordReachLocked(position, closing.size());
+      // Commands are applied in order: the log now holds exactly the
+      // events published before this disconnect; those are still sent.
+      end = log_.next_sequence();
     }
-    // Commands are applied in order: the log now holds exactly the events
-    // published before this disconnect, and those are still delivered.
-    const uint64_t end = log_.next_sequence();
     for (const auto& connection : closing) connection->Close(end);
   } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
     absl::MutexLock lock(&mu_);
@@ -354,6 +362,31 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     }
     log_.AppendRetryChange(retry->change, position);
   }
+}
+
+void Hub::RecordReachLocked(const Position& position, uint32_t connections) {
+  constexpr size_t kRemembered = 65536;
+  const PositionKey key{position.epoch, position.sequence};
+  reach_[key] = connections;
+  reach_order_.push_back(key);
+  if (reach_order_.size() > kRemembered) {
+    reach_.erase(reach_order_.front());
+    reach_order_.pop_front();
+  }
+}
+
+uint32_t Hub::TakeReach(const Position& position, uint32_t estimate) {
+  const PositionKey key{position.epoch, position.sequence};
+  absl::MutexLock lock(&mu_);
+  auto recorded = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return reach_.contains(key);
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&recorded), absl::Seconds(2))) {
+    return estimate;
+  }
+  const uint32_t reach = reach_[key];
+  reach_.erase(key);
+  return reach;
 }
 
 void Hub::SetBrokerHealthy(bool healthy) {

@@ -61,7 +61,10 @@ class Hub : public BrokerSink {
   Hub& operator=(const Hub&) = delete;
 
   struct PublishResult {
-    uint32_t connections = 0;  // local connections the event is queued to
+    // Local connections the event is queued to: counted when the event
+    // enters this node's log, so a connection attaching at the same time is
+    // counted exactly when it gets the event.
+    uint32_t connections = 0;
     Position position;
   };
   // Validates the event and target and sends them to every node. Fails with
@@ -74,7 +77,8 @@ class Hub : public BrokerSink {
   // Ends every connection of the clients or group members in `target`
   // (wherever they are connected); unless `allow_reconnect`, first adds the
   // client ids to the no-reconnect store. If the store fails, nothing is
-  // closed and its error is returned. Returns connections closed here.
+  // closed and its error is returned. Returns the connections closed on
+  // this node.
   absl::StatusOr<uint32_t> Disconnect(const Target& target,
                                       bool allow_reconnect);
 
@@ -170,6 +174,14 @@ class Hub : public BrokerSink {
                            AttachResult* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration JitteredRetryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Remembers how many local connections the command at `position` reached,
+  // for the Publish or Disconnect call on this node that sent it.
+  void RecordReachLocked(const Position& position, uint32_t connections)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits (briefly: the in-memory broker applies before Send returns, the
+  // Redis broker a stream read later) for the reach of the command at
+  // `position`; `estimate` if it does not come.
+  uint32_t TakeReach(const Position& position, uint32_t estimate);
 
   const size_t max_event_bytes_;
   const absl::Duration client_retention_;
@@ -183,6 +195,11 @@ class Hub : public BrokerSink {
   std::deque<std::pair<absl::Time, std::string>> idle_ ABSL_GUARDED_BY(mu_);
   size_t connection_count_ ABSL_GUARDED_BY(mu_) = 0;
   RetryChange retry_ ABSL_GUARDED_BY(mu_);
+  // Reach of recently applied publishes and disconnects, oldest first; a
+  // bounded window, since other nodes' commands are recorded too.
+  using PositionKey = std::pair<uint64_t, uint64_t>;
+  absl::flat_hash_map<PositionKey, uint32_t> reach_ ABSL_GUARDED_BY(mu_);
+  std::deque<PositionKey> reach_order_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> healthy_{false};

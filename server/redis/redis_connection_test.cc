@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/redis/redis_server_test.h"
+#include "server/redis/redis_server_fixture.h"
 
 namespace ssecast {
 namespace {

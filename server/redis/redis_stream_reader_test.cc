@@ -18,7 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/redis/redis_connection.h"
-#include "server/redis/redis_server_test.h"
+#include "server/redis/redis_server_fixture.h"
 #include "server/redis/redis_stream_entry.h"
 
 namespace ssecast {

@@ -1,4 +1,4 @@
-#include "server/redis/redis_server_test.h"
+#include "server/redis/redis_server_fixture.h"
 
 #include <utility>
 
