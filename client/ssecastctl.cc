@@ -255,7 +255,8 @@ int RunPublish(const std::vector<std::string>& args) {
       (*client)->Publish(event, *target);
   if (!response.ok()) return Failure("publish", response.status());
   std::cout << "published " << response->position() << " to "
-            << Plural(response->connections(), "connection") << "\n";
+            << Plural(response->connections(), "connection")
+            << " on this node\n";
   return 0;
 }
 
@@ -306,7 +307,8 @@ int RunPublishStream(const std::vector<std::string>& args) {
   std::cout << "published " << Plural(response->accepted(), "event");
   if (response->accepted() > 0) {
     std::cout << " to " << Plural(response->connections(), "connection")
-              << " in all (last position " << response->last_position() << ")";
+              << " on this node in all (last position "
+              << response->last_position() << ")";
   }
   std::cout << "; rejected " << Plural(response->rejected(), "event") << "\n";
   ReportRejections(*response);
@@ -344,7 +346,8 @@ int RunDisconnect(const std::vector<std::string>& ids) {
             << (groups.empty() ? ClientsPhrase(ids)
                                : absl::StrCat("the members of ",
                                               NamesPhrase("group", groups)))
-            << ": " << Plural(*closed, "connection") << " closed; " << subject
+            << ": " << Plural(*closed, "connection") << " closed on this node; "
+            << subject
             << (allow_reconnect ? " may reconnect"
                                 : " will get 204 on reconnect")
             << "\n";

@@ -251,8 +251,9 @@ class SsecastctlTest : public ::testing::Test {
 TEST_F(SsecastctlTest, PublishesToAll) {
   Outcome outcome = Ctl({"publish", "--all", "hello"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_THAT(outcome.out,
-              MatchesRegex("published [0-9]+-[0-9]+ to 0 connections\n"));
+  EXPECT_THAT(
+      outcome.out,
+      MatchesRegex("published [0-9]+-[0-9]+ to 0 connections on this node\n"));
   EXPECT_THAT(LastEventChunk(), HasSubstr("data: hello\n"));
 }
 
@@ -262,8 +263,9 @@ TEST_F(SsecastctlTest, PublishesDataFromStdinWithAllFields) {
                          "--type=greeting", "--retry_ms=1500", "--data=-"},
                         "line one\nline two");
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_THAT(outcome.out,
-              MatchesRegex("published [0-9]+-[0-9]+ to 1 connection\n"));
+  EXPECT_THAT(
+      outcome.out,
+      MatchesRegex("published [0-9]+-[0-9]+ to 1 connection on this node\n"));
   const std::string chunk = LastEventChunk();
   EXPECT_THAT(chunk, HasSubstr(":m1\n"));
   EXPECT_THAT(chunk, HasSubstr("event: greeting\n"));
@@ -286,7 +288,8 @@ TEST_F(SsecastctlTest, DisconnectsAndAllowsReconnect) {
   Outcome outcome = Ctl({"disconnect", "alice"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out,
-            "disconnected client alice: 2 connections closed; it will get 204 "
+            "disconnected client alice: 2 connections closed on this node; it "
+            "will get 204 "
             "on reconnect\n");
 
   outcome = Ctl({"allow-reconnect", "alice", "bob"});
@@ -296,9 +299,10 @@ TEST_F(SsecastctlTest, DisconnectsAndAllowsReconnect) {
 
   outcome = Ctl({"disconnect", "--allow_reconnect", "carol"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_EQ(outcome.out,
-            "disconnected client carol: 0 connections closed; it may "
-            "reconnect\n");
+  EXPECT_EQ(
+      outcome.out,
+      "disconnected client carol: 0 connections closed on this node; it may "
+      "reconnect\n");
 }
 
 TEST_F(SsecastctlTest, ListsClientsAsATable) {
@@ -359,8 +363,9 @@ TEST_F(SsecastctlTest, PublishesToGroups) {
   Attach(3, "carol");
   Outcome outcome = Ctl({"publish", "--group=red,blue", "hello"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_THAT(outcome.out,
-              MatchesRegex("published [0-9]+-[0-9]+ to 2 connections\n"));
+  EXPECT_THAT(
+      outcome.out,
+      MatchesRegex("published [0-9]+-[0-9]+ to 2 connections on this node\n"));
   EXPECT_THAT(LastEventChunk(), HasSubstr("data: hello\n"));
 }
 
@@ -371,13 +376,15 @@ TEST_F(SsecastctlTest, DisconnectsTheMembersOfGroups) {
   Outcome outcome = Ctl({"disconnect", "--group=red"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out,
-            "disconnected the members of group red: 2 connections closed; "
+            "disconnected the members of group red: 2 connections closed on "
+            "this node; "
             "they will get 204 on reconnect\n");
 
   outcome = Ctl({"disconnect", "--allow_reconnect", "--group=a,b"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out,
-            "disconnected the members of groups a, b: 0 connections closed; "
+            "disconnected the members of groups a, b: 0 connections closed on "
+            "this node; "
             "they may reconnect\n");
 }
 
@@ -426,10 +433,11 @@ TEST_F(SsecastctlTest, PublishStreamSendsOneEventPerLine) {
   Outcome outcome = Ctl({"publish-stream", "--client=alice", "--type=tick"},
                         "one\ntwo\r\n\nlast");
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_THAT(outcome.out,
-              MatchesRegex("published 4 events to 4 connections in all "
-                           "\\(last position [0-9]+-[0-9]+\\); rejected 0 "
-                           "events\n"));
+  EXPECT_THAT(
+      outcome.out,
+      MatchesRegex("published 4 events to 4 connections on this node in all "
+                   "\\(last position [0-9]+-[0-9]+\\); rejected 0 "
+                   "events\n"));
   EXPECT_EQ(outcome.err, "");
   std::vector<std::string> chunks;
   for (const auto& event : LoggedEvents()) chunks.push_back(event->chunk());
@@ -448,10 +456,11 @@ TEST_F(SsecastctlTest, PublishStreamReportsRejectedLines) {
   Outcome outcome = Ctl({"publish-stream", "--all"},
                         absl::StrCat("fine\n", too_big, "\n\xff\nalso fine\n"));
   EXPECT_EQ(outcome.exit_code, 1);
-  EXPECT_THAT(outcome.out,
-              MatchesRegex("published 2 events to 0 connections in all "
-                           "\\(last position [0-9]+-[0-9]+\\); rejected 2 "
-                           "events\n"));
+  EXPECT_THAT(
+      outcome.out,
+      MatchesRegex("published 2 events to 0 connections on this node in all "
+                   "\\(last position [0-9]+-[0-9]+\\); rejected 2 "
+                   "events\n"));
   EXPECT_EQ(
       outcome.err,
       absl::StrCat("ssecastctl: line 2 rejected: event.data is ",

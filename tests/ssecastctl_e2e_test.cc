@@ -65,8 +65,9 @@ TEST_F(SsecastctlE2eTest, PublishPrintsThePositionAndConnectionCount) {
   const CompletedProcess to_all =
       Ctl({"publish", "--all", "--id=op-1", "--type=notice", "hello all"});
   EXPECT_EQ(to_all.exit_code, 0) << to_all.stderr_text;
-  EXPECT_THAT(to_all.stdout_text,
-              MatchesRegex("published [0-9]+-[0-9]+ to 2 connections\n"));
+  EXPECT_THAT(
+      to_all.stdout_text,
+      MatchesRegex("published [0-9]+-[0-9]+ to 2 connections on this node\n"));
   EXPECT_EQ(to_all.stderr_text, "");
   SseEvent expected;
   expected.id = WireId(PublishedPosition(to_all.stdout_text), "op-1");
@@ -81,8 +82,9 @@ TEST_F(SsecastctlE2eTest, PublishPrintsThePositionAndConnectionCount) {
   const CompletedProcess to_one = Ctl(
       {"publish", absl::StrCat("--client=", second->client_id), "only you"});
   EXPECT_EQ(to_one.exit_code, 0) << to_one.stderr_text;
-  EXPECT_THAT(to_one.stdout_text,
-              MatchesRegex("published [0-9]+-[0-9]+ to 1 connection\n"));
+  EXPECT_THAT(
+      to_one.stdout_text,
+      MatchesRegex("published [0-9]+-[0-9]+ to 1 connection on this node\n"));
   absl::StatusOr<SseEvent> event = second->stream->NextEvent(kE2eTimeout);
   ASSERT_OK(event);
   EXPECT_EQ(event->data, "only you");
@@ -106,10 +108,11 @@ TEST_F(SsecastctlE2eTest, DisconnectEndsTheStreamAndRefusesTheReconnect) {
 
   const CompletedProcess disconnect = Ctl({"disconnect", client_id});
   EXPECT_EQ(disconnect.exit_code, 0) << disconnect.stderr_text;
-  EXPECT_EQ(disconnect.stdout_text,
-            absl::StrCat("disconnected client ", client_id,
-                         ": 1 connection closed; it will get 204 on "
-                         "reconnect\n"));
+  EXPECT_EQ(
+      disconnect.stdout_text,
+      absl::StrCat("disconnected client ", client_id,
+                   ": 1 connection closed on this node; it will get 204 on "
+                   "reconnect\n"));
   ASSERT_OK(stream.WaitForEnd(kE2eTimeout));
   EXPECT_EQ(stream.end_kind(), EndKind::kCleanEnd) << stream.end_detail();
 
@@ -209,8 +212,9 @@ TEST_F(SsecastctlE2eTest, PublishToAGroupReachesOnlyItsMembers) {
   const CompletedProcess to_group =
       Ctl({"publish", "--group=team", "for the team"});
   EXPECT_EQ(to_group.exit_code, 0) << to_group.stderr_text;
-  EXPECT_THAT(to_group.stdout_text,
-              MatchesRegex("published [0-9]+-[0-9]+ to 1 connection\n"));
+  EXPECT_THAT(
+      to_group.stdout_text,
+      MatchesRegex("published [0-9]+-[0-9]+ to 1 connection on this node\n"));
   const CompletedProcess to_all = Ctl({"publish", "--all", "marker"});
   EXPECT_EQ(to_all.exit_code, 0) << to_all.stderr_text;
 
