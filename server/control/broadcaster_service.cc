@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* BroadcasterService::Publish(
   absl::StatusOr<Target> target = TargetFromProto(request->target());
   if (!target.ok()) return FinishWith(context, target.status());
   absl::StatusOr<Hub::PublishResult> result =
-      hub_->Publish(EventFromProto(request->event()), *target);
+      hub_->Publish(EventFromProto(request->event()), *std::move(target));
   if (!result.ok()) return FinishWith(context, result.status());
   response->set_connections(result->connections);
   response->set_position(result->position.ToString());

@@ -85,7 +85,7 @@ std::vector<std::string> PublishedData(Hub& hub) {
   for (const auto& event : events) {
     if (event->retry_change().has_value()) continue;
     const std::string kField = "data: ";
-    const std::string& chunk = event->chunk();
+    const std::string chunk(event->chunk());
     const size_t begin = chunk.find(kField) + kField.size();
     data.push_back(chunk.substr(begin, chunk.find('\n', begin) - begin));
   }

@@ -38,8 +38,9 @@ void PublishStreamReactor::OnDone() { delete this; }
 absl::Status PublishStreamReactor::PublishCurrent() {
   absl::StatusOr<Target> target = TargetFromProto(request_.target());
   absl::StatusOr<Hub::PublishResult> result =
-      target.ok() ? hub_->Publish(EventFromProto(request_.event()), *target)
-                  : target.status();
+      target.ok()
+          ? hub_->Publish(EventFromProto(request_.event()), *std::move(target))
+          : target.status();
   if (result.ok()) {
     response_->set_accepted(response_->accepted() + 1);
     response_->set_connections(response_->connections() + result->connections);

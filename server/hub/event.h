@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/hub/position.h"
 #include "server/hub/target.h"
@@ -41,12 +42,14 @@ struct RetryChange {
 // Thread-safe because it never changes.
 class Event {
  public:
+  // `buffer` holds the chunk from `chunk_offset` on.
   Event(Position position, absl::Time published, Target target,
-        std::string chunk)
+        std::string buffer, size_t chunk_offset)
       : position_(position),
         published_(published),
         target_(std::move(target)),
-        chunk_(std::move(chunk)) {}
+        buffer_(std::move(buffer)),
+        chunk_offset_(chunk_offset) {}
   Event(Position position, absl::Time published, RetryChange retry_change)
       : position_(position),
         published_(published),
@@ -63,13 +66,16 @@ class Event {
 
   // The event on the wire: its SSE text framed as one HTTP/1.1 chunk
   // ("<hex length>\r\n<text>\r\n"), ready to be written to any stream.
-  const std::string& chunk() const { return chunk_; }
+  absl::string_view chunk() const {
+    return absl::string_view(buffer_).substr(chunk_offset_);
+  }
 
  private:
   const Position position_;
   const absl::Time published_;
   const Target target_;
-  const std::string chunk_;
+  const std::string buffer_;
+  const size_t chunk_offset_ = 0;
   const std::optional<RetryChange> retry_change_;
 };
 

@@ -63,12 +63,11 @@ std::shared_ptr<const Event> EventLog::Append(const EventInput& input,
     if (!position) return nullptr;
     std::string wire_id = position->ToString();
     if (!input.id.empty()) absl::StrAppend(&wire_id, ":", input.id);
-    std::string text;
-    text.reserve(input.data.size() + wire_id.size() + input.type.size() + 32);
-    AppendSseEvent(input, wire_id, &text);
+    std::string buffer;
+    const size_t offset = BuildSseEventChunk(input, wire_id, &buffer);
     const absl::Time now = absl::Now();
     event = std::make_shared<const Event>(*position, now, std::move(target),
-                                          FrameChunk(text));
+                                          std::move(buffer), offset);
     Push(event, now);
   }
   WakeReaders();

@@ -40,8 +40,8 @@ Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
       log_(options.log, static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))),
       retry_(options.retry) {}
 
-absl::StatusOr<Hub::PublishResult> Hub::Publish(const EventInput& event,
-                                                const Target& target) {
+absl::StatusOr<Hub::PublishResult> Hub::Publish(EventInput event,
+                                                Target target) {
   if (absl::Status status = ValidateEvent(event, max_event_bytes_);
       !status.ok()) {
     return status;
@@ -55,7 +55,7 @@ absl::StatusOr<Hub::PublishResult> Hub::Publish(const EventInput& event,
         target.all() ? connection_count_ : ConnectionsOfLocked(target).size();
   }
   absl::StatusOr<Position> position =
-      broker_->Send(PublishCommand{event, target});
+      broker_->Send(PublishCommand{std::move(event), std::move(target)});
   if (!position.ok()) return position.status();
   return PublishResult{TakeReach(*position, estimate), *position};
 }

@@ -71,8 +71,7 @@ class Hub : public BrokerSink {
   // INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED when the stream
   // writers stay too far behind for too long (back-pressure), UNAVAILABLE
   // when the broker cannot take it.
-  absl::StatusOr<PublishResult> Publish(const EventInput& event,
-                                        const Target& target);
+  absl::StatusOr<PublishResult> Publish(EventInput event, Target target);
 
   // Ends every connection of the clients or group members in `target`
   // (wherever they are connected); unless `allow_reconnect`, first adds the

@@ -32,6 +32,23 @@ void AppendSseComment(absl::string_view text, std::string* out) {
   absl::StrAppend(out, ": ", text, "\n\n");
 }
 
+size_t BuildSseEventChunk(const EventInput& event, absl::string_view wire_id,
+                          std::string* buffer) {
+  // Up to 16 hex digits and CRLF.
+  constexpr size_t kHeadroom = 18;
+  buffer->clear();
+  buffer->reserve(kHeadroom + event.data.size() + wire_id.size() +
+                  event.type.size() + 40);
+  buffer->append(kHeadroom, '\0');
+  AppendSseEvent(event, wire_id, buffer);
+  const std::string size_line =
+      absl::StrCat(absl::Hex(buffer->size() - kHeadroom), "\r\n");
+  const size_t offset = kHeadroom - size_line.size();
+  buffer->replace(offset, size_line.size(), size_line);
+  buffer->append("\r\n");
+  return offset;
+}
+
 std::string FrameChunk(absl::string_view payload) {
   return absl::StrCat(absl::Hex(payload.size()), "\r\n", payload, "\r\n");
 }

@@ -79,6 +79,21 @@ TEST(SseEncodingTest, ChunkFraming) {
   EXPECT_EQ(kLastChunk, "0\r\n\r\n");
 }
 
+TEST(SseEncodingTest, EventChunkInOneBuffer) {
+  const EventInput event{.type = "t", .data = "a\nb"};
+  std::string buffer;
+  const size_t offset = BuildSseEventChunk(event, "1-2", &buffer);
+  std::string text;
+  AppendSseEvent(event, "1-2", &text);
+  EXPECT_EQ(buffer.substr(offset), FrameChunk(text));
+  // A payload whose size needs more hex digits.
+  const EventInput big{.data = std::string(70000, 'x')};
+  const size_t big_offset = BuildSseEventChunk(big, "1-3", &buffer);
+  text.clear();
+  AppendSseEvent(big, "1-3", &text);
+  EXPECT_EQ(buffer.substr(big_offset), FrameChunk(text));
+}
+
 TEST(SseEncodingTest, Comment) {
   std::string out;
   AppendSseComment("keepalive", &out);

@@ -24,6 +24,8 @@ constexpr uint64_t kWindowEnd = std::numeric_limits<uint64_t>::max();
 constexpr size_t kMaxIov = 256;
 constexpr size_t kMaxBatchBytes = 256 * 1024;
 constexpr int kMaxEpollEvents = 256;
+// The longest a sweep waits for the one before to be paid for.
+constexpr absl::Duration kMaxSweepPause = absl::Milliseconds(10);
 // A comment line as a chunk: ":\n\n". Short enough for std::string's
 // small-buffer storage, so a keepalive allocates nothing.
 constexpr absl::string_view kKeepaliveChunk = "3\r\n:\n\n\r\n";
@@ -99,15 +101,27 @@ void StreamWriter::Shutdown(absl::Duration grace) {
 void StreamWriter::Run() {
   epoll_event events[kMaxEpollEvents];
   next_keepalive_check_ = absl::Now();
+  const absl::Duration tick =
+      std::clamp(options_.keepalive_interval / 4, absl::Milliseconds(10),
+                 absl::Seconds(1));
+  // When the next sweep may start. Under load, waiting lets more events
+  // gather, so each writev() carries more of them: the thread spends at
+  // most about half its time sweeping, and latency stays near a sweep.
+  absl::Time next_sweep = absl::InfinitePast();
   while (true) {
-    const int timeout_ms = static_cast<int>(std::clamp<int64_t>(
-        absl::ToInt64Milliseconds(options_.keepalive_interval / 4), 10, 1000));
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEpollEvents, timeout_ms);
-    const absl::Time now = absl::Now();
+    const absl::Time before = absl::Now();
+    const absl::Duration wait =
+        sweep_due_ ? std::max(next_sweep - before, absl::ZeroDuration()) : tick;
+    const timespec timeout = absl::ToTimespec(wait);
+    const int n =
+        ::epoll_pwait2(epoll_fd_, events, kMaxEpollEvents, &timeout, nullptr);
     for (int i = 0; i < n; ++i) {
       HandleEpollEvent(events[i].events,
                        static_cast<SseStream*>(events[i].data.ptr));
     }
+    const absl::Time now = absl::Now();
+    if (sweep_due_ && now < next_sweep && !stopping_.load()) continue;
+    sweep_due_ = false;
     TakeAdopted(now);
     if (stopping_.load() && !stop_seen_) {
       stop_seen_ = true;
@@ -127,6 +141,8 @@ void StreamWriter::Run() {
     Sweep(now);
     hub_->log().ReportSwept(this, window_first_ + window_.size());
     if (stop_seen_ && streams_.empty()) break;
+    const absl::Duration took = absl::Now() - now;
+    next_sweep = now + std::min(2 * took, kMaxSweepPause);
   }
 }
 
@@ -138,8 +154,10 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
     // Cleared before the log is read, so an append after this point wakes
     // the thread again.
     wake_pending_.store(false);
+    sweep_due_ = true;
     return;
   }
+  sweep_due_ = true;
   if (stream->fd_ < 0) return;  // dropped earlier in this round
   if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
     Drop(*stream, nullptr);

@@ -108,6 +108,7 @@ class StreamWriter : public EventLog::Reader {
   std::deque<std::shared_ptr<const Event>> window_;
   uint64_t window_first_ = 0;
   bool stop_seen_ = false;
+  bool sweep_due_ = false;  // something happened that a sweep must handle
   absl::Time next_keepalive_check_;
   struct Gathered {
     uint64_t sequence;  // the event, or ~0 for the control bytes
