@@ -230,7 +230,7 @@ class SsecastctlTest : public ::testing::Test {
   // The wire text of the newest event in the hub's log.
   std::string LastEventChunk() {
     std::deque<std::shared_ptr<const Event>> events = LoggedEvents();
-    return events.empty() ? "" : events.back()->chunk();
+    return events.empty() ? "" : std::string(events.back()->chunk());
   }
 
   std::vector<std::string> ClientIdsInGroup(const std::string& group) {
@@ -440,7 +440,9 @@ TEST_F(SsecastctlTest, PublishStreamSendsOneEventPerLine) {
                    "events\n"));
   EXPECT_EQ(outcome.err, "");
   std::vector<std::string> chunks;
-  for (const auto& event : LoggedEvents()) chunks.push_back(event->chunk());
+  for (const auto& event : LoggedEvents()) {
+    chunks.emplace_back(event->chunk());
+  }
   ASSERT_EQ(chunks.size(), 4u);
   EXPECT_THAT(chunks[0], HasSubstr("event: tick\ndata: one\n\n"));
   EXPECT_THAT(chunks[1], HasSubstr("event: tick\ndata: two\n\n"));
