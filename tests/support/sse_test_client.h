@@ -102,7 +102,9 @@ class SseTestClient {
   const std::vector<std::string>& comments() const {
     return parser_.comments();
   }
-  // The Last-Event-ID a reconnecting browser would send now.
+  // The id of the last event parsed, which may be ahead of the last one
+  // taken with NextEvent(): it is what a browser would send only once
+  // every parsed event has been taken.
   const std::string& last_event_id() const { return parser_.last_event_id(); }
   std::optional<int> reconnection_time_ms() const {
     return parser_.reconnection_time_ms();
