@@ -26,7 +26,9 @@ EventLog::EventLog(const Options& options, uint64_t epoch)
 bool EventLog::HasRoom() const {
   const uint64_t next = NextSequenceLocked();
   for (const ReaderState& state : readers_) {
-    if (next - state.swept >= options_.max_unswept) return false;
+    if (!state.idle && next - state.swept >= options_.max_unswept) {
+      return false;
+    }
   }
   return true;
 }
@@ -175,7 +177,7 @@ absl::StatusOr<uint64_t> EventLog::SequenceAfter(const Position& position) {
 void EventLog::AddReader(Reader* reader) {
   {
     absl::MutexLock lock(&mu_);
-    readers_.push_back({reader, NextSequenceLocked()});
+    readers_.push_back({reader, NextSequenceLocked(), false});
   }
   absl::MutexLock lock(&wake_mu_);
   wake_list_.push_back(reader);
@@ -195,10 +197,12 @@ void EventLog::RemoveReader(Reader* reader) {
                  readers_.end());
 }
 
-void EventLog::ReportSwept(Reader* reader, uint64_t sequence) {
+void EventLog::ReportSwept(Reader* reader, uint64_t sequence, bool idle) {
   absl::MutexLock lock(&mu_);
   for (ReaderState& state : readers_) {
-    if (state.reader == reader) state.swept = std::max(state.swept, sequence);
+    if (state.reader != reader) continue;
+    state.swept = std::max(state.swept, sequence);
+    state.idle = idle;
   }
 }
 

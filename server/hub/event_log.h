@@ -106,8 +106,9 @@ class EventLog {
 
   void AddReader(Reader* reader);
   void RemoveReader(Reader* reader);
-  // A reader reports that it has handled everything before `sequence`.
-  void ReportSwept(Reader* reader, uint64_t sequence);
+  // A reader reports that it has handled everything before `sequence`. An
+  // `idle` reader (one with nothing to deliver to) holds nobody back.
+  void ReportSwept(Reader* reader, uint64_t sequence, bool idle = false);
 
  private:
   bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -134,6 +135,7 @@ class EventLog {
   struct ReaderState {
     Reader* reader;
     uint64_t swept;
+    bool idle;
   };
   std::vector<ReaderState> readers_ ABSL_GUARDED_BY(mu_);
 

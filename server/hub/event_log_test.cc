@@ -159,6 +159,20 @@ TEST(EventLogTest, BackPressureReleasesPublishersWhenReadersCatchUp) {
   log.RemoveReader(&reader);
 }
 
+TEST(EventLogTest, IdleReadersHoldNobodyBack) {
+  EventLog log(SmallLog(8), 1);
+  CountingReader reader;
+  log.AddReader(&reader);
+  log.ReportSwept(&reader, 1, /*idle=*/true);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(log.WaitForRoom().ok());
+    log.Append({.data = "e"}, Target::All());
+  }
+  log.ReportSwept(&reader, 1, /*idle=*/false);
+  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  log.RemoveReader(&reader);
+}
+
 TEST(EventLogTest, NoReadersNoBackPressure) {
   EventLog log(SmallLog(4), 1);
   for (int i = 0; i < 20; ++i) {

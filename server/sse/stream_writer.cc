@@ -77,6 +77,9 @@ void StreamWriter::NotifyClose() {
 }
 
 void StreamWriter::Wake() {
+  // A writer without streams has nothing to deliver (and reports itself
+  // idle to the log, so it holds no publisher back).
+  if (stream_count_.load(std::memory_order_relaxed) == 0) return;
   if (!wake_pending_.exchange(true)) SignalEventFd();
 }
 
@@ -137,9 +140,13 @@ void StreamWriter::Run() {
         }
       }
     }
+    // Cleared before the log is read, so an append after this point wakes
+    // the thread again.
+    wake_pending_.store(false);
     SyncWindow();
     Sweep(now);
-    hub_->log().ReportSwept(this, window_first_ + window_.size());
+    hub_->log().ReportSwept(this, window_first_ + window_.size(),
+                            /*idle=*/streams_.empty());
     if (stop_seen_ && streams_.empty()) break;
     const absl::Duration took = absl::Now() - now;
     next_sweep = now + std::min(2 * took, kMaxSweepPause);
@@ -151,9 +158,8 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
     uint64_t count;
     while (::read(event_fd_, &count, sizeof(count)) > 0) {
     }
-    // Cleared before the log is read, so an append after this point wakes
-    // the thread again.
-    wake_pending_.store(false);
+    // wake_pending_ stays set until the sweep reads the log, so appends
+    // while the sweep waits for its turn cost no further write().
     sweep_due_ = true;
     return;
   }
