@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "tests/support/runfile_path.h"
+#include "tests/support/spawn_file_actions.h"
 
 extern char** environ;
 
@@ -63,18 +64,6 @@ std::optional<int> PortOf(absl::string_view address) {
 }
 
 // posix_spawn's attribute objects, destroyed on scope exit.
-class SpawnFileActions {
- public:
-  SpawnFileActions() { posix_spawn_file_actions_init(&actions_); }
-  ~SpawnFileActions() { posix_spawn_file_actions_destroy(&actions_); }
-  SpawnFileActions(const SpawnFileActions&) = delete;
-  SpawnFileActions& operator=(const SpawnFileActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_;
-};
-
 class SpawnAttributes {
  public:
   SpawnAttributes() { posix_spawnattr_init(&attributes_); }
