@@ -1,0 +1,33 @@
+#include "bench/http_post_publisher.h"
+
+#include "gtest/gtest.h"
+
+namespace ssecast::bench {
+namespace {
+
+TEST(ParseHttpUrlTest, HostPortPathAndQuery) {
+  absl::StatusOr<HttpUrl> url = ParseHttpUrl("http://127.0.0.1:8080/pub?id=ch");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->host, "127.0.0.1");
+  EXPECT_EQ(url->port, 8080);
+  EXPECT_EQ(url->path_and_query, "/pub?id=ch");
+}
+
+TEST(ParseHttpUrlTest, DefaultsToPort80AndRootPath) {
+  absl::StatusOr<HttpUrl> url = ParseHttpUrl("http://localhost");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->host, "localhost");
+  EXPECT_EQ(url->port, 80);
+  EXPECT_EQ(url->path_and_query, "/");
+}
+
+TEST(ParseHttpUrlTest, RejectsWhatItCannotUse) {
+  EXPECT_FALSE(ParseHttpUrl("https://127.0.0.1/pub").ok());
+  EXPECT_FALSE(ParseHttpUrl("127.0.0.1:80/pub").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://127.0.0.1:0/pub").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://127.0.0.1:x/pub").ok());
+  EXPECT_FALSE(ParseHttpUrl("http:///pub").ok());
+}
+
+}  // namespace
+}  // namespace ssecast::bench
