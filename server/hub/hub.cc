@@ -48,16 +48,10 @@ absl::StatusOr<Hub::PublishResult> Hub::Publish(EventInput event,
   }
   if (absl::Status status = target.Validate(); !status.ok()) return status;
   if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
-  uint32_t estimate;
-  {
-    absl::MutexLock lock(&mu_);
-    estimate =
-        target.all() ? connection_count_ : ConnectionsOfLocked(target).size();
-  }
   absl::StatusOr<Position> position =
-      broker_->Send(PublishCommand{std::move(event), std::move(target)});
+      broker_->Send(PublishCommand{std::move(event), target});
   if (!position.ok()) return position.status();
-  return PublishResult{TakeReach(*position, estimate), *position};
+  return PublishResult{TakeReach(*position, target), *position};
 }
 
 absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
@@ -68,11 +62,9 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
   }
   if (absl::Status status = target.Validate(); !status.ok()) return status;
   std::vector<std::string> client_ids;
-  uint32_t estimate;
   {
     absl::MutexLock lock(&mu_);
     client_ids = ClientIdsOfLocked(target);
-    estimate = ConnectionsOfLocked(target).size();
   }
   // The store first: a connection attached after this point sees the entry
   // (Attach checks the store after registering).
@@ -83,7 +75,7 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
   }
   absl::StatusOr<Position> sent = broker_->Send(DisconnectCommand{target});
   if (!sent.ok()) return sent.status();
-  return TakeReach(*sent, estimate);
+  return TakeReach(*sent, target);
 }
 
 absl::StatusOr<uint32_t> Hub::AllowReconnect(
@@ -327,9 +319,7 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     // first sequence: the count is exactly the connections that get it.
     absl::MutexLock lock(&mu_);
     const PublishCommand& p = *publish;
-    RecordReachLocked(position, p.target.all()
-                                    ? connection_count_
-                                    : ConnectionsOfLocked(p.target).size());
+    RecordReachLocked(position, CountConnectionsLocked(p.target));
     log_.Append(p.event, p.target, position);
   } else if (const auto* disconnect =
                  std::get_if<DisconnectCommand>(&command)) {
@@ -375,14 +365,34 @@ void Hub::RecordReachLocked(const Position& position, uint32_t connections) {
   }
 }
 
-uint32_t Hub::TakeReach(const Position& position, uint32_t estimate) {
+uint32_t Hub::CountConnectionsLocked(const Target& target) const {
+  if (target.all()) return connection_count_;
+  uint32_t count = 0;
+  if (target.kind() == Target::Kind::kClients) {
+    for (const std::string& id : target.names()) {
+      auto it = clients_.find(id);
+      if (it != clients_.end()) count += it->second.connections.size();
+    }
+    return count;
+  }
+  for (const auto& [id, entry] : clients_) {
+    if (!entry.connections.empty() && target.Matches(*entry.record)) {
+      count += entry.connections.size();
+    }
+  }
+  return count;
+}
+
+uint32_t Hub::TakeReach(const Position& position, const Target& target) {
   const PositionKey key{position.epoch, position.sequence};
   absl::MutexLock lock(&mu_);
   auto recorded = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return reach_.contains(key);
   };
   if (!mu_.AwaitWithTimeout(absl::Condition(&recorded), absl::Seconds(2))) {
-    return estimate;
+    // This node has not applied it yet (its broker reader lags): say what
+    // it would reach now.
+    return CountConnectionsLocked(target);
   }
   const uint32_t reach = reach_[key];
   reach_.erase(key);

@@ -179,8 +179,10 @@ class Hub : public BrokerSink {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits (briefly: the in-memory broker applies before Send returns, the
   // Redis broker a stream read later) for the reach of the command at
-  // `position`; `estimate` if it does not come.
-  uint32_t TakeReach(const Position& position, uint32_t estimate);
+  // `position`; if it does not come, the connections `target` matches now.
+  uint32_t TakeReach(const Position& position, const Target& target);
+  uint32_t CountConnectionsLocked(const Target& target) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_event_bytes_;
   const absl::Duration client_retention_;
