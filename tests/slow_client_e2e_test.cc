@@ -145,6 +145,8 @@ class SlowClientE2eTest : public ::testing::Test {
     }
   }
 
+  void ExpectStalledDroppedHealthyServed(int events);
+
   std::unique_ptr<RunningServer> server_;
 };
 
@@ -182,71 +184,56 @@ void ExpectDroppedWithPrefix(SseTestClient& stream,
   ExpectPrefixOfPublished(received, ids, "the stalled client");
 }
 
-TEST_F(SlowClientE2eTest, LaggingStalledClientIsDroppedOthersGetEverything) {
-  // The write timeout is out of reach, so only the lag rule can drop.
-  ASSERT_NO_FATAL_FAILURE(StartServer(
-      {"--max_lag_events=50", "--history_size=1000", "--write_timeout=10m"}));
+// Publishes `events` 32 KiB events while one client never reads: the
+// stalled client must be dropped with an unbroken prefix of the events,
+// and the healthy one must get every event, the one after the drop too.
+void SlowClientE2eTest::ExpectStalledDroppedHealthyServed(int events) {
+  RunningServer& server = *server_;
   absl::StatusOr<RunningServer::NewClient> stalled =
-      server_->OpenNewClient(StalledRequest());
+      server.OpenNewClient(StalledRequest());
   ASSERT_OK(stalled);
   absl::StatusOr<RunningServer::NewClient> healthy_client =
-      server_->OpenNewClient();
+      server.OpenNewClient();
   ASSERT_OK(healthy_client);
 
-  // 400 events of 32 KiB: 12.5 MiB, well past what the stalled client's
-  // socket buffers hold plus 50 events.
-  constexpr int kEvents = 400;
-  BackgroundReader healthy(std::move(healthy_client->stream), kEvents + 1);
+  BackgroundReader healthy(std::move(healthy_client->stream), events + 1);
   std::vector<std::string> ids;
-  ASSERT_NO_FATAL_FAILURE(PublishPaced(kEvents, healthy, &ids));
-  ASSERT_OK(server_->AwaitConnectionCount(stalled->client_id, 0));
+  ASSERT_NO_FATAL_FAILURE(PublishPaced(events, healthy, &ids));
+  ASSERT_OK(server.AwaitConnectionCount(stalled->client_id, 0));
 
   // After the drop the healthy client is still served.
   absl::StatusOr<v1::PublishResponse> last =
-      server_->control().PublishToAll(MakeEvent(EventData(kEvents)));
+      server.control().PublishToAll(MakeEvent(EventData(events)));
   ASSERT_OK(last);
   EXPECT_EQ(last->connections(), 1u);
   ids.push_back(WireId(last->position()));
-  ASSERT_OK(healthy.AwaitReceived(kEvents + 1, kE2eTimeout));
-  const std::vector<SseEvent> events = healthy.events();
-  ASSERT_EQ(events.size(), ids.size());
-  ExpectPrefixOfPublished(events, ids, "the healthy client");
+  ASSERT_OK(healthy.AwaitReceived(events + 1, kE2eTimeout));
+  const std::vector<SseEvent> received = healthy.events();
+  ASSERT_EQ(received.size(), ids.size());
+  ExpectPrefixOfPublished(received, ids, "the healthy client");
   absl::StatusOr<int> healthy_connections =
-      server_->ConnectionCount(healthy_client->client_id);
+      server.ConnectionCount(healthy_client->client_id);
   ASSERT_OK(healthy_connections);
   EXPECT_EQ(*healthy_connections, 1);
 
   ExpectDroppedWithPrefix(*stalled->stream, ids);
 }
 
+TEST_F(SlowClientE2eTest, LaggingStalledClientIsDroppedOthersGetEverything) {
+  // The write timeout is out of reach, so only the lag rule can drop.
+  ASSERT_NO_FATAL_FAILURE(StartServer(
+      {"--max_lag_events=50", "--history_size=1000", "--write_timeout=10m"}));
+  // 400 events of 32 KiB: 12.5 MiB, well past what the stalled client's
+  // socket buffers hold plus 50 events.
+  ExpectStalledDroppedHealthyServed(400);
+}
+
 TEST_F(SlowClientE2eTest, ClientThatAcceptsNothingIsDroppedAfterWriteTimeout) {
-  // 200 events stay under --max_lag_events (1000 by default) and within
-  // the history, so only the write timeout can drop.
+  // 200 events (6.25 MiB, more than the stalled socket's buffers take) stay
+  // under --max_lag_events (1000 by default) and within the history, so
+  // only the write timeout can drop.
   ASSERT_NO_FATAL_FAILURE(StartServer({"--write_timeout=1s"}));
-  absl::StatusOr<RunningServer::NewClient> stalled =
-      server_->OpenNewClient(StalledRequest());
-  ASSERT_OK(stalled);
-  absl::StatusOr<RunningServer::NewClient> healthy_client =
-      server_->OpenNewClient();
-  ASSERT_OK(healthy_client);
-
-  // 6.25 MiB: more than the stalled socket's buffers take, so it blocks.
-  constexpr int kEvents = 200;
-  BackgroundReader healthy(std::move(healthy_client->stream), kEvents + 1);
-  std::vector<std::string> ids;
-  ASSERT_NO_FATAL_FAILURE(PublishPaced(kEvents, healthy, &ids));
-  ASSERT_OK(server_->AwaitConnectionCount(stalled->client_id, 0));
-
-  absl::StatusOr<v1::PublishResponse> last =
-      server_->control().PublishToAll(MakeEvent(EventData(kEvents)));
-  ASSERT_OK(last);
-  EXPECT_EQ(last->connections(), 1u);
-  ids.push_back(WireId(last->position()));
-  ASSERT_OK(healthy.AwaitReceived(kEvents + 1, kE2eTimeout));
-  ExpectPrefixOfPublished(healthy.events(), ids, "the healthy client");
-  EXPECT_EQ(healthy.events().size(), ids.size());
-
-  ExpectDroppedWithPrefix(*stalled->stream, ids);
+  ExpectStalledDroppedHealthyServed(200);
 }
 
 TEST_F(SlowClientE2eTest, ReadersOfEverySpeedGetAnUnbrokenPrefix) {
