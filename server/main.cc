@@ -71,9 +71,11 @@ ABSL_FLAG(std::string, jwt_secret_file, "",
 ABSL_FLAG(int64_t, max_event_bytes, 64 * 1024,
           "Largest `data` of one event, in bytes; larger publishes are "
           "rejected with INVALID_ARGUMENT.");
-ABSL_FLAG(int64_t, history_size, 10000,
+ABSL_FLAG(int64_t, history_size, 100000,
           "Events kept for replay (Last-Event-ID) and for connections that "
-          "are behind.");
+          "are behind; see also --history_bytes.");
+ABSL_FLAG(int64_t, history_bytes, int64_t{256} << 20,
+          "Bytes of events kept for replay at most (the oldest go first).");
 ABSL_FLAG(absl::Duration, history_ttl, absl::Hours(1),
           "Events older than this leave the history.");
 ABSL_FLAG(std::string, broker, "memory",
@@ -87,14 +89,27 @@ ABSL_FLAG(std::vector<std::string>, allow_origin, {},
           "Origins (e.g. https://app.example.com) whose pages may open "
           "/events cross-origin with credentials; comma-separated.");
 ABSL_FLAG(bool, demo_page, true, "Serve a demo page at /.");
-ABSL_FLAG(int64_t, max_lag_events, 1000,
-          "A client this many events behind whose socket is full is "
-          "disconnected (it may reconnect).");
+ABSL_FLAG(int64_t, max_lag_events, 10000,
+          "A connection whose socket is full and that has fallen this many "
+          "events further behind than it ever was since it connected is "
+          "dropped (it may reconnect and replay).");
+ABSL_FLAG(int64_t, publish_lag_events, 1000,
+          "Flow control: publishing is held back while the connections "
+          "(all but the --lagging_share slowest) are this many events behind; "
+          "at most a quarter of --history_size.");
+ABSL_FLAG(int64_t, publish_lag_bytes, int64_t{16} << 20,
+          "Flow control: the same bound in bytes; at most a quarter of "
+          "--history_bytes.");
+ABSL_FLAG(double, lagging_share, 0.1,
+          "Flow control: the share of connections (0 to 0.5) that may lag "
+          "without holding publishers back; they are dropped instead once "
+          "--max_lag_events behind.");
 ABSL_FLAG(absl::Duration, write_timeout, absl::Seconds(10),
           "A stream whose socket accepts nothing for this long is dropped.");
 ABSL_FLAG(absl::Duration, publish_wait, absl::Seconds(5),
-          "How long a publish may wait for the stream writers to catch up "
-          "before it fails with RESOURCE_EXHAUSTED.");
+          "How long a unary Publish may be held back by flow control before "
+          "it fails with RESOURCE_EXHAUSTED (PublishStream instead stops "
+          "reading until the connections catch up).");
 ABSL_FLAG(int, writer_threads, 2, "Threads that write events to streams.");
 ABSL_FLAG(int, http_threads, 32,
           "Threads that read HTTP requests; open streams do not hold one.");
@@ -201,8 +216,13 @@ HubOptions MakeHubOptions() {
   options.max_event_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_event_bytes));
   options.log.capacity = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
+  options.log.max_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_history_bytes));
   options.log.max_age = absl::GetFlag(FLAGS_history_ttl);
-  options.log.max_unswept = options.log.capacity / 2;
+  options.log.max_pending =
+      static_cast<size_t>(absl::GetFlag(FLAGS_publish_lag_events));
+  options.log.max_pending_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_publish_lag_bytes));
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
   options.retry = {absl::GetFlag(FLAGS_retry),
                    absl::GetFlag(FLAGS_retry_jitter)};
@@ -218,9 +238,37 @@ SseFrontOptions MakeFrontOptions() {
   options.writer.max_lag_events =
       static_cast<uint64_t>(absl::GetFlag(FLAGS_max_lag_events));
   options.writer.write_timeout = absl::GetFlag(FLAGS_write_timeout);
+  options.writer.lagging_share = absl::GetFlag(FLAGS_lagging_share);
   options.writer_threads = absl::GetFlag(FLAGS_writer_threads);
   options.http_threads = absl::GetFlag(FLAGS_http_threads);
   return options;
+}
+
+absl::Status ValidateFlowControlFlags() {
+  const int64_t history = absl::GetFlag(FLAGS_history_size);
+  const int64_t history_bytes = absl::GetFlag(FLAGS_history_bytes);
+  const int64_t lag = absl::GetFlag(FLAGS_publish_lag_events);
+  const int64_t lag_bytes = absl::GetFlag(FLAGS_publish_lag_bytes);
+  const double share = absl::GetFlag(FLAGS_lagging_share);
+  if (history_bytes < (int64_t{64} << 10)) {
+    return absl::InvalidArgumentError("--history_bytes must be at least 64 KiB");
+  }
+  if (lag < 1 || lag > history / 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--publish_lag_events=", lag, " must be from 1 to a quarter of "
+        "--history_size (", history / 4, ")"));
+  }
+  if (lag_bytes < absl::GetFlag(FLAGS_max_event_bytes) ||
+      lag_bytes > history_bytes / 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--publish_lag_bytes=", lag_bytes, " must be from --max_event_bytes "
+        "to a quarter of --history_bytes (", history_bytes / 4, ")"));
+  }
+  if (!(share >= 0 && share <= 0.5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lagging_share=", share, " must be from 0 to 0.5"));
+  }
+  return absl::OkStatus();
 }
 
 // The address as printed: the configured host with the bound port.
@@ -235,6 +283,9 @@ int Fail(absl::string_view what, const absl::Status& status) {
 }
 
 int Run() {
+  if (absl::Status flow = ValidateFlowControlFlags(); !flow.ok()) {
+    return Fail("bad flags", flow);
+  }
   if (absl::GetFlag(FLAGS_max_event_bytes) <= 0 ||
       absl::GetFlag(FLAGS_history_size) <= 1 ||
       absl::GetFlag(FLAGS_history_ttl) <= absl::ZeroDuration() ||

@@ -41,6 +41,10 @@ class BrokerSink {
   // Every position up to `boundary` is gone from the broker's history;
   // called once, before the first Apply().
   virtual void StartHistory(const Position& boundary) = 0;
+  // Blocks until the node can deliver another publish (flow control). A
+  // broker that reads commands sent by other nodes calls it before applying
+  // a publish, so that it never reads faster than it delivers.
+  virtual void AwaitRoom() = 0;
   // `position` increases from call to call.
   virtual void Apply(const BrokerCommand& command,
                      const Position& position) = 0;

@@ -110,6 +110,7 @@ class RecordingSink : public BrokerSink {
     absl::MutexLock lock(&mu_);
     health_.push_back(healthy);
   }
+  void AwaitRoom() override {}
 
   // Waits until `count` commands have arrived (or the deadline passed) and
   // returns all that arrived.

@@ -291,6 +291,11 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
     return;
   }
   if (replaying && !IsReplayed(*command)) return;
+  // Flow control: the node takes no publish faster than its connections
+  // take events. Meanwhile the command stream waits in Redis.
+  if (!replaying && std::holds_alternative<PublishCommand>(*command)) {
+    sink->AwaitRoom();
+  }
   sink->Apply(*command, *position);
 }
 

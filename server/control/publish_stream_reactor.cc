@@ -11,7 +11,11 @@ namespace ssecast {
 PublishStreamReactor::PublishStreamReactor(Hub* hub,
                                            v1::PublishStreamResponse* response)
     : hub_(hub), response_(response) {
-  StartRead(&request_);
+  ReadWhenRoom();
+}
+
+void PublishStreamReactor::ReadWhenRoom() {
+  hub_->WhenRoom([this] { StartRead(&request_); });
 }
 
 void PublishStreamReactor::OnReadDone(bool ok) {
@@ -21,16 +25,12 @@ void PublishStreamReactor::OnReadDone(bool ok) {
     Finish(grpc::Status::OK);
     return;
   }
-  // Hub::Publish may block for a while under back-pressure (up to the
-  // log's max_publish_wait), holding this callback thread. That is
-  // acceptable at control-plane rates, and it slows the sender down, since
-  // the next message is read only after this one is published.
   if (absl::Status status = PublishCurrent(); !status.ok()) {
     Finish(ToGrpcStatus(status));
     return;
   }
   ++index_;
-  StartRead(&request_);
+  ReadWhenRoom();
 }
 
 void PublishStreamReactor::OnDone() { delete this; }
@@ -39,7 +39,8 @@ absl::Status PublishStreamReactor::PublishCurrent() {
   absl::StatusOr<Target> target = TargetFromProto(request_.target());
   absl::StatusOr<Hub::PublishResult> result =
       target.ok()
-          ? hub_->Publish(EventFromProto(request_.event()), *std::move(target))
+          ? hub_->PublishNow(EventFromProto(request_.event()),
+                             *std::move(target))
           : target.status();
   if (result.ok()) {
     response_->set_accepted(response_->accepted() + 1);

@@ -1,17 +1,24 @@
 // Serves one PublishStream call: publishes each event as it arrives, in
 // order, and answers with the counts once the client closes its side.
 //
+// Flow control: the next message is read only once the Hub has room for
+// it (Hub::WhenRoom). While the node's connections are behind, the call
+// stops reading, gRPC's flow control fills, and the backend's Write()
+// blocks: nothing is dropped or failed, and no thread waits.
+//
 // An event the Hub refuses as invalid (INVALID_ARGUMENT, including a bad
 // target) is counted as rejected, the first kMaxListedRejections of them
 // listed with their 0-based index in the stream, and the stream goes on.
-// Any other failure (RESOURCE_EXHAUSTED under back-pressure, UNAVAILABLE
-// when the broker is unreachable, ...) ends the call with that code and the
-// Hub's message followed by how many events were accepted before it.
+// Any other failure (UNAVAILABLE when the broker is unreachable, ...) ends
+// the call with that code and the Hub's message followed by how many
+// events were accepted before it.
 //
 // BroadcasterService creates one per call; gRPC owns it from then on and it
-// deletes itself in OnDone(). gRPC runs its reactions one at a time (one
-// read is outstanding at most), so its state needs no lock. Does not own
-// the Hub.
+// deletes itself in OnDone(), which comes only after Finish(): a reactor
+// waiting for room has no read outstanding and is not finished, so it lives
+// until the Hub runs its callback. Its reactions and that callback run one
+// at a time (each starts the next step), so its state needs no lock. Does
+// not own the Hub.
 #ifndef SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 
@@ -42,6 +49,8 @@ class PublishStreamReactor final
   // Publishes request_ and records the outcome in response_. Returns an
   // error only for a failure that must end the stream.
   absl::Status PublishCurrent();
+  // Reads the next message once the Hub has room for it.
+  void ReadWhenRoom();
 
   Hub* const hub_;
   v1::PublishStreamResponse* const response_;

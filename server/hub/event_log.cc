@@ -9,12 +9,23 @@
 namespace ssecast {
 namespace {
 
-// Readers kept within max_unswept must never see their entries evicted
-// for capacity.
+// What an entry costs besides its chunk: the Event, its shared_ptr control
+// block and the deque slots, roughly.
+constexpr uint64_t kEntryOverheadBytes = 160;
+
+uint64_t EntryBytes(const Event& event) {
+  return event.chunk().size() + kEntryOverheadBytes;
+}
+
+// Connections kept within max_pending must never see the entries they still
+// need evicted for capacity.
 EventLog::Options Clamped(EventLog::Options options) {
-  options.capacity = std::max<size_t>(options.capacity, 2);
-  options.max_unswept =
-      std::clamp<size_t>(options.max_unswept, 1, options.capacity / 2);
+  options.capacity = std::max<size_t>(options.capacity, 4);
+  options.max_bytes = std::max<size_t>(options.max_bytes, 4 << 10);
+  options.max_pending =
+      std::clamp<size_t>(options.max_pending, 1, options.capacity / 4);
+  options.max_pending_bytes = std::clamp<size_t>(options.max_pending_bytes, 1,
+                                                 options.max_bytes / 4);
   return options;
 }
 
@@ -23,14 +34,33 @@ EventLog::Options Clamped(EventLog::Options options) {
 EventLog::EventLog(const Options& options, uint64_t epoch)
     : options_(Clamped(options)), epoch_(epoch), boundary_{epoch, 0} {}
 
-bool EventLog::HasRoom() const {
+uint64_t EventLog::BytesFromLocked(uint64_t sequence) const {
+  if (sequence < first_sequence_) return bytes_appended_ + 1;
+  const uint64_t index = sequence - first_sequence_;
+  if (index >= bytes_before_.size()) return 0;
+  return bytes_appended_ - bytes_before_[index];
+}
+
+EventLog::Backlog EventLog::BacklogLocked() const {
   const uint64_t next = NextSequenceLocked();
+  Backlog worst;
   for (const ReaderState& state : readers_) {
-    if (!state.idle && next - state.swept >= options_.max_unswept) {
-      return false;
-    }
+    if (state.idle) continue;
+    worst.entries = std::max(worst.entries, next - std::min(state.held, next));
+    worst.bytes = std::max(worst.bytes, BytesFromLocked(state.held));
   }
-  return true;
+  return worst;
+}
+
+bool EventLog::HasRoom() const {
+  const Backlog backlog = BacklogLocked();
+  return backlog.entries < options_.max_pending &&
+         backlog.bytes < options_.max_pending_bytes;
+}
+
+EventLog::Backlog EventLog::backlog() const {
+  absl::MutexLock lock(&mu_);
+  return BacklogLocked();
 }
 
 absl::Status EventLog::WaitForRoom() {
@@ -39,11 +69,36 @@ absl::Status EventLog::WaitForRoom() {
                            options_.max_publish_wait)) {
     return absl::OkStatus();
   }
-  return absl::ResourceExhaustedError(
-      absl::StrCat("the stream writers are more than ", options_.max_unswept,
-                   " events behind and did not catch up within ",
-                   absl::FormatDuration(options_.max_publish_wait),
-                   "; publish more slowly"));
+  const Backlog backlog = BacklogLocked();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "publishing is held back: the connections are ", backlog.entries,
+      " events (", backlog.bytes, " bytes) behind, above the limit of ",
+      options_.max_pending, " events or ", options_.max_pending_bytes,
+      " bytes, and did not catch up within ",
+      absl::FormatDuration(options_.max_publish_wait),
+      "; publish more slowly or retry"));
+}
+
+void EventLog::AwaitRoom() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(this, &EventLog::HasRoom));
+}
+
+void EventLog::WhenRoom(std::function<void()> ready) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!HasRoom()) {
+      room_waiters_.push_back(std::move(ready));
+      return;
+    }
+  }
+  ready();
+}
+
+std::vector<std::function<void()>> EventLog::TakeReadyLocked() {
+  std::vector<std::function<void()>> ready;
+  if (!room_waiters_.empty() && HasRoom()) ready.swap(room_waiters_);
+  return ready;
 }
 
 std::optional<Position> EventLog::NextPosition(
@@ -92,14 +147,22 @@ std::shared_ptr<const Event> EventLog::AppendRetryChange(
 }
 
 void EventLog::Push(std::shared_ptr<const Event> event, absl::Time now) {
+  bytes_before_.push_back(bytes_appended_);
+  bytes_appended_ += EntryBytes(*event);
   events_.push_back(std::move(event));
   if (events_.size() > options_.capacity) PopOldest();
+  // The newest entry stays, whatever its size.
+  while (events_.size() > 1 &&
+         bytes_appended_ - bytes_before_.front() > options_.max_bytes) {
+    PopOldest();
+  }
   EvictExpired(now);
 }
 
 void EventLog::PopOldest() {
   boundary_ = events_.front()->position();
   events_.pop_front();
+  bytes_before_.pop_front();
   ++first_sequence_;
 }
 
@@ -189,21 +252,31 @@ void EventLog::RemoveReader(Reader* reader) {
     wake_list_.erase(std::remove(wake_list_.begin(), wake_list_.end(), reader),
                      wake_list_.end());
   }
-  absl::MutexLock lock(&mu_);
-  readers_.erase(std::remove_if(readers_.begin(), readers_.end(),
-                                [reader](const ReaderState& state) {
-                                  return state.reader == reader;
-                                }),
-                 readers_.end());
+  std::vector<std::function<void()>> ready;
+  {
+    absl::MutexLock lock(&mu_);
+    readers_.erase(std::remove_if(readers_.begin(), readers_.end(),
+                                  [reader](const ReaderState& state) {
+                                    return state.reader == reader;
+                                  }),
+                   readers_.end());
+    ready = TakeReadyLocked();
+  }
+  for (auto& callback : ready) callback();
 }
 
-void EventLog::ReportSwept(Reader* reader, uint64_t sequence, bool idle) {
-  absl::MutexLock lock(&mu_);
-  for (ReaderState& state : readers_) {
-    if (state.reader != reader) continue;
-    state.swept = std::max(state.swept, sequence);
-    state.idle = idle;
+void EventLog::ReportProgress(Reader* reader, uint64_t held, bool idle) {
+  std::vector<std::function<void()>> ready;
+  {
+    absl::MutexLock lock(&mu_);
+    for (ReaderState& state : readers_) {
+      if (state.reader != reader) continue;
+      state.held = held;
+      state.idle = idle;
+    }
+    ready = TakeReadyLocked();
   }
+  for (auto& callback : ready) callback();
 }
 
 }  // namespace ssecast

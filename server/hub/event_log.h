@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -27,18 +28,31 @@ namespace ssecast {
 // here ({epoch, sequence}) unless the appender brings its own (a broker
 // that orders events for several nodes); either way they increase.
 //
-// The log keeps at most `capacity` entries, none older than `max_age`.
-// Readers that are slow as a whole (the server is overloaded) hold the
-// appenders back: WaitForRoom() blocks while any reader is more than
-// `max_unswept` entries behind.
+// The log keeps at most `capacity` entries and `max_bytes` bytes, none
+// older than `max_age`.
 //
-// All methods are thread-safe.
+// Flow control: each Reader (a stream writer thread) reports the cursor
+// that publishers must wait for, its "held" sequence (the cursor of its
+// connection at the lagging-share quantile: slower connections than that
+// hold nobody back). Publishers have room while, for every reader, fewer
+// than `max_pending` entries and fewer than `max_pending_bytes` bytes lie
+// between the held sequence and the log's end. WaitForRoom() blocks a
+// publisher until there is room; WhenRoom() parks a callback instead.
+//
+// All methods are thread-safe. Its two locks are never held together, and
+// no callback (Wake(), WhenRoom()) runs under either.
 class EventLog {
  public:
   struct Options {
     size_t capacity = 10000;
+    size_t max_bytes = 64 << 20;
     absl::Duration max_age = absl::InfiniteDuration();
-    size_t max_unswept = 4096;
+    // Publishers wait while a reader's held sequence is this many entries
+    // (or bytes) behind the end. Clamped to a quarter of the capacity (and
+    // of max_bytes), so that held connections never lose entries they
+    // still need to eviction.
+    size_t max_pending = 1000;
+    size_t max_pending_bytes = 16 << 20;
     absl::Duration max_publish_wait = absl::Seconds(5);
   };
 
@@ -47,8 +61,8 @@ class EventLog {
   class Reader {
    public:
     virtual ~Reader() = default;
-    // Called after every append, on the appending thread, without locks
-    // held. Must be cheap and must not call back into the log.
+    // Called after every append, on the appending thread, without the
+    // log's lock held. Must be cheap and must not call back into the log.
     virtual void Wake() = 0;
   };
 
@@ -57,9 +71,16 @@ class EventLog {
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
-  // Blocks while some reader is more than `max_unswept` entries behind;
-  // RESOURCE_EXHAUSTED after `max_publish_wait`.
+  // Blocks while there is no room (see above); RESOURCE_EXHAUSTED after
+  // `max_publish_wait`, saying how far behind the connections are.
   absl::Status WaitForRoom();
+  // Blocks until there is room, however long that takes (a broker's reader
+  // thread, which must not read commands faster than they are delivered).
+  void AwaitRoom();
+  // Runs `ready` once there is room: at once, on this thread, if there is;
+  // otherwise later, on the thread whose report or removal makes room, with
+  // no lock held. `ready` must be quick and must not block.
+  void WhenRoom(std::function<void()> ready);
 
   // Serializes `input` for `target` and appends it, at `position` if given
   // (it must be above every position in the log; a lower one is dropped and
@@ -106,12 +127,28 @@ class EventLog {
 
   void AddReader(Reader* reader);
   void RemoveReader(Reader* reader);
-  // A reader reports that it has handled everything before `sequence`. An
+  // A reader reports the sequence publishers must wait for (see above). An
   // `idle` reader (one with nothing to deliver to) holds nobody back.
-  void ReportSwept(Reader* reader, uint64_t sequence, bool idle = false);
+  // Runs the WhenRoom() callbacks this makes room for.
+  void ReportProgress(Reader* reader, uint64_t held, bool idle = false);
+
+  // How far behind the end the slowest reader's held sequence is.
+  struct Backlog {
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+  };
+  Backlog backlog() const;
 
  private:
   bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Backlog BacklogLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Bytes of the entries from `sequence` to the end (all held bytes and
+  // more, if `sequence` fell out).
+  uint64_t BytesFromLocked(uint64_t sequence) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes the parked callbacks if there is room now.
+  std::vector<std::function<void()>> TakeReadyLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t NextSequenceLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return first_sequence_ + events_.size();
   }
@@ -129,15 +166,20 @@ class EventLog {
 
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<const Event>> events_ ABSL_GUARDED_BY(mu_);
+  // For each entry of events_, the bytes appended before it; with
+  // bytes_appended_, the bytes of any run of entries in O(1).
+  std::deque<uint64_t> bytes_before_ ABSL_GUARDED_BY(mu_);
+  uint64_t bytes_appended_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t first_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   // The newest position known to be gone (evicted, or before the start).
   Position boundary_ ABSL_GUARDED_BY(mu_);
   struct ReaderState {
     Reader* reader;
-    uint64_t swept;
+    uint64_t held;
     bool idle;
   };
   std::vector<ReaderState> readers_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> room_waiters_ ABSL_GUARDED_BY(mu_);
 
   // Readers are woken without mu_; this lock only guards the list.
   mutable absl::Mutex wake_mu_;

@@ -17,7 +17,7 @@ class CountingReader : public EventLog::Reader {
 EventLog::Options SmallLog(size_t capacity) {
   EventLog::Options options;
   options.capacity = capacity;
-  options.max_unswept = capacity / 2;
+  options.max_pending = capacity / 4;
   options.max_publish_wait = absl::Milliseconds(200);
   return options;
 }
@@ -126,7 +126,7 @@ TEST(EventLogTest, WakesReadersOnAppend) {
 }
 
 TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
-  EventLog log(SmallLog(8), 1);  // at most 4 unswept
+  EventLog log(SmallLog(16), 1);  // at most 4 pending
   CountingReader reader;
   log.AddReader(&reader);
   for (int i = 0; i < 4; ++i) {
@@ -135,14 +135,16 @@ TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
   }
   absl::Status status = log.WaitForRoom();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(status.message().find("publish more slowly"), std::string::npos);
-  log.ReportSwept(&reader, log.next_sequence());
+  EXPECT_NE(status.message().find("the connections are 4 events ("),
+            std::string::npos)
+      << status;
+  log.ReportProgress(&reader, log.next_sequence());
   EXPECT_TRUE(log.WaitForRoom().ok());
   log.RemoveReader(&reader);
 }
 
 TEST(EventLogTest, BackPressureReleasesPublishersWhenReadersCatchUp) {
-  EventLog::Options options = SmallLog(8);
+  EventLog::Options options = SmallLog(16);
   options.max_publish_wait = absl::Seconds(60);
   EventLog log(options, 1);
   CountingReader reader;
@@ -153,23 +155,103 @@ TEST(EventLogTest, BackPressureReleasesPublishersWhenReadersCatchUp) {
     EXPECT_TRUE(log.WaitForRoom().ok());
     released = true;
   });
-  log.ReportSwept(&reader, log.next_sequence());
+  log.ReportProgress(&reader, log.next_sequence());
   publisher.join();
   EXPECT_TRUE(released);
   log.RemoveReader(&reader);
 }
 
 TEST(EventLogTest, IdleReadersHoldNobodyBack) {
-  EventLog log(SmallLog(8), 1);
+  EventLog log(SmallLog(16), 1);
   CountingReader reader;
   log.AddReader(&reader);
-  log.ReportSwept(&reader, 1, /*idle=*/true);
+  log.ReportProgress(&reader, 1, /*idle=*/true);
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(log.WaitForRoom().ok());
     log.Append({.data = "e"}, Target::All());
   }
-  log.ReportSwept(&reader, 1, /*idle=*/false);
+  log.ReportProgress(&reader, 1, /*idle=*/false);
   EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  log.RemoveReader(&reader);
+}
+
+TEST(EventLogTest, BackPressureCountsBytesToo) {
+  EventLog::Options options = SmallLog(1000);
+  options.max_bytes = 64 << 10;
+  options.max_pending_bytes = 8 << 10;
+  EventLog log(options, 1);
+  CountingReader reader;
+  log.AddReader(&reader);
+  // Two 4 KiB events make 8 KiB and more pending, far below 250 events.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(log.WaitForRoom().ok());
+    log.Append({.data = std::string(4096, 'x')}, Target::All());
+  }
+  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(log.backlog().entries, 2u);
+  EXPECT_GT(log.backlog().bytes, 8192u);
+  log.ReportProgress(&reader, log.next_sequence());
+  EXPECT_TRUE(log.WaitForRoom().ok());
+  log.RemoveReader(&reader);
+}
+
+TEST(EventLogTest, HistoryIsBoundedByBytes) {
+  EventLog::Options options = SmallLog(1000);
+  options.max_bytes = 64 << 10;
+  EventLog log(options, 1);
+  for (int i = 0; i < 100; ++i) {
+    log.Append({.data = std::string(1000, 'x')}, Target::All());
+  }
+  // Each entry costs its ~1 KiB chunk and some overhead: fewer than 64 fit.
+  const uint64_t held = log.next_sequence() - log.first_sequence();
+  EXPECT_LT(held, 64u);
+  EXPECT_GT(held, 40u);
+  // The newest stays, whatever its size.
+  log.Append({.data = std::string(100 << 10, 'y')}, Target::All());
+  EXPECT_EQ(log.next_sequence() - log.first_sequence(), 1u);
+}
+
+TEST(EventLogTest, WhenRoomRunsAtOnceOrWhenReadersCatchUp) {
+  EventLog log(SmallLog(16), 1);  // at most 4 pending
+  CountingReader reader;
+  log.AddReader(&reader);
+  int ran = 0;
+  log.WhenRoom([&ran] { ++ran; });
+  EXPECT_EQ(ran, 1);
+  for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
+  log.WhenRoom([&ran] { ++ran; });
+  log.WhenRoom([&ran] { ++ran; });
+  EXPECT_EQ(ran, 1);
+  // Progress that still leaves no room releases nobody.
+  log.ReportProgress(&reader, 1);
+  EXPECT_EQ(ran, 1);
+  log.ReportProgress(&reader, log.next_sequence());
+  EXPECT_EQ(ran, 3);
+  for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
+  log.WhenRoom([&ran] { ++ran; });
+  // A reader that goes away holds nobody back any more.
+  log.RemoveReader(&reader);
+  EXPECT_EQ(ran, 4);
+}
+
+TEST(EventLogTest, AwaitRoomWaitsAsLongAsItTakes) {
+  EventLog::Options options = SmallLog(16);
+  options.max_publish_wait = absl::Milliseconds(1);
+  EventLog log(options, 1);
+  CountingReader reader;
+  log.AddReader(&reader);
+  for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
+  std::atomic<bool> released{false};
+  std::thread broker_reader([&] {
+    log.AwaitRoom();
+    released = true;
+  });
+  // Far past max_publish_wait, it still waits.
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_FALSE(released);
+  log.ReportProgress(&reader, log.next_sequence());
+  broker_reader.join();
+  EXPECT_TRUE(released);
   log.RemoveReader(&reader);
 }
 

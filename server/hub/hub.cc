@@ -1,6 +1,7 @@
 #include "server/hub/hub.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -42,12 +43,32 @@ Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
 
 absl::StatusOr<Hub::PublishResult> Hub::Publish(EventInput event,
                                                 Target target) {
+  if (absl::Status status = ValidatePublish(event, target); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
+  return SendPublish(std::move(event), std::move(target));
+}
+
+absl::StatusOr<Hub::PublishResult> Hub::PublishNow(EventInput event,
+                                                   Target target) {
+  if (absl::Status status = ValidatePublish(event, target); !status.ok()) {
+    return status;
+  }
+  return SendPublish(std::move(event), std::move(target));
+}
+
+absl::Status Hub::ValidatePublish(const EventInput& event,
+                                  const Target& target) const {
   if (absl::Status status = ValidateEvent(event, max_event_bytes_);
       !status.ok()) {
     return status;
   }
-  if (absl::Status status = target.Validate(); !status.ok()) return status;
-  if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
+  return target.Validate();
+}
+
+absl::StatusOr<Hub::PublishResult> Hub::SendPublish(EventInput event,
+                                                    Target target) {
   absl::StatusOr<Position> position =
       broker_->Send(PublishCommand{std::move(event), target});
   if (!position.ok()) return position.status();
@@ -320,7 +341,12 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     absl::MutexLock lock(&mu_);
     const PublishCommand& p = *publish;
     RecordReachLocked(position, CountConnectionsLocked(p.target));
-    log_.Append(p.event, p.target, position);
+    if (log_.Append(p.event, p.target, position) == nullptr) {
+      std::fprintf(stderr,
+                   "ssecast: event at %s skipped: not after the newest event "
+                   "in the log\n",
+                   position.ToString().c_str());
+    }
   } else if (const auto* disconnect =
                  std::get_if<DisconnectCommand>(&command)) {
     std::vector<std::shared_ptr<Connection>> closing;

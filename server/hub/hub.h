@@ -67,11 +67,20 @@ class Hub : public BrokerSink {
     uint32_t connections = 0;
     Position position;
   };
-  // Validates the event and target and sends them to every node. Fails with
-  // INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED when the stream
-  // writers stay too far behind for too long (back-pressure), UNAVAILABLE
+  // Validates the event and target, waits while this node's connections
+  // are too far behind (flow control; see EventLog), and sends them to every
+  // node. Fails with INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED when
+  // the connections stay behind for the log's max_publish_wait, UNAVAILABLE
   // when the broker cannot take it.
   absl::StatusOr<PublishResult> Publish(EventInput event, Target target);
+  // The same without waiting, for a publisher that waited with WhenRoom().
+  absl::StatusOr<PublishResult> PublishNow(EventInput event, Target target);
+  // Runs `ready` once this node can take another publish (see
+  // EventLog::WhenRoom): a publisher that must not block a thread, like a
+  // gRPC stream that stops reading, waits with this.
+  void WhenRoom(std::function<void()> ready) {
+    log_.WhenRoom(std::move(ready));
+  }
 
   // Ends every connection of the clients or group members in `target`
   // (wherever they are connected); unless `allow_reconnect`, first adds the
@@ -152,6 +161,7 @@ class Hub : public BrokerSink {
 
   // BrokerSink.
   void StartHistory(const Position& boundary) override;
+  void AwaitRoom() override { log_.AwaitRoom(); }
   void Apply(const BrokerCommand& command, const Position& position) override;
   void SetBrokerHealthy(bool healthy) override;
 
@@ -162,6 +172,9 @@ class Hub : public BrokerSink {
     absl::Time idle_since;  // when it last had no connection
   };
 
+  absl::Status ValidatePublish(const EventInput& event,
+                               const Target& target) const;
+  absl::StatusOr<PublishResult> SendPublish(EventInput event, Target target);
   ClientEntry& EntryLocked(const std::string& client_id, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetIdleLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

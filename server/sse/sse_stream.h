@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "absl/time/time.h"
@@ -49,6 +50,8 @@ class SseStream : public Connection {
   // last chunk. Only ever queued between events.
   std::string control_;
   size_t control_offset_ = 0;
+  // The fewest events the stream has been behind the log since adoption.
+  uint64_t best_lag_ = std::numeric_limits<uint64_t>::max();
   bool blocked_ = false;  // the socket said EAGAIN; wait for EPOLLOUT
   bool closing_ = false;  // deliver up to close_at_, then end
   bool ending_ = false;   // the last chunk is queued

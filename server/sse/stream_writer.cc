@@ -145,12 +145,29 @@ void StreamWriter::Run() {
     wake_pending_.store(false);
     SyncWindow();
     Sweep(now);
-    hub_->log().ReportSwept(this, window_first_ + window_.size(),
-                            /*idle=*/streams_.empty());
+    const std::optional<uint64_t> held = HeldSequence();
+    hub_->log().ReportProgress(this, held.value_or(window_first_ + window_.size()),
+                               /*idle=*/!held.has_value());
     if (stop_seen_ && streams_.empty()) break;
     const absl::Duration took = absl::Now() - now;
     next_sweep = now + std::min(2 * took, kMaxSweepPause);
   }
+}
+
+std::optional<uint64_t> StreamWriter::HeldSequence() {
+  cursors_.clear();
+  for (const auto& stream : streams_) {
+    // A closing stream is on its way out; it holds nobody back.
+    if (stream->fd_ >= 0 && !stream->closing_) {
+      cursors_.push_back(stream->cursor_);
+    }
+  }
+  if (cursors_.empty()) return std::nullopt;
+  const size_t k = std::min(
+      cursors_.size() - 1,
+      static_cast<size_t>(options_.lagging_share * cursors_.size()));
+  std::nth_element(cursors_.begin(), cursors_.begin() + k, cursors_.end());
+  return cursors_[k];
 }
 
 void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
@@ -265,10 +282,13 @@ void StreamWriter::Sweep(absl::Time now) {
       Drop(stream, "it did not drain within the write timeout while closing");
       continue;
     }
+    const uint64_t lag = window_end - stream.cursor_;
+    stream.best_lag_ = std::min(stream.best_lag_, lag);
     if (stream.blocked_) {
-      if (window_end - stream.cursor_ > options_.max_lag_events) {
+      if (lag - stream.best_lag_ > options_.max_lag_events) {
         Drop(stream,
-             "it is too slow: more events behind than --max_lag_events");
+             "it is too slow: it fell --max_lag_events further behind than "
+             "it had been");
       } else if (now - stream.last_write_ > options_.write_timeout) {
         Drop(stream, "its socket accepted nothing within the write timeout");
       }

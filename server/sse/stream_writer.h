@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -24,9 +25,15 @@ namespace ssecast {
 struct StreamWriterOptions {
   // A comment goes out on a stream idle this long.
   absl::Duration keepalive_interval = absl::Seconds(15);
-  // A stream whose socket is full and that is this many events behind the
-  // log is dropped: the client cannot keep up.
-  uint64_t max_lag_events = 1000;
+  // A stream whose socket is full and that has fallen this many events
+  // further behind the log than it ever was since it connected (for most,
+  // further than zero; for one replaying history, further than where it
+  // started) is dropped: the client cannot keep up.
+  uint64_t max_lag_events = 10000;
+  // The share of a writer's streams that may lag without holding
+  // publishers back: the log waits for the stream at this quantile of
+  // lag, never for the slowest ones (see EventLog).
+  double lagging_share = 0.1;
   // A stream whose socket accepts nothing for this long is dropped, and a
   // closing stream gets this long to drain.
   absl::Duration write_timeout = absl::Seconds(10);
@@ -85,6 +92,9 @@ class StreamWriter : public EventLog::Reader {
     return window_[sequence - window_first_]->retry_change().has_value();
   }
   void AccountWritten(SseStream& stream, size_t written, uint64_t scanned_to);
+  // The cursor publishers must wait for: that of the stream at the
+  // lagging-share quantile; nullopt with no open stream.
+  std::optional<uint64_t> HeldSequence();
   void Drop(SseStream& stream, const char* why);
 
   Hub* const hub_;
@@ -114,6 +124,7 @@ class StreamWriter : public EventLog::Reader {
     uint64_t sequence;  // the event, or ~0 for the control bytes
     size_t offset;      // where the write of it began
   };
+  std::vector<uint64_t> cursors_;  // scratch for HeldSequence()
   std::vector<iovec> iov_;
   std::vector<Gathered> gathered_;
   absl::BitGen random_;  // for retry jitter
