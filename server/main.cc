@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -106,6 +107,10 @@ ABSL_FLAG(double, lagging_share, 0.1,
           "--max_lag_events behind.");
 ABSL_FLAG(absl::Duration, write_timeout, absl::Seconds(10),
           "A stream whose socket accepts nothing for this long is dropped.");
+ABSL_FLAG(int64_t, stream_send_buffer, 0,
+          "SO_SNDBUF of each stream's socket in bytes (the kernel doubles "
+          "it); 0 leaves the kernel's autotuning (up to 4 MiB a stream by "
+          "default). Bounds kernel memory per stream.");
 ABSL_FLAG(absl::Duration, publish_wait, absl::Seconds(5),
           "How long a unary Publish may be held back by flow control before "
           "it fails with RESOURCE_EXHAUSTED (PublishStream instead stops "
@@ -239,6 +244,8 @@ SseFrontOptions MakeFrontOptions() {
       static_cast<uint64_t>(absl::GetFlag(FLAGS_max_lag_events));
   options.writer.write_timeout = absl::GetFlag(FLAGS_write_timeout);
   options.writer.lagging_share = absl::GetFlag(FLAGS_lagging_share);
+  options.writer.send_buffer_bytes = static_cast<int>(
+      std::clamp<int64_t>(absl::GetFlag(FLAGS_stream_send_buffer), 0, 1 << 30));
   options.writer_threads = absl::GetFlag(FLAGS_writer_threads);
   options.http_threads = absl::GetFlag(FLAGS_http_threads);
   return options;
@@ -263,6 +270,11 @@ absl::Status ValidateFlowControlFlags() {
     return absl::InvalidArgumentError(absl::StrCat(
         "--publish_lag_bytes=", lag_bytes, " must be from --max_event_bytes "
         "to a quarter of --history_bytes (", history_bytes / 4, ")"));
+  }
+  if (const int64_t buffer = absl::GetFlag(FLAGS_stream_send_buffer);
+      buffer < 0 || buffer > (1 << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--stream_send_buffer=", buffer, " must be from 0 to 1 GiB"));
   }
   if (!(share >= 0 && share <= 0.5)) {
     return absl::InvalidArgumentError(

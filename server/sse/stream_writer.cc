@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -211,6 +212,12 @@ void StreamWriter::TakeAdopted(absl::Time now) {
   for (auto& [stream, fd] : adopted) {
     stream->fd_ = fd;
     stream->last_write_ = now;
+    if (options_.send_buffer_bytes > 0 &&
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
+                     sizeof(options_.send_buffer_bytes)) != 0) {
+      std::fprintf(stderr, "ssecast: SO_SNDBUF %d on a stream: %s\n",
+                   options_.send_buffer_bytes, std::strerror(errno));
+    }
     epoll_event ev{};
     // Edge-triggered: EPOLLOUT reports each time a full socket drains.
     ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;

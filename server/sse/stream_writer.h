@@ -34,6 +34,11 @@ struct StreamWriterOptions {
   // publishers back: the log waits for the stream at this quantile of
   // lag, never for the slowest ones (see EventLog).
   double lagging_share = 0.1;
+  // SO_SNDBUF of every stream's socket when positive; otherwise the
+  // kernel's autotuning (up to net.ipv4.tcp_wmem's maximum, 4 MiB by
+  // default). Bounds the kernel memory of a stream, and the events that
+  // hide in it from flow control.
+  int send_buffer_bytes = 0;
   // A stream whose socket accepts nothing for this long is dropped, and a
   // closing stream gets this long to drain.
   absl::Duration write_timeout = absl::Seconds(10);
