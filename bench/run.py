@@ -58,7 +58,7 @@ SYSMEM_MIN_CONNECTIONS = 2000
 # than this much CPU (percent of one core) during the measurement.
 OTHER_CPU_NOTE_PERCENT = 15
 
-SCENARIOS = ["S1", "S2", "S3", "S4", "P1", "P2", "C1", "D1"]
+SCENARIOS = ["S1", "S2", "S3", "S3M", "S4", "P1", "P2", "C1", "D1"]
 
 
 def log(message):
@@ -768,6 +768,21 @@ def scenario_search(system, args, name, clients, start_rate, step_s,
                          notes=f"best lossless step; next {reason}")]
 
 
+def scenario_flood(system, args, name, clients, duration):
+    """Publishes as fast as the server lets the publisher (rate 0) to
+    `clients` subscribers: what flow control delivers, and what it loses."""
+    log(f"{system} {name}: {clients} clients, maximum publish rate")
+    trial = run_trial(system, args, clients, 0, duration, args.inflight)
+    row = delivery_row(system, name, trial, clients, 0)
+    row.data["offered"] = "max"
+    if trial.publish:
+        row.data["notes"] = "; ".join(
+            n for n in [f"publisher achieved "
+                        f"{human_rate(trial.publish['achieved_rate'])} pub/s",
+                        row.data.get("notes", "")] if n)
+    return [row]
+
+
 def scenario_publish_max(system, args, name, duration, stream=False):
     """Publishes as fast as possible with 0, then 100 subscribers."""
     rows = []
@@ -896,6 +911,8 @@ def run_scenario(system, scenario, args):
         return scenario_search(system, args, "S3", 1000, 100,
                                2 if quick else 5, 4 if quick else
                                SEARCH_MAX_STEPS)
+    if scenario == "S3M":
+        return scenario_flood(system, args, "S3M", 1000, 3 if quick else 10)
     if scenario == "S4":
         return scenario_search(system, args, "S4", 100, 1000,
                                2 if quick else 5, 4 if quick else

@@ -48,6 +48,10 @@ class BrokerSink {
   // `position` increases from call to call.
   virtual void Apply(const BrokerCommand& command,
                      const Position& position) = 0;
+  // Commands up to `newest_lost` never reached this node: it read them too
+  // slowly and the broker's history let them go. The node's connections
+  // missed them and must be told (they replay and get a resync notice).
+  virtual void LostHistory(const Position& newest_lost) = 0;
   // The broker lost contact (false) or regained it (true).
   virtual void SetBrokerHealthy(bool healthy) = 0;
 };

@@ -111,6 +111,7 @@ class RecordingSink : public BrokerSink {
     health_.push_back(healthy);
   }
   void AwaitRoom() override {}
+  void LostHistory(const Position& /*newest_lost*/) override {}
 
   // Waits until `count` commands have arrived (or the deadline passed) and
   // returns all that arrived.

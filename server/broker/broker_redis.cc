@@ -140,6 +140,11 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
       },
       [this, sink](bool healthy, const absl::Status& why) {
         ReportReaderHealth(sink, healthy, why);
+      },
+      [sink](const std::string& newest_deleted) {
+        if (std::optional<Position> lost = Position::Parse(newest_deleted)) {
+          sink->LostHistory(*lost);
+        }
       });
 }
 

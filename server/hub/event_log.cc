@@ -184,6 +184,12 @@ void EventLog::SetBoundary(const Position& position) {
   boundary_ = position;
 }
 
+void EventLog::DiscardThrough(const Position& position) {
+  absl::MutexLock lock(&mu_);
+  while (!events_.empty()) PopOldest();
+  if (boundary_ < position) boundary_ = position;
+}
+
 uint64_t EventLog::next_sequence() const {
   absl::MutexLock lock(&mu_);
   return NextSequenceLocked();

@@ -95,6 +95,11 @@ class EventLog {
   // Declares that every position up to `position` is gone, for a log that
   // starts in the middle of a longer history. Call before the first append.
   void SetBoundary(const Position& position);
+  // Empties the log and declares every position up to `position` gone:
+  // entries were lost before reaching it. Readers whose connections still
+  // needed the old entries find them fallen out (and drop them, so that the
+  // clients replay and learn they are too old).
+  void DiscardThrough(const Position& position);
 
   // The sequence the next appended entry will get.
   uint64_t next_sequence() const;

@@ -380,6 +380,27 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
   }
 }
 
+void Hub::LostHistory(const Position& newest_lost) {
+  std::vector<std::shared_ptr<Connection>> everyone;
+  uint64_t end;
+  {
+    absl::MutexLock lock(&mu_);
+    log_.DiscardThrough(newest_lost);
+    end = log_.next_sequence();
+    for (const auto& [id, entry] : clients_) {
+      everyone.insert(everyone.end(), entry.connections.begin(),
+                      entry.connections.end());
+    }
+  }
+  std::fprintf(stderr,
+               "ssecast: commands up to %s never reached this node; closing "
+               "its %zu connections so that their clients replay and resync\n",
+               newest_lost.ToString().c_str(), everyone.size());
+  // Their clients come back with a Last-Event-ID from before the loss and
+  // are told it is too old.
+  for (const auto& connection : everyone) connection->Close(end);
+}
+
 void Hub::RecordReachLocked(const Position& position, uint32_t connections) {
   constexpr size_t kRemembered = 65536;
   const PositionKey key{position.epoch, position.sequence};

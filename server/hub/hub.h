@@ -162,6 +162,7 @@ class Hub : public BrokerSink {
   // BrokerSink.
   void StartHistory(const Position& boundary) override;
   void AwaitRoom() override { log_.AwaitRoom(); }
+  void LostHistory(const Position& newest_lost) override;
   void Apply(const BrokerCommand& command, const Position& position) override;
   void SetBrokerHealthy(bool healthy) override;
 

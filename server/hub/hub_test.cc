@@ -192,6 +192,21 @@ TEST_F(HubTest, TellsWhenLastEventIdCannotBeResumed) {
   EXPECT_EQ(garbage->resync_reason, "unknown");
 }
 
+TEST_F(HubTest, LostHistoryClosesEveryConnectionAndTellsTheirReplayIsOld) {
+  auto seen = hub_.Publish({.data = "seen"}, Target::All());
+  auto a = Connect(1, "alice");
+  auto b = Connect(2, "bob");
+  // Commands after `seen` never reached this node.
+  const Position lost{seen->position.epoch, seen->position.sequence + 5};
+  hub_.LostHistory(lost);
+  EXPECT_EQ(a->closes, 1);
+  EXPECT_EQ(b->closes, 1);
+  auto back = hub_.Attach(std::make_shared<RecordingConnection>(3, "alice"),
+                          {.last_event_id = seen->position.ToString()});
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->resync_reason, "too_old");
+}
+
 TEST_F(HubTest, ReconnectIntervalWithJitterStaysInRange) {
   ASSERT_TRUE(
       hub_.ChangeReconnectInterval(absl::Seconds(10), absl::Seconds(2)).ok());

@@ -25,7 +25,14 @@ namespace ssecast {
 // `on_health(true, OK)` and resumes after the last entry it handed over, so
 // nothing the stream still holds is skipped or handed over twice.
 //
-// Both callbacks run on the reader's thread, one call at a time, and must
+// Entries can be trimmed from the stream (XADD MAXLEN) before the reader
+// gets to them, when it reads slowly (its entry handler blocks) while
+// others write fast. After a slow or full batch it asks Redis whether the
+// last entry it handed over is still there, and if not calls
+// `on_gap(newest_lost_id)` (the id just before the oldest entry left)
+// before going on: nothing is skipped silently.
+//
+// The callbacks run on the reader's thread, one call at a time, and must
 // not call Stop(); neither is called once Stop() has returned. Each read waits
 // at most `block` for entries, so Stop() returns within about `block` (plus the
 // command timeout while Redis hangs). Stop() is thread-safe and idempotent; the
@@ -45,10 +52,13 @@ class RedisStreamReader {
   using EntryHandler = std::function<void(const RedisStreamEntry& entry)>;
   using HealthHandler =
       std::function<void(bool healthy, const absl::Status& why)>;
+  using GapHandler = std::function<void(const std::string& newest_lost)>;
 
   // Starts reading the entries after `after_id` ("0-0": all of them).
+  // `on_gap` may be empty (gaps are then only logged).
   RedisStreamReader(Options options, std::string after_id,
-                    EntryHandler on_entry, HealthHandler on_health);
+                    EntryHandler on_entry, HealthHandler on_health,
+                    GapHandler on_gap = nullptr);
   ~RedisStreamReader();
 
   RedisStreamReader(const RedisStreamReader&) = delete;
@@ -61,13 +71,20 @@ class RedisStreamReader {
   // One XREAD, waiting up to `block` for entries if `wait`; hands over
   // what it got.
   absl::Status ReadOnce(bool wait);
+  // Whether entries after last_id_ were deleted before being read; reports
+  // them through on_gap_.
+  absl::Status CheckForGap();
 
   const Options options_;
   const EntryHandler on_entry_;
   const HealthHandler on_health_;
+  const GapHandler on_gap_;
   // Used only by the reader's thread.
   RedisConnection connection_;
   std::string last_id_;
+  // The last batch was full or slow to hand over: check for a gap before
+  // the next read.
+  bool check_gap_ = false;
 
   absl::Notification stopping_;
   absl::Mutex join_mu_;

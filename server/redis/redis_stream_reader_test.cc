@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -113,6 +114,58 @@ TEST_F(RedisStreamReaderTest, ReportsLossAndRecoveryAndGoesOn) {
   const std::vector<std::string> all = timeline_.Await(4);
   EXPECT_EQ(all.size(), 4u);
   EXPECT_EQ(all.back(), "v=after");
+}
+
+TEST_F(RedisStreamReaderTest, ReportsEntriesTrimmedBeforeItReadThem) {
+  // The handler blocks on the first entry, as a node that waits for its
+  // connections to catch up does, while others add and trim.
+  absl::Notification release;
+  RedisStreamReader::Options options;
+  options.connection = ConnectionOptions();
+  options.key = kKey;
+  RedisStreamReader reader(
+      options, "0-0",
+      [this, &release](const RedisStreamEntry& entry) {
+        const std::string* value = entry.Field("v");
+        if (value != nullptr && *value == "first") {
+          release.WaitForNotification();
+        }
+        timeline_.Add(absl::StrCat("v=", value ? *value : "<none>"));
+      },
+      [](bool, const absl::Status&) {},
+      [this](const std::string& newest_lost) {
+        timeline_.Add(absl::StrCat("gap to ", newest_lost));
+      });
+  Add("first");
+  ASSERT_EQ(timeline_.Await(0).size(), 0u);
+  // Entries the reader may have read with "first", before it blocked.
+  RedisConnection connection(ConnectionOptions());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) {
+    absl::StatusOr<RedisReply> id = connection.RunOne(
+        {"XADD", kKey, "MAXLEN", "10", "*", "v", absl::StrCat(i)});
+    ASSERT_TRUE(id.ok()) << id.status();
+    ids.emplace_back((*id)->str, (*id)->len);
+  }
+  release.Notify();
+  // The reader may have read a few entries together with "first" before it
+  // blocked; those it hands over. Then it reports the gap up to just before
+  // the oldest entry left (290), and goes on from there.
+  std::vector<std::string> seen = timeline_.Await(12);
+  ASSERT_GE(seen.size(), 12u) << ::testing::PrintToString(seen);
+  size_t early = 1;
+  while (early < seen.size() && seen[early] == absl::StrCat("v=", early - 1)) {
+    ++early;
+  }
+  std::vector<std::string> expected(seen.begin(), seen.begin() + early);
+  const size_t dash = ids[290].find('-');
+  const uint64_t seq = std::stoull(ids[290].substr(dash + 1));
+  ASSERT_GT(seq, 0u) << "290 got sequence 0; the test needs it above";
+  expected.push_back(absl::StrCat("gap to ", ids[290].substr(0, dash), "-",
+                                  seq - 1));
+  for (int i = 290; i < 300; ++i) expected.push_back(absl::StrCat("v=", i));
+  EXPECT_EQ(timeline_.Await(expected.size()), expected);
+  EXPECT_EQ(expected.front(), "v=first");
 }
 
 TEST_F(RedisStreamReaderTest, StopEndsTheHandOver) {
