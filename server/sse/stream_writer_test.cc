@@ -49,6 +49,9 @@ class Peer {
 
   const std::string& received() const { return received_; }
 
+  // Reads what is there, waiting at most briefly.
+  void ReadSomeNow() { ReadSome(absl::Now() + absl::Milliseconds(10)); }
+
  private:
   bool ReadSome(absl::Time deadline) {
     pollfd pfd{fd_, POLLIN, 0};
@@ -72,8 +75,8 @@ class Peer {
 
 class StreamWriterTest : public ::testing::Test {
  protected:
-  StreamWriterTest()
-      : store_(absl::Hours(1)), hub_(HubOptions(), &store_, &broker_) {
+  explicit StreamWriterTest(const HubOptions& options = HubOptions())
+      : store_(absl::Hours(1)), hub_(options, &store_, &broker_) {
     EXPECT_TRUE(broker_.Start(&hub_).ok());
   }
   ~StreamWriterTest() override {
@@ -174,6 +177,11 @@ TEST_F(StreamWriterTest, CloseDeliversWhatCameBeforeThenEndsTheChunkedBody) {
   EXPECT_TRUE(absl::StrContains(peer->received(), "data: before\n"));
   EXPECT_FALSE(absl::StrContains(peer->received(), "after"));
   EXPECT_TRUE(absl::EndsWith(peer->received(), "\r\n0\r\n\r\n"));
+  // The writer detaches the stream right after closing its socket.
+  const absl::Time deadline = absl::Now() + kDeadline;
+  while (hub_.connection_count() != 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   EXPECT_EQ(hub_.connection_count(), 0u);
 }
 
@@ -249,6 +257,85 @@ TEST_F(StreamWriterTest, ShutdownEndsEveryStreamCleanly) {
   EXPECT_TRUE(
       absl::EndsWith(a->received(), "data: last words\n\n\r\n0\r\n\r\n"));
   EXPECT_TRUE(absl::EndsWith(b->received(), "0\r\n\r\n"));
+}
+
+// A hub whose publishers wait once the quantile connection is 8 events
+// behind, for at most 200 ms.
+class FlowControlTest : public StreamWriterTest {
+ protected:
+  FlowControlTest() : StreamWriterTest(Options()) {}
+  static HubOptions Options() {
+    HubOptions options;
+    options.log.max_pending = 8;
+    options.log.max_publish_wait = absl::Milliseconds(200);
+    return options;
+  }
+};
+
+TEST_F(FlowControlTest, AStalledMinorityHoldsNoPublisherBack) {
+  StreamWriterOptions options;
+  options.max_lag_events = 1000;  // it is not dropped during the test
+  StartWriter(options);
+  std::vector<std::unique_ptr<Peer>> healthy;
+  for (int i = 0; i < 9; ++i) healthy.push_back(Open(absl::StrCat("h", i)));
+  auto stalled = Open("stalled", {}, /*peer_receive_buffer=*/4096);
+  const std::string big(16 * 1024, 'x');
+  // Far more than 8 events beyond what the stalled peer's socket holds: the
+  // publisher waits only for the nine that read.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(hub_.Publish({.data = absl::StrCat(i, " ", big)},
+                             Target::All())
+                    .ok())
+        << "publish " << i;
+    for (auto& peer : healthy) {
+      ASSERT_TRUE(peer->ReadUntil(absl::StrCat("data: ", i, " ")));
+    }
+  }
+  EXPECT_EQ(hub_.connection_count(), 10u);
+}
+
+TEST_F(FlowControlTest, AStalledMajorityHoldsPublishersBack) {
+  StreamWriterOptions options;
+  options.max_lag_events = 1000;
+  StartWriter(options);
+  auto a = Open("a", {}, /*peer_receive_buffer=*/4096);
+  auto b = Open("b", {}, /*peer_receive_buffer=*/4096);
+  const std::string big(16 * 1024, 'x');
+  absl::Status status;
+  int published = 0;
+  for (; published < 100 && status.ok(); ++published) {
+    status = hub_.Publish({.data = big}, Target::All()).status();
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  // What the sockets took, plus at most 8 events.
+  EXPECT_LT(published, 40);
+  // Once they read, publishing goes on.
+  ASSERT_TRUE(a->ReadUntil(absl::StrCat("data: ", big, "\n\n")));
+  const absl::Time deadline = absl::Now() + kDeadline;
+  while (!hub_.Publish({.data = "again"}, Target::All()).ok()) {
+    ASSERT_LT(absl::Now(), deadline);
+    a->ReadSomeNow();
+    b->ReadSomeNow();
+  }
+}
+
+TEST_F(StreamWriterTest, AReplayingStreamIsNotDroppedForItsBacklog) {
+  StreamWriterOptions options;
+  options.max_lag_events = 20;
+  StartWriter(options);
+  const std::string big(16 * 1024, 'x');
+  absl::StatusOr<Hub::PublishResult> first =
+      hub_.Publish({.data = "first"}, Target::All());
+  ASSERT_TRUE(first.ok());
+  for (int i = 0; i < 100; ++i) Publish(absl::StrCat(i, " ", big));
+  // 100 events behind from the start, with a socket that fills at once:
+  // not 20 behind its best, so it is kept, and catches up.
+  auto replaying =
+      Open("replaying", {.last_event_id = first->position.ToString()},
+           /*peer_receive_buffer=*/4096);
+  ASSERT_TRUE(replaying->ReadUntil(absl::StrCat("data: 99 ")));
+  EXPECT_EQ(hub_.connection_count(), 1u);
+  EXPECT_EQ(replaying->received().find("data: first"), std::string::npos);
 }
 
 }  // namespace
