@@ -94,13 +94,14 @@ ABSL_FLAG(int64_t, max_lag_events, 10000,
           "A connection whose socket is full and that has fallen this many "
           "events further behind than it ever was since it connected is "
           "dropped (it may reconnect and replay).");
-ABSL_FLAG(int64_t, publish_lag_events, 1000,
+ABSL_FLAG(int64_t, publish_lag_events, 0,
           "Flow control: publishing is held back while the connections "
           "(all but the --lagging_share slowest) are this many events behind; "
-          "at most a quarter of --history_size.");
-ABSL_FLAG(int64_t, publish_lag_bytes, int64_t{16} << 20,
+          "at most a quarter of --history_size and of --max_lag_events. 0 (the "
+          "default) picks the largest of those up to 1000.");
+ABSL_FLAG(int64_t, publish_lag_bytes, 0,
           "Flow control: the same bound in bytes; at most a quarter of "
-          "--history_bytes.");
+          "--history_bytes. 0 (the default) picks that, up to 16 MiB.");
 ABSL_FLAG(double, lagging_share, 0.1,
           "Flow control: the share of connections (0 to 0.5) that may lag "
           "without holding publishers back; they are dropped instead once "
@@ -216,6 +217,55 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
   return std::unique_ptr<Broker>(std::move(*broker));
 }
 
+// The flow-control bounds in force: the flags' values, or when 0 the
+// largest that fit the history and the lag limit, up to a default.
+struct FlowControlBounds {
+  int64_t publish_lag_events;
+  int64_t publish_lag_bytes;
+};
+
+absl::StatusOr<FlowControlBounds> FlowControlFromFlags() {
+  const int64_t history = absl::GetFlag(FLAGS_history_size);
+  const int64_t history_bytes = absl::GetFlag(FLAGS_history_bytes);
+  const int64_t max_lag = absl::GetFlag(FLAGS_max_lag_events);
+  const double share = absl::GetFlag(FLAGS_lagging_share);
+  if (history_bytes < (int64_t{64} << 10)) {
+    return absl::InvalidArgumentError("--history_bytes must be at least 64 KiB");
+  }
+  const int64_t lag_limit = std::max<int64_t>(1, std::min(history, max_lag) / 4);
+  FlowControlBounds bounds{absl::GetFlag(FLAGS_publish_lag_events),
+                           absl::GetFlag(FLAGS_publish_lag_bytes)};
+  if (bounds.publish_lag_events == 0) {
+    bounds.publish_lag_events = std::min<int64_t>(1000, lag_limit);
+  } else if (bounds.publish_lag_events < 0 ||
+             bounds.publish_lag_events > lag_limit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--publish_lag_events=", bounds.publish_lag_events,
+        " must be from 1 to a quarter of --history_size and of "
+        "--max_lag_events (", lag_limit, ")"));
+  }
+  if (bounds.publish_lag_bytes == 0) {
+    bounds.publish_lag_bytes =
+        std::min<int64_t>(int64_t{16} << 20, history_bytes / 4);
+  } else if (bounds.publish_lag_bytes < 0 ||
+             bounds.publish_lag_bytes > history_bytes / 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--publish_lag_bytes=", bounds.publish_lag_bytes,
+        " must be from 1 to a quarter of --history_bytes (",
+        history_bytes / 4, ")"));
+  }
+  if (const int64_t buffer = absl::GetFlag(FLAGS_stream_send_buffer);
+      buffer < 0 || buffer > (1 << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--stream_send_buffer=", buffer, " must be from 0 to 1 GiB"));
+  }
+  if (!(share >= 0 && share <= 0.5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lagging_share=", share, " must be from 0 to 0.5"));
+  }
+  return bounds;
+}
+
 HubOptions MakeHubOptions() {
   HubOptions options;
   options.max_event_bytes =
@@ -224,10 +274,12 @@ HubOptions MakeHubOptions() {
   options.log.max_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_history_bytes));
   options.log.max_age = absl::GetFlag(FLAGS_history_ttl);
-  options.log.max_pending =
-      static_cast<size_t>(absl::GetFlag(FLAGS_publish_lag_events));
+  // Validated in Run() before this is called.
+  const FlowControlBounds bounds = *FlowControlFromFlags();
+  options.log.max_pending = static_cast<size_t>(bounds.publish_lag_events);
+  options.log.lagging_share = absl::GetFlag(FLAGS_lagging_share);
   options.log.max_pending_bytes =
-      static_cast<size_t>(absl::GetFlag(FLAGS_publish_lag_bytes));
+      static_cast<size_t>(bounds.publish_lag_bytes);
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
   options.retry = {absl::GetFlag(FLAGS_retry),
                    absl::GetFlag(FLAGS_retry_jitter)};
@@ -243,44 +295,11 @@ SseFrontOptions MakeFrontOptions() {
   options.writer.max_lag_events =
       static_cast<uint64_t>(absl::GetFlag(FLAGS_max_lag_events));
   options.writer.write_timeout = absl::GetFlag(FLAGS_write_timeout);
-  options.writer.lagging_share = absl::GetFlag(FLAGS_lagging_share);
   options.writer.send_buffer_bytes = static_cast<int>(
       std::clamp<int64_t>(absl::GetFlag(FLAGS_stream_send_buffer), 0, 1 << 30));
   options.writer_threads = absl::GetFlag(FLAGS_writer_threads);
   options.http_threads = absl::GetFlag(FLAGS_http_threads);
   return options;
-}
-
-absl::Status ValidateFlowControlFlags() {
-  const int64_t history = absl::GetFlag(FLAGS_history_size);
-  const int64_t history_bytes = absl::GetFlag(FLAGS_history_bytes);
-  const int64_t lag = absl::GetFlag(FLAGS_publish_lag_events);
-  const int64_t lag_bytes = absl::GetFlag(FLAGS_publish_lag_bytes);
-  const double share = absl::GetFlag(FLAGS_lagging_share);
-  if (history_bytes < (int64_t{64} << 10)) {
-    return absl::InvalidArgumentError("--history_bytes must be at least 64 KiB");
-  }
-  if (lag < 1 || lag > history / 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_events=", lag, " must be from 1 to a quarter of "
-        "--history_size (", history / 4, ")"));
-  }
-  if (lag_bytes < absl::GetFlag(FLAGS_max_event_bytes) ||
-      lag_bytes > history_bytes / 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_bytes=", lag_bytes, " must be from --max_event_bytes "
-        "to a quarter of --history_bytes (", history_bytes / 4, ")"));
-  }
-  if (const int64_t buffer = absl::GetFlag(FLAGS_stream_send_buffer);
-      buffer < 0 || buffer > (1 << 30)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--stream_send_buffer=", buffer, " must be from 0 to 1 GiB"));
-  }
-  if (!(share >= 0 && share <= 0.5)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--lagging_share=", share, " must be from 0 to 0.5"));
-  }
-  return absl::OkStatus();
 }
 
 // The address as printed: the configured host with the bound port.
@@ -295,8 +314,9 @@ int Fail(absl::string_view what, const absl::Status& status) {
 }
 
 int Run() {
-  if (absl::Status flow = ValidateFlowControlFlags(); !flow.ok()) {
-    return Fail("bad flags", flow);
+  if (absl::StatusOr<FlowControlBounds> flow = FlowControlFromFlags();
+      !flow.ok()) {
+    return Fail("bad flags", flow.status());
   }
   if (absl::GetFlag(FLAGS_max_event_bytes) <= 0 ||
       absl::GetFlag(FLAGS_history_size) <= 1 ||

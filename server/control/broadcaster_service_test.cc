@@ -711,6 +711,7 @@ class PublishBackPressureTest : public ::testing::Test {
  protected:
   PublishBackPressureTest() : running_(Options()) {
     running_.hub.log().AddReader(&reader_);
+    CatchUp();
   }
   ~PublishBackPressureTest() override {
     running_.hub.log().RemoveReader(&reader_);
@@ -733,8 +734,8 @@ class PublishBackPressureTest : public ::testing::Test {
   }
   // The reader's connections caught up with everything published.
   void CatchUp() {
-    running_.hub.log().ReportProgress(&reader_,
-                                      running_.hub.log().next_sequence());
+    const uint64_t next = running_.hub.log().next_sequence();
+    running_.hub.log().ReportProgress(&reader_, 1, {next});
   }
 
   StalledReader reader_;  // outlives the hub's log, which points at it

@@ -1,6 +1,7 @@
 #include "server/hub/event_log.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -26,6 +27,7 @@ EventLog::Options Clamped(EventLog::Options options) {
       std::clamp<size_t>(options.max_pending, 1, options.capacity / 4);
   options.max_pending_bytes = std::clamp<size_t>(options.max_pending_bytes, 1,
                                                  options.max_bytes / 4);
+  options.lagging_share = std::clamp(options.lagging_share, 0.0, 0.5);
   return options;
 }
 
@@ -42,14 +44,45 @@ uint64_t EventLog::BytesFromLocked(uint64_t sequence) const {
 }
 
 EventLog::Backlog EventLog::BacklogLocked() const {
+  if (!held_) return {};
   const uint64_t next = NextSequenceLocked();
-  Backlog worst;
-  for (const ReaderState& state : readers_) {
-    if (state.idle) continue;
-    worst.entries = std::max(worst.entries, next - std::min(state.held, next));
-    worst.bytes = std::max(worst.bytes, BytesFromLocked(state.held));
+  return {next - std::min(*held_, next), BytesFromLocked(*held_)};
+}
+
+void EventLog::UpdateHeldLocked() {
+  size_t connections = 0;
+  for (const ReaderState& state : readers_) connections += state.connections;
+  // How many may lag: the share rounded up (so that among a few
+  // connections one may), but never all of them.
+  const size_t lagging =
+      connections == 0
+          ? 0
+          : std::min(connections - 1,
+                     static_cast<size_t>(std::ceil(options_.lagging_share *
+                                                   connections)));
+  slowest_wanted_.store(lagging + 1, std::memory_order_relaxed);
+  if (connections == 0) {
+    held_.reset();
+    return;
   }
-  return worst;
+  // The (lagging)th smallest of all reported cursors: merge the sorted
+  // lists that far. A reader that reported fewer than it serves (before it
+  // learned of a larger need) makes this an estimate until its next report.
+  std::vector<size_t> at(readers_.size(), 0);
+  uint64_t cursor = 0;
+  for (size_t taken = 0; taken <= lagging; ++taken) {
+    size_t best = readers_.size();
+    for (size_t r = 0; r < readers_.size(); ++r) {
+      if (at[r] < readers_[r].slowest.size() &&
+          (best == readers_.size() ||
+           readers_[r].slowest[at[r]] < readers_[best].slowest[at[best]])) {
+        best = r;
+      }
+    }
+    if (best == readers_.size()) break;
+    cursor = readers_[best].slowest[at[best]++];
+  }
+  held_ = cursor;
 }
 
 bool EventLog::HasRoom() const {
@@ -246,7 +279,7 @@ absl::StatusOr<uint64_t> EventLog::SequenceAfter(const Position& position) {
 void EventLog::AddReader(Reader* reader) {
   {
     absl::MutexLock lock(&mu_);
-    readers_.push_back({reader, NextSequenceLocked(), false});
+    readers_.push_back({reader});
   }
   absl::MutexLock lock(&wake_mu_);
   wake_list_.push_back(reader);
@@ -266,20 +299,23 @@ void EventLog::RemoveReader(Reader* reader) {
                                     return state.reader == reader;
                                   }),
                    readers_.end());
+    UpdateHeldLocked();
     ready = TakeReadyLocked();
   }
   for (auto& callback : ready) callback();
 }
 
-void EventLog::ReportProgress(Reader* reader, uint64_t held, bool idle) {
+void EventLog::ReportProgress(Reader* reader, size_t connections,
+                              absl::Span<const uint64_t> slowest) {
   std::vector<std::function<void()>> ready;
   {
     absl::MutexLock lock(&mu_);
     for (ReaderState& state : readers_) {
       if (state.reader != reader) continue;
-      state.held = held;
-      state.idle = idle;
+      state.connections = connections;
+      state.slowest.assign(slowest.begin(), slowest.end());
     }
+    UpdateHeldLocked();
     ready = TakeReadyLocked();
   }
   for (auto& callback : ready) callback();

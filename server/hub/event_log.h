@@ -1,6 +1,7 @@
 #ifndef SSECAST_SERVER_HUB_EVENT_LOG_H_
 #define SSECAST_SERVER_HUB_EVENT_LOG_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "server/hub/event.h"
 #include "server/hub/position.h"
 
@@ -31,13 +33,14 @@ namespace ssecast {
 // The log keeps at most `capacity` entries and `max_bytes` bytes, none
 // older than `max_age`.
 //
-// Flow control: each Reader (a stream writer thread) reports the cursor
-// that publishers must wait for, its "held" sequence (the cursor of its
-// connection at the lagging-share quantile: slower connections than that
-// hold nobody back). Publishers have room while, for every reader, fewer
-// than `max_pending` entries and fewer than `max_pending_bytes` bytes lie
-// between the held sequence and the log's end. WaitForRoom() blocks a
-// publisher until there is room; WhenRoom() parks a callback instead.
+// Flow control: each Reader (a stream writer thread) reports how many
+// connections it serves and the cursors of its slowest ones. Of all
+// connections of all readers, the log lets the slowest `lagging_share`
+// (rounded up, but never all) lag: the next cursor is the "held" sequence
+// publishers wait for. They have room while fewer than `max_pending`
+// entries and fewer than `max_pending_bytes` bytes lie between the held
+// sequence and the log's end. WaitForRoom() blocks a publisher until there
+// is room; WhenRoom() parks a callback instead.
 //
 // All methods are thread-safe. Its two locks are never held together, and
 // no callback (Wake(), WhenRoom()) runs under either.
@@ -53,6 +56,9 @@ class EventLog {
     // still need to eviction.
     size_t max_pending = 1000;
     size_t max_pending_bytes = 16 << 20;
+    // The share of connections (0 to 0.5) that may lag without holding
+    // publishers back.
+    double lagging_share = 0.1;
     absl::Duration max_publish_wait = absl::Seconds(5);
   };
 
@@ -132,12 +138,20 @@ class EventLog {
 
   void AddReader(Reader* reader);
   void RemoveReader(Reader* reader);
-  // A reader reports the sequence publishers must wait for (see above). An
-  // `idle` reader (one with nothing to deliver to) holds nobody back.
-  // Runs the WhenRoom() callbacks this makes room for.
-  void ReportProgress(Reader* reader, uint64_t held, bool idle = false);
+  // How many of a reader's slowest cursors the log needs in each report:
+  // enough to find the held sequence whichever reader has the slow ones.
+  size_t slowest_wanted() const {
+    return slowest_wanted_.load(std::memory_order_relaxed);
+  }
+  // A reader reports that it serves `connections` connections and that the
+  // cursors of its slowest ones are `slowest` (ascending; at least
+  // min(connections, slowest_wanted()) of them). A reader with no
+  // connections holds nobody back. Runs the WhenRoom() callbacks this
+  // makes room for.
+  void ReportProgress(Reader* reader, size_t connections,
+                      absl::Span<const uint64_t> slowest);
 
-  // How far behind the end the slowest reader's held sequence is.
+  // How far behind the end the held sequence is.
   struct Backlog {
     uint64_t entries = 0;
     uint64_t bytes = 0;
@@ -146,6 +160,8 @@ class EventLog {
 
  private:
   bool HasRoom() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Recomputes held_ and slowest_wanted_ from the readers' reports.
+  void UpdateHeldLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Backlog BacklogLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Bytes of the entries from `sequence` to the end (all held bytes and
   // more, if `sequence` fell out).
@@ -180,10 +196,13 @@ class EventLog {
   Position boundary_ ABSL_GUARDED_BY(mu_);
   struct ReaderState {
     Reader* reader;
-    uint64_t held;
-    bool idle;
+    size_t connections = 0;
+    std::vector<uint64_t> slowest;  // ascending
   };
   std::vector<ReaderState> readers_ ABSL_GUARDED_BY(mu_);
+  // The cursor publishers wait for; none while no reader has connections.
+  std::optional<uint64_t> held_ ABSL_GUARDED_BY(mu_);
+  std::atomic<size_t> slowest_wanted_{1};
   std::vector<std::function<void()>> room_waiters_ ABSL_GUARDED_BY(mu_);
 
   // Readers are woken without mu_; this lock only guards the list.

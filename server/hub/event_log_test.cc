@@ -14,6 +14,12 @@ class CountingReader : public EventLog::Reader {
   std::atomic<int> wakes{0};
 };
 
+// The reader's one connection has everything appended so far.
+void CatchUp(EventLog& log, EventLog::Reader& reader) {
+  const uint64_t next = log.next_sequence();
+  log.ReportProgress(&reader, 1, {next});
+}
+
 EventLog::Options SmallLog(size_t capacity) {
   EventLog::Options options;
   options.capacity = capacity;
@@ -117,6 +123,7 @@ TEST(EventLogTest, WakesReadersOnAppend) {
   EventLog log(SmallLog(100), 1);
   CountingReader reader;
   log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
   log.Append({.data = "e"}, Target::All());
   log.Append({.data = "e"}, Target::All());
   EXPECT_EQ(reader.wakes.load(), 2);
@@ -129,6 +136,7 @@ TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
   EventLog log(SmallLog(16), 1);  // at most 4 pending
   CountingReader reader;
   log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(log.WaitForRoom().ok());
     log.Append({.data = "e"}, Target::All());
@@ -138,7 +146,7 @@ TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
   EXPECT_NE(status.message().find("the connections are 4 events ("),
             std::string::npos)
       << status;
-  log.ReportProgress(&reader, log.next_sequence());
+  CatchUp(log, reader);
   EXPECT_TRUE(log.WaitForRoom().ok());
   log.RemoveReader(&reader);
 }
@@ -149,13 +157,14 @@ TEST(EventLogTest, BackPressureReleasesPublishersWhenReadersCatchUp) {
   EventLog log(options, 1);
   CountingReader reader;
   log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
   for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
   std::atomic<bool> released{false};
   std::thread publisher([&] {
     EXPECT_TRUE(log.WaitForRoom().ok());
     released = true;
   });
-  log.ReportProgress(&reader, log.next_sequence());
+  CatchUp(log, reader);
   publisher.join();
   EXPECT_TRUE(released);
   log.RemoveReader(&reader);
@@ -165,12 +174,13 @@ TEST(EventLogTest, IdleReadersHoldNobodyBack) {
   EventLog log(SmallLog(16), 1);
   CountingReader reader;
   log.AddReader(&reader);
-  log.ReportProgress(&reader, 1, /*idle=*/true);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
+  log.ReportProgress(&reader, 0, {});  // no connections
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(log.WaitForRoom().ok());
     log.Append({.data = "e"}, Target::All());
   }
-  log.ReportProgress(&reader, 1, /*idle=*/false);
+  log.ReportProgress(&reader, 1, {1});
   EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
   log.RemoveReader(&reader);
 }
@@ -182,6 +192,7 @@ TEST(EventLogTest, BackPressureCountsBytesToo) {
   EventLog log(options, 1);
   CountingReader reader;
   log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
   // Two 4 KiB events make 8 KiB and more pending, far below 250 events.
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(log.WaitForRoom().ok());
@@ -190,7 +201,7 @@ TEST(EventLogTest, BackPressureCountsBytesToo) {
   EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(log.backlog().entries, 2u);
   EXPECT_GT(log.backlog().bytes, 8192u);
-  log.ReportProgress(&reader, log.next_sequence());
+  CatchUp(log, reader);
   EXPECT_TRUE(log.WaitForRoom().ok());
   log.RemoveReader(&reader);
 }
@@ -215,6 +226,7 @@ TEST(EventLogTest, WhenRoomRunsAtOnceOrWhenReadersCatchUp) {
   EventLog log(SmallLog(16), 1);  // at most 4 pending
   CountingReader reader;
   log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
   int ran = 0;
   log.WhenRoom([&ran] { ++ran; });
   EXPECT_EQ(ran, 1);
@@ -223,9 +235,9 @@ TEST(EventLogTest, WhenRoomRunsAtOnceOrWhenReadersCatchUp) {
   log.WhenRoom([&ran] { ++ran; });
   EXPECT_EQ(ran, 1);
   // Progress that still leaves no room releases nobody.
-  log.ReportProgress(&reader, 1);
+  log.ReportProgress(&reader, 1, {1});
   EXPECT_EQ(ran, 1);
-  log.ReportProgress(&reader, log.next_sequence());
+  CatchUp(log, reader);
   EXPECT_EQ(ran, 3);
   for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
   log.WhenRoom([&ran] { ++ran; });
@@ -240,6 +252,7 @@ TEST(EventLogTest, AwaitRoomWaitsAsLongAsItTakes) {
   EventLog log(options, 1);
   CountingReader reader;
   log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
   for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
   std::atomic<bool> released{false};
   std::thread broker_reader([&] {
@@ -249,10 +262,39 @@ TEST(EventLogTest, AwaitRoomWaitsAsLongAsItTakes) {
   // Far past max_publish_wait, it still waits.
   absl::SleepFor(absl::Milliseconds(100));
   EXPECT_FALSE(released);
-  log.ReportProgress(&reader, log.next_sequence());
+  CatchUp(log, reader);
   broker_reader.join();
   EXPECT_TRUE(released);
   log.RemoveReader(&reader);
+}
+
+TEST(EventLogTest, TheSlowestShareOfAllConnectionsHoldsNobodyBack) {
+  EventLog log(SmallLog(400), 1);  // at most 100 pending, 10% may lag
+  CountingReader stalled_reader;
+  CountingReader healthy_reader;
+  log.AddReader(&stalled_reader);
+  log.AddReader(&healthy_reader);
+  for (int i = 0; i < 150; ++i) log.Append({.data = "e"}, Target::All());
+  const uint64_t next = log.next_sequence();
+  // One writer has a single stalled connection, the other a healthy one:
+  // of two connections one may lag, wherever it is.
+  log.ReportProgress(&stalled_reader, 1, {1});
+  log.ReportProgress(&healthy_reader, 1, {next});
+  EXPECT_TRUE(log.WaitForRoom().ok());
+  EXPECT_EQ(log.backlog().entries, 0u);
+  // 20 connections, 3 of them stalled (2 on one writer): 2 may lag, the
+  // third holds publishers back.
+  EXPECT_EQ(log.slowest_wanted(), 2u);
+  log.ReportProgress(&healthy_reader, 18, {1, next, next});
+  log.ReportProgress(&stalled_reader, 2, {1, 1});
+  EXPECT_EQ(log.slowest_wanted(), 3u);
+  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(log.backlog().entries, next - 1);
+  // One of the stalled ones catches up: 2 lag, which is allowed.
+  log.ReportProgress(&stalled_reader, 2, {1, next});
+  EXPECT_TRUE(log.WaitForRoom().ok());
+  log.RemoveReader(&stalled_reader);
+  log.RemoveReader(&healthy_reader);
 }
 
 TEST(EventLogTest, NoReadersNoBackPressure) {

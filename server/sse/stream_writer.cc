@@ -146,16 +146,14 @@ void StreamWriter::Run() {
     wake_pending_.store(false);
     SyncWindow();
     Sweep(now);
-    const std::optional<uint64_t> held = HeldSequence();
-    hub_->log().ReportProgress(this, held.value_or(window_first_ + window_.size()),
-                               /*idle=*/!held.has_value());
+    ReportProgress();
     if (stop_seen_ && streams_.empty()) break;
     const absl::Duration took = absl::Now() - now;
     next_sweep = now + std::min(2 * took, kMaxSweepPause);
   }
 }
 
-std::optional<uint64_t> StreamWriter::HeldSequence() {
+void StreamWriter::ReportProgress() {
   cursors_.clear();
   for (const auto& stream : streams_) {
     // A closing stream is on its way out; it holds nobody back.
@@ -163,12 +161,13 @@ std::optional<uint64_t> StreamWriter::HeldSequence() {
       cursors_.push_back(stream->cursor_);
     }
   }
-  if (cursors_.empty()) return std::nullopt;
-  const size_t k = std::min(
-      cursors_.size() - 1,
-      static_cast<size_t>(options_.lagging_share * cursors_.size()));
-  std::nth_element(cursors_.begin(), cursors_.begin() + k, cursors_.end());
-  return cursors_[k];
+  const size_t connections = cursors_.size();
+  const size_t wanted = std::min(connections, hub_->log().slowest_wanted());
+  std::nth_element(cursors_.begin(), cursors_.begin() + wanted,
+                   cursors_.end());
+  std::sort(cursors_.begin(), cursors_.begin() + wanted);
+  hub_->log().ReportProgress(
+      this, connections, absl::MakeConstSpan(cursors_.data(), wanted));
 }
 
 void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {

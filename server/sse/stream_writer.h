@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -30,10 +29,6 @@ struct StreamWriterOptions {
   // further than zero; for one replaying history, further than where it
   // started) is dropped: the client cannot keep up.
   uint64_t max_lag_events = 10000;
-  // The share of a writer's streams that may lag without holding
-  // publishers back: the log waits for the stream at this quantile of
-  // lag, never for the slowest ones (see EventLog).
-  double lagging_share = 0.1;
   // SO_SNDBUF of every stream's socket when positive; otherwise the
   // kernel's autotuning (up to net.ipv4.tcp_wmem's maximum, 4 MiB by
   // default). Bounds the kernel memory of a stream, and the events that
@@ -97,9 +92,9 @@ class StreamWriter : public EventLog::Reader {
     return window_[sequence - window_first_]->retry_change().has_value();
   }
   void AccountWritten(SseStream& stream, size_t written, uint64_t scanned_to);
-  // The cursor publishers must wait for: that of the stream at the
-  // lagging-share quantile; nullopt with no open stream.
-  std::optional<uint64_t> HeldSequence();
+  // Tells the log how many streams this writer serves and where its
+  // slowest ones are (see EventLog::ReportProgress).
+  void ReportProgress();
   void Drop(SseStream& stream, const char* why);
 
   Hub* const hub_;
@@ -129,7 +124,7 @@ class StreamWriter : public EventLog::Reader {
     uint64_t sequence;  // the event, or ~0 for the control bytes
     size_t offset;      // where the write of it began
   };
-  std::vector<uint64_t> cursors_;  // scratch for HeldSequence()
+  std::vector<uint64_t> cursors_;  // scratch for ReportProgress()
   std::vector<iovec> iov_;
   std::vector<Gathered> gathered_;
   absl::BitGen random_;  // for retry jitter
