@@ -50,6 +50,7 @@ class SseStream : public Connection {
   std::string control_;
   size_t control_offset_ = 0;
   bool blocked_ = false;  // the socket said EAGAIN; wait for EPOLLOUT
+  size_t received_ = 0;   // bytes the client sent after its request
   bool closing_ = false;  // deliver up to close_at_, then end
   bool ending_ = false;   // the last chunk is queued
   uint64_t close_at_ = 0;

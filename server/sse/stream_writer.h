@@ -27,6 +27,9 @@ struct StreamWriterOptions {
   // A stream whose socket is full and that is this many events behind the
   // log is dropped: the client cannot keep up.
   uint64_t max_lag_events = 1000;
+  // A stream whose client sends more than this after its request (an SSE
+  // client sends nothing) is dropped rather than read forever.
+  size_t max_bytes_after_head = 4096;
   // A stream whose socket accepts nothing for this long is dropped, and a
   // closing stream gets this long to drain.
   absl::Duration write_timeout = absl::Seconds(10);
