@@ -43,6 +43,15 @@ bool IsToken(absl::string_view s) {
   return true;
 }
 
+// The methods the HTTP library parses; it answers others with a bare 400.
+bool IsKnownMethod(absl::string_view method) {
+  for (absl::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE",
+                                  "CONNECT", "OPTIONS", "TRACE", "PATCH"}) {
+    if (method == known) return true;
+  }
+  return false;
+}
+
 // Room for the method, spaces, version and CRLF around a request target.
 constexpr size_t kRequestLineOverhead = 64;
 
@@ -168,6 +177,9 @@ RequestHeadParser::Progress RequestHeadParser::TakeRequestLine(
   }
   if (version != "HTTP/1.1" && version != "HTTP/1.0") {
     return Reject(400, "unsupported HTTP version; use HTTP/1.1");
+  }
+  if (!IsKnownMethod(method)) {
+    return Reject(501, "unknown request method");
   }
   return progress_;
 }

@@ -54,7 +54,7 @@ class RequestHeadParser {
   // After kComplete: every X-Forwarded-For value, joined with ",".
   const std::string& forwarded_for() const { return forwarded_for_; }
 
-  // After kRejected: the status for the answer (400, 413, 414, 431) and a
+  // After kRejected: the status for the answer (400, 413, 414, 431, 501) and a
   // plain sentence saying what was wrong. It never quotes the request.
   int rejection_status() const { return rejection_status_; }
   const std::string& rejection() const { return rejection_; }

@@ -155,6 +155,7 @@ INSTANTIATE_TEST_SUITE_P(
         RejectCase{"Http09", "GET /\r\n", 400, "HTTP/0.9"},
         RejectCase{"NoSpaces", "GARBAGE\r\n", 400, "malformed request line"},
         RejectCase{"BadMethod", "G(T / HTTP/1.1\r\n", 400, "method"},
+        RejectCase{"UnknownMethod", "BREW / HTTP/1.1\r\n", 501, "method"},
         RejectCase{"DoubleSpace", "GET  / HTTP/1.1\r\n", 400, "single spaces"},
         RejectCase{"BadVersion", "GET / HTTP/2.0\r\n", 400, "HTTP version"},
         RejectCase{"Folding", "GET / HTTP/1.1\r\nA: b\r\n  c\r\n", 400,
