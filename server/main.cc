@@ -98,7 +98,8 @@ ABSL_FLAG(absl::Duration, publish_wait, absl::Seconds(5),
           "before it fails with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, writer_threads, 2, "Threads that write events to streams.");
 ABSL_FLAG(int, http_threads, 32,
-          "Threads that read HTTP requests; open streams do not hold one.");
+          "Threads that answer HTTP requests once their head is read; slow "
+          "or idle clients and open streams hold none.");
 ABSL_FLAG(int64_t, max_request_head_bytes, 16 * 1024,
           "Largest request head (request line and header fields) a browser "
           "may send; a larger one is answered 431 (414 for the request "

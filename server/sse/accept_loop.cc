@@ -2,10 +2,12 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,6 +27,13 @@ constexpr int kMaxAcceptsPerRound = 256;
 constexpr size_t kReadChunk = 4096;
 // A refused connection is drained of at most this much before it closes.
 constexpr size_t kMaxLingerBytes = 1 << 20;
+// A kept-alive client with more than this of its answers not yet taken by
+// its side (SIOCOUTQ: sent but unacknowledged, or unsent) has stopped
+// reading them: its receive window is full. Its next request would hold a
+// handler thread blocked in a write, so the connection is closed instead.
+// Every answer but a stream's is a few KiB, so a reading client stays far
+// below this.
+constexpr int kMaxUnreadAnswerBytes = 16 * 1024;
 // How long /healthz reports trouble after accept ran out of descriptors.
 constexpr absl::Duration kAcceptTroubleWindow = absl::Seconds(5);
 
@@ -325,6 +334,12 @@ void AcceptLoop::TakeQueued(absl::Time now) {
     Admit(a.fd, std::move(a.peer_ip), a.peer_port, now);
   }
   for (auto& headed : resumed) {
+    int unread = 0;
+    if (::ioctl(headed->fd, SIOCOUTQ, &unread) == 0 &&
+        unread > kMaxUnreadAnswerBytes) {
+      ++unread_answers_;
+      continue;  // `headed` closes the socket
+    }
     auto conn = std::make_unique<Conn>(options_.head);
     conn->fd = std::exchange(headed->fd, -1);
     conn->bytes = headed->bytes.substr(headed->head_length);
@@ -496,14 +511,17 @@ void AcceptLoop::Close(Conn* conn) {
 void AcceptLoop::Report(absl::Time now) {
   next_report_ = now + options_.report_interval;
   const ConnectionLimiter::Refusals refused = limiter_->TakeRefusals();
-  if (!refused.any() && heads_refused_ == 0 && heads_timed_out_ == 0) return;
+  if (!refused.any() && heads_refused_ == 0 && heads_timed_out_ == 0 &&
+      unread_answers_ == 0) {
+    return;
+  }
   std::fprintf(
       stderr,
       "ssecast: in the last %s: refused %llu connections over "
       "--max_connections (%llu of them for lack of descriptors), %llu over "
       "--max_connections_per_ip, %llu streams over "
       "--max_streams_per_client; %llu bad request heads, %llu heads timed "
-      "out; %zu connections open\n",
+      "out, %llu closed for leaving answers unread; %zu connections open\n",
       absl::FormatDuration(options_.report_interval).c_str(),
       static_cast<unsigned long long>(refused.total),
       static_cast<unsigned long long>(accept_failures_),
@@ -511,10 +529,12 @@ void AcceptLoop::Report(absl::Time now) {
       static_cast<unsigned long long>(refused.per_client),
       static_cast<unsigned long long>(heads_refused_),
       static_cast<unsigned long long>(heads_timed_out_),
+      static_cast<unsigned long long>(unread_answers_),
       limiter_->open_connections());
   heads_refused_ = 0;
   heads_timed_out_ = 0;
   accept_failures_ = 0;
+  unread_answers_ = 0;
 }
 
 }  // namespace ssecast

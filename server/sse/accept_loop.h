@@ -92,7 +92,10 @@ class AcceptLoop {
   // A connection to read a head from, as if just accepted from `peer_ip`.
   void AddConnection(int fd, std::string peer_ip, int peer_port);
   // Takes a connection back after a response, to wait for its next
-  // request. After Stop() the connection is closed instead.
+  // request. After Stop(), or when the client has stopped reading its
+  // answers (more than 16 KiB wait in the socket; the next answer would
+  // block its thread), the
+  // connection is closed instead.
   void Resume(std::unique_ptr<HeadedConnection> connection);
 
   // False while stopping, before Run() and for a few seconds after accept
@@ -157,6 +160,7 @@ class AcceptLoop {
   uint64_t heads_refused_ = 0;
   uint64_t heads_timed_out_ = 0;
   uint64_t accept_failures_ = 0;
+  uint64_t unread_answers_ = 0;
 };
 
 }  // namespace ssecast

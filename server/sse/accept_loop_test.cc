@@ -1,5 +1,7 @@
 #include "server/sse/accept_loop.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -206,6 +208,51 @@ TEST_F(AcceptLoopTest, IdleKeptAliveConnectionClosesQuietly) {
   loop_->Resume(std::move(headed));
   EXPECT_EQ(ReadToEof(client), "");
   EXPECT_EQ(loop_->waiting(), 0u);
+}
+
+TEST_F(AcceptLoopTest, ClientNotReadingItsAnswersIsClosed) {
+  Start(FastOptions());
+  // Over TCP: how much of the answers the client has not taken is what the
+  // loop looks at.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  ASSERT_EQ(
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length),
+      0);
+  const int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  clients_.push_back(client);
+  ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), length),
+            0);
+  const int server_end = ::accept(listener, nullptr, nullptr);
+  ::close(listener);
+  ASSERT_GE(server_end, 0);
+  // Room for well over the 16 KiB the loop tolerates.
+  const int send_buffer = 256 * 1024;
+  ::setsockopt(server_end, SOL_SOCKET, SO_SNDBUF, &send_buffer,
+               sizeof(send_buffer));
+  loop_->AddConnection(server_end, "127.0.0.1", 1);
+  Send(client, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
+  std::unique_ptr<HeadedConnection> first = AwaitDispatched();
+  ASSERT_NE(first, nullptr);
+  // Answers the client does not read, until its window and our buffer are
+  // full.
+  const std::string chunk(64 * 1024, 'r');
+  size_t written = 0;
+  while (true) {
+    const ssize_t n = ::send(first->fd, chunk.data(), chunk.size(),
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  loop_->Resume(std::move(first));
+  const std::string received = ReadToEof(client);
+  EXPECT_EQ(received.size(), written);
+  EXPECT_EQ(DispatchedCount(), 0u) << "/b was dispatched";
 }
 
 TEST_F(AcceptLoopTest, OverTheCapGets503WithRetryAfter) {
