@@ -36,6 +36,8 @@ constexpr size_t kMaxLingerBytes = 1 << 20;
 constexpr int kMaxUnreadAnswerBytes = 16 * 1024;
 // How long /healthz reports trouble after accept ran out of descriptors.
 constexpr absl::Duration kAcceptTroubleWindow = absl::Seconds(5);
+// How long accepting pauses when even the spare descriptor is gone.
+constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
 
 // Markers in epoll_event.data.ptr for the two descriptors that are not
 // connections.
@@ -107,6 +109,7 @@ int OpenSpare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
 }  // namespace
 
 HeadedConnection::~HeadedConnection() {
+  hold = ConnectionLimiter::Hold();  // before the peer can see the close
   if (fd >= 0) ::close(fd);
 }
 
@@ -196,10 +199,7 @@ void AcceptLoop::Run(int listen_fd) {
   listen_fd_ = listen_fd;
   if (listen_fd_ >= 0) {
     ::fcntl(listen_fd_, F_SETFL, ::fcntl(listen_fd_, F_GETFL) | O_NONBLOCK);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = &listen_marker;
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+    WatchListener();
     spare_fd_ = OpenSpare();
   }
   running_.store(true);
@@ -208,6 +208,9 @@ void AcceptLoop::Run(int listen_fd) {
   while (!stopping_.load()) {
     absl::Time now = absl::Now();
     absl::Time wake = next_report_;
+    if (accept_paused_until_ != absl::InfinitePast()) {
+      wake = std::min(wake, accept_paused_until_);
+    }
     if (!deadlines_.empty()) wake = std::min(wake, deadlines_.begin()->first);
     // Rounded up, so a deadline is never checked a moment too early.
     const int64_t wait_ms = std::clamp<int64_t>(
@@ -231,6 +234,12 @@ void AcceptLoop::Run(int listen_fd) {
     }
     TakeQueued(now);
     Expire(now);
+    if (now >= accept_paused_until_ &&
+        accept_paused_until_ != absl::InfinitePast()) {
+      accept_paused_until_ = absl::InfinitePast();
+      if (spare_fd_ < 0) spare_fd_ = OpenSpare();
+      WatchListener();
+    }
     if (now >= next_report_) Report(now);
   }
   running_.store(false);
@@ -244,6 +253,13 @@ void AcceptLoop::Run(int listen_fd) {
   listen_fd_ = -1;
   if (spare_fd_ >= 0) ::close(spare_fd_);
   spare_fd_ = -1;
+}
+
+void AcceptLoop::WatchListener() {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &listen_marker;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
 }
 
 void AcceptLoop::AcceptAll(absl::Time now) {
@@ -268,6 +284,12 @@ void AcceptLoop::AcceptAll(absl::Time now) {
           fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
           if (fd >= 0) ::close(fd);
           spare_fd_ = OpenSpare();
+        }
+        if (spare_fd_ < 0) {
+          // Not even the spare is back: stop watching the listener for a
+          // moment instead of spinning on it.
+          ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+          accept_paused_until_ = now + kAcceptPause;
         }
       }
       return;
@@ -496,16 +518,19 @@ void AcceptLoop::SetDeadline(Conn* conn, absl::Time deadline) {
 
 void AcceptLoop::Close(Conn* conn) {
   deadlines_.erase({conn->deadline, conn});
-  if (conn->fd >= 0) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn->fd, nullptr);
-    ::close(conn->fd);
-  }
   if (conn->state != State::kLinger) {
     waiting_.fetch_sub(1);
   } else if (!conn->hold) {
     --lingering_refusals_;
   }
-  conns_.erase(conn);  // releases the hold
+  const int fd = conn->fd;
+  // The counts (and the hold) go first, so that whoever sees the socket
+  // close also sees them updated.
+  conns_.erase(conn);
+  if (fd >= 0) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+  }
 }
 
 void AcceptLoop::Report(absl::Time now) {

@@ -110,6 +110,7 @@ class AcceptLoop {
   struct Conn;
 
   void Signal();
+  void WatchListener();
   void AcceptAll(absl::Time now);
   void Admit(int fd, std::string peer_ip, int peer_port, absl::Time now);
   void TakeQueued(absl::Time now);
@@ -155,6 +156,8 @@ class AcceptLoop {
   std::unordered_map<Conn*, std::unique_ptr<Conn>> conns_;
   std::set<std::pair<absl::Time, Conn*>> deadlines_;
   size_t lingering_refusals_ = 0;
+  // While out of descriptors, when to watch the listener again.
+  absl::Time accept_paused_until_ = absl::InfinitePast();
   absl::Time next_report_;
   // Counted for the periodic report.
   uint64_t heads_refused_ = 0;

@@ -10,9 +10,9 @@ namespace ssecast {
 
 // How the process's file descriptors are shared: browser connections get
 // at most `max_connections`; the rest of the limit stays for gRPC (whose
-// listener stops accepting for good after one EMFILE, see
-// docs in README "Limits and hardening"), Redis, files and the short-lived
-// sockets that carry over-cap refusals.
+// listener in Debian's 1.51 stops accepting for good after one EMFILE; see
+// README, "Limits and hardening"), Redis, files and the short-lived sockets
+// that carry over-cap refusals. A plain value; PlanDescriptors() makes one.
 struct DescriptorBudget {
   uint64_t limit = 0;    // RLIMIT_NOFILE after raising it
   uint64_t reserve = 0;  // descriptors browsers may not use
