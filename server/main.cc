@@ -27,6 +27,7 @@
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
 #include "server/sse/client_id_flag.h"
+#include "server/sse/descriptor_budget.h"
 #include "server/sse/sse_front.h"
 #include "server/store/no_reconnect_store_memory.h"
 #include "server/store/no_reconnect_store_redis.h"
@@ -118,7 +119,42 @@ ABSL_FLAG(absl::Duration, publish_wait, absl::Seconds(5),
           "reading until the connections catch up).");
 ABSL_FLAG(int, writer_threads, 2, "Threads that write events to streams.");
 ABSL_FLAG(int, http_threads, 32,
-          "Threads that read HTTP requests; open streams do not hold one.");
+          "Threads that answer HTTP requests once their head is read; slow "
+          "or idle clients and open streams hold none.");
+ABSL_FLAG(int64_t, max_request_head_bytes, 16 * 1024,
+          "Largest request head (request line and header fields) a browser "
+          "may send; a larger one is answered 431 (414 for the request "
+          "line) and the connection closed. 1 KiB to 1 MiB.");
+ABSL_FLAG(int64_t, max_request_headers, 100,
+          "Most header fields in one request; more are answered 431.");
+ABSL_FLAG(int64_t, max_url_bytes, 8000,
+          "Longest request target (path and query); longer is answered 414. "
+          "At most 8000 (the HTTP library's own limit).");
+ABSL_FLAG(absl::Duration, request_head_timeout, absl::Seconds(5),
+          "Time from a connection's first byte (its connect, for the first "
+          "request) to the end of the request head; a slower head is "
+          "answered 408 and closed.");
+ABSL_FLAG(int64_t, max_connections, 0,
+          "Most browser connections open at once; past it a connection is "
+          "answered 503 with Retry-After. 0 (the default) derives it from "
+          "RLIMIT_NOFILE minus --fd_reserve.");
+ABSL_FLAG(int64_t, fd_reserve, 0,
+          "File descriptors kept out of browsers' reach, for gRPC, Redis and "
+          "files. 0 (the default) is the larger of 256 and a tenth of "
+          "RLIMIT_NOFILE.");
+ABSL_FLAG(int64_t, max_connections_per_ip, 0,
+          "Most browser connections from one IP address; past it a "
+          "connection is answered 429. 0 (the default) is no cap.");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "CIDR blocks (e.g. 10.0.0.0/8,::1) of proxies whose "
+          "X-Forwarded-For names the client for --max_connections_per_ip; "
+          "from anywhere else the header is ignored.");
+ABSL_FLAG(int64_t, max_streams_per_client, 100,
+          "Most open event streams of one client id; past it GET /events is "
+          "answered 429. 0 is no cap.");
+ABSL_FLAG(int64_t, max_bytes_after_head, 4096,
+          "Bytes a browser may send on an open event stream (it should send "
+          "none); past it the stream is dropped.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(3),
           "On SIGINT/SIGTERM, how long streams get to drain before exit.");
 
@@ -302,6 +338,62 @@ SseFrontOptions MakeFrontOptions() {
   return options;
 }
 
+// The browser side's limits, from the flags and RLIMIT_NOFILE (whose soft
+// limit this raises to the hard one).
+absl::StatusOr<DescriptorBudget> SetFrontLimits(SseFrontOptions& options) {
+  const int64_t head_bytes = absl::GetFlag(FLAGS_max_request_head_bytes);
+  const int64_t headers = absl::GetFlag(FLAGS_max_request_headers);
+  const int64_t url_bytes = absl::GetFlag(FLAGS_max_url_bytes);
+  const absl::Duration head_timeout = absl::GetFlag(FLAGS_request_head_timeout);
+  const int64_t max_connections = absl::GetFlag(FLAGS_max_connections);
+  const int64_t fd_reserve = absl::GetFlag(FLAGS_fd_reserve);
+  const int64_t per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+  const int64_t per_client = absl::GetFlag(FLAGS_max_streams_per_client);
+  const int64_t after_head = absl::GetFlag(FLAGS_max_bytes_after_head);
+  if (head_bytes < 1024 || head_bytes > (1 << 20)) {
+    return absl::InvalidArgumentError(
+        "--max_request_head_bytes must be between 1024 and 1048576");
+  }
+  if (headers < 1 || url_bytes < 16 || url_bytes > 8000) {
+    return absl::InvalidArgumentError(
+        "--max_request_headers must be positive and --max_url_bytes between "
+        "16 and 8000");
+  }
+  if (head_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--request_head_timeout must be positive");
+  }
+  if (max_connections < 0 || fd_reserve < 0 || per_ip < 0 || per_client < 0 ||
+      after_head < 0) {
+    return absl::InvalidArgumentError(
+        "--max_connections, --fd_reserve, --max_connections_per_ip, "
+        "--max_streams_per_client and --max_bytes_after_head may not be "
+        "negative");
+  }
+  absl::StatusOr<TrustedProxies> proxies =
+      TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies));
+  if (!proxies.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--trusted_proxies: ", proxies.status().message()));
+  }
+  absl::StatusOr<uint64_t> limit = RaiseDescriptorLimit();
+  if (!limit.ok()) return limit.status();
+  absl::StatusOr<DescriptorBudget> budget =
+      PlanDescriptors(*limit, static_cast<uint64_t>(max_connections),
+                      static_cast<uint64_t>(fd_reserve));
+  if (!budget.ok()) return budget.status();
+  options.accept.head.max_head_bytes = static_cast<size_t>(head_bytes);
+  options.accept.head.max_header_fields = static_cast<size_t>(headers);
+  options.accept.head.max_url_bytes = static_cast<size_t>(url_bytes);
+  options.accept.head_timeout = head_timeout;
+  options.limits.max_connections = budget->max_connections;
+  options.limits.max_connections_per_ip = static_cast<size_t>(per_ip);
+  options.limits.max_streams_per_client = static_cast<size_t>(per_client);
+  options.trusted_proxies = *std::move(proxies);
+  options.writer.max_bytes_after_head = static_cast<size_t>(after_head);
+  return budget;
+}
+
 // The address as printed: the configured host with the bound port.
 std::string WithPort(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
@@ -334,6 +426,9 @@ int Run() {
                            absl::GetFlag(FLAGS_client_id_cookie),
                            absl::GetFlag(FLAGS_jwt_secret_file));
   if (!client_ids.ok()) return Fail("--client_id", client_ids.status());
+  SseFrontOptions front_options = MakeFrontOptions();
+  absl::StatusOr<DescriptorBudget> descriptors = SetFrontLimits(front_options);
+  if (!descriptors.ok()) return Fail("bad flags", descriptors.status());
   absl::StatusOr<std::unique_ptr<NoReconnectStore>> store = MakeStore();
   if (!store.ok()) return Fail("no-reconnect store", store.status());
 
@@ -353,7 +448,7 @@ int Run() {
     return Fail("broker", started);
   }
   const std::string http_address = absl::GetFlag(FLAGS_http_address);
-  SseFront front(&hub, std::move(*client_ids), MakeFrontOptions());
+  SseFront front(&hub, std::move(*client_ids), front_options);
   absl::StatusOr<int> http_port = front.Start(http_address);
   if (!http_port.ok()) return Fail("SSE front", http_port.status());
 
@@ -372,6 +467,7 @@ int Run() {
               WithPort(http_address, *http_port).c_str(),
               (*control)->bound_address().c_str());
   std::fflush(stdout);
+  std::fprintf(stderr, "ssecast: %s\n", descriptors->ToString().c_str());
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

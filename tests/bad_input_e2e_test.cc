@@ -276,7 +276,7 @@ TEST_F(BadInputE2eTest, MalformedHttpGetsAnErrorAndLeavesTheServerUp) {
       {"100 KiB header",
        absl::StrCat("GET /events HTTP/1.1\r\nHost: x\r\nX-Big: ",
                     std::string(100 * 1024, 'a'), "\r\n\r\n"),
-       "HTTP/1.1 400 "},
+       "HTTP/1.1 431 "},
       {"100 KiB URI",
        absl::StrCat("GET /", std::string(100 * 1024, 'a'), " HTTP/1.1\r\n\r\n"),
        "HTTP/1.1 414 "},

@@ -12,9 +12,10 @@
 namespace ssecast::test_support {
 
 absl::StatusOr<std::unique_ptr<RunningServer>> RunningServer::Start(
-    std::vector<std::string> flags) {
-  absl::StatusOr<std::unique_ptr<ServerProcess>> process =
-      ServerProcess::Start(ServerBinaryPath(), std::move(flags));
+    std::vector<std::string> flags,
+    const ServerProcess::Options& process_options) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
+      ServerBinaryPath(), std::move(flags), process_options);
   if (!process.ok()) return process.status();
   ClientOptions options;
   options.call_timeout = kE2eTimeout;

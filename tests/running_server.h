@@ -32,7 +32,8 @@ class RunningServer {
   // Starts the server with `flags` (after the ones ServerProcess passes)
   // and connects the control client.
   static absl::StatusOr<std::unique_ptr<RunningServer>> Start(
-      std::vector<std::string> flags = {});
+      std::vector<std::string> flags = {},
+      const ServerProcess::Options& options = {});
 
   int http_port() const { return process_->http_port(); }
   Client& control() { return *control_; }

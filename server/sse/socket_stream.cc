@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "absl/time/clock.h"
-
 namespace ssecast {
 namespace {
 
@@ -43,34 +41,20 @@ int ToMillis(absl::Duration d) {
 
 }  // namespace
 
-SocketStream::SocketStream(int fd, absl::Duration read_timeout,
+SocketStream::SocketStream(int fd, absl::string_view head,
                            absl::Duration write_timeout)
-    : fd_(fd),
-      read_timeout_ms_(ToMillis(read_timeout)),
-      write_timeout_ms_(ToMillis(write_timeout)) {}
+    : fd_(fd), head_(head), write_timeout_ms_(ToMillis(write_timeout)) {}
 
-bool SocketStream::is_readable() const {
-  return buffer_begin_ < buffer_end_ || PollFor(fd_, POLLIN, read_timeout_ms_);
-}
+bool SocketStream::is_readable() const { return read_ < head_.size(); }
 
 bool SocketStream::is_writable() const {
   return !detached_ && PollFor(fd_, POLLOUT, write_timeout_ms_);
 }
 
 ssize_t SocketStream::read(char* ptr, size_t size) {
-  if (buffer_begin_ == buffer_end_) {
-    if (!is_readable()) return -1;
-    ssize_t n;
-    do {
-      n = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n <= 0) return n;
-    buffer_begin_ = 0;
-    buffer_end_ = static_cast<size_t>(n);
-  }
-  size_t n = std::min(size, buffer_end_ - buffer_begin_);
-  std::memcpy(ptr, buffer_.data() + buffer_begin_, n);
-  buffer_begin_ += n;
+  const size_t n = std::min(size, head_.size() - read_);
+  std::memcpy(ptr, head_.data() + read_, n);
+  read_ += n;
   return static_cast<ssize_t>(n);
 }
 
@@ -106,18 +90,6 @@ void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
   if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
     AddressOf(address, ip, port);
   }
-}
-
-bool SocketStream::WaitForRequest(absl::Duration timeout,
-                                  const std::function<bool()>& keep_waiting) {
-  if (buffer_begin_ < buffer_end_) return true;
-  const absl::Time deadline = absl::Now() + timeout;
-  while (keep_waiting()) {
-    absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return false;
-    if (PollFor(fd_, POLLIN, std::min(100, ToMillis(left) + 1))) return true;
-  }
-  return false;
 }
 
 }  // namespace ssecast

@@ -63,6 +63,23 @@ std::string Prelude(const Hub::AttachResult& attached) {
   return prelude;
 }
 
+// What a stream holds under the caps: its client id's stream count and
+// its connection's place.
+struct StreamHolds {
+  ConnectionLimiter::StreamHold stream;
+  std::shared_ptr<void> connection;
+};
+
+// Deletes a stream and, at that moment (not when the last weak reference
+// goes), gives its holds back.
+struct ReleasingDeleter {
+  std::shared_ptr<StreamHolds> holds;
+  void operator()(SseStream* stream) {
+    delete stream;
+    holds.reset();
+  }
+};
+
 }  // namespace
 
 SseFront::SseFront(Hub* hub, std::unique_ptr<ClientIdProvider> client_ids,
@@ -70,13 +87,13 @@ SseFront::SseFront(Hub* hub, std::unique_ptr<ClientIdProvider> client_ids,
     : hub_(hub),
       client_ids_(std::move(client_ids)),
       options_(options),
-      writers_(hub, options.writer, options.writer_threads) {
+      writers_(hub, options.writer, options.writer_threads),
+      limiter_(options.limits),
+      http_(options.accept, &limiter_, &options_.trusted_proxies) {
   const int threads = options_.http_threads;
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_.set_tcp_nodelay(true);
   http_.set_keep_alive_max_count(100);
-  http_.set_keep_alive_timeout(5);
-  http_.set_read_timeout(10);
   http_.set_write_timeout(10);
   Route();
 }
@@ -103,11 +120,7 @@ void SseFront::Route() {
   http_.Delete("/events", not_allowed);
   http_.Get("/healthz",
             [this](const httplib::Request&, httplib::Response& response) {
-              if (serving_.load()) {
-                response.set_content("ok\n", "text/plain");
-              } else {
-                SetError(response, 503, "shutting down");
-              }
+              HandleHealth(response);
             });
   if (options_.demo_page) {
     http_.Get("/", [](const httplib::Request&, httplib::Response& response) {
@@ -115,6 +128,23 @@ void SseFront::Route() {
       response.set_content(page.data(), page.size(),
                            "text/html; charset=utf-8");
     });
+  }
+}
+
+void SseFront::HandleHealth(httplib::Response& response) {
+  if (!serving_.load()) {
+    SetError(response, 503, "shutting down");
+  } else if (!http_.accepting()) {
+    SetError(response, 503,
+             "not accepting connections (out of file descriptors?)");
+  } else if (limiter_.at_capacity()) {
+    SetError(
+        response, 503,
+        absl::StrCat("at the connection limit: ", limiter_.open_connections(),
+                     " of ", options_.limits.max_connections,
+                     " (--max_connections)"));
+  } else {
+    response.set_content("ok\n", "text/plain");
   }
 }
 
@@ -179,9 +209,26 @@ void SseFront::HandleEvents(const httplib::Request& request,
     }
     return;
   }
-  auto stream = std::make_shared<SseStream>(
-      next_connection_id_.fetch_add(1), identity->client_id,
-      absl::StrCat(request.remote_addr, ":", request.remote_port), absl::Now());
+  std::optional<ConnectionLimiter::StreamHold> stream_hold =
+      limiter_.OpenStream(identity->client_id);
+  if (!stream_hold) {
+    response.set_header("Retry-After",
+                        absl::StrCat(options_.accept.retry_after_seconds));
+    SetError(response, 429,
+             absl::StrCat("this client already has ",
+                          options_.limits.max_streams_per_client,
+                          " open streams (--max_streams_per_client)"));
+    return;
+  }
+  // The stream gives its places under the caps back when it is destroyed,
+  // which is after its socket is closed.
+  auto holds = std::make_shared<StreamHolds>();
+  holds->stream = std::move(*stream_hold);
+  std::shared_ptr<SseStream> stream(
+      new SseStream(next_connection_id_.fetch_add(1), identity->client_id,
+                    absl::StrCat(request.remote_addr, ":", request.remote_port),
+                    absl::Now()),
+      ReleasingDeleter{holds});
   absl::StatusOr<Hub::AttachResult> attached = hub_->Attach(stream, attach);
   if (!attached.ok()) {
     response.set_header("Retry-After", "5");
@@ -204,7 +251,10 @@ void SseFront::HandleEvents(const httplib::Request& request,
                   identity->expires);
   TakeoverHttpServer::StreamTo(
       response, kEventStream,
-      [this, stream](int fd) { writers_.Adopt(stream, fd); },
+      [this, stream, holds](int fd, std::shared_ptr<void> connection_hold) {
+        holds->connection = std::move(connection_hold);
+        writers_.Adopt(stream, fd);
+      },
       [this, stream] { hub_->Detach(*stream); });
 }
 
@@ -219,7 +269,7 @@ absl::StatusOr<int> SseFront::Start(const std::string& address) {
 void SseFront::Stop(absl::Duration grace) {
   if (!serve_thread_.joinable()) return;
   serving_.store(false);
-  http_.stop();
+  http_.Stop();
   serve_thread_.join();
   writers_.Shutdown(grace);
 }

@@ -10,9 +10,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/hub/hub.h"
+#include "server/sse/accept_loop.h"
 #include "server/sse/client_id_provider.h"
+#include "server/sse/connection_limiter.h"
 #include "server/sse/stream_writer_pool.h"
 #include "server/sse/takeover_http_server.h"
+#include "server/sse/trusted_proxies.h"
 
 namespace ssecast {
 
@@ -28,13 +31,18 @@ struct SseFrontOptions {
   // hold them.
   int http_threads = 32;
   int listen_backlog = 4096;
+  // Request heads: limits, deadline, keep-alive wait, refusals.
+  AcceptLoopOptions accept;
+  ConnectionLimits limits;
+  // Whose X-Forwarded-For names the client (for the per-IP cap).
+  TrustedProxies trusted_proxies;
 };
 
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
 // for the client the ClientIdProvider names (204 if the hub says it may not
 // reconnect), resuming after Last-Event-ID; GET /healthz says whether the
-// front is serving; GET / is the demo page. After the handshake a stream
-// belongs to the StreamWriterPool.
+// front is serving and below its connection cap; GET / is the demo page. After
+// the handshake a stream belongs to the StreamWriterPool.
 //
 // Start() and Stop() are called once each, from one thread.
 class SseFront {
@@ -54,6 +62,7 @@ class SseFront {
  private:
   void HandleEvents(const httplib::Request& request,
                     httplib::Response& response);
+  void HandleHealth(httplib::Response& response);
   void HandlePreflight(const httplib::Request& request,
                        httplib::Response& response);
   // Adds the CORS headers when the request comes from an allowed origin.
@@ -65,6 +74,7 @@ class SseFront {
   const std::unique_ptr<ClientIdProvider> client_ids_;
   const SseFrontOptions options_;
   StreamWriterPool writers_;
+  ConnectionLimiter limiter_;
   TakeoverHttpServer http_;
   std::thread serve_thread_;
   std::atomic<uint64_t> next_connection_id_{1};

@@ -53,6 +53,7 @@ class SseStream : public Connection {
   // The fewest events the stream has been behind the log since adoption.
   uint64_t best_lag_ = std::numeric_limits<uint64_t>::max();
   bool blocked_ = false;  // the socket said EAGAIN; wait for EPOLLOUT
+  size_t received_ = 0;   // bytes the client sent after its request
   bool closing_ = false;  // deliver up to close_at_, then end
   bool ending_ = false;   // the last chunk is queued
   uint64_t close_at_ = 0;

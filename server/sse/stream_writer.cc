@@ -192,6 +192,11 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
     char sink[512];
     while (true) {
       ssize_t r = ::recv(stream->fd_, sink, sizeof(sink), 0);
+      if (r > 0 && (stream->received_ += static_cast<size_t>(r)) >
+                       options_.max_bytes_after_head) {
+        Drop(*stream, "it sent more than --max_bytes_after_head");
+        return;
+      }
       if (r > 0) continue;
       if (r < 0 && errno == EINTR) continue;
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;

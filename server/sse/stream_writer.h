@@ -34,6 +34,9 @@ struct StreamWriterOptions {
   // default). Bounds the kernel memory of a stream, and the events that
   // hide in it from flow control.
   int send_buffer_bytes = 0;
+  // A stream whose client sends more than this after its request (an SSE
+  // client sends nothing) is dropped rather than read forever.
+  size_t max_bytes_after_head = 4096;
   // A stream whose socket accepts nothing for this long is dropped, and a
   // closing stream gets this long to drain.
   absl::Duration write_timeout = absl::Seconds(10);

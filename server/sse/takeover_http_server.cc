@@ -14,13 +14,20 @@ namespace ssecast {
 namespace {
 
 // What a handler on this thread asked for: set by StreamTo() (through the
-// content provider, once the headers are written) and read by
-// process_and_close_socket() on the same thread.
+// content provider, once the headers are written) and read by Handle() on
+// the same thread.
 struct Takeover {
   SocketStream* stream = nullptr;
-  std::function<void(int)> adopt;
+  std::function<void(int, std::shared_ptr<void>)> adopt;
 };
 thread_local Takeover* current_takeover = nullptr;
+
+// Clears current_takeover however Handle() leaves.
+class TakeoverScope {
+ public:
+  explicit TakeoverScope(Takeover* takeover) { current_takeover = takeover; }
+  ~TakeoverScope() { current_takeover = nullptr; }
+};
 
 absl::Duration Seconds(time_t sec, time_t usec) {
   return absl::Seconds(sec) + absl::Microseconds(usec);
@@ -28,7 +35,18 @@ absl::Duration Seconds(time_t sec, time_t usec) {
 
 }  // namespace
 
-TakeoverHttpServer::TakeoverHttpServer() {
+TakeoverHttpServer::TakeoverHttpServer(const AcceptLoopOptions& options,
+                                       ConnectionLimiter* limiter,
+                                       const TrustedProxies* proxies)
+    : loop_(options, limiter, proxies,
+            [this](std::unique_ptr<HeadedConnection> connection) {
+              // std::function needs a copyable job; the pool runs every
+              // queued job, also while shutting down, so none leaks.
+              HeadedConnection* job = connection.release();
+              pool_->enqueue([this, job] {
+                Handle(std::unique_ptr<HeadedConnection>(job));
+              });
+            }) {
   // The library's default options add SO_REUSEPORT, which lets a second
   // server silently share our port; keep only SO_REUSEADDR.
   set_socket_options([](int sock) {
@@ -37,10 +55,14 @@ TakeoverHttpServer::TakeoverHttpServer() {
   });
 }
 
-void TakeoverHttpServer::StreamTo(httplib::Response& res,
-                                  const std::string& content_type,
-                                  std::function<void(int fd)> adopt,
-                                  std::function<void()> abandon) {
+TakeoverHttpServer::~TakeoverHttpServer() {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+}
+
+void TakeoverHttpServer::StreamTo(
+    httplib::Response& res, const std::string& content_type,
+    std::function<void(int fd, std::shared_ptr<void> connection_hold)> adopt,
+    std::function<void()> abandon) {
   auto taken = std::make_shared<bool>(false);
   res.set_chunked_content_provider(
       content_type,
@@ -85,37 +107,59 @@ absl::StatusOr<int> TakeoverHttpServer::Bind(const std::string& address,
         absl::StrCat("cannot listen for HTTP on ", address,
                      " (address in use or not local?)"));
   }
+  // The socket is ours from here on; the library's accept loop never runs.
+  // svr_sock_ keeps its value while serving: the library takes
+  // INVALID_SOCKET there to mean "shutting down" and then writes nothing.
+  listen_fd_ = svr_sock_.load();
   // The library listens with a backlog of 5, which drops SYNs under a
   // burst of connects; listen() again to raise it.
-  ::listen(svr_sock_, backlog);
+  ::listen(listen_fd_, backlog);
   return port;
 }
 
-bool TakeoverHttpServer::process_and_close_socket(int sock) {
-  SocketStream stream(sock, Seconds(read_timeout_sec_, read_timeout_usec_),
-                      Seconds(write_timeout_sec_, write_timeout_usec_));
-  Takeover takeover{&stream, nullptr};
-  current_takeover = &takeover;
-  auto running = [this] { return is_running(); };
-  for (size_t left = keep_alive_max_count_; left > 0; --left) {
-    if (!stream.WaitForRequest(absl::Seconds(keep_alive_timeout_sec_),
-                               running)) {
-      break;
-    }
+void TakeoverHttpServer::Serve() {
+  pool_.reset(new_task_queue());
+  loop_.Run(std::exchange(listen_fd_, -1));  // closes the socket
+  svr_sock_ = INVALID_SOCKET;
+  // Runs what is queued (those answers still go out) and joins.
+  pool_->shutdown();
+}
+
+void TakeoverHttpServer::Handle(std::unique_ptr<HeadedConnection> connection) {
+  Takeover takeover;
+  bool keep_alive = false;
+  try {
+    SocketStream stream(
+        connection->fd,
+        absl::string_view(connection->bytes).substr(0, connection->head_length),
+        Seconds(write_timeout_sec_, write_timeout_usec_));
+    takeover.stream = &stream;
+    TakeoverScope scope(&takeover);
+    const bool last =
+        static_cast<size_t>(connection->requests) + 1 >= keep_alive_max_count_;
     bool connection_closed = false;
-    bool ok = process_request(stream, /*close_connection=*/left == 1,
-                              connection_closed, nullptr);
-    if (takeover.adopt || !ok || connection_closed) break;
+    const bool ok = process_request(stream, /*close_connection=*/last,
+                                    connection_closed, nullptr);
+    keep_alive = ok && !connection_closed && !last && !stream.detached();
+  } catch (...) {
+    // Nothing a client sends may take the process down; the connection
+    // closes below (or, if its headers are already out, goes to the
+    // adopter as usual).
+    keep_alive = false;
   }
-  current_takeover = nullptr;
   if (takeover.adopt) {
-    ::fcntl(sock, F_SETFL, ::fcntl(sock, F_GETFL) | O_NONBLOCK);
-    takeover.adopt(sock);
-    return true;
+    const int fd = std::exchange(connection->fd, -1);
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    takeover.adopt(fd, std::make_shared<ConnectionLimiter::Hold>(
+                           std::move(connection->hold)));
+    return;
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-  return true;
+  if (keep_alive) {
+    loop_.Resume(std::move(connection));
+    return;
+  }
+  ::shutdown(connection->fd, SHUT_WR);
+  // `connection` closes the socket.
 }
 
 }  // namespace ssecast

@@ -32,6 +32,9 @@ constexpr absl::string_view kListeningPrefix = "ssecast listening ";
 // How long the drain thread may take to pick up the last output of a child
 // that has already exited.
 constexpr absl::Duration kFinalOutputWait = absl::Seconds(5);
+// util-linux's prlimit: sets the limits, then execs the rest of its
+// arguments in the same process.
+constexpr char kPrlimit[] = "/usr/bin/prlimit";
 // Marks a child that waitpid() could not report on.
 constexpr int kUnknownWaitStatus = -1;
 
@@ -116,7 +119,8 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
-    const std::string& binary, std::vector<std::string> extra_args) {
+    const std::string& binary, std::vector<std::string> extra_args,
+    const Options& options) {
   if (::access(binary.c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat(
         "cannot execute server binary ", binary, ": ", ErrnoText(errno),
@@ -125,6 +129,11 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   std::vector<std::string> args = {binary, "--http_address=127.0.0.1:0",
                                    "--grpc_address=127.0.0.1:0"};
   for (std::string& arg : extra_args) args.push_back(std::move(arg));
+  if (options.max_open_files.has_value()) {
+    const std::string limit = absl::StrCat(*options.max_open_files);
+    args.insert(args.begin(),
+                {kPrlimit, absl::StrCat("--nofile=", limit, ":", limit), "--"});
+  }
 
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {

@@ -3,10 +3,12 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -33,6 +35,13 @@ namespace ssecast::test_support {
 class ServerProcess {
  public:
   static constexpr absl::Duration kStartDeadline = absl::Seconds(30);
+
+  struct Options {
+    // When set, the child runs with RLIMIT_NOFILE (soft and hard) at this
+    // value, set by util-linux's prlimit(1) in the child before it execs
+    // the server; the pid stays the server's.
+    std::optional<uint64_t> max_open_files;
+  };
   static constexpr absl::Duration kTerminateDeadline = absl::Seconds(15);
 
   // Fails with the exit status when the child exits before its listening
@@ -40,7 +49,12 @@ class ServerProcess {
   // not come within kStartDeadline. The server must flush stdout after
   // that line.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
-      const std::string& binary, std::vector<std::string> extra_args);
+      const std::string& binary, std::vector<std::string> extra_args,
+      const Options& options);
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
+      const std::string& binary, std::vector<std::string> extra_args) {
+    return Start(binary, std::move(extra_args), Options());
+  }
 
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;

@@ -1,0 +1,565 @@
+#include "server/sse/accept_loop.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+
+namespace ssecast {
+namespace {
+
+constexpr int kMaxEpollEvents = 256;
+// Accepts per wake-up, so one flood of connects cannot starve the reads.
+constexpr int kMaxAcceptsPerRound = 256;
+constexpr size_t kReadChunk = 4096;
+// A refused connection is drained of at most this much before it closes.
+constexpr size_t kMaxLingerBytes = 1 << 20;
+// A kept-alive client with more than this of its answers not yet taken by
+// its side (SIOCOUTQ: sent but unacknowledged, or unsent) has stopped
+// reading them: its receive window is full. Its next request would hold a
+// handler thread blocked in a write, so the connection is closed instead.
+// Every answer but a stream's is a few KiB, so a reading client stays far
+// below this.
+constexpr int kMaxUnreadAnswerBytes = 16 * 1024;
+// How long /healthz reports trouble after accept ran out of descriptors.
+constexpr absl::Duration kAcceptTroubleWindow = absl::Seconds(5);
+// How long accepting pauses when even the spare descriptor is gone.
+constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
+
+// Markers in epoll_event.data.ptr for the two descriptors that are not
+// connections.
+char listen_marker;
+char event_marker;
+
+const char* Reason(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
+  }
+}
+
+// A complete answer that closes the connection. Small enough to fit an
+// empty socket buffer in one send().
+std::string Answer(int status, const std::string& message,
+                   int retry_after_seconds) {
+  const std::string body = absl::StrCat("ssecast: ", message, "\n");
+  std::string answer = absl::StrCat(
+      "HTTP/1.1 ", status, " ", Reason(status),
+      "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ",
+      body.size(), "\r\nConnection: close\r\n");
+  if (retry_after_seconds > 0) {
+    absl::StrAppend(&answer, "Retry-After: ", retry_after_seconds, "\r\n");
+  }
+  absl::StrAppend(&answer, "\r\n", body);
+  return answer;
+}
+
+void SendBestEffort(int fd, const std::string& bytes) {
+  ssize_t ignored =
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)ignored;
+}
+
+std::pair<std::string, int> PeerOf(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  int port = 0;
+  if (address.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
+    ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
+    port = ntohs(in.sin_port);
+  } else if (address.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
+    ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
+    port = ntohs(in6.sin6_port);
+  }
+  return {text, port};
+}
+
+int OpenSpare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+}  // namespace
+
+HeadedConnection::~HeadedConnection() {
+  hold = ConnectionLimiter::Hold();  // before the peer can see the close
+  if (fd >= 0) ::close(fd);
+}
+
+struct AcceptLoop::Conn {
+  explicit Conn(const RequestHeadLimits& limits) : parser(limits) {}
+  int fd = -1;
+  State state = State::kHead;
+  std::string bytes;
+  RequestHeadParser parser;
+  absl::Time deadline = absl::InfiniteFuture();
+  std::string peer_ip;
+  int peer_port = 0;
+  int requests = 0;
+  // Empty for a connection refused before it got a place.
+  std::optional<ConnectionLimiter::Hold> hold;
+  size_t drained = 0;
+};
+
+AcceptLoop::AcceptLoop(const AcceptLoopOptions& options,
+                       ConnectionLimiter* limiter,
+                       const TrustedProxies* proxies, Dispatch dispatch)
+    : options_(options),
+      limiter_(limiter),
+      proxies_(proxies),
+      dispatch_(std::move(dispatch)),
+      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &event_marker;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
+}
+
+AcceptLoop::~AcceptLoop() {
+  Stop();
+  {
+    absl::MutexLock lock(&mu_);
+    for (const Added& added : added_) ::close(added.fd);
+    added_.clear();
+    resumed_.clear();
+  }
+  ::close(event_fd_);
+  ::close(epoll_fd_);
+}
+
+void AcceptLoop::Signal() {
+  uint64_t one = 1;
+  ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
+  (void)ignored;
+}
+
+void AcceptLoop::Stop() {
+  stopping_.store(true);
+  Signal();
+}
+
+bool AcceptLoop::accepting() const {
+  return running_.load() && !stopping_.load() &&
+         absl::ToUnixNanos(absl::Now()) >= accept_trouble_until_ns_.load();
+}
+
+void AcceptLoop::AddConnection(int fd, std::string peer_ip, int peer_port) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopped_) {
+      added_.push_back({fd, std::move(peer_ip), peer_port});
+      fd = -1;
+    }
+  }
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  Signal();
+}
+
+void AcceptLoop::Resume(std::unique_ptr<HeadedConnection> connection) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;  // `connection` closes its socket
+    resumed_.push_back(std::move(connection));
+  }
+  Signal();
+}
+
+void AcceptLoop::Run(int listen_fd) {
+  listen_fd_ = listen_fd;
+  if (listen_fd_ >= 0) {
+    ::fcntl(listen_fd_, F_SETFL, ::fcntl(listen_fd_, F_GETFL) | O_NONBLOCK);
+    WatchListener();
+    spare_fd_ = OpenSpare();
+  }
+  running_.store(true);
+  next_report_ = absl::Now() + options_.report_interval;
+  epoll_event events[kMaxEpollEvents];
+  while (!stopping_.load()) {
+    absl::Time now = absl::Now();
+    absl::Time wake = next_report_;
+    if (accept_paused_until_ != absl::InfinitePast()) {
+      wake = std::min(wake, accept_paused_until_);
+    }
+    if (!deadlines_.empty()) wake = std::min(wake, deadlines_.begin()->first);
+    // Rounded up, so a deadline is never checked a moment too early.
+    const int64_t wait_ms = std::clamp<int64_t>(
+        absl::ToInt64Milliseconds(wake - now + absl::Milliseconds(1)), 0, 1000);
+    const int n = ::epoll_wait(epoll_fd_, events, kMaxEpollEvents,
+                               static_cast<int>(wait_ms));
+    now = absl::Now();
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &event_marker) {
+        uint64_t count;
+        while (::read(event_fd_, &count, sizeof(count)) > 0) {
+        }
+      } else if (tag == &listen_marker) {
+        AcceptAll(now);
+      } else {
+        Conn* conn = static_cast<Conn*>(tag);
+        // A connection closed earlier in this round is gone from conns_.
+        if (conns_.count(conn) != 0) OnReadable(conn, now);
+      }
+    }
+    TakeQueued(now);
+    Expire(now);
+    if (now >= accept_paused_until_ &&
+        accept_paused_until_ != absl::InfinitePast()) {
+      accept_paused_until_ = absl::InfinitePast();
+      if (spare_fd_ < 0) spare_fd_ = OpenSpare();
+      WatchListener();
+    }
+    if (now >= next_report_) Report(now);
+  }
+  running_.store(false);
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  TakeQueued(absl::Now());  // closes what arrived meanwhile
+  while (!conns_.empty()) Close(conns_.begin()->first);
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
+  if (spare_fd_ >= 0) ::close(spare_fd_);
+  spare_fd_ = -1;
+}
+
+void AcceptLoop::WatchListener() {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &listen_marker;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+}
+
+void AcceptLoop::AcceptAll(absl::Time now) {
+  for (int i = 0; i < kMaxAcceptsPerRound; ++i) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address),
+                       &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors (something other than browsers used them up):
+        // free the spare one to take the connection off the queue and
+        // close it, rather than spin on a listener that stays readable.
+        ++accept_failures_;
+        limiter_->CountRefusal(ConnectionLimiter::Refusal::kTotal);
+        accept_trouble_until_ns_.store(
+            absl::ToUnixNanos(now + kAcceptTroubleWindow));
+        if (spare_fd_ >= 0) {
+          ::close(spare_fd_);
+          spare_fd_ = -1;
+          fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+          if (fd >= 0) ::close(fd);
+          spare_fd_ = OpenSpare();
+        }
+        if (spare_fd_ < 0) {
+          // Not even the spare is back: stop watching the listener for a
+          // moment instead of spinning on it.
+          ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+          accept_paused_until_ = now + kAcceptPause;
+        }
+      }
+      return;
+    }
+    auto [peer_ip, peer_port] = PeerOf(address);
+    Admit(fd, std::move(peer_ip), peer_port, now);
+  }
+}
+
+void AcceptLoop::Admit(int fd, std::string peer_ip, int peer_port,
+                       absl::Time now) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // Behind a trusted proxy the client's address is known only from the
+  // head; the per-IP cap is applied then.
+  const bool proxied = proxies_ != nullptr && proxies_->Contains(peer_ip);
+  const bool total_full = limiter_->at_capacity();
+  std::optional<ConnectionLimiter::Hold> hold =
+      limiter_->Admit(proxied ? "" : peer_ip);
+  if (!hold) {
+    if (total_full || limiter_->at_capacity()) {
+      RefuseNew(fd, 503,
+                "the server is at its connection limit "
+                "(--max_connections); retry later",
+                now);
+    } else {
+      RefuseNew(fd, 429,
+                "too many connections from your address "
+                "(--max_connections_per_ip); retry later",
+                now);
+    }
+    return;
+  }
+  auto conn = std::make_unique<Conn>(options_.head);
+  conn->fd = fd;
+  conn->peer_ip = std::move(peer_ip);
+  conn->peer_port = peer_port;
+  conn->hold = std::move(hold);
+  conn->state = State::kHead;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.ptr = conn.get();
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  Conn* raw = conn.get();
+  conns_.emplace(raw, std::move(conn));
+  waiting_.fetch_add(1);
+  SetDeadline(raw, now + options_.head_timeout);
+}
+
+void AcceptLoop::TakeQueued(absl::Time now) {
+  std::vector<std::unique_ptr<HeadedConnection>> resumed;
+  std::vector<Added> added;
+  {
+    absl::MutexLock lock(&mu_);
+    resumed.swap(resumed_);
+    added.swap(added_);
+  }
+  if (!running_.load()) {
+    for (const Added& a : added) ::close(a.fd);
+    return;  // and `resumed` closes its sockets
+  }
+  for (Added& a : added) {
+    ::fcntl(a.fd, F_SETFL, ::fcntl(a.fd, F_GETFL) | O_NONBLOCK);
+    Admit(a.fd, std::move(a.peer_ip), a.peer_port, now);
+  }
+  for (auto& headed : resumed) {
+    int unread = 0;
+    if (::ioctl(headed->fd, SIOCOUTQ, &unread) == 0 &&
+        unread > kMaxUnreadAnswerBytes) {
+      ++unread_answers_;
+      continue;  // `headed` closes the socket
+    }
+    auto conn = std::make_unique<Conn>(options_.head);
+    conn->fd = std::exchange(headed->fd, -1);
+    conn->bytes = headed->bytes.substr(headed->head_length);
+    conn->peer_ip = std::move(headed->peer_ip);
+    conn->peer_port = headed->peer_port;
+    conn->requests = headed->requests + 1;
+    conn->hold = std::move(headed->hold);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP;
+    ev.data.ptr = conn.get();
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, conn->fd, &ev);
+    Conn* raw = conn.get();
+    conns_.emplace(raw, std::move(conn));
+    waiting_.fetch_add(1);
+    if (raw->bytes.empty()) {
+      raw->state = State::kIdle;
+      SetDeadline(raw, now + options_.keep_alive_timeout);
+    } else {
+      // A pipelined request: its head is timed from now.
+      raw->state = State::kHead;
+      SetDeadline(raw, now + options_.head_timeout);
+      Advance(raw, now);
+    }
+  }
+}
+
+void AcceptLoop::OnReadable(Conn* conn, absl::Time now) {
+  char buffer[kReadChunk];
+  while (true) {
+    const ssize_t n = ::recv(conn->fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      // The client went away (or reset): nothing to answer.
+      Close(conn);
+      return;
+    }
+    if (conn->state == State::kLinger) {
+      conn->drained += static_cast<size_t>(n);
+      if (conn->drained > kMaxLingerBytes) {
+        Close(conn);
+        return;
+      }
+      continue;
+    }
+    if (conn->state == State::kIdle) {
+      conn->state = State::kHead;
+      SetDeadline(conn, now + options_.head_timeout);
+    }
+    conn->bytes.append(buffer, static_cast<size_t>(n));
+    Advance(conn, now);
+    // Dispatched, refused or closed: either way, stop reading head bytes.
+    if (conns_.count(conn) == 0 || conn->state != State::kHead) return;
+  }
+}
+
+void AcceptLoop::Advance(Conn* conn, absl::Time now) {
+  switch (conn->parser.Scan(conn->bytes)) {
+    case RequestHeadParser::Progress::kNeedMore:
+      return;
+    case RequestHeadParser::Progress::kRejected:
+      ++heads_refused_;
+      Refuse(conn, conn->parser.rejection_status(), conn->parser.rejection(),
+             now);
+      return;
+    case RequestHeadParser::Progress::kComplete:
+      break;
+  }
+  if (proxies_ != nullptr && !proxies_->empty()) {
+    const std::string client =
+        proxies_->ClientAddress(conn->peer_ip, conn->parser.forwarded_for());
+    if (!conn->hold->MoveTo(client)) {
+      Refuse(conn, 429,
+             "too many connections from your address "
+             "(--max_connections_per_ip); retry later",
+             now);
+      return;
+    }
+  }
+  auto headed = std::make_unique<HeadedConnection>();
+  headed->fd = conn->fd;
+  headed->head_length = conn->parser.head_end() - conn->parser.head_begin();
+  headed->bytes = conn->bytes.substr(conn->parser.head_begin());
+  headed->peer_ip = conn->peer_ip;
+  headed->peer_port = conn->peer_port;
+  headed->requests = conn->requests;
+  headed->hold = std::move(*conn->hold);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn->fd, nullptr);
+  conn->fd = -1;  // now the HeadedConnection's
+  Close(conn);
+  dispatch_(std::move(headed));
+}
+
+void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
+                        absl::Time now) {
+  const int retry_after =
+      status == 429 || status == 503 ? options_.retry_after_seconds : 0;
+  SendBestEffort(conn->fd, Answer(status, message, retry_after));
+  ::shutdown(conn->fd, SHUT_WR);
+  if (conn->state != State::kLinger) waiting_.fetch_sub(1);
+  conn->state = State::kLinger;
+  conn->bytes.clear();
+  conn->bytes.shrink_to_fit();
+  SetDeadline(conn, now + options_.linger);
+}
+
+void AcceptLoop::RefuseNew(int fd, int status, const std::string& message,
+                           absl::Time now) {
+  if (lingering_refusals_ >= options_.max_lingering_refusals) {
+    SendBestEffort(fd, Answer(status, message, options_.retry_after_seconds));
+    ::close(fd);
+    return;
+  }
+  ++lingering_refusals_;
+  auto conn = std::make_unique<Conn>(options_.head);
+  conn->fd = fd;
+  conn->state = State::kLinger;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.ptr = conn.get();
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  Conn* raw = conn.get();
+  conns_.emplace(raw, std::move(conn));
+  SendBestEffort(fd, Answer(status, message, options_.retry_after_seconds));
+  ::shutdown(fd, SHUT_WR);
+  SetDeadline(raw, now + std::min(options_.linger, absl::Seconds(1)));
+}
+
+void AcceptLoop::Expire(absl::Time now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    Conn* conn = deadlines_.begin()->second;
+    switch (conn->state) {
+      case State::kHead:
+        ++heads_timed_out_;
+        Refuse(conn, 408,
+               absl::StrCat("the request head did not arrive within ",
+                            absl::FormatDuration(options_.head_timeout),
+                            " (--request_head_timeout)"),
+               now);
+        break;
+      case State::kIdle:
+      case State::kLinger:
+        Close(conn);
+        break;
+    }
+  }
+}
+
+void AcceptLoop::SetDeadline(Conn* conn, absl::Time deadline) {
+  deadlines_.erase({conn->deadline, conn});
+  conn->deadline = deadline;
+  deadlines_.insert({deadline, conn});
+}
+
+void AcceptLoop::Close(Conn* conn) {
+  deadlines_.erase({conn->deadline, conn});
+  if (conn->state != State::kLinger) {
+    waiting_.fetch_sub(1);
+  } else if (!conn->hold) {
+    --lingering_refusals_;
+  }
+  const int fd = conn->fd;
+  // The counts (and the hold) go first, so that whoever sees the socket
+  // close also sees them updated.
+  conns_.erase(conn);
+  if (fd >= 0) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+  }
+}
+
+void AcceptLoop::Report(absl::Time now) {
+  next_report_ = now + options_.report_interval;
+  const ConnectionLimiter::Refusals refused = limiter_->TakeRefusals();
+  if (!refused.any() && heads_refused_ == 0 && heads_timed_out_ == 0 &&
+      unread_answers_ == 0) {
+    return;
+  }
+  std::fprintf(
+      stderr,
+      "ssecast: in the last %s: refused %llu connections over "
+      "--max_connections (%llu of them for lack of descriptors), %llu over "
+      "--max_connections_per_ip, %llu streams over "
+      "--max_streams_per_client; %llu bad request heads, %llu heads timed "
+      "out, %llu closed for leaving answers unread; %zu connections open\n",
+      absl::FormatDuration(options_.report_interval).c_str(),
+      static_cast<unsigned long long>(refused.total),
+      static_cast<unsigned long long>(accept_failures_),
+      static_cast<unsigned long long>(refused.per_ip),
+      static_cast<unsigned long long>(refused.per_client),
+      static_cast<unsigned long long>(heads_refused_),
+      static_cast<unsigned long long>(heads_timed_out_),
+      static_cast<unsigned long long>(unread_answers_),
+      limiter_->open_connections());
+  heads_refused_ = 0;
+  heads_timed_out_ = 0;
+  accept_failures_ = 0;
+  unread_answers_ = 0;
+}
+
+}  // namespace ssecast

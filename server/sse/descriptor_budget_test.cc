@@ -1,0 +1,51 @@
+#include "server/sse/descriptor_budget.h"
+
+#include <sys/resource.h>
+
+#include "gtest/gtest.h"
+
+namespace ssecast {
+namespace {
+
+TEST(DescriptorBudgetTest, DerivedReserveIsAtLeast256OrATenth) {
+  absl::StatusOr<DescriptorBudget> small = PlanDescriptors(1200, 0, 0);
+  ASSERT_TRUE(small.ok()) << small.status();
+  EXPECT_EQ(small->reserve, 256u);
+  EXPECT_EQ(small->max_connections, 944u);
+  absl::StatusOr<DescriptorBudget> large = PlanDescriptors(20000, 0, 0);
+  ASSERT_TRUE(large.ok());
+  EXPECT_EQ(large->reserve, 2000u);
+  EXPECT_EQ(large->max_connections, 18000u);
+}
+
+TEST(DescriptorBudgetTest, ExplicitValues) {
+  absl::StatusOr<DescriptorBudget> budget = PlanDescriptors(20000, 5000, 300);
+  ASSERT_TRUE(budget.ok());
+  EXPECT_EQ(budget->reserve, 300u);
+  EXPECT_EQ(budget->max_connections, 5000u);
+}
+
+TEST(DescriptorBudgetTest, RefusesWhatDoesNotFit) {
+  EXPECT_FALSE(PlanDescriptors(1024, 900, 0).ok());  // 1024-256 = 768
+  EXPECT_FALSE(PlanDescriptors(200, 0, 0).ok());     // nothing left
+  EXPECT_FALSE(PlanDescriptors(20000, 0, 10).ok());  // reserve too small
+}
+
+TEST(DescriptorBudgetTest, RaisesTheSoftLimitToTheHardOne) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max > 256) {
+    rlimit lowered = limit;
+    lowered.rlim_cur = 256;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  }
+  absl::StatusOr<uint64_t> raised = RaiseDescriptorLimit();
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  rlimit now{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
+  EXPECT_EQ(now.rlim_cur, *raised);
+  if (limit.rlim_max != RLIM_INFINITY) EXPECT_EQ(*raised, limit.rlim_max);
+}
+
+}  // namespace
+}  // namespace ssecast
