@@ -300,6 +300,13 @@ TEST_F(FlowControlTest, AStalledMajorityHoldsPublishersBack) {
   StartWriter(options);
   auto a = Open("a", {}, /*peer_receive_buffer=*/4096);
   auto b = Open("b", {}, /*peer_receive_buffer=*/4096);
+  // The writer has told the log of both (of two, one may lag, so it wants
+  // the two slowest cursors).
+  const absl::Time reported = absl::Now() + kDeadline;
+  while (hub_.log().slowest_wanted() != 2) {
+    ASSERT_LT(absl::Now(), reported);
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   const std::string big(16 * 1024, 'x');
   absl::Status status;
   int published = 0;
