@@ -9,8 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string header(reinterpret_cast<const char*>(data), size);
-  std::optional<std::string> value =
-      ssecast::FindCookie(header, "ssecast_id");
+  std::optional<std::string> value = ssecast::FindCookie(header, "ssecast_id");
   if (value && value->size() > header.size()) std::abort();
   ssecast::CookieClientIdProvider provider("ssecast_id");
   httplib::Request request;

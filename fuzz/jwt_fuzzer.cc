@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                  : std::string(bytes.substr(0, split));
   const absl::string_view payload =
       split == absl::string_view::npos ? bytes : bytes.substr(split + 1);
-  const std::string input = absl::StrCat(absl::WebSafeBase64Escape(header),
-                                         ".", absl::WebSafeBase64Escape(payload));
+  const std::string input = absl::StrCat(absl::WebSafeBase64Escape(header), ".",
+                                         absl::WebSafeBase64Escape(payload));
   ssecast::JwtClientIdProvider provider(
       kSecret, [] { return absl::FromUnixSeconds(1700000000); });
   httplib::Request request;

@@ -250,8 +250,8 @@ absl::Status CheckFlags() {
     return value >= low && value <= high
                ? absl::OkStatus()
                : absl::InvalidArgumentError(
-                     absl::StrCat("--", flag, " must be between ", low,
-                                  " and ", high, " (got ", value, ")"));
+                     absl::StrCat("--", flag, " must be between ", low, " and ",
+                                  high, " (got ", value, ")"));
   };
   auto duration = [](absl::string_view flag, absl::Duration value,
                      bool zero_allowed) {
@@ -308,7 +308,8 @@ absl::Status CheckFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--group_join: ", group_join.status().message()));
   }
-  if (*group_join == GroupJoin::kJwt && absl::GetFlag(FLAGS_client_id) != "jwt") {
+  if (*group_join == GroupJoin::kJwt &&
+      absl::GetFlag(FLAGS_client_id) != "jwt") {
     return absl::InvalidArgumentError(
         "--group_join=jwt needs --client_id=jwt: the allowed groups come "
         "from the token");

@@ -108,9 +108,9 @@ int64_t InAnHour() { return absl::ToUnixSeconds(absl::Now() + absl::Hours(1)); }
 
 // A valid token for `sub` with `extra` claims (JSON members, may be empty).
 std::string Token(absl::string_view sub, absl::string_view extra = "") {
-  return SignedToken(kHs256, absl::StrFormat(R"({"sub":"%s","exp":%d%s%s})",
-                                             sub, InAnHour(),
-                                             extra.empty() ? "" : ",", extra));
+  return SignedToken(
+      kHs256, absl::StrFormat(R"({"sub":"%s","exp":%d%s%s})", sub, InAnHour(),
+                              extra.empty() ? "" : ",", extra));
 }
 
 HttpHeaders Bearer(absl::string_view token) {
@@ -119,8 +119,8 @@ HttpHeaders Bearer(absl::string_view token) {
 
 std::string WriteSecretFile() {
   const char* tmpdir = std::getenv("TEST_TMPDIR");
-  const std::string path = absl::StrCat(
-      tmpdir != nullptr ? tmpdir : "/tmp", "/hostile_input_jwt_secret");
+  const std::string path = absl::StrCat(tmpdir != nullptr ? tmpdir : "/tmp",
+                                        "/hostile_input_jwt_secret");
   std::ofstream file(path, std::ios::trunc);
   file << kSecret << "\n";
   EXPECT_TRUE(file.good()) << "cannot write " << path;
@@ -149,8 +149,8 @@ SseTestRequest Get(std::string path, HttpHeaders headers = {}) {
 class HostileInputE2eTest : public ::testing::Test {
  protected:
   void StartServer(std::vector<std::string> flags) {
-    flags.push_back(absl::StrCat("--max_groups_per_request=",
-                                 kMaxGroupsPerRequest));
+    flags.push_back(
+        absl::StrCat("--max_groups_per_request=", kMaxGroupsPerRequest));
     flags.push_back(
         absl::StrCat("--max_groups_per_client=", kMaxGroupsPerClient));
     flags.push_back(absl::StrCat("--max_event_bytes=", kMaxEventBytes));
@@ -191,15 +191,14 @@ class HostileInputE2eTest : public ::testing::Test {
   // gone.
   void ExpectBackToBaseline() {
     ASSERT_NO_FATAL_FAILURE(ExpectHealthy());
-    EXPECT_OK(PollUntil(
-        "descriptors back near the baseline", kE2eTimeout, [&] {
-          const int fds = OpenDescriptors(pid());
-          if (fds >= 0 && fds <= baseline_fds_ + kFdSlack) {
-            return absl::OkStatus();
-          }
-          return absl::FailedPreconditionError(absl::StrCat(
-              fds, " descriptors open; baseline ", baseline_fds_));
-        }));
+    EXPECT_OK(PollUntil("descriptors back near the baseline", kE2eTimeout, [&] {
+      const int fds = OpenDescriptors(pid());
+      if (fds >= 0 && fds <= baseline_fds_ + kFdSlack) {
+        return absl::OkStatus();
+      }
+      return absl::FailedPreconditionError(
+          absl::StrCat(fds, " descriptors open; baseline ", baseline_fds_));
+    }));
     const int64_t rss = ResidentKib(pid());
     EXPECT_LE(rss, baseline_rss_kib_ + kRssSlackKib)
         << "resident KiB now " << rss << ", baseline " << baseline_rss_kib_;
@@ -287,7 +286,9 @@ TEST_F(HostileInputE2eTest, CookieIdentityGroupsAndLastEventId) {
            {{"Cookie", absl::StrCat("ssecast_id=", std::string(4096, 'a'))}}),
        200, ""},
       {"NUL inside the cookie header",
-       Get("/events", {{"Cookie", std::string("ssecast_id=01\0" "23", 16)}}),
+       Get("/events", {{"Cookie", std::string("ssecast_id=01\0"
+                                              "23",
+                                              16)}}),
        400, "header \"Cookie\" holds a NUL byte"},
       {"NUL in any header",
        Get("/events", {{"X-Anything", std::string("a\0b", 3)}}), 400,
@@ -307,11 +308,12 @@ TEST_F(HostileInputE2eTest, CookieIdentityGroupsAndLastEventId) {
        Get("/events", {{"Last-Event-ID", "\xc3\xa9-\xe2\x82\xac"}}), 200,
        "ssecast.resync"},
       {"Last-Event-ID with a NUL",
-       Get("/events", {{"Last-Event-ID", std::string("1-2\0" "9", 5)}}), 400,
-       "header \"Last-Event-ID\" holds a NUL byte"},
-      {"lastEventId parameter with two '='",
-       Get("/events?lastEventId=1-2=3"), 400,
-       "query parameter \"lastEventId\" has more than one '='"},
+       Get("/events", {{"Last-Event-ID", std::string("1-2\0"
+                                                     "9",
+                                                     5)}}),
+       400, "header \"Last-Event-ID\" holds a NUL byte"},
+      {"lastEventId parameter with two '='", Get("/events?lastEventId=1-2=3"),
+       400, "query parameter \"lastEventId\" has more than one '='"},
       {"Accept with markup is not echoed",
        [] {
          SseTestRequest request = Get("/events", {{"Accept", "<b>html</b>"}});
@@ -345,13 +347,13 @@ TEST_F(HostileInputE2eTest, CookieIdentityGroupsAndLastEventId) {
   ASSERT_OK(tab);
   ASSERT_EQ((*tab)->status(), 200);
   // One more tab may not take the client past its limit of 6 groups.
-  ASSERT_NO_FATAL_FAILURE(Run(
-      {"more groups than a client may be in",
-       Get("/events?group=e&group=f&group=g",
-           {{"Cookie", absl::StrCat("ssecast_id=", cookie_id)}}),
-       400,
-       "joining 3 more groups would put the client in 7; the limit "
-       "(--max_groups_per_client) is 6"}));
+  ASSERT_NO_FATAL_FAILURE(
+      Run({"more groups than a client may be in",
+           Get("/events?group=e&group=f&group=g",
+               {{"Cookie", absl::StrCat("ssecast_id=", cookie_id)}}),
+           400,
+           "joining 3 more groups would put the client in 7; the limit "
+           "(--max_groups_per_client) is 6"}));
   (*tab)->Close();
   ASSERT_OK(server_->AwaitConnectionCount(cookie_id, 0));
   absl::StatusOr<std::unique_ptr<SseTestClient>> again = SseTestClient::Connect(
@@ -359,7 +361,8 @@ TEST_F(HostileInputE2eTest, CookieIdentityGroupsAndLastEventId) {
       Get("/events", {{"Cookie", absl::StrCat("ssecast_id=", cookie_id)}}));
   ASSERT_OK(again);
   ASSERT_OK(server_->AwaitConnectionCount(cookie_id, 1));
-  absl::StatusOr<v1::ListClientsResponse> listed = server_->control().ListClients();
+  absl::StatusOr<v1::ListClientsResponse> listed =
+      server_->control().ListClients();
   ASSERT_OK(listed);
   ASSERT_EQ(listed->clients_size(), 1);
   EXPECT_THAT(listed->clients(0).groups(), ::testing::IsEmpty())
@@ -449,19 +452,18 @@ TEST_F(JwtIdentityTest, TokenAndGroupClaimAbuse) {
                                "."))),
        401, "alg"},
       {"expired token",
-       Get("/events", Bearer(SignedToken(kHs256,
-                                         R"({"sub":"late","exp":1000000000})"))),
+       Get("/events",
+           Bearer(SignedToken(kHs256, R"({"sub":"late","exp":1000000000})"))),
        401, "token expired at"},
       {"forged signature",
-       Get("/events", Bearer(SignedToken(
-                          kHs256,
-                          absl::StrFormat(R"({"sub":"admin","exp":%d})",
-                                          InAnHour()),
-                          "guessed secret"))),
+       Get("/events",
+           Bearer(SignedToken(
+               kHs256,
+               absl::StrFormat(R"({"sub":"admin","exp":%d})", InAnHour()),
+               "guessed secret"))),
        401, "token signature does not match"},
-      {"token of 6 KiB",
-       Get("/events", Bearer(Token(std::string(6000, 'a')))), 401,
-       "client id is 6000 characters"},
+      {"token of 6 KiB", Get("/events", Bearer(Token(std::string(6000, 'a')))),
+       401, "client id is 6000 characters"},
       {"garbage token", Get("/events", Bearer("....")), 401, "malformed token"},
       {"sub with a NUL", Get("/events", Bearer(Token("a\\u0000b"))), 401,
        "token sub claim: client id"},
@@ -480,8 +482,8 @@ TEST_F(JwtIdentityTest, TokenAndGroupClaimAbuse) {
       {"joining with a token without groups",
        Get("/events?group=news.eu", Bearer(Token("plain"))), 403,
        "does not allow joining group \"news.eu\""},
-      {"joining an allowed group", Get("/events?group=news.eu", Bearer(news_reader)),
-       200, ""},
+      {"joining an allowed group",
+       Get("/events?group=news.eu", Bearer(news_reader)), 200, ""},
   });
 }
 
@@ -605,12 +607,14 @@ TEST_F(HostileInputE2eTest, ControlPlaneAbuse) {
        invalid, ""},
       {"publish to 2 MiB of client ids",
        [](Stub& s, Context& c) {
-         return Publish(s, c, MakeEvent("x"), ClientsTarget(ManyIds(20000, 100)));
+         return Publish(s, c, MakeEvent("x"),
+                        ClientsTarget(ManyIds(20000, 100)));
        },
        grpc::StatusCode::RESOURCE_EXHAUSTED, ""},
       {"publish to 10,000 unknown clients",
        [](Stub& s, Context& c) {
-         return Publish(s, c, MakeEvent("x"), ClientsTarget(ManyIds(10000, 32)));
+         return Publish(s, c, MakeEvent("x"),
+                        ClientsTarget(ManyIds(10000, 32)));
        },
        grpc::StatusCode::OK, ""},
       {"publish to a list with one bad id",

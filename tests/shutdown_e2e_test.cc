@@ -193,8 +193,7 @@ TEST(ShutdownE2eTest, FlagsThatWouldStartABrokenServerAreRefused) {
       {"--write_timeout=-5s", "--write_timeout must be positive (got -5s)"},
       {"--shutdown_grace=-1s", "--shutdown_grace must be 0 or more (got -1s)"},
       {"--retry=-3s", "--retry must be 0 or more (got -3s)"},
-      {"--client_retention=0s",
-       "--client_retention must be positive (got 0)"},
+      {"--client_retention=0s", "--client_retention must be positive (got 0)"},
       {"--group_join=everyone",
        "--group_join: \"everyone\" is not one of: anyone, nobody, jwt"},
       {"--group_join=jwt",
@@ -214,7 +213,8 @@ TEST(ShutdownE2eTest, FlagsThatWouldStartABrokenServerAreRefused) {
 }
 
 TEST(ShutdownE2eTest, SighupIsLoggedAndDoesNotStopTheServer) {
-  absl::StatusOr<std::unique_ptr<RunningServer>> server = RunningServer::Start();
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      RunningServer::Start();
   ASSERT_OK(server);
   absl::StatusOr<std::unique_ptr<SseTestClient>> stream =
       (*server)->OpenStream();

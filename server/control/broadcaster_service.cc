@@ -148,11 +148,10 @@ grpc::ServerUnaryReactor* BroadcasterService::ListClients(
       GroupFilterFromProto(*request);
   if (!group.ok()) return FinishWith(context, group.status());
   if (request->page_size() < 0) {
-    return FinishWith(context,
-                      absl::InvalidArgumentError(absl::StrCat(
-                          "page_size is ", request->page_size(),
-                          "; it must be 0 (the default, ",
-                          kDefaultClientPageSize, ") or more")));
+    return FinishWith(context, absl::InvalidArgumentError(absl::StrCat(
+                                   "page_size is ", request->page_size(),
+                                   "; it must be 0 (the default, ",
+                                   kDefaultClientPageSize, ") or more")));
   }
   std::string after;
   if (!request->page_token().empty()) {

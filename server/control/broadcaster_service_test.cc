@@ -330,8 +330,9 @@ TEST_F(BroadcasterServiceTest, ListClientsPageStaysFarBelowTheReplyLimit) {
   }
   std::vector<std::shared_ptr<FakeStream>> streams;
   for (int i = 0; i < 1200; ++i) {
-    streams.push_back(AttachStream(i + 1, absl::StrCat("c", 10000 + i),
-                                   i < 300 ? groups : std::vector<std::string>{}));
+    streams.push_back(
+        AttachStream(i + 1, absl::StrCat("c", 10000 + i),
+                     i < 300 ? groups : std::vector<std::string>{}));
   }
   absl::StatusOr<v1::ListClientsResponse> heavy =
       client_->ListClientsPage(std::nullopt, 1 << 30, "");

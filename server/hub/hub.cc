@@ -103,15 +103,16 @@ absl::Status Hub::ChangeGroups(absl::Span<const std::string> client_ids,
     absl::MutexLock lock(&mu_);
     for (const std::string& id : client_ids) {
       auto it = clients_.find(id);
-      const size_t now_in = it == clients_.end() ? 0 : it->second.record->group_count();
+      const size_t now_in =
+          it == clients_.end() ? 0 : it->second.record->group_count();
       const size_t adding = it == clients_.end()
                                 ? ClientRecord(id).CountNew(groups)
                                 : it->second.record->CountNew(groups);
       if (now_in + adding > max_groups_per_client_) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "client ", id, " would be in ", now_in + adding,
-            " groups; the limit (--max_groups_per_client) is ",
-            max_groups_per_client_));
+        return absl::InvalidArgumentError(
+            absl::StrCat("client ", id, " would be in ", now_in + adding,
+                         " groups; the limit (--max_groups_per_client) is ",
+                         max_groups_per_client_));
       }
     }
   }
@@ -137,8 +138,7 @@ absl::Status Hub::ChangeReconnectInterval(absl::Duration retry,
 
 std::vector<Hub::ClientSnapshot> Hub::ListClients(
     std::optional<std::string> group) const {
-  return ListClientPage(group, "", std::numeric_limits<size_t>::max())
-      .clients;
+  return ListClientPage(group, "", std::numeric_limits<size_t>::max()).clients;
 }
 
 Hub::ClientPage Hub::ListClientPage(const std::optional<std::string>& group,
@@ -272,7 +272,8 @@ void Hub::Detach(const Connection& connection) {
   if (found == connections.end()) return;
   connections.erase(found);
   --connection_count_;
-  if (connections.empty()) ForgetIfUnusedLocked(connection.client_id(), absl::Now());
+  if (connections.empty())
+    ForgetIfUnusedLocked(connection.client_id(), absl::Now());
 }
 
 void Hub::ForgetIfUnusedLocked(const std::string& client_id, absl::Time now) {
@@ -288,8 +289,8 @@ void Hub::ForgetIfUnusedLocked(const std::string& client_id, absl::Time now) {
   ForgetIdleLocked(now);
 }
 
-Hub::ClientEntry& Hub::EntryLocked(const std::string& client_id,
-                                   absl::Time now, Creator creator) {
+Hub::ClientEntry& Hub::EntryLocked(const std::string& client_id, absl::Time now,
+                                   Creator creator) {
   ForgetIdleLocked(now);
   auto [it, inserted] = clients_.try_emplace(client_id);
   if (inserted) {

@@ -10,8 +10,8 @@ absl::StatusOr<GroupJoin> ParseGroupJoin(absl::string_view value) {
   if (value == "anyone") return GroupJoin::kAnyone;
   if (value == "nobody") return GroupJoin::kNobody;
   if (value == "jwt") return GroupJoin::kJwt;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", value, "\" is not one of: anyone, nobody, jwt"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", value, "\" is not one of: anyone, nobody, jwt"));
 }
 
 absl::Status ValidateGroupPattern(absl::string_view pattern) {

@@ -32,7 +32,8 @@ TEST(GroupJoinPolicyTest, DecidesByPolicy) {
   reader.joinable_groups = {"news.*", "team-1"};
   const std::vector<std::string> allowed = {"news.eu", "team-1"};
   const std::vector<std::string> admins = {"news.eu", "admins"};
-  EXPECT_TRUE(CheckGroupJoin(GroupJoin::kAnyone, ClientIdentity(), admins).ok());
+  EXPECT_TRUE(
+      CheckGroupJoin(GroupJoin::kAnyone, ClientIdentity(), admins).ok());
   EXPECT_TRUE(CheckGroupJoin(GroupJoin::kNobody, reader, {}).ok());
   absl::Status nobody = CheckGroupJoin(GroupJoin::kNobody, reader, allowed);
   EXPECT_EQ(nobody.code(), absl::StatusCode::kPermissionDenied);

@@ -27,8 +27,8 @@ namespace ssecast {
 // and tokens should live much longer than any skew between them. Other
 // claims (iat, aud, iss, ...) are ignored, except an optional `groups`: a
 // list of at most 256 group names or patterns ("news.*"), which becomes
-// ClientIdentity::joinable_groups (used under --group_join=jwt). Every refusal is UNAUTHENTICATED
-// and says why. Immutable; thread-safe if `now` is.
+// ClientIdentity::joinable_groups (used under --group_join=jwt). Every refusal
+// is UNAUTHENTICATED and says why. Immutable; thread-safe if `now` is.
 class JwtClientIdProvider : public ClientIdProvider {
  public:
   // `secret` must not be empty (every token would then be refused). `now`

@@ -260,8 +260,9 @@ TEST(JwtClientIdProviderTest, RefusesMissingOrUnusableSub) {
 }
 
 TEST(JwtClientIdProviderTest, ReadsTheGroupsClaim) {
-  absl::StatusOr<ClientIdentity> identity = IdentifyBearer(MakeToken(absl::StrCat(
-      R"({"sub":"a","groups":["news.*","team-1"],"exp":)", kFarFuture, "}")));
+  absl::StatusOr<ClientIdentity> identity = IdentifyBearer(MakeToken(
+      absl::StrCat(R"({"sub":"a","groups":["news.*","team-1"],"exp":)",
+                   kFarFuture, "}")));
   ASSERT_TRUE(identity.ok()) << identity.status();
   EXPECT_EQ(identity->joinable_groups,
             (std::vector<std::string>{"news.*", "team-1"}));
@@ -273,9 +274,9 @@ TEST(JwtClientIdProviderTest, ReadsTheGroupsClaim) {
 
 TEST(JwtClientIdProviderTest, RefusesAnUnusableGroupsClaim) {
   auto with_groups = [](absl::string_view groups_json) {
-    return IdentifyBearer(MakeToken(absl::StrCat(
-        R"({"sub":"a","groups":)", groups_json, R"(,"exp":)", kFarFuture,
-        "}")));
+    return IdentifyBearer(
+        MakeToken(absl::StrCat(R"({"sub":"a","groups":)", groups_json,
+                               R"(,"exp":)", kFarFuture, "}")));
   };
   EXPECT_EQ(RefusalOf(with_groups(R"("news")")),
             "token groups claim is not a list of strings");

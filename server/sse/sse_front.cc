@@ -253,7 +253,8 @@ void SseFront::LogFault(absl::string_view what, const absl::Status& status) {
     left_out = faults_not_logged_;
     faults_not_logged_ = 0;
   }
-  std::fprintf(stderr, "ssecast: %s failed: %s (%llu similar faults not logged)\n",
+  std::fprintf(stderr,
+               "ssecast: %s failed: %s (%llu similar faults not logged)\n",
                std::string(what).c_str(), status.ToString().c_str(),
                static_cast<unsigned long long>(left_out));
 }

@@ -16,8 +16,8 @@ std::string Shown(absl::string_view name, absl::string_view what) {
   constexpr size_t kMaxShown = 40;
   bool plain = !name.empty() && name.size() <= kMaxShown;
   for (char c : name) {
-    plain = plain &&
-            (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.');
+    plain =
+        plain && (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.');
   }
   return plain ? absl::StrCat(what, " \"", name, "\"") : std::string(what);
 }
