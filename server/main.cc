@@ -83,8 +83,9 @@ ABSL_FLAG(std::string, broker, "memory",
           "'memory' (this node only) or 'redis' (every node on "
           "--redis_address; also shares the replay history).");
 ABSL_FLAG(absl::Duration, client_retention, absl::Hours(1),
-          "How long a client's groups are remembered after its last "
-          "connection ends.");
+          "How long the groups a backend gave a client (AddToGroup) are "
+          "remembered after its last connection ends. Groups a client joined "
+          "itself end with its last connection.");
 ABSL_FLAG(std::vector<std::string>, allow_origin, {},
           "Origins (e.g. https://app.example.com) whose pages may open "
           "/events cross-origin with credentials; comma-separated.");
