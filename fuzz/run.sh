@@ -14,7 +14,6 @@ shift || true
 OUT="${FUZZ_OUT:-${TMPDIR:-/tmp}/ssecast-fuzz}"
 CXX="${CXX_FUZZ:-clang++-14}"
 ALL_TARGETS=(position cookie jwt identity accept_header broker_codec)
-TARGETS=("${@:-${ALL_TARGETS[@]}}")
 [[ $# -gt 0 ]] && TARGETS=("$@") || TARGETS=("${ALL_TARGETS[@]}")
 
 mkdir -p "$OUT/obj" "$OUT/gen"
