@@ -1,6 +1,7 @@
 #include "server/hub/hub.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -75,7 +76,8 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
       return status;
     }
   }
-  absl::StatusOr<Position> sent = broker_->Send(DisconnectCommand{target});
+  absl::StatusOr<Position> sent =
+      broker_->Send(DisconnectCommand{target, !allow_reconnect});
   if (!sent.ok()) return sent.status();
   return TakeReach(*sent, target);
 }
@@ -379,6 +381,25 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
       // Commands are applied in order: the log now holds exactly the
       // events published before this disconnect; those are still sent.
       end = log_.next_sequence();
+    }
+    if (disconnect->block_reconnect &&
+        disconnect->target.kind() == Target::Kind::kGroups &&
+        !closing.empty()) {
+      // Before closing, so that their reconnects find the entry. The node
+      // that sent the command added its own members already; adding them
+      // again only renews their entry.
+      std::vector<std::string> ids;
+      for (const auto& connection : closing) {
+        ids.push_back(connection->client_id());
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (absl::Status added = store_->Add(ids); !added.ok()) {
+        std::fprintf(stderr,
+                     "ssecast: group disconnect: cannot keep %zu members from "
+                     "reconnecting: %s\n",
+                     ids.size(), added.ToString().c_str());
+      }
     }
     for (const auto& connection : closing) connection->Close(end);
   } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
