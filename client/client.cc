@@ -177,8 +177,9 @@ absl::Status Client::ChangeReconnectInterval(absl::Duration retry,
       .status();
 }
 
-absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
-    std::optional<std::string> group) {
+absl::StatusOr<v1::ListClientsResponse> Client::ListClientsPage(
+    std::optional<std::string> group, int32_t page_size,
+    std::string page_token) {
   v1::ListClientsRequest request;
   if (group.has_value()) {
     if (absl::Status utf8 = CheckUtf8("group", *group); !utf8.ok()) {
@@ -186,7 +187,25 @@ absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
     }
     request.set_group(*std::move(group));
   }
+  request.set_page_size(page_size);
+  request.set_page_token(std::move(page_token));
   return Call(&v1::Broadcaster::Stub::ListClients, request);
+}
+
+absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
+    std::optional<std::string> group) {
+  v1::ListClientsResponse all;
+  std::string token;
+  do {
+    absl::StatusOr<v1::ListClientsResponse> page =
+        ListClientsPage(group, 0, std::move(token));
+    if (!page.ok()) return page.status();
+    for (v1::ClientInfo& client : *page->mutable_clients()) {
+      *all.add_clients() = std::move(client);
+    }
+    token = page->next_page_token();
+  } while (!token.empty());
+  return all;
 }
 
 }  // namespace ssecast

@@ -91,9 +91,18 @@ class Client {
                                        absl::Duration jitter);
 
   // The clients connected to the server (only those in `group`, if given),
-  // with their groups and connections.
+  // with their groups and connections: every page, one call each, merged
+  // into one response (next_page_token empty).
   absl::StatusOr<v1::ListClientsResponse> ListClients(
       std::optional<std::string> group = std::nullopt);
+
+  // One page of ListClients: at most `page_size` clients (0: the server's
+  // default), starting after `page_token` (empty: from the first). Pass
+  // the reply's next_page_token to get the next page; it is empty on the
+  // last one.
+  absl::StatusOr<v1::ListClientsResponse> ListClientsPage(
+      std::optional<std::string> group, int32_t page_size,
+      std::string page_token);
 
  private:
   Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options);

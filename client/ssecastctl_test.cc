@@ -16,7 +16,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -355,6 +357,21 @@ TEST_F(SsecastctlTest, ListsGroupsAndFiltersByGroup) {
   outcome = Ctl({"clients", "--group=green"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out, "no clients of group green connected\n");
+}
+
+TEST_F(SsecastctlTest, ListsClientsOfEveryPage) {
+  // More clients than one page holds by default (100).
+  constexpr int kClients = 250;
+  for (int i = 0; i < kClients; ++i) {
+    Attach(i + 1, absl::StrFormat("client-%03d", i));
+  }
+  Outcome outcome = Ctl({"clients"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const std::vector<std::string> lines =
+      absl::StrSplit(outcome.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), kClients + 1u) << "a header and one row each";
+  EXPECT_TRUE(absl::StartsWith(lines[1], "client-000 "));
+  EXPECT_TRUE(absl::StartsWith(lines[kClients], "client-249 "));
 }
 
 TEST_F(SsecastctlTest, PublishesToGroups) {

@@ -16,6 +16,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,7 @@
 #include "server/hub/hub.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
+#include "server/sse/group_join_policy.h"
 #include "server/sse/sse_front.h"
 #include "server/store/no_reconnect_store_memory.h"
 #include "server/store/no_reconnect_store_redis.h"
@@ -85,8 +87,9 @@ ABSL_FLAG(std::string, broker, "memory",
           "'memory' (this node only) or 'redis' (every node on "
           "--redis_address; also shares the replay history).");
 ABSL_FLAG(absl::Duration, client_retention, absl::Hours(1),
-          "How long a client's groups are remembered after its last "
-          "connection ends.");
+          "How long the groups a backend gave a client (AddToGroup) are "
+          "remembered after its last connection ends. Groups a client joined "
+          "itself end with its last connection.");
 ABSL_FLAG(std::vector<std::string>, allow_origin, {},
           "Origins (e.g. https://app.example.com) whose pages may open "
           "/events cross-origin with credentials; comma-separated.");
@@ -155,6 +158,18 @@ ABSL_FLAG(int64_t, max_streams_per_client, 100,
 ABSL_FLAG(int64_t, max_bytes_after_head, 4096,
           "Bytes a browser may send on an open event stream (it should send "
           "none); past it the stream is dropped.");
+ABSL_FLAG(std::string, group_join, "nobody",
+          "Who may join groups as they connect (GET /events?group=NAME): "
+          "'nobody' (only backends put clients in groups, with AddToGroup), "
+          "'jwt' (the groups a token's `groups` claim allows: names or "
+          "prefixes like news.*; needs --client_id=jwt) or 'anyone' (every "
+          "client joins any group it names, so group events are public).");
+ABSL_FLAG(int64_t, max_groups_per_request, 16,
+          "Most `group` query parameters in one /events request; more get "
+          "400.");
+ABSL_FLAG(int64_t, max_groups_per_client, 64,
+          "Most groups one client id may be in (joined at connect and given "
+          "by AddToGroup together); more get 400 or INVALID_ARGUMENT.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(3),
           "On SIGINT/SIGTERM, how long streams get to drain before exit.");
 
@@ -302,6 +317,113 @@ absl::StatusOr<FlowControlBounds> FlowControlFromFlags() {
   return bounds;
 }
 
+// The largest --max_event_bytes: an event must fit in one gRPC message
+// with room to spare, and each one is held in every node's history.
+constexpr int64_t kMaxEventBytesLimit = 16 << 20;
+
+absl::Status CheckOrigin(const std::string& origin) {
+  if (origin == "null" || origin == "*") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--allow_origin: \"", origin,
+        "\" would let any page (sandboxed or file:) read the streams with "
+        "the user's cookies; list real origins like https://app.example.com"));
+  }
+  const size_t scheme_end = origin.find("://");
+  const std::string scheme = origin.substr(0, scheme_end);
+  const std::string rest =
+      scheme_end == std::string::npos ? "" : origin.substr(scheme_end + 3);
+  bool plain_host = !rest.empty();
+  for (char c : rest) {
+    plain_host = plain_host && (absl::ascii_isalnum(c) || c == '.' ||
+                                c == '-' || c == ':' || c == '[' || c == ']');
+  }
+  if ((scheme != "http" && scheme != "https") || !plain_host) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--allow_origin: \"", origin,
+        "\" is not an origin: scheme://host[:port], scheme http or https, "
+        "no path or trailing slash"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckFlags() {
+  auto positive = [](absl::string_view flag, int64_t value) {
+    return value > 0 ? absl::OkStatus()
+                     : absl::InvalidArgumentError(absl::StrCat(
+                           "--", flag, " must be positive (got ", value, ")"));
+  };
+  auto between = [](absl::string_view flag, int64_t value, int64_t low,
+                    int64_t high) {
+    return value >= low && value <= high
+               ? absl::OkStatus()
+               : absl::InvalidArgumentError(
+                     absl::StrCat("--", flag, " must be between ", low, " and ",
+                                  high, " (got ", value, ")"));
+  };
+  auto duration = [](absl::string_view flag, absl::Duration value,
+                     bool zero_allowed) {
+    if (value > absl::ZeroDuration() ||
+        (zero_allowed && value == absl::ZeroDuration())) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " must be ", zero_allowed ? "0 or more" : "positive",
+        " (got ", absl::FormatDuration(value), ")"));
+  };
+  const absl::Duration retry = absl::GetFlag(FLAGS_retry);
+  const absl::Duration jitter = absl::GetFlag(FLAGS_retry_jitter);
+  for (absl::Status status : {
+           between("max_event_bytes", absl::GetFlag(FLAGS_max_event_bytes), 1,
+                   kMaxEventBytesLimit),
+           between("history_size", absl::GetFlag(FLAGS_history_size), 2,
+                   10'000'000),
+           positive("max_lag_events", absl::GetFlag(FLAGS_max_lag_events)),
+           between("http_threads", absl::GetFlag(FLAGS_http_threads), 1, 1024),
+           between("writer_threads", absl::GetFlag(FLAGS_writer_threads), 1,
+                   256),
+           between("max_groups_per_request",
+                   absl::GetFlag(FLAGS_max_groups_per_request), 0, 1000),
+           between("max_groups_per_client",
+                   absl::GetFlag(FLAGS_max_groups_per_client), 1, 10000),
+           duration("history_ttl", absl::GetFlag(FLAGS_history_ttl), false),
+           duration("keepalive_interval",
+                    absl::GetFlag(FLAGS_keepalive_interval), false),
+           duration("write_timeout", absl::GetFlag(FLAGS_write_timeout), false),
+           duration("client_retention", absl::GetFlag(FLAGS_client_retention),
+                    false),
+           duration("publish_wait", absl::GetFlag(FLAGS_publish_wait), true),
+           duration("shutdown_grace", absl::GetFlag(FLAGS_shutdown_grace),
+                    true),
+           duration("retry", retry, true),
+           duration("retry_jitter", jitter, true),
+       }) {
+    if (!status.ok()) return status;
+  }
+  if (retry > absl::Hours(24)) {
+    return absl::InvalidArgumentError("--retry must be at most 24h");
+  }
+  if (jitter > absl::ZeroDuration() && jitter >= retry) {
+    return absl::InvalidArgumentError(
+        "--retry_jitter must be below --retry (it offsets --retry)");
+  }
+  for (const std::string& origin : absl::GetFlag(FLAGS_allow_origin)) {
+    if (absl::Status status = CheckOrigin(origin); !status.ok()) return status;
+  }
+  absl::StatusOr<GroupJoin> group_join =
+      ParseGroupJoin(absl::GetFlag(FLAGS_group_join));
+  if (!group_join.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--group_join: ", group_join.status().message()));
+  }
+  if (*group_join == GroupJoin::kJwt &&
+      absl::GetFlag(FLAGS_client_id) != "jwt") {
+    return absl::InvalidArgumentError(
+        "--group_join=jwt needs --client_id=jwt: the allowed groups come "
+        "from the token");
+  }
+  return absl::OkStatus();
+}
+
 HubOptions MakeHubOptions() {
   HubOptions options;
   options.max_event_bytes =
@@ -320,6 +442,8 @@ HubOptions MakeHubOptions() {
   options.retry = {absl::GetFlag(FLAGS_retry),
                    absl::GetFlag(FLAGS_retry_jitter)};
   options.client_retention = absl::GetFlag(FLAGS_client_retention);
+  options.max_groups_per_client =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_groups_per_client));
   return options;
 }
 
@@ -335,6 +459,10 @@ SseFrontOptions MakeFrontOptions() {
       std::clamp<int64_t>(absl::GetFlag(FLAGS_stream_send_buffer), 0, 1 << 30));
   options.writer_threads = absl::GetFlag(FLAGS_writer_threads);
   options.http_threads = absl::GetFlag(FLAGS_http_threads);
+  // Checked by CheckFlags.
+  options.group_join = *ParseGroupJoin(absl::GetFlag(FLAGS_group_join));
+  options.max_groups_per_request =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_groups_per_request));
   return options;
 }
 
@@ -406,20 +534,12 @@ int Fail(absl::string_view what, const absl::Status& status) {
 }
 
 int Run() {
+  if (absl::Status flags = CheckFlags(); !flags.ok()) {
+    return Fail("bad flags", flags);
+  }
   if (absl::StatusOr<FlowControlBounds> flow = FlowControlFromFlags();
       !flow.ok()) {
     return Fail("bad flags", flow.status());
-  }
-  if (absl::GetFlag(FLAGS_max_event_bytes) <= 0 ||
-      absl::GetFlag(FLAGS_history_size) <= 1 ||
-      absl::GetFlag(FLAGS_history_ttl) <= absl::ZeroDuration() ||
-      absl::GetFlag(FLAGS_max_lag_events) <= 0 ||
-      absl::GetFlag(FLAGS_keepalive_interval) <= absl::ZeroDuration()) {
-    return Fail("bad flags",
-                absl::InvalidArgumentError(
-                    "--max_event_bytes, --max_lag_events and "
-                    "--keepalive_interval and --history_ttl must be "
-                    "positive, --history_size at least 2"));
   }
   absl::StatusOr<std::unique_ptr<ClientIdProvider>> client_ids =
       MakeClientIdProvider(absl::GetFlag(FLAGS_client_id),
@@ -437,6 +557,9 @@ int Run() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  // SIGHUP (a closed terminal, or an operator expecting a reload) must not
+  // end the server: it is taken and logged below.
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   // A write to a socket the peer closed must fail, not kill the process.
   signal(SIGPIPE, SIG_IGN);
@@ -470,7 +593,12 @@ int Run() {
   std::fprintf(stderr, "ssecast: %s\n", descriptors->ToString().c_str());
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&stop_signals, &signal_number) == 0 &&
+         signal_number == SIGHUP) {
+    std::fprintf(stderr,
+                 "ssecast: SIGHUP received and ignored (nothing to reload; "
+                 "SIGTERM stops the server)\n");
+  }
   std::fprintf(stderr, "ssecast: %s received, shutting down\n",
                strsignal(signal_number));
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);

@@ -50,8 +50,10 @@ std::string EventsPathJoining(const std::vector<std::string>& groups) {
 class GroupsE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // These tests are about groups clients join themselves, which the
+    // default (--group_join=nobody) forbids.
     absl::StatusOr<std::unique_ptr<RunningServer>> server =
-        RunningServer::Start();
+        RunningServer::Start({"--group_join=anyone"});
     ASSERT_OK(server);
     server_ = *std::move(server);
   }

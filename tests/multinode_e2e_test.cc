@@ -170,6 +170,30 @@ TEST_F(MultiNodeE2eTest, ConcurrentPublishesArriveInOneOrderOnEveryNode) {
   }
 }
 
+TEST_F(MultiNodeE2eTest, GroupDisconnectBlocksMembersThatJoinedOnAnotherNode) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2, {"--group_join=anyone"}));
+  const std::string client_id = UnissuedClientId();
+  absl::StatusOr<std::unique_ptr<SseTestClient>> stream =
+      SseTestClient::Connect(node(1).http_port(), "/events?group=kick",
+                             ClientIdCookieHeader(client_id), kE2eTimeout);
+  ASSERT_OK(stream);
+  ASSERT_EQ((*stream)->status(), 200);
+
+  // Node 0 never heard of the group this client joined on node 1.
+  ASSERT_OK(node(0).control().DisconnectGroups({"kick"},
+                                               /*allow_reconnect=*/false));
+  ASSERT_OK((*stream)->WaitForEnd(kE2eTimeout));
+  EXPECT_EQ((*stream)->end_kind(), EndKind::kCleanEnd);
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    absl::StatusOr<std::unique_ptr<SseTestClient>> refused =
+        SseTestClient::Connect(node(i).http_port(), "/events",
+                               ClientIdCookieHeader(client_id), kE2eTimeout);
+    ASSERT_OK(refused);
+    EXPECT_EQ((*refused)->status(), 204);
+  }
+}
+
 TEST_F(MultiNodeE2eTest, DisconnectThroughOneNodeEndsStreamOnAnotherAndBlocks) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(3));
   const std::string client_id = UnissuedClientId();

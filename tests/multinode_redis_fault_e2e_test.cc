@@ -23,6 +23,7 @@
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
 #include "tests/status_assertions.h"
+#include "tests/support/http_test_request.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/server_process.h"
 #include "tests/support/sse_test_client.h"
@@ -112,6 +113,15 @@ TEST(MultiNodeRedisFaultE2eTest, StreamsSurviveRedisCrashAndServiceRecovers) {
       cluster.node(0).control().Disconnect({UnissuedClientId()}, false);
   EXPECT_EQ(not_disconnected.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(not_disconnected.status().message(), HasSubstr(redis_address));
+  // A browser is told to come back later, not where Redis is.
+  absl::StatusOr<HttpTestResponse> refused =
+      HttpGet(cluster.node(0).http_port(), "/events",
+              {{"Accept", "text/event-stream"}}, kE2eTimeout);
+  ASSERT_OK(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("Retry-After"), "5");
+  EXPECT_EQ(refused->body,
+            "ssecast: cannot admit the client now; try again later\n");
   // The streams stay open: keepalives keep coming on the same connections.
   // At most one of those still unread was sent before the crash.
   for (auto& stream : streams) {

@@ -172,6 +172,65 @@ TEST(ShutdownE2eTest, NonPositiveLimitsAreRefused) {
             "positive\n");
 }
 
+TEST(ShutdownE2eTest, FlagsThatWouldStartABrokenServerAreRefused) {
+  const struct {
+    std::string flag;
+    std::string message;
+  } kCases[] = {
+      {"--http_threads=0", "--http_threads must be between 1 and 1024 (got 0)"},
+      {"--writer_threads=-1",
+       "--writer_threads must be between 1 and 256 (got -1)"},
+      {"--allow_origin=null",
+       "--allow_origin: \"null\" would let any page (sandboxed or file:) "
+       "read the streams with the user's cookies; list real origins like "
+       "https://app.example.com"},
+      {"--allow_origin=https://app.example.com/",
+       "--allow_origin: \"https://app.example.com/\" is not an origin: "
+       "scheme://host[:port], scheme http or https, no path or trailing "
+       "slash"},
+      {"--max_event_bytes=4294967296",
+       "--max_event_bytes must be between 1 and 16777216 (got 4294967296)"},
+      {"--write_timeout=-5s", "--write_timeout must be positive (got -5s)"},
+      {"--shutdown_grace=-1s", "--shutdown_grace must be 0 or more (got -1s)"},
+      {"--retry=-3s", "--retry must be 0 or more (got -3s)"},
+      {"--client_retention=0s", "--client_retention must be positive (got 0)"},
+      {"--group_join=everyone",
+       "--group_join: \"everyone\" is not one of: anyone, nobody, jwt"},
+      {"--group_join=jwt",
+       "--group_join=jwt needs --client_id=jwt: the allowed groups come from "
+       "the token"},
+      {"--max_groups_per_client=0",
+       "--max_groups_per_client must be between 1 and 10000 (got 0)"},
+  };
+  for (const auto& test_case : kCases) {
+    SCOPED_TRACE(test_case.flag);
+    const CompletedProcess run = RunRefusedServer({test_case.flag});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_EQ(run.stderr_text,
+              absl::StrCat("ssecast: bad flags: ", test_case.message, "\n"));
+    EXPECT_EQ(run.stdout_text, "");
+  }
+}
+
+TEST(ShutdownE2eTest, SighupIsLoggedAndDoesNotStopTheServer) {
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      RunningServer::Start();
+  ASSERT_OK(server);
+  absl::StatusOr<std::unique_ptr<SseTestClient>> stream =
+      (*server)->OpenStream();
+  ASSERT_OK(stream);
+  ASSERT_EQ(::kill((*server)->process().pid(), SIGHUP), 0);
+  ASSERT_OK((*server)->control().PublishToAll(MakeEvent("after SIGHUP")));
+  absl::StatusOr<SseEvent> event = (*stream)->NextEvent(kE2eTimeout);
+  ASSERT_OK(event);
+  EXPECT_EQ(event->data, "after SIGHUP");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(
+      (*server)->process().WaitForExit(absl::ZeroDuration()).status()));
+  absl::StatusOr<int> exit_code = (*server)->process().Terminate();
+  ASSERT_OK(exit_code);
+  EXPECT_EQ(*exit_code, 0);
+}
+
 TEST(ShutdownE2eTest, UnusableAddressesAreRefused) {
   const CompletedProcess http = RunRefusedServer({"--http_address=nonsense"});
   EXPECT_NE(http.exit_code, 0);

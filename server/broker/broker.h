@@ -21,6 +21,10 @@ struct PublishCommand {
 };
 struct DisconnectCommand {
   Target target;  // clients or groups
+  // For a group target: every node adds the ids of the members connected to
+  // it to the no-reconnect store, since members that joined a group as they
+  // connected are known to their node only.
+  bool block_reconnect = false;
 };
 struct GroupCommand {
   std::vector<std::string> client_ids;

@@ -68,6 +68,7 @@ wire::Command ToWire(const PublishCommand& publish) {
 wire::Command ToWire(const DisconnectCommand& disconnect) {
   wire::Command out;
   EncodeTarget(disconnect.target, out.mutable_disconnect()->mutable_target());
+  out.mutable_disconnect()->set_block_reconnect(disconnect.block_reconnect);
   return out;
 }
 
@@ -101,7 +102,7 @@ absl::StatusOr<BrokerCommand> FromWire(const wire::Disconnect& in) {
   if (target->all()) {
     return absl::InvalidArgumentError("a disconnect of all clients");
   }
-  return DisconnectCommand{*std::move(target)};
+  return DisconnectCommand{*std::move(target), in.block_reconnect()};
 }
 
 absl::StatusOr<BrokerCommand> FromWire(const wire::GroupChange& in) {

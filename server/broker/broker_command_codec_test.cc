@@ -44,6 +44,16 @@ TEST(BrokerCommandCodecTest, PublishToAllStaysToAll) {
   EXPECT_TRUE(std::get<PublishCommand>(decoded).target.all());
 }
 
+TEST(BrokerCommandCodecTest, DisconnectKeepsWhetherItBlocksReconnects) {
+  for (bool block : {false, true}) {
+    BrokerCommand decoded =
+        RoundTrip(DisconnectCommand{Target::Groups({"kick"}), block});
+    const auto* disconnect = std::get_if<DisconnectCommand>(&decoded);
+    ASSERT_NE(disconnect, nullptr);
+    EXPECT_EQ(disconnect->block_reconnect, block);
+  }
+}
+
 TEST(BrokerCommandCodecTest, DisconnectKeepsItsClients) {
   const BrokerCommand decoded =
       RoundTrip(DisconnectCommand{Target::Clients({"bob", "alice"})});

@@ -1,5 +1,6 @@
 #include "server/control/broadcaster_service.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/control/client_page_token.h"
 #include "server/control/publish_stream_reactor.h"
 #include "server/control/request_conversion.h"
 #include "server/control/status_conversion.h"
@@ -145,8 +147,35 @@ grpc::ServerUnaryReactor* BroadcasterService::ListClients(
   absl::StatusOr<std::optional<std::string>> group =
       GroupFilterFromProto(*request);
   if (!group.ok()) return FinishWith(context, group.status());
-  for (const Hub::ClientSnapshot& client : hub_->ListClients(*group)) {
-    ClientInfoFromSnapshot(client, response->add_clients());
+  if (request->page_size() < 0) {
+    return FinishWith(context, absl::InvalidArgumentError(absl::StrCat(
+                                   "page_size is ", request->page_size(),
+                                   "; it must be 0 (the default, ",
+                                   kDefaultClientPageSize, ") or more")));
+  }
+  std::string after;
+  if (!request->page_token().empty()) {
+    absl::StatusOr<std::string> decoded =
+        DecodeClientPageToken(request->page_token());
+    if (!decoded.ok()) return FinishWith(context, decoded.status());
+    after = *std::move(decoded);
+  }
+  const size_t page_size =
+      request->page_size() == 0
+          ? kDefaultClientPageSize
+          : std::min<size_t>(request->page_size(), kMaxClientPageSize);
+  Hub::ClientPage page = hub_->ListClientPage(*group, after, page_size);
+  size_t bytes = 0;
+  for (size_t i = 0; i < page.clients.size(); ++i) {
+    v1::ClientInfo* info = response->add_clients();
+    ClientInfoFromSnapshot(page.clients[i], info);
+    bytes += info->ByteSizeLong();
+    const bool last = i + 1 == page.clients.size();
+    if ((!last && bytes >= kClientPageBytes) || (last && page.more)) {
+      response->set_next_page_token(
+          EncodeClientPageToken(page.clients[i].client_id));
+      break;
+    }
   }
   return FinishWith(context, absl::OkStatus());
 }

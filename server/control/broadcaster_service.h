@@ -15,11 +15,21 @@
 #ifndef SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 #define SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 
+#include <cstddef>
+
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
 #include "server/hub/hub.h"
 
 namespace ssecast {
+
+// ListClients pages: clients per page when the request says 0, the most
+// per page, and the reply size after which a page ends early. Keep a reply
+// far below gRPC's 4 MiB default receive limit, with room for one client
+// with very many connections.
+inline constexpr size_t kDefaultClientPageSize = 100;
+inline constexpr size_t kMaxClientPageSize = 1000;
+inline constexpr size_t kClientPageBytes = 1 << 20;
 
 class BroadcasterService final : public v1::Broadcaster::CallbackService {
  public:

@@ -3,6 +3,7 @@
 // ssecast::Client over a real gRPC channel.
 #include <atomic>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/control/client_page_token.h"
 #include "server/control/control_server.h"
 #include "server/control/testing/health.grpc.pb.h"
 #include "server/control/testing/running_hub.h"
@@ -281,6 +283,75 @@ TEST_F(BroadcasterServiceTest, DisconnectClosesTheClientsConnections) {
   EXPECT_TRUE(alice1->closed());
   EXPECT_TRUE(alice2->closed());
   EXPECT_FALSE(bob->closed());
+}
+
+TEST_F(BroadcasterServiceTest, ListClientsPagesInIdOrder) {
+  std::vector<std::shared_ptr<FakeStream>> streams;
+  for (const char* id : {"e", "b", "d", "a", "c"}) {
+    streams.push_back(AttachStream(streams.size() + 1, id));
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    absl::StatusOr<v1::ListClientsResponse> page =
+        client_->ListClientsPage(std::nullopt, 2, token);
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_LE(page->clients_size(), 2);
+    for (const v1::ClientInfo& client : page->clients()) {
+      seen.push_back(client.client_id());
+    }
+    token = page->next_page_token();
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  // ssecast::Client::ListClients follows every page.
+  absl::StatusOr<v1::ListClientsResponse> all = client_->ListClients();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->clients_size(), 5);
+  EXPECT_TRUE(all->next_page_token().empty());
+}
+
+TEST_F(BroadcasterServiceTest, ListClientsRefusesBadPageArguments) {
+  ExpectInvalidArgument(
+      client_->ListClientsPage(std::nullopt, -1, "").status(),
+      "page_size is -1; it must be 0 (the default, 100) or more");
+  ExpectInvalidArgument(
+      client_->ListClientsPage(std::nullopt, 0, "not-a-token").status(),
+      "page_token is not a next_page_token this server issued");
+}
+
+TEST_F(BroadcasterServiceTest, ListClientsPageStaysFarBelowTheReplyLimit) {
+  // Clients in the most groups of the longest names: about 8.4 KiB each.
+  std::vector<std::string> groups;
+  for (int g = 0; g < 64; ++g) {
+    groups.push_back(absl::StrCat(g, std::string(126, 'g')).substr(0, 128));
+  }
+  std::vector<std::shared_ptr<FakeStream>> streams;
+  for (int i = 0; i < 1200; ++i) {
+    streams.push_back(
+        AttachStream(i + 1, absl::StrCat("c", 10000 + i),
+                     i < 300 ? groups : std::vector<std::string>{}));
+  }
+  absl::StatusOr<v1::ListClientsResponse> heavy =
+      client_->ListClientsPage(std::nullopt, 1 << 30, "");
+  ASSERT_TRUE(heavy.ok()) << heavy.status();
+  EXPECT_LT(heavy->ByteSizeLong(), (1u << 20) + 16 * 1024);
+  EXPECT_GT(heavy->clients_size(), 100);
+  EXPECT_LT(heavy->clients_size(), 300) << "ended by size, not by count";
+  EXPECT_FALSE(heavy->next_page_token().empty());
+
+  absl::StatusOr<v1::ListClientsResponse> all = client_->ListClients();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->clients_size(), 1200);
+  // An enormous page size counts as the most, 1000.
+  absl::StatusOr<v1::ListClientsResponse> light = client_->ListClientsPage(
+      std::nullopt, std::numeric_limits<int32_t>::max(),
+      EncodeClientPageToken("c10299"));
+  ASSERT_TRUE(light.ok()) << light.status();
+  EXPECT_EQ(light->clients_size(), 900);
+  EXPECT_TRUE(light->next_page_token().empty());
 }
 
 TEST_F(BroadcasterServiceTest, ListClientsReportsConnections) {

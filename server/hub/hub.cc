@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -36,6 +37,7 @@ absl::Status ValidateGroupNames(absl::Span<const std::string> groups) {
 Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
     : max_event_bytes_(options.max_event_bytes),
       client_retention_(options.client_retention),
+      max_groups_per_client_(options.max_groups_per_client),
       store_(store),
       broker_(broker),
       log_(options.log, static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))),
@@ -94,7 +96,8 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
       return status;
     }
   }
-  absl::StatusOr<Position> sent = broker_->Send(DisconnectCommand{target});
+  absl::StatusOr<Position> sent =
+      broker_->Send(DisconnectCommand{target, !allow_reconnect});
   if (!sent.ok()) return sent.status();
   return TakeReach(*sent, target);
 }
@@ -118,6 +121,23 @@ absl::Status Hub::ChangeGroups(absl::Span<const std::string> client_ids,
   if (absl::Status status = ValidateGroupNames(groups); !status.ok()) {
     return status;
   }
+  if (join) {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& id : client_ids) {
+      auto it = clients_.find(id);
+      const size_t now_in =
+          it == clients_.end() ? 0 : it->second.record->group_count();
+      const size_t adding = it == clients_.end()
+                                ? ClientRecord(id).CountNew(groups)
+                                : it->second.record->CountNew(groups);
+      if (now_in + adding > max_groups_per_client_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("client ", id, " would be in ", now_in + adding,
+                         " groups; the limit (--max_groups_per_client) is ",
+                         max_groups_per_client_));
+      }
+    }
+  }
   return broker_
       ->Send(GroupCommand{{client_ids.begin(), client_ids.end()},
                           {groups.begin(), groups.end()},
@@ -140,31 +160,46 @@ absl::Status Hub::ChangeReconnectInterval(absl::Duration retry,
 
 std::vector<Hub::ClientSnapshot> Hub::ListClients(
     std::optional<std::string> group) const {
-  std::vector<ClientSnapshot> result;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [id, entry] : clients_) {
-      if (entry.connections.empty()) continue;
-      if (group && !entry.record->InGroup(*group)) continue;
-      ClientSnapshot client{id, entry.record->groups(), {}};
-      for (const auto& c : entry.connections) {
-        client.connections.push_back({c->id(), c->remote_address(),
-                                      c->connected_since(), c->events_sent()});
-      }
-      result.push_back(std::move(client));
-    }
+  return ListClientPage(group, "", std::numeric_limits<size_t>::max()).clients;
+}
+
+Hub::ClientPage Hub::ListClientPage(const std::optional<std::string>& group,
+                                    const std::string& after,
+                                    size_t page_size) const {
+  page_size = std::max<size_t>(page_size, 1);
+  ClientPage page;
+  absl::MutexLock lock(&mu_);
+  std::vector<const std::pair<const std::string, ClientEntry>*> matching;
+  for (const auto& client : clients_) {
+    const ClientEntry& entry = client.second;
+    if (entry.connections.empty()) continue;
+    if (!after.empty() && client.first <= after) continue;
+    if (group && !entry.record->InGroup(*group)) continue;
+    matching.push_back(&client);
   }
-  std::sort(result.begin(), result.end(),
-            [](const ClientSnapshot& a, const ClientSnapshot& b) {
-              return a.client_id < b.client_id;
-            });
-  for (ClientSnapshot& client : result) {
-    std::sort(client.connections.begin(), client.connections.end(),
+  auto by_id = [](const auto* a, const auto* b) { return a->first < b->first; };
+  if (matching.size() > page_size) {
+    page.more = true;
+    std::partial_sort(matching.begin(), matching.begin() + page_size,
+                      matching.end(), by_id);
+    matching.resize(page_size);
+  } else {
+    std::sort(matching.begin(), matching.end(), by_id);
+  }
+  page.clients.reserve(matching.size());
+  for (const auto* client : matching) {
+    ClientSnapshot snapshot{client->first, client->second.record->groups(), {}};
+    for (const auto& c : client->second.connections) {
+      snapshot.connections.push_back({c->id(), c->remote_address(),
+                                      c->connected_since(), c->events_sent()});
+    }
+    std::sort(snapshot.connections.begin(), snapshot.connections.end(),
               [](const ConnectionSnapshot& a, const ConnectionSnapshot& b) {
                 return a.id < b.id;
               });
+    page.clients.push_back(std::move(snapshot));
   }
-  return result;
+  return page;
 }
 
 absl::StatusOr<Hub::AttachResult> Hub::Attach(
@@ -175,8 +210,20 @@ absl::StatusOr<Hub::AttachResult> Hub::Attach(
   std::shared_ptr<ClientRecord> record;
   {
     absl::MutexLock lock(&mu_);
-    ClientEntry& entry = EntryLocked(client_id, absl::Now());
+    const absl::Time now = absl::Now();
+    ClientEntry& entry = EntryLocked(client_id, now, Creator::kConnection);
     record = entry.record;
+    const size_t now_in = record->group_count();
+    const size_t adding = record->CountNew(request.groups);
+    if (now_in + adding > max_groups_per_client_) {
+      if (entry.connections.empty()) ForgetIfUnusedLocked(client_id, now);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "joining ", adding, " more groups would put the client in ",
+          now_in + adding, "; the limit (--max_groups_per_client) is ",
+          max_groups_per_client_));
+    }
+    record->Join(request.groups, Membership::kWhileConnected,
+                 max_groups_per_client_);
     connection->set_client(record);
     entry.connections.push_back(connection);
     ++connection_count_;
@@ -200,20 +247,7 @@ absl::StatusOr<Hub::AttachResult> Hub::Attach(
     Detach(*connection);
     return remembered.status();
   }
-  record->Join(*remembered);
-  std::vector<std::string> joining;
-  for (const std::string& group : request.groups) {
-    if (!record->InGroup(group)) joining.push_back(group);
-  }
-  if (!joining.empty()) {
-    absl::Status joined =
-        broker_->Send(GroupCommand{{client_id}, std::move(joining), true})
-            .status();
-    if (!joined.ok()) {
-      Detach(*connection);
-      return joined;
-    }
-  }
+  record->Join(*remembered, Membership::kKept, max_groups_per_client_);
   result.admitted = true;
   return result;
 }
@@ -260,22 +294,31 @@ void Hub::Detach(const Connection& connection) {
   if (found == connections.end()) return;
   connections.erase(found);
   --connection_count_;
-  if (connections.empty()) {
-    const absl::Time now = absl::Now();
-    it->second.idle_since = now;
-    idle_.emplace_back(now, it->first);
-    ForgetIdleLocked(now);
-  }
+  if (connections.empty())
+    ForgetIfUnusedLocked(connection.client_id(), absl::Now());
 }
 
-Hub::ClientEntry& Hub::EntryLocked(const std::string& client_id,
-                                   absl::Time now) {
+void Hub::ForgetIfUnusedLocked(const std::string& client_id, absl::Time now) {
+  auto it = clients_.find(client_id);
+  if (it == clients_.end() || !it->second.connections.empty()) return;
+  if (!it->second.record->EndConnectionMemberships()) {
+    // Nothing a backend gave it: the client costs nothing once gone.
+    clients_.erase(it);
+  } else {
+    it->second.idle_since = now;
+    idle_.emplace_back(now, client_id);
+  }
+  ForgetIdleLocked(now);
+}
+
+Hub::ClientEntry& Hub::EntryLocked(const std::string& client_id, absl::Time now,
+                                   Creator creator) {
   ForgetIdleLocked(now);
   auto [it, inserted] = clients_.try_emplace(client_id);
   if (inserted) {
     it->second.record = std::make_shared<ClientRecord>(client_id);
     it->second.idle_since = now;
-    idle_.emplace_back(now, client_id);
+    if (creator == Creator::kBackend) idle_.emplace_back(now, client_id);
   }
   return it->second;
 }
@@ -326,6 +369,11 @@ size_t Hub::connection_count() const {
   return connection_count_;
 }
 
+size_t Hub::known_client_count() const {
+  absl::MutexLock lock(&mu_);
+  return clients_.size();
+}
+
 void Hub::SetHealthListener(std::function<void(bool)> listener) {
   absl::MutexLock lock(&listener_mu_);
   health_listener_ = std::move(listener);
@@ -359,16 +407,42 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
       // events published before this disconnect; those are still sent.
       end = log_.next_sequence();
     }
+    if (disconnect->block_reconnect &&
+        disconnect->target.kind() == Target::Kind::kGroups &&
+        !closing.empty()) {
+      // Before closing, so that their reconnects find the entry. The node
+      // that sent the command added its own members already; adding them
+      // again only renews their entry.
+      std::vector<std::string> ids;
+      for (const auto& connection : closing) {
+        ids.push_back(connection->client_id());
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (absl::Status added = store_->Add(ids); !added.ok()) {
+        std::fprintf(stderr,
+                     "ssecast: group disconnect: cannot keep %zu members from "
+                     "reconnecting: %s\n",
+                     ids.size(), added.ToString().c_str());
+      }
+    }
     for (const auto& connection : closing) connection->Close(end);
   } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();
     for (const std::string& id : groups->client_ids) {
-      ClientRecord& record = *EntryLocked(id, now).record;
       if (groups->join) {
-        record.Join(groups->groups);
-      } else {
-        record.Leave(groups->groups);
+        // Capped here too: ChangeGroups checked against this node's view,
+        // which commands from other nodes may have changed since.
+        EntryLocked(id, now, Creator::kBackend)
+            .record->Join(groups->groups, Membership::kKept,
+                          max_groups_per_client_);
+      } else if (auto it = clients_.find(id); it != clients_.end()) {
+        it->second.record->Leave(groups->groups);
+        if (it->second.connections.empty() &&
+            it->second.record->group_count() == 0) {
+          clients_.erase(it);
+        }
       }
     }
   } else if (const auto* retry = std::get_if<RetryCommand>(&command)) {

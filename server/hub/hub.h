@@ -37,9 +37,13 @@ struct HubOptions {
   // Reconnect interval for new connections until ChangeReconnectInterval;
   // zero sends none.
   RetryChange retry{absl::ZeroDuration(), absl::ZeroDuration()};
-  // How long the hub remembers a client (its groups) after its last
-  // connection ended, or after it was put in a group while not connected.
+  // How long the hub remembers a client's kept groups (given by a backend)
+  // after its last connection ended, or after it was put in a group while
+  // not connected. A client with no kept groups is forgotten as soon as its
+  // last connection ends.
   absl::Duration client_retention = absl::Hours(1);
+  // Most groups one client may be in, kept and joined at connect together.
+  size_t max_groups_per_client = 64;
 };
 
 // The centre of ssecast: which clients are connected, which groups they
@@ -96,7 +100,9 @@ class Hub : public BrokerSink {
       absl::Span<const std::string> client_ids);
 
   // Adds or removes clients to or from groups, for all their connections
-  // now and later (as long as the hub remembers the client).
+  // now and later (as long as the hub remembers the client). Groups given
+  // here are kept (Membership::kKept). Fails with INVALID_ARGUMENT if a
+  // client would be in more than max_groups_per_client groups.
   absl::Status ChangeGroups(absl::Span<const std::string> client_ids,
                             absl::Span<const std::string> groups, bool join);
 
@@ -121,10 +127,22 @@ class Hub : public BrokerSink {
   std::vector<ClientSnapshot> ListClients(
       std::optional<std::string> group = std::nullopt) const;
 
+  struct ClientPage {
+    std::vector<ClientSnapshot> clients;
+    // Whether clients with ids after the last one listed remain.
+    bool more = false;
+  };
+  // Like ListClients, but at most `page_size` (at least 1) clients whose ids
+  // sort after `after` (empty: from the first).
+  ClientPage ListClientPage(const std::optional<std::string>& group,
+                            const std::string& after, size_t page_size) const;
+
   // --- For the SSE front. ---
 
   struct AttachRequest {
-    // Groups the client joins as it connects (validated by the caller).
+    // Groups the client joins as it connects (validated by the caller), for
+    // as long as it has a connection (Membership::kWhileConnected). Joined
+    // on this node only: other nodes never hear of them.
     std::vector<std::string> groups;
     // The Last-Event-ID the client sent, if any.
     std::optional<std::string> last_event_id;
@@ -144,7 +162,9 @@ class Hub : public BrokerSink {
   // Registers a new connection: from here on it is counted by Publish and
   // closed by Disconnect. Then checks the no-reconnect store; if the client
   // may not reconnect, detaches it again. A store or broker failure is
-  // returned as an error (connection detached).
+  // returned as an error (connection detached); so is INVALID_ARGUMENT
+  // when `request.groups` would put the client in more than
+  // max_groups_per_client groups (connection not attached).
   absl::StatusOr<AttachResult> Attach(
       const std::shared_ptr<Connection>& connection,
       const AttachRequest& request);
@@ -154,6 +174,8 @@ class Hub : public BrokerSink {
 
   EventLog& log() { return log_; }
   size_t connection_count() const;
+  // Client ids the hub holds state for, connected or remembered.
+  size_t known_client_count() const;
 
   // Whether the broker is reachable; `listener` hears every change.
   bool healthy() const { return healthy_.load(); }
@@ -176,9 +198,18 @@ class Hub : public BrokerSink {
   absl::Status ValidatePublish(const EventInput& event,
                                const Target& target) const;
   absl::StatusOr<PublishResult> SendPublish(EventInput event, Target target);
-  ClientEntry& EntryLocked(const std::string& client_id, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The entry of `client_id`, created if new. An entry created for a
+  // connection is forgotten when its last connection ends unless a backend
+  // gave it groups meanwhile; one created for a backend's command is kept
+  // for client_retention.
+  enum class Creator { kConnection, kBackend };
+  ClientEntry& EntryLocked(const std::string& client_id, absl::Time now,
+                           Creator creator) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ForgetIdleLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Forgets an entry that has no connection left, unless a backend gave it
+  // groups; then it is kept for client_retention.
+  void ForgetIfUnusedLocked(const std::string& client_id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::shared_ptr<Connection>> ConnectionsOfLocked(
       const Target& target) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<std::string> ClientIdsOfLocked(const Target& target) const
@@ -200,6 +231,7 @@ class Hub : public BrokerSink {
 
   const size_t max_event_bytes_;
   const absl::Duration client_retention_;
+  const size_t max_groups_per_client_;
   NoReconnectStore* const store_;
   Broker* const broker_;
   EventLog log_;

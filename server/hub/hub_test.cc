@@ -29,6 +29,7 @@ class HubTest : public ::testing::Test {
     HubOptions options;
     options.max_event_bytes = 100;
     options.log.capacity = 4;
+    options.max_groups_per_client = 3;
     return options;
   }
 
@@ -244,6 +245,85 @@ TEST_F(HubTest, ListClientsIsSorted) {
   hub_.Detach(*b);
   hub_.Detach(*b);  // twice is harmless
   EXPECT_EQ(hub_.ListClients().size(), 1u);
+}
+
+TEST_F(HubTest, ClientWithoutKeptGroupsIsForgottenWithItsLastConnection) {
+  auto a1 = Connect(1, "anon", {.groups = {"chat"}});
+  auto a2 = Connect(2, "anon");
+  EXPECT_TRUE(a2->client().InGroup("chat")) << "groups are the client's";
+  hub_.Detach(*a1);
+  EXPECT_EQ(hub_.known_client_count(), 1u);
+  hub_.Detach(*a2);
+  EXPECT_EQ(hub_.known_client_count(), 0u);
+  auto again = Connect(3, "anon");
+  EXPECT_FALSE(again->client().InGroup("chat"));
+  hub_.Detach(*again);
+  EXPECT_EQ(hub_.known_client_count(), 0u);
+}
+
+TEST_F(HubTest, GroupsFromABackendOutliveConnectionsButConnectGroupsDoNot) {
+  auto c = Connect(1, "member", {.groups = {"chat"}});
+  ASSERT_TRUE(hub_.ChangeGroups({"member"}, {"vip"}, true).ok());
+  hub_.Detach(*c);
+  EXPECT_EQ(hub_.known_client_count(), 1u);
+  auto again = Connect(2, "member");
+  EXPECT_TRUE(again->client().InGroup("vip"));
+  EXPECT_FALSE(again->client().InGroup("chat"));
+  // Once a backend takes its last group away, nothing is left to keep.
+  hub_.Detach(*again);
+  ASSERT_TRUE(hub_.ChangeGroups({"member"}, {"vip"}, false).ok());
+  EXPECT_EQ(hub_.known_client_count(), 0u);
+}
+
+TEST_F(HubTest, LeavingAGroupCreatesNoRecord) {
+  ASSERT_TRUE(hub_.ChangeGroups({"stranger"}, {"vip"}, false).ok());
+  EXPECT_EQ(hub_.known_client_count(), 0u);
+}
+
+TEST_F(HubTest, GroupsPerClientAreCapped) {
+  auto over = std::make_shared<RecordingConnection>(1, "greedy");
+  absl::StatusOr<Hub::AttachResult> refused =
+      hub_.Attach(over, {.groups = {"a", "b", "c", "d"}});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message(),
+            "joining 4 more groups would put the client in 4; the limit "
+            "(--max_groups_per_client) is 3");
+  EXPECT_EQ(hub_.known_client_count(), 0u);
+  EXPECT_EQ(hub_.connection_count(), 0u);
+
+  auto c = Connect(2, "greedy", {.groups = {"a", "b"}});
+  // Repeated names count once.
+  auto same = Connect(3, "greedy", {.groups = {"a", "c", "c"}});
+  absl::Status added = hub_.ChangeGroups({"greedy"}, {"d"}, true);
+  EXPECT_EQ(added.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(added.message(),
+            "client greedy would be in 4 groups; the limit "
+            "(--max_groups_per_client) is 3");
+  EXPECT_EQ(hub_.ChangeGroups({"other"}, {"a", "b", "c", "d"}, true).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(hub_.ChangeGroups({"greedy"}, {"a"}, true).ok())
+      << "already a member";
+}
+
+TEST_F(HubTest, ListClientPageWalksAllClientsInIdOrder) {
+  std::vector<std::shared_ptr<RecordingConnection>> connections;
+  for (const char* id : {"e", "b", "d", "a", "c"}) {
+    connections.push_back(Connect(connections.size() + 1, id));
+  }
+  Hub::ClientPage first = hub_.ListClientPage(std::nullopt, "", 2);
+  ASSERT_EQ(first.clients.size(), 2u);
+  EXPECT_EQ(first.clients[0].client_id, "a");
+  EXPECT_EQ(first.clients[1].client_id, "b");
+  EXPECT_TRUE(first.more);
+  Hub::ClientPage second = hub_.ListClientPage(std::nullopt, "b", 2);
+  ASSERT_EQ(second.clients.size(), 2u);
+  EXPECT_EQ(second.clients[0].client_id, "c");
+  EXPECT_TRUE(second.more);
+  Hub::ClientPage last = hub_.ListClientPage(std::nullopt, "d", 2);
+  ASSERT_EQ(last.clients.size(), 1u);
+  EXPECT_EQ(last.clients[0].client_id, "e");
+  EXPECT_FALSE(last.more);
+  EXPECT_TRUE(hub_.ListClientPage(std::nullopt, "e", 2).clients.empty());
 }
 
 TEST(ClientIdTest, Validation) {

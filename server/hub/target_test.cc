@@ -22,7 +22,7 @@ TEST(TargetTest, GroupsMatchMembersAtTheTimeOfTheCall) {
   Target target = Target::Groups({"blue", "red"});
   ClientRecord client("c");
   EXPECT_FALSE(target.Matches(client));
-  EXPECT_EQ(client.Join({"red", "green"}), 2);
+  EXPECT_EQ(client.Join({"red", "green"}, Membership::kKept, 10), 2);
   EXPECT_TRUE(target.Matches(client));
   EXPECT_EQ(client.Leave({"red"}), 1);
   EXPECT_FALSE(target.Matches(client));

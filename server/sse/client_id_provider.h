@@ -2,6 +2,7 @@
 #define SSECAST_SERVER_SSE_CLIENT_ID_PROVIDER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -18,6 +19,10 @@ struct ClientIdentity {
   // When the identity stops being valid (a token's expiry): the stream is
   // ended then.
   absl::Time expires = absl::InfiniteFuture();
+  // Groups the client may join as it connects under --group_join=jwt: the
+  // patterns of its token's `groups` claim (see group_join_policy.h); empty
+  // for none and for identities without a token.
+  std::vector<std::string> joinable_groups;
 };
 
 // Finds a request's client id. Implementations are thread-safe. An error

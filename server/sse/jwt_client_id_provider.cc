@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/struct.pb.h"
 #include "server/sse/claimed_client_id.h"
+#include "server/sse/group_join_policy.h"
 #include "server/sse/hs256_jwt.h"
 
 namespace ssecast {
@@ -87,6 +89,39 @@ absl::StatusOr<ClientIdentity> IdentityFromSubject(
                                subject->second.string_value());
 }
 
+// The patterns of the optional `groups` claim: a list of group names or
+// prefixes ending in `*` (see group_join_policy.h).
+absl::StatusOr<std::vector<std::string>> JoinableGroups(
+    const google::protobuf::Struct& claims) {
+  constexpr int kMaxPatterns = 256;
+  const auto claim = claims.fields().find("groups");
+  if (claim == claims.fields().end()) return std::vector<std::string>();
+  if (claim->second.kind_case() != google::protobuf::Value::kListValue) {
+    return absl::UnauthenticatedError(
+        "token groups claim is not a list of strings");
+  }
+  const auto& values = claim->second.list_value().values();
+  if (values.size() > kMaxPatterns) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("token groups claim has ", values.size(),
+                     " entries; at most ", kMaxPatterns));
+  }
+  std::vector<std::string> patterns;
+  for (const google::protobuf::Value& value : values) {
+    if (value.kind_case() != google::protobuf::Value::kStringValue) {
+      return absl::UnauthenticatedError(
+          "token groups claim is not a list of strings");
+    }
+    if (absl::Status valid = ValidateGroupPattern(value.string_value());
+        !valid.ok()) {
+      return absl::UnauthenticatedError(
+          absl::StrCat("token groups claim: ", valid.message()));
+    }
+    patterns.push_back(value.string_value());
+  }
+  return patterns;
+}
+
 }  // namespace
 
 JwtClientIdProvider::JwtClientIdProvider(std::string secret,
@@ -104,6 +139,9 @@ absl::StatusOr<ClientIdentity> JwtClientIdProvider::Identify(
   if (!expires.ok()) return expires.status();
   absl::StatusOr<ClientIdentity> identity = IdentityFromSubject(*claims);
   if (!identity.ok()) return identity.status();
+  absl::StatusOr<std::vector<std::string>> groups = JoinableGroups(*claims);
+  if (!groups.ok()) return groups.status();
+  identity->joinable_groups = *std::move(groups);
   identity->expires = *expires;
   return identity;
 }

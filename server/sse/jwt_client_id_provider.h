@@ -25,8 +25,10 @@ namespace ssecast {
 // and before nbf if it has one. Both are checked exactly, with no leeway for
 // clock skew: the issuer's and this server's clocks are assumed synchronized,
 // and tokens should live much longer than any skew between them. Other
-// claims (iat, aud, iss, ...) are ignored. Every refusal is UNAUTHENTICATED
-// and says why. Immutable; thread-safe if `now` is.
+// claims (iat, aud, iss, ...) are ignored, except an optional `groups`: a
+// list of at most 256 group names or patterns ("news.*"), which becomes
+// ClientIdentity::joinable_groups (used under --group_join=jwt). Every refusal
+// is UNAUTHENTICATED and says why. Immutable; thread-safe if `now` is.
 class JwtClientIdProvider : public ClientIdProvider {
  public:
   // `secret` must not be empty (every token would then be refused). `now`

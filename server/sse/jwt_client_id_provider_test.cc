@@ -259,6 +259,41 @@ TEST(JwtClientIdProviderTest, RefusesMissingOrUnusableSub) {
             "token sub claim: client id is empty");
 }
 
+TEST(JwtClientIdProviderTest, ReadsTheGroupsClaim) {
+  absl::StatusOr<ClientIdentity> identity = IdentifyBearer(MakeToken(
+      absl::StrCat(R"({"sub":"a","groups":["news.*","team-1"],"exp":)",
+                   kFarFuture, "}")));
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_EQ(identity->joinable_groups,
+            (std::vector<std::string>{"news.*", "team-1"}));
+  identity = IdentifyBearer(
+      MakeToken(absl::StrCat(R"({"sub":"a","exp":)", kFarFuture, "}")));
+  ASSERT_TRUE(identity.ok()) << identity.status();
+  EXPECT_TRUE(identity->joinable_groups.empty());
+}
+
+TEST(JwtClientIdProviderTest, RefusesAnUnusableGroupsClaim) {
+  auto with_groups = [](absl::string_view groups_json) {
+    return IdentifyBearer(
+        MakeToken(absl::StrCat(R"({"sub":"a","groups":)", groups_json,
+                               R"(,"exp":)", kFarFuture, "}")));
+  };
+  EXPECT_EQ(RefusalOf(with_groups(R"("news")")),
+            "token groups claim is not a list of strings");
+  EXPECT_EQ(RefusalOf(with_groups("[1]")),
+            "token groups claim is not a list of strings");
+  EXPECT_EQ(RefusalOf(with_groups(R"(["a b"])")),
+            "token groups claim: pattern: group name \"a b\" may only hold "
+            "letters, digits and ._:@/-");
+  EXPECT_EQ(RefusalOf(with_groups(R"(["a*b"])")),
+            "token groups claim: pattern: group name \"a*b\" may only hold "
+            "letters, digits and ._:@/-");
+  std::string many = "[";
+  for (int i = 0; i < 257; ++i) absl::StrAppend(&many, i ? "," : "", "\"g\"");
+  EXPECT_EQ(RefusalOf(with_groups(many + "]")),
+            "token groups claim has 257 entries; at most 256");
+}
+
 TEST(JwtClientIdProviderTest, RefusesMalformedTokens) {
   const std::string valid =
       MakeToken(absl::StrCat(R"({"sub":"alice","exp":)", kFarFuture, "}"));

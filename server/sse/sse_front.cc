@@ -1,6 +1,7 @@
 #include "server/sse/sse_front.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "server/sse/accept_header.h"
 #include "server/sse/demo_page.h"
 #include "server/sse/sse_stream.h"
+#include "server/sse/unambiguous_request.h"
 
 namespace ssecast {
 namespace {
@@ -21,6 +23,7 @@ constexpr char kResyncEventType[] = "ssecast.resync";
 void SetError(httplib::Response& response, int status,
               absl::string_view message) {
   response.status = status;
+  response.set_header("X-Content-Type-Options", "nosniff");
   response.set_content(absl::StrCat("ssecast: ", message, "\n"),
                        "text/plain; charset=utf-8");
 }
@@ -181,15 +184,32 @@ void SseFront::HandleEvents(const httplib::Request& request,
   // Every answer on the stream path carries the CORS headers, or a
   // cross-origin page cannot tell a 204 from a network failure.
   AllowOrigin(request, response);
+  if (request.method != "GET") {
+    // cpp-httplib routes HEAD to the GET handler; a stream has no headers
+    // worth fetching alone, and attaching a client for them would cost.
+    MethodNotAllowed(request, response);
+    return;
+  }
+  if (absl::Status clear = CheckUnambiguous(request); !clear.ok()) {
+    SetError(response, 400, clear.message());
+    return;
+  }
   if (!AcceptsEventStream(request.get_header_value("Accept"))) {
     SetError(response, 406,
-             absl::StrCat("/events only serves text/event-stream, which the "
-                          "request's Accept header (\"",
-                          request.get_header_value("Accept"), "\") excludes"));
+             "/events only serves text/event-stream, which the request's "
+             "Accept header excludes");
     return;
   }
   Hub::AttachRequest attach;
-  for (size_t i = 0; i < request.get_param_value_count("group"); ++i) {
+  const size_t group_count = request.get_param_value_count("group");
+  if (group_count > options_.max_groups_per_request) {
+    SetError(response, 400,
+             absl::StrCat("query parameter group appears ", group_count,
+                          " times; the limit (--max_groups_per_request) is ",
+                          options_.max_groups_per_request));
+    return;
+  }
+  for (size_t i = 0; i < group_count; ++i) {
     std::string group = request.get_param_value("group", i);
     if (absl::Status valid = ValidateGroupName(group); !valid.ok()) {
       SetError(response, 400,
@@ -205,8 +225,15 @@ void SseFront::HandleEvents(const httplib::Request& request,
       response.set_header("WWW-Authenticate", "Bearer");
       SetError(response, 401, identity.status().message());
     } else {
-      SetError(response, 500, identity.status().message());
+      LogFault("identifying a client", identity.status());
+      SetError(response, 500, "cannot identify the client");
     }
+    return;
+  }
+  if (absl::Status joinable =
+          CheckGroupJoin(options_.group_join, *identity, attach.groups);
+      !joinable.ok()) {
+    SetError(response, 403, joinable.message());
     return;
   }
   std::optional<ConnectionLimiter::StreamHold> stream_hold =
@@ -231,10 +258,14 @@ void SseFront::HandleEvents(const httplib::Request& request,
       ReleasingDeleter{holds});
   absl::StatusOr<Hub::AttachResult> attached = hub_->Attach(stream, attach);
   if (!attached.ok()) {
+    if (absl::IsInvalidArgument(attached.status())) {
+      SetError(response, 400, attached.status().message());
+      return;
+    }
+    // The detail (a Redis address, a connection error) is for operators.
+    LogFault("admitting a client", attached.status());
     response.set_header("Retry-After", "5");
-    SetError(response, 503,
-             absl::StrCat("cannot admit the client now: ",
-                          attached.status().message()));
+    SetError(response, 503, "cannot admit the client now; try again later");
     return;
   }
   if (!identity->set_cookie.empty()) {
@@ -256,6 +287,26 @@ void SseFront::HandleEvents(const httplib::Request& request,
         writers_.Adopt(stream, fd);
       },
       [this, stream] { hub_->Detach(*stream); });
+}
+
+void SseFront::LogFault(absl::string_view what, const absl::Status& status) {
+  constexpr absl::Duration kInterval = absl::Seconds(10);
+  uint64_t left_out;
+  {
+    absl::MutexLock lock(&log_mu_);
+    const absl::Time now = absl::Now();
+    if (now - last_fault_logged_ < kInterval) {
+      ++faults_not_logged_;
+      return;
+    }
+    last_fault_logged_ = now;
+    left_out = faults_not_logged_;
+    faults_not_logged_ = 0;
+  }
+  std::fprintf(stderr,
+               "ssecast: %s failed: %s (%llu similar faults not logged)\n",
+               std::string(what).c_str(), status.ToString().c_str(),
+               static_cast<unsigned long long>(left_out));
 }
 
 absl::StatusOr<int> SseFront::Start(const std::string& address) {

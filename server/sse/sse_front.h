@@ -7,12 +7,15 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/hub/hub.h"
 #include "server/sse/accept_loop.h"
 #include "server/sse/client_id_provider.h"
 #include "server/sse/connection_limiter.h"
+#include "server/sse/group_join_policy.h"
 #include "server/sse/stream_writer_pool.h"
 #include "server/sse/takeover_http_server.h"
 #include "server/sse/trusted_proxies.h"
@@ -36,6 +39,10 @@ struct SseFrontOptions {
   ConnectionLimits limits;
   // Whose X-Forwarded-For names the client (for the per-IP cap).
   TrustedProxies trusted_proxies;
+  // Who may join groups with ?group= (see group_join_policy.h).
+  GroupJoin group_join = GroupJoin::kNobody;
+  // Most `group` parameters one /events request may carry.
+  size_t max_groups_per_request = 16;
 };
 
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
@@ -43,6 +50,13 @@ struct SseFrontOptions {
 // reconnect), resuming after Last-Event-ID; GET /healthz says whether the
 // front is serving and below its connection cap; GET / is the demo page. After
 // the handshake a stream belongs to the StreamWriterPool.
+//
+// Requests to /events are refused with a plain-text reason before any
+// state is made: 405 for other methods (HEAD included), 400 for ambiguous
+// input (unambiguous_request.h), bad or too many groups, 406 when Accept
+// excludes event streams, 401 without a valid identity, 403 for groups the
+// --group_join policy refuses. Answers never reflect headers back, and
+// faults of the store or broker are logged here, not shown to browsers.
 //
 // Start() and Stop() are called once each, from one thread.
 class SseFront {
@@ -69,6 +83,9 @@ class SseFront {
   void AllowOrigin(const httplib::Request& request,
                    httplib::Response& response) const;
   void Route();
+  // Logs a fault the browser is not told about, at most once per interval
+  // (with a count of those left out), so that a flood cannot fill the log.
+  void LogFault(absl::string_view what, const absl::Status& status);
 
   Hub* const hub_;
   const std::unique_ptr<ClientIdProvider> client_ids_;
@@ -79,6 +96,9 @@ class SseFront {
   std::thread serve_thread_;
   std::atomic<uint64_t> next_connection_id_{1};
   std::atomic<bool> serving_{false};
+  absl::Mutex log_mu_;
+  absl::Time last_fault_logged_ ABSL_GUARDED_BY(log_mu_) = absl::InfinitePast();
+  uint64_t faults_not_logged_ ABSL_GUARDED_BY(log_mu_) = 0;
 };
 
 }  // namespace ssecast

@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "server/hub/client_id_for_log.h"
 #include "server/hub/sse_encoding.h"
 
 namespace ssecast {
@@ -440,7 +441,7 @@ void StreamWriter::Drop(SseStream& stream, const char* why) {
   if (why != nullptr) {
     std::fprintf(stderr, "ssecast: dropped connection %llu of client %s: %s\n",
                  static_cast<unsigned long long>(stream.id()),
-                 stream.client_id().c_str(), why);
+                 ClientIdForLog(stream.client_id()).c_str(), why);
   }
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream.fd_, nullptr);
   stream.CloseSocket();

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Builds the libFuzzer targets in fuzz/ with Debian's clang (AddressSanitizer
+# on the project's sources; the system libraries as packaged) and runs each
+# for a bounded time on its seed corpus. Exits non-zero if any target fails
+# to build or finds a crash, leak or abort; the reproducer is left in
+# $FUZZ_OUT/<target>/ (crash-*), with the fuzzer's log beside it.
+#
+#   fuzz/run.sh [seconds per target, default 20] [target ...]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SECONDS_EACH="${1:-20}"
+shift || true
+OUT="${FUZZ_OUT:-${TMPDIR:-/tmp}/ssecast-fuzz}"
+CXX="${CXX_FUZZ:-clang++-14}"
+ALL_TARGETS=(position cookie jwt identity accept_header broker_codec)
+[[ $# -gt 0 ]] && TARGETS=("$@") || TARGETS=("${ALL_TARGETS[@]}")
+
+mkdir -p "$OUT/obj" "$OUT/gen"
+FLAGS=(-std=c++17 -O1 -g -fsanitize=fuzzer-no-link,address
+       -DCPPHTTPLIB_OPENSSL_SUPPORT -DCPPHTTPLIB_ZLIB_SUPPORT
+       -DCPPHTTPLIB_BROTLI_SUPPORT -I"$ROOT" -I"$OUT/gen")
+LIBS=(-lcpp-httplib -lprotobuf -lssl -lcrypto
+      -labsl_statusor -labsl_status -labsl_strerror -labsl_str_format_internal
+      -labsl_cord -labsl_cordz_info -labsl_cord_internal -labsl_cordz_functions
+      -labsl_cordz_handle -labsl_hash -labsl_city -labsl_low_level_hash
+      -labsl_raw_hash_set -labsl_bad_variant_access -labsl_bad_optional_access
+      -labsl_hashtablez_sampler -labsl_exponential_biased -labsl_synchronization
+      -labsl_graphcycles_internal -labsl_stacktrace -labsl_symbolize
+      -labsl_debugging_internal -labsl_demangle_internal -labsl_malloc_internal
+      -labsl_time -labsl_civil_time -labsl_time_zone -labsl_strings
+      -labsl_strings_internal -labsl_int128 -labsl_base -labsl_spinlock_wait
+      -labsl_throw_delegate -labsl_raw_logging_internal -labsl_log_severity
+      -latomic -lpthread)
+
+# The project's parsers and what they need, compiled once.
+SOURCES=(
+  server/hub/names.cc server/hub/position.cc server/hub/target.cc
+  server/hub/client_record.cc server/hub/event.cc server/hub/sse_encoding.cc
+  server/sse/accept_header.cc server/sse/cookie_client_id_provider.cc
+  server/sse/claimed_client_id.cc server/sse/header_client_id_provider.cc
+  server/sse/query_client_id_provider.cc server/sse/hs256_jwt.cc
+  server/sse/jwt_client_id_provider.cc server/sse/group_join_policy.cc
+  server/sse/unambiguous_request.cc server/control/client_page_token.cc
+  server/broker/broker_command_codec.cc
+)
+(cd "$ROOT" && protoc --cpp_out="$OUT/gen" server/broker/broker_command.proto)
+OBJECTS=()
+compile() {  # source, object
+  if [[ ! -f "$2" || "$1" -nt "$2" ]]; then
+    "$CXX" "${FLAGS[@]}" -c "$1" -o "$2"
+  fi
+  OBJECTS+=("$2")
+}
+compile "$OUT/gen/server/broker/broker_command.pb.cc" "$OUT/obj/broker_command.pb.o"
+for source in "${SOURCES[@]}"; do
+  compile "$ROOT/$source" "$OUT/obj/$(echo "$source" | tr / _).o"
+done
+
+failed=0
+for target in "${TARGETS[@]}"; do
+  dir="$OUT/$target"
+  mkdir -p "$dir/corpus"
+  binary="$OUT/${target}_fuzzer"
+  echo "== $target: building"
+  "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer "$ROOT/fuzz/${target}_fuzzer.cc" \
+    "${OBJECTS[@]}" "${LIBS[@]}" -o "$binary"
+  echo "== $target: fuzzing for ${SECONDS_EACH}s"
+  # New inputs go to the scratch corpus; the committed seeds stay as they are.
+  if (cd "$dir" && "$binary" -max_total_time="$SECONDS_EACH" -max_len=8192 \
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        "$dir/corpus" "$ROOT/fuzz/corpus/$target" >"$dir/log" 2>&1); then
+    grep -E "^stat::number_of_executed_units" "$dir/log" || true
+  else
+    echo "!! $target FAILED; see $dir/log and $dir/crash-*"
+    tail -n 40 "$dir/log"
+    failed=1
+  fi
+done
+exit "$failed"

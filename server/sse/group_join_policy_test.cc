@@ -1,0 +1,52 @@
+#include "server/sse/group_join_policy.h"
+
+#include "gtest/gtest.h"
+
+namespace ssecast {
+namespace {
+
+TEST(GroupJoinPolicyTest, ParsesTheFlag) {
+  EXPECT_EQ(*ParseGroupJoin("anyone"), GroupJoin::kAnyone);
+  EXPECT_EQ(*ParseGroupJoin("nobody"), GroupJoin::kNobody);
+  EXPECT_EQ(*ParseGroupJoin("jwt"), GroupJoin::kJwt);
+  EXPECT_EQ(ParseGroupJoin("all").status().message(),
+            "\"all\" is not one of: anyone, nobody, jwt");
+}
+
+TEST(GroupJoinPolicyTest, PatternsMatchNamesOrPrefixes) {
+  EXPECT_TRUE(GroupPatternMatches("news", "news"));
+  EXPECT_FALSE(GroupPatternMatches("news", "news.eu"));
+  EXPECT_TRUE(GroupPatternMatches("news.*", "news.eu"));
+  EXPECT_FALSE(GroupPatternMatches("news.*", "newsroom"));
+  EXPECT_FALSE(GroupPatternMatches("news.*", "news"));
+  EXPECT_TRUE(GroupPatternMatches("*", "admins"));
+  EXPECT_TRUE(ValidateGroupPattern("*").ok());
+  EXPECT_TRUE(ValidateGroupPattern("org:acme/*").ok());
+  EXPECT_FALSE(ValidateGroupPattern("**").ok());
+  EXPECT_FALSE(ValidateGroupPattern("a*b").ok());
+  EXPECT_FALSE(ValidateGroupPattern("").ok());
+}
+
+TEST(GroupJoinPolicyTest, DecidesByPolicy) {
+  ClientIdentity reader;
+  reader.joinable_groups = {"news.*", "team-1"};
+  const std::vector<std::string> allowed = {"news.eu", "team-1"};
+  const std::vector<std::string> admins = {"news.eu", "admins"};
+  EXPECT_TRUE(
+      CheckGroupJoin(GroupJoin::kAnyone, ClientIdentity(), admins).ok());
+  EXPECT_TRUE(CheckGroupJoin(GroupJoin::kNobody, reader, {}).ok());
+  absl::Status nobody = CheckGroupJoin(GroupJoin::kNobody, reader, allowed);
+  EXPECT_EQ(nobody.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(nobody.message(),
+            "this server does not let clients join groups themselves (query "
+            "parameter group); a backend puts clients in groups");
+  EXPECT_TRUE(CheckGroupJoin(GroupJoin::kJwt, reader, allowed).ok());
+  absl::Status forbidden = CheckGroupJoin(GroupJoin::kJwt, reader, admins);
+  EXPECT_EQ(forbidden.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(forbidden.message(),
+            "the token's groups claim does not allow joining group \"admins\"");
+  EXPECT_FALSE(CheckGroupJoin(GroupJoin::kJwt, ClientIdentity(), allowed).ok());
+}
+
+}  // namespace
+}  // namespace ssecast
