@@ -328,11 +328,20 @@ TEST_F(HostileInputE2eTest, CookieIdentityGroupsAndLastEventId) {
          return request;
        }(),
        405, ""},
+      // The front refuses a body before routing, without reading it.
       {"POST with a body",
        [] {
          SseTestRequest request = Get("/events");
          request.method = "POST";
          request.body = std::string(1000, 'x');
+         return request;
+       }(),
+       413, "request bodies are not accepted"},
+      {"POST without a body",
+       [] {
+         SseTestRequest request = Get("/events");
+         request.method = "POST";
+         request.headers.push_back({"Content-Length", "0"});
          return request;
        }(),
        405, "POST is not allowed on /events; use GET"},

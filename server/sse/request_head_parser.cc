@@ -117,10 +117,17 @@ RequestHeadParser::Progress RequestHeadParser::Scan(absl::string_view bytes) {
 RequestHeadParser::Progress RequestHeadParser::TakeLine(
     absl::string_view line) {
   for (char c : line) {
-    if (c == '\0') return Reject(400, "the request head contains a NUL byte");
-    if (IsForbiddenControl(c)) {
-      return Reject(400, "the request head contains a control character");
+    if (c != '\0' && !IsForbiddenControl(c)) continue;
+    const char* what = c == '\0' ? "a NUL byte" : "a control character";
+    if (!have_request_line_) {
+      return Reject(400, absl::StrCat("the request line holds ", what));
     }
+    // Name the field when its name is plain, so the client learns which.
+    const absl::string_view name = line.substr(0, line.find(':'));
+    if (name.size() < line.size() && name.size() <= 64 && IsToken(name)) {
+      return Reject(400, absl::StrCat("header \"", name, "\" holds ", what));
+    }
+    return Reject(400, absl::StrCat("a header line holds ", what));
   }
   if (!have_request_line_) {
     if (line.empty()) {
