@@ -1,0 +1,102 @@
+// A child process for absl_mutex_annotations_test: two threads hand data
+// to each other in the way named by argv[1], and the process exits 0.
+// Under TSan every way but "unsynchronized" is race-free only if TSan sees
+// absl::Mutex; "unsynchronized" is a real race TSan must report.
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+
+namespace {
+
+absl::Mutex mu;
+absl::CondVar cond_var;
+// Plain (not atomic, not guarded by annotation) so that only the mutex
+// orders the accesses.
+int data = 0;
+bool ready = false;
+
+void Lock() {
+  std::thread writer([] {
+    absl::MutexLock lock(&mu);
+    data = 1;
+  });
+  {
+    absl::MutexLock lock(&mu);
+    data = 2;
+  }
+  writer.join();
+}
+
+void ReaderLock() {
+  std::thread writer([] {
+    absl::MutexLock lock(&mu);
+    data = 1;
+  });
+  int seen;
+  {
+    absl::ReaderMutexLock lock(&mu);
+    seen = data;
+  }
+  writer.join();
+  std::printf("%d\n", seen);
+}
+
+void Await() {
+  std::thread writer([] {
+    absl::MutexLock lock(&mu);
+    data = 1;
+    ready = true;
+  });
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&ready));
+  }
+  data = 2;  // After the writer's write, ordered by the Await.
+  writer.join();
+}
+
+void CondVarWait() {
+  std::thread writer([] {
+    absl::MutexLock lock(&mu);
+    data = 1;
+    ready = true;
+    cond_var.Signal();
+  });
+  {
+    absl::MutexLock lock(&mu);
+    while (!ready) cond_var.Wait(&mu);
+  }
+  data = 2;
+  writer.join();
+}
+
+void Unsynchronized() {
+  std::thread writer([] { data = 1; });
+  data = 2;
+  writer.join();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* way = argc > 1 ? argv[1] : "";
+  if (std::strcmp(way, "lock") == 0) {
+    Lock();
+  } else if (std::strcmp(way, "reader_lock") == 0) {
+    ReaderLock();
+  } else if (std::strcmp(way, "await") == 0) {
+    Await();
+  } else if (std::strcmp(way, "condvar") == 0) {
+    CondVarWait();
+  } else if (std::strcmp(way, "unsynchronized") == 0) {
+    Unsynchronized();
+  } else {
+    std::fprintf(stderr,
+                 "usage: race_probe lock|reader_lock|await|condvar|"
+                 "unsynchronized\n");
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+// The ThreadSanitizer suppressions of ssecast's TSan stage
+// (--config=tsan), compiled into every binary by absl_mutex_annotations.cc
+// as __tsan_default_suppressions.
+//
+// Only code outside ssecast may be suppressed, each entry with the reason;
+// a report in ssecast's own code is a bug to fix, never to suppress.
+#ifndef SSECAST_BAZEL_TSAN_TSAN_SUPPRESSIONS_H_
+#define SSECAST_BAZEL_TSAN_TSAN_SUPPRESSIONS_H_
+
+namespace ssecast::tsan {
+
+inline constexpr char kSuppressions[] = "";
+
+}  // namespace ssecast::tsan
+
+#endif  // SSECAST_BAZEL_TSAN_TSAN_SUPPRESSIONS_H_
