@@ -89,6 +89,27 @@ void ForgetReader(const void* mu) {
   if (it != reader_held.end()) reader_held.erase(it);
 }
 
+// Set while this thread is inside one of the definitions below. Some of
+// the library's members call others through the PLT (AwaitWithTimeout
+// calls AwaitWithDeadline), which lands here again: the inner call must
+// not annotate a second time.
+thread_local bool in_annotated_call = false;
+
+class AnnotatedCall {
+ public:
+  AnnotatedCall() : outer_(!in_annotated_call) { in_annotated_call = true; }
+  ~AnnotatedCall() {
+    if (outer_) in_annotated_call = false;
+  }
+  AnnotatedCall(const AnnotatedCall&) = delete;
+  AnnotatedCall& operator=(const AnnotatedCall&) = delete;
+  // False for a call made from within another annotated call.
+  bool outer() const { return outer_; }
+
+ private:
+  const bool outer_;
+};
+
 unsigned ModeOf(const void* mu) {
   return HeldAsReader(mu) ? __tsan_mutex_read_lock : 0;
 }
@@ -149,6 +170,8 @@ Mutex::~Mutex() {
 
 void Mutex::Lock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex4LockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
   AroundLock(this, 0, false, [&] {
     real(this);
     return true;
@@ -157,6 +180,8 @@ void Mutex::Lock() {
 
 void Mutex::ReaderLock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex10ReaderLockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
   AroundLock(this, __tsan_mutex_read_lock, false, [&] {
     real(this);
     return true;
@@ -165,18 +190,24 @@ void Mutex::ReaderLock() {
 
 bool Mutex::TryLock() {
   static auto real = Real<bool (*)(Mutex*)>("5Mutex7TryLockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
   return AroundLock(this, __tsan_mutex_try_lock, true,
                     [&] { return real(this); });
 }
 
 bool Mutex::ReaderTryLock() {
   static auto real = Real<bool (*)(Mutex*)>("5Mutex13ReaderTryLockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
   return AroundLock(this, __tsan_mutex_try_read_lock, true,
                     [&] { return real(this); });
 }
 
 void Mutex::Unlock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex6UnlockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
   __tsan_mutex_pre_unlock(this, 0);
   real(this);
   __tsan_mutex_post_unlock(this, 0);
@@ -184,6 +215,8 @@ void Mutex::Unlock() {
 
 void Mutex::ReaderUnlock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex12ReaderUnlockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
   ForgetReader(this);
   __tsan_mutex_pre_unlock(this, __tsan_mutex_read_lock);
   real(this);
@@ -193,6 +226,8 @@ void Mutex::ReaderUnlock() {
 void Mutex::LockWhen(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       "5Mutex8LockWhenERKNS0_9ConditionE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond);
   AroundLock(this, 0, false, [&] {
     real(this, cond);
     return true;
@@ -202,6 +237,8 @@ void Mutex::LockWhen(const Condition& cond) {
 void Mutex::ReaderLockWhen(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond);
   AroundLock(this, __tsan_mutex_read_lock, false, [&] {
     real(this, cond);
     return true;
@@ -212,6 +249,8 @@ void Mutex::ReaderLockWhen(const Condition& cond) {
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, timeout);
   bool result = false;
   AroundLock(this, 0, false, [&] {
     result = real(this, cond, timeout);
@@ -223,6 +262,8 @@ bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
       "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, deadline);
   bool result = false;
   AroundLock(this, 0, false, [&] {
     result = real(this, cond, deadline);
@@ -234,6 +275,8 @@ bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, timeout);
   bool result = false;
   AroundLock(this, __tsan_mutex_read_lock, false, [&] {
     result = real(this, cond, timeout);
@@ -245,6 +288,8 @@ bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
       "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, deadline);
   bool result = false;
   AroundLock(this, __tsan_mutex_read_lock, false, [&] {
     result = real(this, cond, deadline);
@@ -256,6 +301,8 @@ bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
 void Mutex::Await(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       "5Mutex5AwaitERKNS0_9ConditionE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond);
   AroundWait(this, [&] {
     real(this, cond);
     return 0;
@@ -265,18 +312,24 @@ void Mutex::Await(const Condition& cond) {
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, timeout);
   return AroundWait(this, [&] { return real(this, cond, timeout); });
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
       "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, deadline);
   return AroundWait(this, [&] { return real(this, cond, deadline); });
 }
 
 void CondVar::Wait(Mutex* mu) {
   static auto real =
       Real<void (*)(CondVar*, Mutex*)>("7CondVar4WaitEPNS0_5MutexE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, mu);
   AroundWait(mu, [&] {
     real(this, mu);
     return 0;
@@ -286,12 +339,16 @@ void CondVar::Wait(Mutex* mu) {
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
   static auto real = Real<bool (*)(CondVar*, Mutex*, Duration)>(
       "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, mu, timeout);
   return AroundWait(mu, [&] { return real(this, mu, timeout); });
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   static auto real = Real<bool (*)(CondVar*, Mutex*, Time)>(
       "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, mu, deadline);
   return AroundWait(mu, [&] { return real(this, mu, deadline); });
 }
 

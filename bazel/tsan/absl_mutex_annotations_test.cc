@@ -67,7 +67,7 @@ TEST_P(AbslMutexAnnotationsTest, NoReportWhenAbslSynchronizes) {
 
 INSTANTIATE_TEST_SUITE_P(EveryWay, AbslMutexAnnotationsTest,
                          testing::Values("lock", "reader_lock", "await",
-                                         "condvar"));
+                                         "await_with_timeout", "condvar"));
 
 TEST(AbslMutexAnnotationsRaceTest, ReportsARaceWithoutLock) {
 #ifndef SSECAST_TSAN

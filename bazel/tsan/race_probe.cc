@@ -57,6 +57,22 @@ void Await() {
   writer.join();
 }
 
+// AwaitWithTimeout reaches the library's AwaitWithDeadline through the
+// PLT, that is through the annotations again.
+void AwaitWithTimeout() {
+  std::thread writer([] {
+    absl::MutexLock lock(&mu);
+    data = 1;
+    ready = true;
+  });
+  {
+    absl::MutexLock lock(&mu);
+    mu.AwaitWithTimeout(absl::Condition(&ready), absl::Hours(1));
+  }
+  data = 2;
+  writer.join();
+}
+
 void CondVarWait() {
   std::thread writer([] {
     absl::MutexLock lock(&mu);
@@ -88,14 +104,17 @@ int main(int argc, char** argv) {
     ReaderLock();
   } else if (std::strcmp(way, "await") == 0) {
     Await();
+  } else if (std::strcmp(way, "await_with_timeout") == 0) {
+    AwaitWithTimeout();
   } else if (std::strcmp(way, "condvar") == 0) {
     CondVarWait();
   } else if (std::strcmp(way, "unsynchronized") == 0) {
     Unsynchronized();
   } else {
-    std::fprintf(stderr,
-                 "usage: race_probe lock|reader_lock|await|condvar|"
-                 "unsynchronized\n");
+    std::fprintf(
+        stderr,
+        "usage: race_probe lock|reader_lock|await|await_with_timeout|condvar|"
+        "unsynchronized\n");
     return 2;
   }
   return 0;
