@@ -11,10 +11,11 @@
 // own definition (found with dlsym(RTLD_NEXT)) wrapped in TSan's mutex
 // annotations, the same ones Abseil emits when it is built for TSan.
 //
-// A wait (Await, LockWhen's wait, CondVar::Wait) releases the mutex and
-// takes it back inside the library; it is annotated as an unlock before
-// and a lock after. Conditions the library evaluates while it locks or
-// unlocks run with TSan's accesses ignored, as between any pre/post pair.
+// A wait (Await, CondVar::Wait) releases the mutex and takes it back
+// inside the library; it is annotated as an unlock before and a lock
+// around the wait. Conditions the library evaluates while it locks,
+// unlocks or waits run with TSan's accesses ignored, as between any
+// pre/post pair: they are not checked, and cannot be misreported.
 //
 // Also defines TSan's default options and the suppressions for code
 // outside ssecast (tsan_suppressions.h).
@@ -114,22 +115,19 @@ unsigned ModeOf(const void* mu) {
   return HeldAsReader(mu) ? __tsan_mutex_read_lock : 0;
 }
 
-void AnnotateRelease(void* mu, unsigned mode) {
-  __tsan_mutex_pre_unlock(mu, mode);
-  __tsan_mutex_post_unlock(mu, mode);
-}
-void AnnotateAcquire(void* mu, unsigned mode) {
-  __tsan_mutex_pre_lock(mu, mode);
-  __tsan_mutex_post_lock(mu, mode, 0);
-}
-
 // Runs a wait that releases `mu` and takes it back in the same mode.
+// The library evaluates the wait's Condition on this thread while it holds
+// the mutex again, before the wait returns; TSan does not know that, so
+// from the release on this thread's accesses are ignored until the mutex
+// is annotated as held again (pre_lock .. post_lock), as during a Lock().
 template <typename Wait>
 auto AroundWait(absl::Mutex* mu, Wait wait) {
   const unsigned mode = ModeOf(mu);
-  AnnotateRelease(mu, mode);
+  __tsan_mutex_pre_unlock(mu, mode);
+  __tsan_mutex_post_unlock(mu, mode);
+  __tsan_mutex_pre_lock(mu, mode);
   auto result = wait();
-  AnnotateAcquire(mu, mode);
+  __tsan_mutex_post_lock(mu, mode, 0);
   return result;
 }
 
