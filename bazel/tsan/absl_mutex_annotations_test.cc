@@ -1,4 +1,5 @@
-// Shows that absl_mutex_annotations.cc makes absl::Mutex visible to TSan:
+// Shows that absl_mutex_annotations.cc makes absl::Mutex visible to TSan
+// (and that hand_off.h tells it about hand-offs it cannot see):
 // race_probe (built, like this test, with the annotations under
 // --config=tsan) hands data between threads through each kind of absl
 // lock and wait, which TSan must accept, and races without a lock, which
@@ -67,19 +68,24 @@ TEST_P(AbslMutexAnnotationsTest, NoReportWhenAbslSynchronizes) {
 
 INSTANTIATE_TEST_SUITE_P(EveryWay, AbslMutexAnnotationsTest,
                          testing::Values("lock", "reader_lock", "await",
-                                         "await_with_timeout", "condvar"));
+                                         "await_with_timeout", "condvar",
+                                         "hand_off"));
 
-TEST(AbslMutexAnnotationsRaceTest, ReportsARaceWithoutLock) {
-#ifndef SSECAST_TSAN
-  GTEST_SKIP() << "not a ThreadSanitizer build (run with --config=tsan)";
-#endif
-  const ProbeRun run = RunProbe("unsynchronized");
+class AbslMutexAnnotationsRaceTest : public AbslMutexAnnotationsTest {};
+
+// Without a lock, and with synchronization TSan cannot see and no
+// hand_off.h annotation, TSan must report.
+TEST_P(AbslMutexAnnotationsRaceTest, ReportsARace) {
+  const ProbeRun run = RunProbe(GetParam());
   // TSan exits with 66 when it reported anything.
   EXPECT_EQ(run.exit_code, 66) << run.output;
   EXPECT_TRUE(
       absl::StrContains(run.output, "WARNING: ThreadSanitizer: data race"))
       << run.output;
 }
+
+INSTANTIATE_TEST_SUITE_P(Unordered, AbslMutexAnnotationsRaceTest,
+                         testing::Values("unsynchronized", "relaxed_flag"));
 
 }  // namespace
 

@@ -2,11 +2,13 @@
 // to each other in the way named by argv[1], and the process exits 0.
 // Under TSan every way but "unsynchronized" is race-free only if TSan sees
 // absl::Mutex; "unsynchronized" is a real race TSan must report.
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "bazel/tsan/hand_off.h"
 
 namespace {
 
@@ -88,6 +90,22 @@ void CondVarWait() {
   writer.join();
 }
 
+// A relaxed atomic orders nothing, like synchronization TSan cannot see;
+// with `annotated`, hand_off.h tells TSan about the hand-off.
+void RelaxedFlag(bool annotated) {
+  std::atomic<bool> flag{false};
+  std::thread writer([&] {
+    data = 1;
+    if (annotated) ssecast::tsan::HandOff(&data);
+    flag.store(true, std::memory_order_relaxed);
+  });
+  while (!flag.load(std::memory_order_relaxed)) {
+  }
+  if (annotated) ssecast::tsan::TakeOver(&data);
+  data = 2;
+  writer.join();
+}
+
 void Unsynchronized() {
   std::thread writer([] { data = 1; });
   data = 2;
@@ -108,12 +126,17 @@ int main(int argc, char** argv) {
     AwaitWithTimeout();
   } else if (std::strcmp(way, "condvar") == 0) {
     CondVarWait();
+  } else if (std::strcmp(way, "hand_off") == 0) {
+    RelaxedFlag(/*annotated=*/true);
+  } else if (std::strcmp(way, "relaxed_flag") == 0) {
+    RelaxedFlag(/*annotated=*/false);
   } else if (std::strcmp(way, "unsynchronized") == 0) {
     Unsynchronized();
   } else {
     std::fprintf(
         stderr,
         "usage: race_probe lock|reader_lock|await|await_with_timeout|condvar|"
+        "hand_off|relaxed_flag|"
         "unsynchronized\n");
     return 2;
   }

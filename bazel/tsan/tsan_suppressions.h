@@ -10,8 +10,8 @@
 namespace ssecast::tsan {
 
 inline constexpr char kSuppressions[] =
-    // Debian's gRPC, Protobuf and Abseil are not built with TSan: their
-    // threads hand buffers, Status payloads and messages to one another
+    // Debian's gRPC, Protobuf, Abseil and cpp-httplib are not built with TSan:
+    // their threads hand buffers, Status payloads and messages to one another
     // through atomics TSan cannot see, so the memcpy, memcmp, free,
     // sendmsg, close ... they call on them look like races (a run gave
     // hundreds of such reports, none in ssecast's code). Ignore the calls
@@ -27,6 +27,13 @@ inline constexpr char kSuppressions[] =
     "called_from_lib:libabsl_strings.so\n"
     "called_from_lib:libabsl_time.so\n"
     "called_from_lib:libabsl_cord.so\n"
+    // Debian's cpp-httplib (a shared library, also uninstrumented): its
+    // worker threads share its own buffers the same invisible way.
+    "called_from_lib:libcpp-httplib.so\n"
+    // Abseil's deadlock detector (on in Debian's build) keeps its lock
+    // graph under its own uninstrumented spin lock.
+    "called_from_lib:libabsl_graphcycles_internal.so\n"
+    "called_from_lib:libabsl_synchronization.so\n"
     // gRPC code that gRPC's headers compile into ssecast's binaries: the
     // receive path deserializes a message on one gRPC thread and gRPC
     // hands it, invisibly, to the thread that runs the reactor's callback.

@@ -2,6 +2,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "bazel/tsan/hand_off.h"
 #include "server/control/request_conversion.h"
 #include "server/control/status_conversion.h"
 #include "server/hub/target.h"
@@ -11,13 +12,16 @@ namespace ssecast {
 PublishStreamReactor::PublishStreamReactor(Hub* hub,
                                            v1::PublishStreamResponse* response)
     : hub_(hub), response_(response) {
+  tsan::HandOff(this);
   StartRead(&request_);
 }
 
 void PublishStreamReactor::OnReadDone(bool ok) {
+  tsan::TakeOver(this);
   // Not ok: the client closed its side (or the call broke, in which case
   // gRPC drops the answer).
   if (!ok) {
+    tsan::HandOff(this);
     Finish(grpc::Status::OK);
     return;
   }
@@ -26,14 +30,19 @@ void PublishStreamReactor::OnReadDone(bool ok) {
   // acceptable at control-plane rates, and it slows the sender down, since
   // the next message is read only after this one is published.
   if (absl::Status status = PublishCurrent(); !status.ok()) {
+    tsan::HandOff(this);
     Finish(ToGrpcStatus(status));
     return;
   }
   ++index_;
+  tsan::HandOff(this);
   StartRead(&request_);
 }
 
-void PublishStreamReactor::OnDone() { delete this; }
+void PublishStreamReactor::OnDone() {
+  tsan::TakeOver(this);
+  delete this;
+}
 
 absl::Status PublishStreamReactor::PublishCurrent() {
   absl::StatusOr<Target> target = TargetFromProto(request_.target());

@@ -10,8 +10,9 @@
 //
 // BroadcasterService creates one per call; gRPC owns it from then on and it
 // deletes itself in OnDone(). gRPC runs its reactions one at a time (one
-// read is outstanding at most), so its state needs no lock. Does not own
-// the Hub.
+// read is outstanding at most), so its state needs no lock; it tells TSan
+// so (bazel/tsan/hand_off.h), since gRPC's ordering is invisible to it.
+// Does not own the Hub.
 #ifndef SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 
