@@ -41,6 +41,9 @@ inline constexpr char kSuppressions[] =
     "race:grpc::internal::CallOpRecvMessage\n"
     "race:grpc::ProtoBufferReader\n"
     "race:grpc::internal::CallbackUnaryHandler<*>::Deserialize\n"
+    // Likewise the send path: gRPC fills a batch on the thread that
+    // finishes the call and completes it on another.
+    "race:grpc::internal::CallOpSet<*>::FinalizeResult\n"
     // Only when gRPC's handler code made the access itself (top frame),
     // not ssecast's handlers it runs.
     "race_top:grpc::internal::CallbackUnaryHandler\n"
