@@ -17,6 +17,9 @@
 #define SSECAST_HAND_OFF_TSAN 1
 #endif
 #endif
+#if defined(__SANITIZE_THREAD__)  // g++
+#define SSECAST_HAND_OFF_TSAN 1
+#endif
 
 #ifdef SSECAST_HAND_OFF_TSAN
 #include <sanitizer/tsan_interface.h>
