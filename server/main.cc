@@ -630,7 +630,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil is built with the mutex deadlock detector on, which
   // costs a graph update on every lock. The server's lock order is fixed
-  // (hub before log, never the reverse); the unit tests keep the detector
+  // (written down in server/hub/hub.h); the unit tests keep the detector
   // on and would report a cycle.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return ssecast::Run();

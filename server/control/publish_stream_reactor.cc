@@ -2,6 +2,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "bazel/tsan/hand_off.h"
 #include "server/control/request_conversion.h"
 #include "server/control/status_conversion.h"
 #include "server/hub/target.h"
@@ -15,17 +16,21 @@ PublishStreamReactor::PublishStreamReactor(Hub* hub,
 }
 
 void PublishStreamReactor::ReadWhenRoom() {
+  tsan::HandOff(this);
   hub_->WhenRoom([this] { StartRead(&request_); });
 }
 
 void PublishStreamReactor::OnReadDone(bool ok) {
+  tsan::TakeOver(this);
   // Not ok: the client closed its side (or the call broke, in which case
   // gRPC drops the answer).
   if (!ok) {
+    tsan::HandOff(this);
     Finish(grpc::Status::OK);
     return;
   }
   if (absl::Status status = PublishCurrent(); !status.ok()) {
+    tsan::HandOff(this);
     Finish(ToGrpcStatus(status));
     return;
   }
@@ -33,7 +38,10 @@ void PublishStreamReactor::OnReadDone(bool ok) {
   ReadWhenRoom();
 }
 
-void PublishStreamReactor::OnDone() { delete this; }
+void PublishStreamReactor::OnDone() {
+  tsan::TakeOver(this);
+  delete this;
+}
 
 absl::Status PublishStreamReactor::PublishCurrent() {
   absl::StatusOr<Target> target = TargetFromProto(request_.target());

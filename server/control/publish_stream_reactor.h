@@ -17,8 +17,9 @@
 // deletes itself in OnDone(), which comes only after Finish(): a reactor
 // waiting for room has no read outstanding and is not finished, so it lives
 // until the Hub runs its callback. Its reactions and that callback run one
-// at a time (each starts the next step), so its state needs no lock. Does
-// not own the Hub.
+// at a time (each starts the next step), so its state needs no lock; it
+// tells TSan so (bazel/tsan/hand_off.h), since that ordering is invisible
+// to it. Does not own the Hub.
 #ifndef SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 

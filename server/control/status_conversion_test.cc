@@ -22,9 +22,15 @@ TEST(StatusConversionTest, NonCanonicalCodesBecomeUnknown) {
   EXPECT_EQ(grpc_status.error_code(), grpc::StatusCode::UNKNOWN);
   EXPECT_EQ(grpc_status.error_message(), "odd");
 
-  const absl::Status absl_status =
-      ToAbslStatus(grpc::Status(static_cast<grpc::StatusCode>(42), "odd"));
-  EXPECT_EQ(absl_status, absl::UnknownError("odd"));
+  // grpc::StatusCode has no fixed underlying type and enumerators from -1
+  // to 16, so it can hold only -32..31: casting 42 to it would itself be
+  // undefined (UBSan reports it). 31 is the largest code it can carry, and
+  // DO_NOT_USE (-1) the one negative enumerator.
+  for (const grpc::StatusCode code :
+       {static_cast<grpc::StatusCode>(31), grpc::StatusCode::DO_NOT_USE}) {
+    const absl::Status absl_status = ToAbslStatus(grpc::Status(code, "odd"));
+    EXPECT_EQ(absl_status, absl::UnknownError("odd")) << code;
+  }
 }
 
 }  // namespace

@@ -57,6 +57,15 @@ struct HubOptions {
 //
 // Every method is thread-safe. The hub owns neither the store nor the
 // broker; both must outlive it.
+//
+// Lock order of the server, written down here once: broker -> hub -> log
+// -> wake. A lock is only ever taken while holding locks before it in this
+// order: a broker holds its lock while it applies a command to the hub (as
+// its BrokerSink); the hub holds mu_ while it appends to its EventLog,
+// which takes its mu_ and then, to wake readers, its wake_mu_; a reader's
+// Wake() takes no lock. A StreamWriter's adopt_mu_ comes before the hub
+// (its destructor detaches streams under it). Abseil's deadlock detector
+// checks this order in the unit tests; the server turns it off (main.cc).
 class Hub : public BrokerSink {
  public:
   Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker);

@@ -1,7 +1,8 @@
 // A stand-in for //server:ssecast with the same start-up and shutdown
 // contract, so ServerProcess can be tested without the real server: it
 // listens on --http_address and --grpc_address (accepting nothing), prints
-// the listening line, and exits 0 on SIGTERM or SIGINT. Extra flags make it
+// the listening line, and exits 0 (or --stop_exit_code) on SIGTERM or
+// SIGINT. Extra flags make it
 // misbehave in the ways ServerProcess must handle.
 
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@ ABSL_FLAG(std::string, grpc_address, "127.0.0.1:0", "IPv4 HOST:PORT.");
 ABSL_FLAG(int, exit_before_listening, -1,
           "When >= 0, print a line and exit with this code at once.");
 ABSL_FLAG(bool, ignore_sigterm, false, "Ignore SIGTERM (SIGINT still works).");
+ABSL_FLAG(int, stop_exit_code, 0, "Exit code on SIGTERM or SIGINT.");
 ABSL_FLAG(int, stdout_flood_lines, 0,
           "After the listening line, print this many filler lines and then "
           "\"flood done\", to overfill an undrained pipe.");
@@ -102,5 +104,5 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &received);
   std::printf("fake_ssecast: stopping on signal %d\n", received);
   std::fflush(stdout);
-  return 0;
+  return absl::GetFlag(FLAGS_stop_exit_code);
 }

@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "gtest/gtest.h"
 #include "tests/support/runfile_path.h"
 #include "tests/support/spawn_file_actions.h"
 
@@ -165,6 +166,18 @@ ServerProcess::ServerProcess(std::string binary, pid_t pid,
       drain_thread_([this] { DrainStdout(); }) {}
 
 ServerProcess::~ServerProcess() {
+  if (!wait_status_.has_value()) {
+    const absl::StatusOr<int> exit_code = Terminate();
+    if (!exit_code.ok()) {
+      ADD_FAILURE() << "stopping the server with SIGTERM at the end of the "
+                       "test: "
+                    << exit_code.status().message();
+    } else if (*exit_code != 0) {
+      ADD_FAILURE() << binary_ << " exited with code " << *exit_code
+                    << " on SIGTERM at the end of the test (its stderr, in "
+                       "the test log, says why)";
+    }
+  }
   Kill();
   {
     absl::MutexLock lock(&mutex_);

@@ -29,9 +29,14 @@ namespace ssecast::test_support {
 // its stdout is drained by a background thread for the child's whole life,
 // so the child never blocks on a full pipe, and kept as stdout_lines().
 //
-// Owns the child: the destructor SIGKILLs it if it is still running and
-// reaps it. stdout_lines() is thread-safe; the other methods are meant for
-// the one thread that runs the test.
+// Owns the child. The destructor ends a child that is still running the
+// way an operator would, with Terminate(), so that the server runs its
+// shutdown and, in a sanitizer build, the checks sanitizers make at exit
+// (LeakSanitizer runs only then); unless the child exits with code 0, it
+// fails the running test (gtest ADD_FAILURE) saying how the child ended.
+// A test that expects another ending calls Terminate() or Kill() itself.
+// stdout_lines() is thread-safe; the other methods are meant for the one
+// thread that runs the test.
 class ServerProcess {
  public:
   static constexpr absl::Duration kStartDeadline = absl::Seconds(30);

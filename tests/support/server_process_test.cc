@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "tests/support/runfile_path.h"
 #include "tests/support/unique_fd.h"
@@ -71,6 +72,15 @@ TEST(ServerProcessTest, StartsOnFreePortsAndStopsOnSigterm) {
       Contains(absl::StrCat("fake_ssecast: stopping on signal ", SIGTERM)));
   // Once it is gone, Terminate() only reports again.
   EXPECT_EQ((*server)->Terminate().value_or(-1), 0);
+}
+
+TEST(ServerProcessTest, DestructorStopsTheServerWithSigterm) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start(FakeServerPath(), {"--stop_exit_code=7"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  // Only SIGTERM (or SIGINT) makes the fake exit with 7; SIGKILL would say
+  // "killed by signal 9".
+  EXPECT_NONFATAL_FAILURE(server->reset(), "exited with code 7 on SIGTERM");
 }
 
 TEST(ServerProcessTest, ExtraArgumentsOverrideTheDefaultAddresses) {

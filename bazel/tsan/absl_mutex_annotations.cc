@@ -1,0 +1,356 @@
+// Makes absl::Mutex and absl::CondVar visible to ThreadSanitizer.
+//
+// Debian's Abseil is built without -fsanitize=thread, so its Mutex
+// synchronizes through atomics and futexes that TSan never sees: every
+// access guarded by an absl::Mutex looks like a data race. Under
+// --config=tsan, Bazel links this library into every binary (as
+// --custom_malloc, the one hook that reaches every cc_binary and cc_test).
+// It defines the out-of-line members of Mutex and CondVar itself; the
+// executable's definitions win over libabsl_synchronization.so's for every
+// caller, Debian's other libraries included. Each one calls the library's
+// own definition (found with dlsym(RTLD_NEXT)) wrapped in TSan's mutex
+// annotations, the same ones Abseil emits when it is built for TSan.
+//
+// A wait (Await, CondVar::Wait) releases the mutex and takes it back
+// inside the library; it is annotated as an unlock before and a lock
+// around the wait. Conditions the library evaluates while it locks,
+// unlocks or waits run with TSan's accesses ignored, as between any
+// pre/post pair: they are not checked, and cannot be misreported.
+//
+// Also defines TSan's default options and the suppressions for code
+// outside ssecast (tsan_suppressions.h).
+//
+// In any other build (no TSan) this file compiles to nothing.
+
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SSECAST_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define SSECAST_TSAN 1
+#endif
+
+#ifdef SSECAST_TSAN
+
+#include <dlfcn.h>
+#include <sanitizer/tsan_interface.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/base/options.h"
+#include "absl/synchronization/mutex.h"
+#include "bazel/tsan/tsan_suppressions.h"
+
+namespace {
+
+#define SSECAST_STRINGIFY2(x) #x
+#define SSECAST_STRINGIFY(x) SSECAST_STRINGIFY2(x)
+
+// The Itanium-mangled name of absl::<inline namespace>::<rest>, where
+// `rest` is the mangled tail after the namespaces (e.g. "5Mutex4LockEv").
+std::string AbslSymbol(const char* rest) {
+  const char* inline_namespace =
+      SSECAST_STRINGIFY(ABSL_OPTION_INLINE_NAMESPACE_NAME);
+  return "_ZN4absl" + std::to_string(std::strlen(inline_namespace)) +
+         inline_namespace + rest;
+}
+
+// libabsl_synchronization.so's definition of the member named by `rest`.
+// Fails loudly: a binary whose mutexes TSan cannot see is useless here.
+template <typename Function>
+Function Real(const char* rest) {
+  const std::string name = AbslSymbol(rest);
+  void* symbol = dlsym(RTLD_NEXT, name.c_str());
+  if (symbol == nullptr) {
+    std::fprintf(stderr,
+                 "absl_mutex_annotations: cannot find %s in the loaded "
+                 "Abseil: %s\n",
+                 name.c_str(), dlerror());
+    std::abort();
+  }
+  return reinterpret_cast<Function>(symbol);
+}
+
+// The mutexes this thread holds in reader mode, so that a wait on one of
+// them is annotated as a reader unlock and relock.
+thread_local std::vector<const void*> reader_held;
+
+bool HeldAsReader(const void* mu) {
+  return std::find(reader_held.begin(), reader_held.end(), mu) !=
+         reader_held.end();
+}
+void ForgetReader(const void* mu) {
+  auto it = std::find(reader_held.begin(), reader_held.end(), mu);
+  if (it != reader_held.end()) reader_held.erase(it);
+}
+
+// Set while this thread is inside one of the definitions below. Some of
+// the library's members call others through the PLT (AwaitWithTimeout
+// calls AwaitWithDeadline), which lands here again: the inner call must
+// not annotate a second time.
+thread_local bool in_annotated_call = false;
+
+class AnnotatedCall {
+ public:
+  AnnotatedCall() : outer_(!in_annotated_call) { in_annotated_call = true; }
+  ~AnnotatedCall() {
+    if (outer_) in_annotated_call = false;
+  }
+  AnnotatedCall(const AnnotatedCall&) = delete;
+  AnnotatedCall& operator=(const AnnotatedCall&) = delete;
+  // False for a call made from within another annotated call.
+  bool outer() const { return outer_; }
+
+ private:
+  const bool outer_;
+};
+
+unsigned ModeOf(const void* mu) {
+  return HeldAsReader(mu) ? __tsan_mutex_read_lock : 0;
+}
+
+// Runs a wait that releases `mu` and takes it back in the same mode.
+// The library evaluates the wait's Condition on this thread while it holds
+// the mutex again, before the wait returns; TSan does not know that, so
+// from the release on this thread's accesses are ignored until the mutex
+// is annotated as held again (pre_lock .. post_lock), as during a Lock().
+template <typename Wait>
+auto AroundWait(absl::Mutex* mu, Wait wait) {
+  const unsigned mode = ModeOf(mu);
+  __tsan_mutex_pre_unlock(mu, mode);
+  __tsan_mutex_post_unlock(mu, mode);
+  __tsan_mutex_pre_lock(mu, mode);
+  auto result = wait();
+  __tsan_mutex_post_lock(mu, mode, 0);
+  return result;
+}
+
+// Runs a lock operation that returns whether it took the mutex (for a lock
+// that always succeeds, returns true).
+template <typename LockOp>
+bool AroundLock(absl::Mutex* mu, unsigned mode, bool may_fail, LockOp op) {
+  __tsan_mutex_pre_lock(mu, mode);
+  const bool locked = op();
+  __tsan_mutex_post_lock(
+      mu, locked || !may_fail ? mode : mode | __tsan_mutex_try_lock_failed, 0);
+  if (locked && (mode & __tsan_mutex_read_lock)) reader_held.push_back(mu);
+  return locked;
+}
+
+}  // namespace
+
+extern "C" {
+const char* __tsan_default_options() {
+  // Reports go to stderr and make the process exit with 66 at the end;
+  // tests see either. second_deadlock_stack shows both sides of a lock
+  // order inversion.
+  return "second_deadlock_stack=1:history_size=3";
+}
+const char* __tsan_default_suppressions() {
+  return ssecast::tsan::kSuppressions;
+}
+}  // extern "C"
+
+namespace absl {
+ABSL_NAMESPACE_BEGIN
+
+Mutex::~Mutex() {
+  static auto real = Real<void (*)(Mutex*)>("5MutexD2Ev");
+  __tsan_mutex_destroy(this, __tsan_mutex_not_static);
+  real(this);
+}
+
+void Mutex::Lock() {
+  static auto real = Real<void (*)(Mutex*)>("5Mutex4LockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
+  AroundLock(this, 0, false, [&] {
+    real(this);
+    return true;
+  });
+}
+
+void Mutex::ReaderLock() {
+  static auto real = Real<void (*)(Mutex*)>("5Mutex10ReaderLockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
+  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
+    real(this);
+    return true;
+  });
+}
+
+bool Mutex::TryLock() {
+  static auto real = Real<bool (*)(Mutex*)>("5Mutex7TryLockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
+  return AroundLock(this, __tsan_mutex_try_lock, true,
+                    [&] { return real(this); });
+}
+
+bool Mutex::ReaderTryLock() {
+  static auto real = Real<bool (*)(Mutex*)>("5Mutex13ReaderTryLockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
+  return AroundLock(this, __tsan_mutex_try_read_lock, true,
+                    [&] { return real(this); });
+}
+
+void Mutex::Unlock() {
+  static auto real = Real<void (*)(Mutex*)>("5Mutex6UnlockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
+  __tsan_mutex_pre_unlock(this, 0);
+  real(this);
+  __tsan_mutex_post_unlock(this, 0);
+}
+
+void Mutex::ReaderUnlock() {
+  static auto real = Real<void (*)(Mutex*)>("5Mutex12ReaderUnlockEv");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this);
+  ForgetReader(this);
+  __tsan_mutex_pre_unlock(this, __tsan_mutex_read_lock);
+  real(this);
+  __tsan_mutex_post_unlock(this, __tsan_mutex_read_lock);
+}
+
+void Mutex::LockWhen(const Condition& cond) {
+  static auto real = Real<void (*)(Mutex*, const Condition&)>(
+      "5Mutex8LockWhenERKNS0_9ConditionE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond);
+  AroundLock(this, 0, false, [&] {
+    real(this, cond);
+    return true;
+  });
+}
+
+void Mutex::ReaderLockWhen(const Condition& cond) {
+  static auto real = Real<void (*)(Mutex*, const Condition&)>(
+      "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond);
+  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
+    real(this, cond);
+    return true;
+  });
+}
+
+// The timed forms always return holding the mutex, whatever they return.
+bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
+  static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
+      "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, timeout);
+  bool result = false;
+  AroundLock(this, 0, false, [&] {
+    result = real(this, cond, timeout);
+    return true;
+  });
+  return result;
+}
+
+bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
+  static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
+      "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, deadline);
+  bool result = false;
+  AroundLock(this, 0, false, [&] {
+    result = real(this, cond, deadline);
+    return true;
+  });
+  return result;
+}
+
+bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
+  static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
+      "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, timeout);
+  bool result = false;
+  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
+    result = real(this, cond, timeout);
+    return true;
+  });
+  return result;
+}
+
+bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
+  static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
+      "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, deadline);
+  bool result = false;
+  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
+    result = real(this, cond, deadline);
+    return true;
+  });
+  return result;
+}
+
+void Mutex::Await(const Condition& cond) {
+  static auto real = Real<void (*)(Mutex*, const Condition&)>(
+      "5Mutex5AwaitERKNS0_9ConditionE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond);
+  AroundWait(this, [&] {
+    real(this, cond);
+    return 0;
+  });
+}
+
+bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
+  static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
+      "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, timeout);
+  return AroundWait(this, [&] { return real(this, cond, timeout); });
+}
+
+bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
+  static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
+      "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, cond, deadline);
+  return AroundWait(this, [&] { return real(this, cond, deadline); });
+}
+
+void CondVar::Wait(Mutex* mu) {
+  static auto real =
+      Real<void (*)(CondVar*, Mutex*)>("7CondVar4WaitEPNS0_5MutexE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, mu);
+  AroundWait(mu, [&] {
+    real(this, mu);
+    return 0;
+  });
+}
+
+bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
+  static auto real = Real<bool (*)(CondVar*, Mutex*, Duration)>(
+      "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, mu, timeout);
+  return AroundWait(mu, [&] { return real(this, mu, timeout); });
+}
+
+bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
+  static auto real = Real<bool (*)(CondVar*, Mutex*, Time)>(
+      "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
+  AnnotatedCall call;
+  if (!call.outer()) return real(this, mu, deadline);
+  return AroundWait(mu, [&] { return real(this, mu, deadline); });
+}
+
+ABSL_NAMESPACE_END
+}  // namespace absl
+
+#endif  // SSECAST_TSAN
