@@ -57,7 +57,9 @@ class AcceptLoopTest : public ::testing::Test {
 
   std::unique_ptr<HeadedConnection> AwaitDispatched() {
     absl::MutexLock lock(&mu_);
-    auto ready = [this] { return !dispatched_.empty(); };
+    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !dispatched_.empty();
+    };
     if (!mu_.AwaitWithTimeout(absl::Condition(&ready), kWait)) return nullptr;
     auto connection = std::move(dispatched_.front());
     dispatched_.erase(dispatched_.begin());
