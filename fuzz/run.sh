@@ -13,7 +13,8 @@ SECONDS_EACH="${1:-20}"
 shift || true
 OUT="${FUZZ_OUT:-${TMPDIR:-/tmp}/ssecast-fuzz}"
 CXX="${CXX_FUZZ:-clang++-14}"
-ALL_TARGETS=(position cookie jwt identity accept_header broker_codec)
+ALL_TARGETS=(position cookie jwt identity accept_header broker_codec
+             request_head)
 [[ $# -gt 0 ]] && TARGETS=("$@") || TARGETS=("${ALL_TARGETS[@]}")
 
 mkdir -p "$OUT/obj" "$OUT/gen"
@@ -42,7 +43,7 @@ SOURCES=(
   server/sse/query_client_id_provider.cc server/sse/hs256_jwt.cc
   server/sse/jwt_client_id_provider.cc server/sse/group_join_policy.cc
   server/sse/unambiguous_request.cc server/control/client_page_token.cc
-  server/broker/broker_command_codec.cc
+  server/broker/broker_command_codec.cc server/sse/request_head_parser.cc
 )
 (cd "$ROOT" && protoc --cpp_out="$OUT/gen" server/broker/broker_command.proto)
 OBJECTS=()

@@ -55,7 +55,8 @@ class RequestHeadParser {
   const std::string& forwarded_for() const { return forwarded_for_; }
 
   // After kRejected: the status for the answer (400, 413, 414, 431, 501) and a
-  // plain sentence saying what was wrong. It never quotes the request.
+  // plain sentence saying what was wrong. It quotes nothing of the request
+  // but, at most, a header field's name (a token of up to 64 characters).
   int rejection_status() const { return rejection_status_; }
   const std::string& rejection() const { return rejection_; }
 
