@@ -1,6 +1,5 @@
 #include "server/sse/accept_loop.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -17,6 +16,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "server/sse/address_text.h"
 
 namespace ssecast {
 namespace {
@@ -87,21 +87,6 @@ void SendBestEffort(int fd, const std::string& bytes) {
   ssize_t ignored =
       ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   (void)ignored;
-}
-
-std::pair<std::string, int> PeerOf(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  int port = 0;
-  if (address.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
-    ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
-    port = ntohs(in.sin_port);
-  } else if (address.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
-    ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
-    port = ntohs(in6.sin6_port);
-  }
-  return {text, port};
 }
 
 int OpenSpare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
@@ -294,7 +279,7 @@ void AcceptLoop::AcceptAll(absl::Time now) {
       }
       return;
     }
-    auto [peer_ip, peer_port] = PeerOf(address);
+    auto [peer_ip, peer_port] = AddressText(address);
     Admit(fd, std::move(peer_ip), peer_port, now);
   }
 }

@@ -1,13 +1,14 @@
 #include "server/sse/socket_stream.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <tuple>
+
+#include "server/sse/address_text.h"
 
 namespace ssecast {
 namespace {
@@ -19,20 +20,6 @@ bool PollFor(int fd, short events, int timeout_ms) {
     n = ::poll(&pfd, 1, timeout_ms);
   } while (n < 0 && errno == EINTR);
   return n > 0 && (pfd.revents & (events | POLLHUP | POLLERR));
-}
-
-void AddressOf(const sockaddr_storage& address, std::string& ip, int& port) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
-    ::inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
-    port = ntohs(in.sin_port);
-  } else if (address.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
-    ::inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
-    port = ntohs(in6.sin6_port);
-  }
-  ip = text;
 }
 
 int ToMillis(absl::Duration d) {
@@ -80,7 +67,7 @@ void SocketStream::get_remote_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage address{};
   socklen_t length = sizeof(address);
   if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    AddressOf(address, ip, port);
+    std::tie(ip, port) = AddressText(address);
   }
 }
 
@@ -88,7 +75,7 @@ void SocketStream::get_local_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage address{};
   socklen_t length = sizeof(address);
   if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    AddressOf(address, ip, port);
+    std::tie(ip, port) = AddressText(address);
   }
 }
 
