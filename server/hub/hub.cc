@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -383,75 +386,92 @@ void Hub::SetHealthListener(std::function<void(bool)> listener) {
 void Hub::StartHistory(const Position& boundary) { log_.SetBoundary(boundary); }
 
 void Hub::Apply(const BrokerCommand& command, const Position& position) {
-  if (const auto* publish = std::get_if<PublishCommand>(&command)) {
-    // Counted and appended under mu_, which Attach() takes to pick its
-    // first sequence: the count is exactly the connections that get it.
-    absl::MutexLock lock(&mu_);
-    const PublishCommand& p = *publish;
-    RecordReachLocked(position, CountConnectionsLocked(p.target));
-    if (log_.Append(p.event, p.target, position) == nullptr) {
-      std::fprintf(stderr,
-                   "ssecast: event at %s skipped: not after the newest event "
-                   "in the log\n",
-                   position.ToString().c_str());
+  struct Dispatch {
+    Hub* hub;
+    const Position& position;
+    void operator()(const PublishCommand& c) { hub->ApplyPublish(c, position); }
+    void operator()(const DisconnectCommand& c) {
+      hub->ApplyDisconnect(c, position);
     }
-  } else if (const auto* disconnect =
-                 std::get_if<DisconnectCommand>(&command)) {
-    std::vector<std::shared_ptr<Connection>> closing;
-    uint64_t end;
-    {
-      absl::MutexLock lock(&mu_);
-      closing = ConnectionsOfLocked(disconnect->target);
-      RecordReachLocked(position, closing.size());
-      // Commands are applied in order: the log now holds exactly the
-      // events published before this disconnect; those are still sent.
-      end = log_.next_sequence();
-    }
-    if (disconnect->block_reconnect &&
-        disconnect->target.kind() == Target::Kind::kGroups &&
-        !closing.empty()) {
-      // Before closing, so that their reconnects find the entry. The node
-      // that sent the command added its own members already; adding them
-      // again only renews their entry.
-      std::vector<std::string> ids;
-      for (const auto& connection : closing) {
-        ids.push_back(connection->client_id());
-      }
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      if (absl::Status added = store_->Add(ids); !added.ok()) {
-        std::fprintf(stderr,
-                     "ssecast: group disconnect: cannot keep %zu members from "
-                     "reconnecting: %s\n",
-                     ids.size(), added.ToString().c_str());
-      }
-    }
-    for (const auto& connection : closing) connection->Close(end);
-  } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
-    absl::MutexLock lock(&mu_);
-    const absl::Time now = absl::Now();
-    for (const std::string& id : groups->client_ids) {
-      if (groups->join) {
-        // Capped here too: ChangeGroups checked against this node's view,
-        // which commands from other nodes may have changed since.
-        EntryLocked(id, now, Creator::kBackend)
-            .record->Join(groups->groups, Membership::kKept,
-                          max_groups_per_client_);
-      } else if (auto it = clients_.find(id); it != clients_.end()) {
-        it->second.record->Leave(groups->groups);
-        if (it->second.connections.empty() &&
-            it->second.record->group_count() == 0) {
-          clients_.erase(it);
-        }
-      }
-    }
-  } else if (const auto* retry = std::get_if<RetryCommand>(&command)) {
-    {
-      absl::MutexLock lock(&mu_);
-      retry_ = retry->change;
-    }
-    log_.AppendRetryChange(retry->change, position);
+    void operator()(const GroupCommand& c) { hub->ApplyGroups(c); }
+    void operator()(const RetryCommand& c) { hub->ApplyRetry(c, position); }
+  };
+  std::visit(Dispatch{this, position}, command);
+}
+
+void Hub::ApplyPublish(const PublishCommand& publish,
+                       const Position& position) {
+  // Counted and appended under mu_, which Attach() takes to pick its first
+  // sequence: the count is exactly the connections that get it.
+  absl::MutexLock lock(&mu_);
+  reach_.Record(position, CountConnectionsLocked(publish.target));
+  if (log_.Append(publish.event, publish.target, position) == nullptr) {
+    std::fprintf(stderr,
+                 "ssecast: event at %s skipped: not after the newest event "
+                 "in the log\n",
+                 position.ToString().c_str());
   }
+}
+
+void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
+                          const Position& position) {
+  std::vector<std::shared_ptr<Connection>> closing;
+  uint64_t end;
+  {
+    absl::MutexLock lock(&mu_);
+    closing = ConnectionsOfLocked(disconnect.target);
+    reach_.Record(position, closing.size());
+    // Commands are applied in order: the log now holds exactly the events
+    // published before this disconnect; those are still sent.
+    end = log_.next_sequence();
+  }
+  if (disconnect.block_reconnect &&
+      disconnect.target.kind() == Target::Kind::kGroups && !closing.empty()) {
+    // Before closing, so that their reconnects find the entry. The node that
+    // sent the command added its own members already; adding them again
+    // only renews their entry.
+    std::vector<std::string> ids;
+    for (const auto& connection : closing) {
+      ids.push_back(connection->client_id());
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    if (absl::Status added = store_->Add(ids); !added.ok()) {
+      std::fprintf(stderr,
+                   "ssecast: group disconnect: cannot keep %zu members from "
+                   "reconnecting: %s\n",
+                   ids.size(), added.ToString().c_str());
+    }
+  }
+  for (const auto& connection : closing) connection->Close(end);
+}
+
+void Hub::ApplyGroups(const GroupCommand& groups) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = absl::Now();
+  for (const std::string& id : groups.client_ids) {
+    if (groups.join) {
+      // Capped here too: ChangeGroups checked against this node's view,
+      // which commands from other nodes may have changed since.
+      EntryLocked(id, now, Creator::kBackend)
+          .record->Join(groups.groups, Membership::kKept,
+                        max_groups_per_client_);
+    } else if (auto it = clients_.find(id); it != clients_.end()) {
+      it->second.record->Leave(groups.groups);
+      if (it->second.connections.empty() &&
+          it->second.record->group_count() == 0) {
+        clients_.erase(it);
+      }
+    }
+  }
+}
+
+void Hub::ApplyRetry(const RetryCommand& retry, const Position& position) {
+  {
+    absl::MutexLock lock(&mu_);
+    retry_ = retry.change;
+  }
+  log_.AppendRetryChange(retry.change, position);
 }
 
 void Hub::LostHistory(const Position& newest_lost) {
@@ -475,17 +495,6 @@ void Hub::LostHistory(const Position& newest_lost) {
   for (const auto& connection : everyone) connection->Close(end);
 }
 
-void Hub::RecordReachLocked(const Position& position, uint32_t connections) {
-  constexpr size_t kRemembered = 65536;
-  const PositionKey key{position.epoch, position.sequence};
-  reach_[key] = connections;
-  reach_order_.push_back(key);
-  if (reach_order_.size() > kRemembered) {
-    reach_.erase(reach_order_.front());
-    reach_order_.pop_front();
-  }
-}
-
 uint32_t Hub::CountConnectionsLocked(const Target& target) const {
   if (target.all()) return connection_count_;
   uint32_t count = 0;
@@ -505,19 +514,13 @@ uint32_t Hub::CountConnectionsLocked(const Target& target) const {
 }
 
 uint32_t Hub::TakeReach(const Position& position, const Target& target) {
-  const PositionKey key{position.epoch, position.sequence};
-  absl::MutexLock lock(&mu_);
-  auto recorded = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return reach_.contains(key);
-  };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&recorded), absl::Seconds(2))) {
-    // This node has not applied it yet (its broker reader lags): say what
-    // it would reach now.
-    return CountConnectionsLocked(target);
+  if (std::optional<uint32_t> reach = reach_.Take(position, absl::Seconds(2))) {
+    return *reach;
   }
-  const uint32_t reach = reach_[key];
-  reach_.erase(key);
-  return reach;
+  // This node has not applied it yet (its broker reader lags): say what it
+  // would reach now.
+  absl::MutexLock lock(&mu_);
+  return CountConnectionsLocked(target);
 }
 
 void Hub::SetBrokerHealthy(bool healthy) {

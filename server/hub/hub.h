@@ -25,6 +25,7 @@
 #include "server/hub/event.h"
 #include "server/hub/event_log.h"
 #include "server/hub/names.h"
+#include "server/hub/reach_ledger.h"
 #include "server/hub/target.h"
 #include "server/store/no_reconnect_store.h"
 
@@ -227,14 +228,18 @@ class Hub : public BrokerSink {
                            AttachResult* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration JitteredRetryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Remembers how many local connections the command at `position` reached,
-  // for the Publish or Disconnect call on this node that sent it.
-  void RecordReachLocked(const Position& position, uint32_t connections)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Waits (briefly: the in-memory broker applies before Send returns, the
-  // Redis broker a stream read later) for the reach of the command at
-  // `position`; if it does not come, the connections `target` matches now.
+  // The reach of the command at `position` as recorded by Apply(), waiting
+  // briefly for it (the in-memory broker applies before Send returns, the
+  // Redis broker a stream read later); if it does not come, the connections
+  // `target` matches now.
   uint32_t TakeReach(const Position& position, const Target& target);
+  // One per command kind; Apply() dispatches with std::visit, so a new kind
+  // does not compile until it is handled.
+  void ApplyPublish(const PublishCommand& publish, const Position& position);
+  void ApplyDisconnect(const DisconnectCommand& disconnect,
+                       const Position& position);
+  void ApplyGroups(const GroupCommand& groups);
+  void ApplyRetry(const RetryCommand& retry, const Position& position);
   uint32_t CountConnectionsLocked(const Target& target) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -244,6 +249,7 @@ class Hub : public BrokerSink {
   NoReconnectStore* const store_;
   Broker* const broker_;
   EventLog log_;
+  ReachLedger reach_;
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, ClientEntry> clients_ ABSL_GUARDED_BY(mu_);
@@ -251,11 +257,6 @@ class Hub : public BrokerSink {
   std::deque<std::pair<absl::Time, std::string>> idle_ ABSL_GUARDED_BY(mu_);
   size_t connection_count_ ABSL_GUARDED_BY(mu_) = 0;
   RetryChange retry_ ABSL_GUARDED_BY(mu_);
-  // Reach of recently applied publishes and disconnects, oldest first; a
-  // bounded window, since other nodes' commands are recorded too.
-  using PositionKey = std::pair<uint64_t, uint64_t>;
-  absl::flat_hash_map<PositionKey, uint32_t> reach_ ABSL_GUARDED_BY(mu_);
-  std::deque<PositionKey> reach_order_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> healthy_{false};
