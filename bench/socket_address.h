@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "bench/unique_fd.h"
+#include "server/base/unique_fd.h"
 
 namespace ssecast::bench {
 

@@ -44,7 +44,7 @@
 #include "bench/sequence_tracker.h"
 #include "bench/socket_address.h"
 #include "bench/sse_parser.h"
-#include "bench/unique_fd.h"
+#include "server/base/unique_fd.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "server host (IPv4)");
 ABSL_FLAG(int, port, 0, "server port");

@@ -13,8 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "bench/event_payload.h"
 #include "bench/socket_address.h"
-#include "bench/unique_fd.h"
 #include "gtest/gtest.h"
+#include "server/base/unique_fd.h"
 
 namespace ssecast::bench {
 namespace {

@@ -18,12 +18,12 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/base/unique_fd.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
 #include "tests/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_test_client.h"
-#include "tests/support/unique_fd.h"
 
 namespace ssecast::test_support {
 namespace {

@@ -6,9 +6,9 @@
 // and a dropped one that reconnects with its Last-Event-ID gets every event
 // it missed, in order, once.
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -152,8 +152,8 @@ class FlowControlE2eTest : public ::testing::Test {
     const int64_t p10 = received[received.size() / 10];
     EXPECT_GE(p10, events - kPublishLag - kInFlight)
         << "when the publisher was done, 90% of the subscribers had at least "
-        << p10 << " of " << events << " events (slowest "
-        << received.front() << ")";
+        << p10 << " of " << events << " events (slowest " << received.front()
+        << ")";
   }
 
   // Every one of `subscribers` gets all `events`, in order, once, and its

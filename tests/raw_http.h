@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "tests/support/unique_fd.h"
+#include "server/base/unique_fd.h"
 
 namespace ssecast::test_support {
 

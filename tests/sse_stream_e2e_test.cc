@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/base/unique_fd.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
@@ -25,7 +26,6 @@
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_stream_parser.h"
 #include "tests/support/sse_test_client.h"
-#include "tests/support/unique_fd.h"
 
 namespace ssecast::test_support {
 namespace {

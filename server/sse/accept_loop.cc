@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,10 +38,9 @@ constexpr absl::Duration kAcceptTroubleWindow = absl::Seconds(5);
 // How long accepting pauses when even the spare descriptor is gone.
 constexpr absl::Duration kAcceptPause = absl::Milliseconds(100);
 
-// Markers in epoll_event.data.ptr for the two descriptors that are not
-// connections.
+// The marker in epoll_event.data.ptr for the listener (a connection's is
+// its Conn; the wake-up's is WakeableEpoll's).
 char listen_marker;
-char event_marker;
 
 const char* Reason(int status) {
   switch (status) {
@@ -89,18 +87,28 @@ void SendBestEffort(int fd, const std::string& bytes) {
   (void)ignored;
 }
 
-int OpenSpare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+UniqueFd OpenSpare() {
+  return UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
+
+// Makes `fd` non-blocking; false (with errno) if fcntl failed.
+bool SetNonBlocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
 
 }  // namespace
 
 HeadedConnection::~HeadedConnection() {
   hold = ConnectionLimiter::Hold();  // before the peer can see the close
-  if (fd >= 0) ::close(fd);
+  socket.Reset();
 }
 
 struct AcceptLoop::Conn {
   explicit Conn(const RequestHeadLimits& limits) : parser(limits) {}
-  int fd = -1;
+  // Declared before `hold`, so that the place under the caps is given back
+  // before the peer can see the socket close.
+  UniqueFd socket;
   State state = State::kHead;
   std::string bytes;
   RequestHeadParser parser;
@@ -119,36 +127,20 @@ AcceptLoop::AcceptLoop(const AcceptLoopOptions& options,
     : options_(options),
       limiter_(limiter),
       proxies_(proxies),
-      dispatch_(std::move(dispatch)),
-      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
-      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = &event_marker;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
-}
+      dispatch_(std::move(dispatch)) {}
 
 AcceptLoop::~AcceptLoop() {
   Stop();
   {
     absl::MutexLock lock(&mu_);
-    for (const Added& added : added_) ::close(added.fd);
     added_.clear();
     resumed_.clear();
   }
-  ::close(event_fd_);
-  ::close(epoll_fd_);
-}
-
-void AcceptLoop::Signal() {
-  uint64_t one = 1;
-  ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
-  (void)ignored;
 }
 
 void AcceptLoop::Stop() {
   stopping_.store(true);
-  Signal();
+  epoll_.Wake();
 }
 
 bool AcceptLoop::accepting() const {
@@ -156,19 +148,14 @@ bool AcceptLoop::accepting() const {
          absl::ToUnixNanos(absl::Now()) >= accept_trouble_until_ns_.load();
 }
 
-void AcceptLoop::AddConnection(int fd, std::string peer_ip, int peer_port) {
+void AcceptLoop::AddConnection(UniqueFd socket, std::string peer_ip,
+                               int peer_port) {
   {
     absl::MutexLock lock(&mu_);
-    if (!stopped_) {
-      added_.push_back({fd, std::move(peer_ip), peer_port});
-      fd = -1;
-    }
+    if (stopped_) return;  // `socket` closes
+    added_.push_back({std::move(socket), std::move(peer_ip), peer_port});
   }
-  if (fd >= 0) {
-    ::close(fd);
-    return;
-  }
-  Signal();
+  epoll_.Wake();
 }
 
 void AcceptLoop::Resume(std::unique_ptr<HeadedConnection> connection) {
@@ -177,15 +164,23 @@ void AcceptLoop::Resume(std::unique_ptr<HeadedConnection> connection) {
     if (stopped_) return;  // `connection` closes its socket
     resumed_.push_back(std::move(connection));
   }
-  Signal();
+  epoll_.Wake();
 }
 
-void AcceptLoop::Run(int listen_fd) {
-  listen_fd_ = listen_fd;
-  if (listen_fd_ >= 0) {
-    ::fcntl(listen_fd_, F_SETFL, ::fcntl(listen_fd_, F_GETFL) | O_NONBLOCK);
+void AcceptLoop::Run(UniqueFd listener) {
+  listener_ = std::move(listener);
+  if (listener_.valid()) {
+    // A blocking listener would hang the loop on a connection that was
+    // reset between epoll's report and accept(): refuse to run without.
+    if (!SetNonBlocking(listener_.get())) {
+      std::fprintf(stderr,
+                   "ssecast: fatal: fcntl(O_NONBLOCK) on the "
+                   "listener: %s\n",
+                   std::strerror(errno));
+      std::abort();
+    }
     WatchListener();
-    spare_fd_ = OpenSpare();
+    spare_ = OpenSpare();
   }
   running_.store(true);
   next_report_ = absl::Now() + options_.report_interval;
@@ -200,15 +195,13 @@ void AcceptLoop::Run(int listen_fd) {
     // Rounded up, so a deadline is never checked a moment too early.
     const int64_t wait_ms = std::clamp<int64_t>(
         absl::ToInt64Milliseconds(wake - now + absl::Milliseconds(1)), 0, 1000);
-    const int n = ::epoll_wait(epoll_fd_, events, kMaxEpollEvents,
-                               static_cast<int>(wait_ms));
+    const int n =
+        epoll_.Wait(events, kMaxEpollEvents, absl::Milliseconds(wait_ms));
     now = absl::Now();
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
-      if (tag == &event_marker) {
-        uint64_t count;
-        while (::read(event_fd_, &count, sizeof(count)) > 0) {
-        }
+      if (WakeableEpoll::IsWake(events[i])) {
+        // Queued work is taken below.
       } else if (tag == &listen_marker) {
         AcceptAll(now);
       } else {
@@ -222,7 +215,7 @@ void AcceptLoop::Run(int listen_fd) {
     if (now >= accept_paused_until_ &&
         accept_paused_until_ != absl::InfinitePast()) {
       accept_paused_until_ = absl::InfinitePast();
-      if (spare_fd_ < 0) spare_fd_ = OpenSpare();
+      if (!spare_.valid()) spare_ = OpenSpare();
       WatchListener();
     }
     if (now >= next_report_) Report(now);
@@ -234,26 +227,28 @@ void AcceptLoop::Run(int listen_fd) {
   }
   TakeQueued(absl::Now());  // closes what arrived meanwhile
   while (!conns_.empty()) Close(conns_.begin()->first);
-  if (listen_fd_ >= 0) ::close(listen_fd_);
-  listen_fd_ = -1;
-  if (spare_fd_ >= 0) ::close(spare_fd_);
-  spare_fd_ = -1;
+  listener_.Reset();
+  spare_.Reset();
 }
 
 void AcceptLoop::WatchListener() {
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = &listen_marker;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  if (absl::Status added = epoll_.Add(listener_.get(), EPOLLIN, &listen_marker);
+      !added.ok()) {
+    // Not watched: accepting stays paused and is tried again shortly.
+    std::fprintf(stderr, "ssecast: cannot watch the listener: %s\n",
+                 added.ToString().c_str());
+    accept_paused_until_ = absl::Now() + kAcceptPause;
+  }
 }
 
 void AcceptLoop::AcceptAll(absl::Time now) {
   for (int i = 0; i < kMaxAcceptsPerRound; ++i) {
     sockaddr_storage address{};
     socklen_t length = sizeof(address);
-    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-                       &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
+    UniqueFd socket(::accept4(listener_.get(),
+                              reinterpret_cast<sockaddr*>(&address), &length,
+                              SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!socket.valid()) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE) {
         // Out of descriptors (something other than browsers used them up):
@@ -263,31 +258,35 @@ void AcceptLoop::AcceptAll(absl::Time now) {
         limiter_->CountRefusal(ConnectionLimiter::Refusal::kTotal);
         accept_trouble_until_ns_.store(
             absl::ToUnixNanos(now + kAcceptTroubleWindow));
-        if (spare_fd_ >= 0) {
-          ::close(spare_fd_);
-          spare_fd_ = -1;
-          fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-          if (fd >= 0) ::close(fd);
-          spare_fd_ = OpenSpare();
+        if (spare_.valid()) {
+          spare_.Reset();
+          // Accepted only to be closed at once.
+          UniqueFd(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+          spare_ = OpenSpare();
         }
-        if (spare_fd_ < 0) {
+        if (!spare_.valid()) {
           // Not even the spare is back: stop watching the listener for a
           // moment instead of spinning on it.
-          ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+          epoll_.Remove(listener_.get());
           accept_paused_until_ = now + kAcceptPause;
         }
       }
       return;
     }
     auto [peer_ip, peer_port] = AddressText(address);
-    Admit(fd, std::move(peer_ip), peer_port, now);
+    Admit(std::move(socket), std::move(peer_ip), peer_port, now);
   }
 }
 
-void AcceptLoop::Admit(int fd, std::string peer_ip, int peer_port,
+void AcceptLoop::Admit(UniqueFd socket, std::string peer_ip, int peer_port,
                        absl::Time now) {
   int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // Only latency is at stake (the small answers and events go out a little
+  // later); the connection is served either way.
+  if (::setsockopt(socket.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) !=
+      0) {
+    ++nodelay_failures_;
+  }
   // Behind a trusted proxy the client's address is known only from the
   // head; the per-IP cap is applied then.
   const bool proxied = proxies_ != nullptr && proxies_->Contains(peer_ip);
@@ -296,12 +295,12 @@ void AcceptLoop::Admit(int fd, std::string peer_ip, int peer_port,
       limiter_->Admit(proxied ? "" : peer_ip);
   if (!hold) {
     if (total_full || limiter_->at_capacity()) {
-      RefuseNew(fd, 503,
+      RefuseNew(std::move(socket), 503,
                 "the server is at its connection limit "
                 "(--max_connections); retry later",
                 now);
     } else {
-      RefuseNew(fd, 429,
+      RefuseNew(std::move(socket), 429,
                 "too many connections from your address "
                 "(--max_connections_per_ip); retry later",
                 now);
@@ -309,19 +308,27 @@ void AcceptLoop::Admit(int fd, std::string peer_ip, int peer_port,
     return;
   }
   auto conn = std::make_unique<Conn>(options_.head);
-  conn->fd = fd;
+  conn->socket = std::move(socket);
   conn->peer_ip = std::move(peer_ip);
   conn->peer_port = peer_port;
   conn->hold = std::move(hold);
   conn->state = State::kHead;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.ptr = conn.get();
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   Conn* raw = conn.get();
-  conns_.emplace(raw, std::move(conn));
+  if (!Watch(std::move(conn))) return;
   waiting_.fetch_add(1);
   SetDeadline(raw, now + options_.head_timeout);
+}
+
+bool AcceptLoop::Watch(std::unique_ptr<Conn> conn) {
+  if (absl::Status added =
+          epoll_.Add(conn->socket.get(), EPOLLIN | EPOLLRDHUP, conn.get());
+      !added.ok()) {
+    ++unwatchable_;
+    return false;
+  }
+  Conn* raw = conn.get();
+  conns_.emplace(raw, std::move(conn));
+  return true;
 }
 
 void AcceptLoop::TakeQueued(absl::Time now) {
@@ -332,34 +339,30 @@ void AcceptLoop::TakeQueued(absl::Time now) {
     resumed.swap(resumed_);
     added.swap(added_);
   }
-  if (!running_.load()) {
-    for (const Added& a : added) ::close(a.fd);
-    return;  // and `resumed` closes its sockets
-  }
+  if (!running_.load()) return;  // `added` and `resumed` close their sockets
   for (Added& a : added) {
-    ::fcntl(a.fd, F_SETFL, ::fcntl(a.fd, F_GETFL) | O_NONBLOCK);
-    Admit(a.fd, std::move(a.peer_ip), a.peer_port, now);
+    if (!SetNonBlocking(a.socket.get())) {
+      ++unwatchable_;
+      continue;  // closes it: a blocking socket would hang the loop
+    }
+    Admit(std::move(a.socket), std::move(a.peer_ip), a.peer_port, now);
   }
   for (auto& headed : resumed) {
     int unread = 0;
-    if (::ioctl(headed->fd, SIOCOUTQ, &unread) == 0 &&
+    if (::ioctl(headed->socket.get(), SIOCOUTQ, &unread) == 0 &&
         unread > kMaxUnreadAnswerBytes) {
       ++unread_answers_;
       continue;  // `headed` closes the socket
     }
     auto conn = std::make_unique<Conn>(options_.head);
-    conn->fd = std::exchange(headed->fd, -1);
+    conn->socket = std::move(headed->socket);
     conn->bytes = headed->bytes.substr(headed->head_length);
     conn->peer_ip = std::move(headed->peer_ip);
     conn->peer_port = headed->peer_port;
     conn->requests = headed->requests + 1;
     conn->hold = std::move(headed->hold);
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.ptr = conn.get();
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, conn->fd, &ev);
     Conn* raw = conn.get();
-    conns_.emplace(raw, std::move(conn));
+    if (!Watch(std::move(conn))) continue;
     waiting_.fetch_add(1);
     if (raw->bytes.empty()) {
       raw->state = State::kIdle;
@@ -376,7 +379,7 @@ void AcceptLoop::TakeQueued(absl::Time now) {
 void AcceptLoop::OnReadable(Conn* conn, absl::Time now) {
   char buffer[kReadChunk];
   while (true) {
-    const ssize_t n = ::recv(conn->fd, buffer, sizeof(buffer), 0);
+    const ssize_t n = ::recv(conn->socket.get(), buffer, sizeof(buffer), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n <= 0) {
@@ -427,15 +430,14 @@ void AcceptLoop::Advance(Conn* conn, absl::Time now) {
     }
   }
   auto headed = std::make_unique<HeadedConnection>();
-  headed->fd = conn->fd;
+  epoll_.Remove(conn->socket.get());
+  headed->socket = std::move(conn->socket);
   headed->head_length = conn->parser.head_end() - conn->parser.head_begin();
   headed->bytes = conn->bytes.substr(conn->parser.head_begin());
   headed->peer_ip = conn->peer_ip;
   headed->peer_port = conn->peer_port;
   headed->requests = conn->requests;
   headed->hold = std::move(*conn->hold);
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, conn->fd, nullptr);
-  conn->fd = -1;  // now the HeadedConnection's
   Close(conn);
   dispatch_(std::move(headed));
 }
@@ -444,8 +446,8 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
                         absl::Time now) {
   const int retry_after =
       status == 429 || status == 503 ? options_.retry_after_seconds : 0;
-  SendBestEffort(conn->fd, Answer(status, message, retry_after));
-  ::shutdown(conn->fd, SHUT_WR);
+  SendBestEffort(conn->socket.get(), Answer(status, message, retry_after));
+  ::shutdown(conn->socket.get(), SHUT_WR);
   if (conn->state != State::kLinger) waiting_.fetch_sub(1);
   conn->state = State::kLinger;
   conn->bytes.clear();
@@ -453,25 +455,20 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
   SetDeadline(conn, now + options_.linger);
 }
 
-void AcceptLoop::RefuseNew(int fd, int status, const std::string& message,
-                           absl::Time now) {
-  if (lingering_refusals_ >= options_.max_lingering_refusals) {
-    SendBestEffort(fd, Answer(status, message, options_.retry_after_seconds));
-    ::close(fd);
-    return;
-  }
-  ++lingering_refusals_;
+void AcceptLoop::RefuseNew(UniqueFd socket, int status,
+                           const std::string& message, absl::Time now) {
+  SendBestEffort(socket.get(),
+                 Answer(status, message, options_.retry_after_seconds));
+  ::shutdown(socket.get(), SHUT_WR);
+  if (lingering_refusals_ >= options_.max_lingering_refusals) return;
+  // Lingers, reading what the client still sends, so that closing does not
+  // reset the connection before the client has read the answer.
   auto conn = std::make_unique<Conn>(options_.head);
-  conn->fd = fd;
+  conn->socket = std::move(socket);
   conn->state = State::kLinger;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.ptr = conn.get();
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   Conn* raw = conn.get();
-  conns_.emplace(raw, std::move(conn));
-  SendBestEffort(fd, Answer(status, message, options_.retry_after_seconds));
-  ::shutdown(fd, SHUT_WR);
+  if (!Watch(std::move(conn))) return;
+  ++lingering_refusals_;
   SetDeadline(raw, now + std::min(options_.linger, absl::Seconds(1)));
 }
 
@@ -508,21 +505,16 @@ void AcceptLoop::Close(Conn* conn) {
   } else if (!conn->hold) {
     --lingering_refusals_;
   }
-  const int fd = conn->fd;
-  // The counts (and the hold) go first, so that whoever sees the socket
-  // close also sees them updated.
+  if (conn->socket.valid()) epoll_.Remove(conn->socket.get());
+  // Destroying the Conn gives its hold back, then closes its socket.
   conns_.erase(conn);
-  if (fd >= 0) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    ::close(fd);
-  }
 }
 
 void AcceptLoop::Report(absl::Time now) {
   next_report_ = now + options_.report_interval;
   const ConnectionLimiter::Refusals refused = limiter_->TakeRefusals();
   if (!refused.any() && heads_refused_ == 0 && heads_timed_out_ == 0 &&
-      unread_answers_ == 0) {
+      unread_answers_ == 0 && unwatchable_ == 0 && nodelay_failures_ == 0) {
     return;
   }
   std::fprintf(
@@ -531,7 +523,9 @@ void AcceptLoop::Report(absl::Time now) {
       "--max_connections (%llu of them for lack of descriptors), %llu over "
       "--max_connections_per_ip, %llu streams over "
       "--max_streams_per_client; %llu bad request heads, %llu heads timed "
-      "out, %llu closed for leaving answers unread; %zu connections open\n",
+      "out, %llu closed for leaving answers unread, %llu closed because "
+      "epoll or fcntl refused them, %llu without TCP_NODELAY; %zu "
+      "connections open\n",
       absl::FormatDuration(options_.report_interval).c_str(),
       static_cast<unsigned long long>(refused.total),
       static_cast<unsigned long long>(accept_failures_),
@@ -540,11 +534,15 @@ void AcceptLoop::Report(absl::Time now) {
       static_cast<unsigned long long>(heads_refused_),
       static_cast<unsigned long long>(heads_timed_out_),
       static_cast<unsigned long long>(unread_answers_),
+      static_cast<unsigned long long>(unwatchable_),
+      static_cast<unsigned long long>(nodelay_failures_),
       limiter_->open_connections());
   heads_refused_ = 0;
   heads_timed_out_ = 0;
   accept_failures_ = 0;
   unread_answers_ = 0;
+  unwatchable_ = 0;
+  nodelay_failures_ = 0;
 }
 
 }  // namespace ssecast

@@ -14,6 +14,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/unique_fd.h"
+#include "server/base/wakeable_epoll.h"
 #include "server/sse/connection_limiter.h"
 #include "server/sse/request_head_parser.h"
 #include "server/sse/trusted_proxies.h"
@@ -48,7 +50,7 @@ struct HeadedConnection {
   HeadedConnection& operator=(const HeadedConnection&) = delete;
   ~HeadedConnection();
 
-  int fd = -1;
+  UniqueFd socket;
   // The head is bytes[0, head_length); what follows is the start of the
   // next request (pipelining).
   std::string bytes;
@@ -83,14 +85,14 @@ class AcceptLoop {
   AcceptLoop(const AcceptLoop&) = delete;
   AcceptLoop& operator=(const AcceptLoop&) = delete;
 
-  // Serves until Stop(): accepts on `listen_fd` (owned from now on;
-  // -1 for none, as in tests that use AddConnection()). Every connection
-  // still here when it returns is closed.
-  void Run(int listen_fd);
+  // Serves until Stop(): accepts on `listener` (invalid for none, as in
+  // tests that use AddConnection()). Every connection still here when it
+  // returns is closed, and so is the listener.
+  void Run(UniqueFd listener);
   void Stop();
 
   // A connection to read a head from, as if just accepted from `peer_ip`.
-  void AddConnection(int fd, std::string peer_ip, int peer_port);
+  void AddConnection(UniqueFd socket, std::string peer_ip, int peer_port);
   // Takes a connection back after a response, to wait for its next
   // request. After Stop(), or when the client has stopped reading its
   // answers (more than 16 KiB wait in the socket; the next answer would
@@ -109,10 +111,13 @@ class AcceptLoop {
   enum class State { kHead, kIdle, kLinger };
   struct Conn;
 
-  void Signal();
   void WatchListener();
   void AcceptAll(absl::Time now);
-  void Admit(int fd, std::string peer_ip, int peer_port, absl::Time now);
+  void Admit(UniqueFd socket, std::string peer_ip, int peer_port,
+             absl::Time now);
+  // Watches the socket of a new `conn` and takes it into conns_; false
+  // (`conn` and its socket gone) if it cannot be watched.
+  bool Watch(std::unique_ptr<Conn> conn);
   void TakeQueued(absl::Time now);
   void OnReadable(Conn* conn, absl::Time now);
   // Scans what `conn` has; dispatches or refuses a finished head.
@@ -121,7 +126,7 @@ class AcceptLoop {
               absl::Time now);
   // Answers a connection that has no Conn (over a cap) and closes or
   // lingers it.
-  void RefuseNew(int fd, int status, const std::string& message,
+  void RefuseNew(UniqueFd socket, int status, const std::string& message,
                  absl::Time now);
   void Expire(absl::Time now);
   void SetDeadline(Conn* conn, absl::Time deadline);
@@ -132,10 +137,9 @@ class AcceptLoop {
   ConnectionLimiter* const limiter_;
   const TrustedProxies* const proxies_;
   const Dispatch dispatch_;
-  const int epoll_fd_;
-  const int event_fd_;
-  int listen_fd_ = -1;  // owned by Run()
-  int spare_fd_ = -1;   // given up to accept (and close) under EMFILE
+  WakeableEpoll epoll_;
+  UniqueFd listener_;  // used by Run()
+  UniqueFd spare_;     // given up to accept (and close) under EMFILE
 
   std::atomic<bool> running_{false};
   std::atomic<bool> stopping_{false};
@@ -146,7 +150,7 @@ class AcceptLoop {
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<HeadedConnection>> resumed_ ABSL_GUARDED_BY(mu_);
   struct Added {
-    int fd;
+    UniqueFd socket;
     std::string peer_ip;
     int peer_port;
   };
@@ -164,6 +168,8 @@ class AcceptLoop {
   uint64_t heads_timed_out_ = 0;
   uint64_t accept_failures_ = 0;
   uint64_t unread_answers_ = 0;
+  uint64_t unwatchable_ = 0;       // epoll_ctl or fcntl refused the socket
+  uint64_t nodelay_failures_ = 0;  // setsockopt(TCP_NODELAY) failed
 };
 
 }  // namespace ssecast

@@ -36,7 +36,7 @@ class AcceptLoopTest : public ::testing::Test {
           absl::MutexLock lock(&mu_);
           dispatched_.push_back(std::move(connection));
         });
-    thread_ = std::thread([this] { loop_->Run(-1); });
+    thread_ = std::thread([this] { loop_->Run(UniqueFd()); });
   }
 
   void TearDown() override {
@@ -50,7 +50,7 @@ class AcceptLoopTest : public ::testing::Test {
   int Connect() {
     int fds[2];
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
-    loop_->AddConnection(fds[1], "192.0.2.1", 1234);
+    loop_->AddConnection(UniqueFd(fds[1]), "192.0.2.1", 1234);
     clients_.push_back(fds[0]);
     return fds[0];
   }
@@ -237,7 +237,7 @@ TEST_F(AcceptLoopTest, ClientNotReadingItsAnswersIsClosed) {
   const int send_buffer = 256 * 1024;
   ::setsockopt(server_end, SOL_SOCKET, SO_SNDBUF, &send_buffer,
                sizeof(send_buffer));
-  loop_->AddConnection(server_end, "127.0.0.1", 1);
+  loop_->AddConnection(UniqueFd(server_end), "127.0.0.1", 1);
   Send(client, "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n");
   std::unique_ptr<HeadedConnection> first = AwaitDispatched();
   ASSERT_NE(first, nullptr);
@@ -246,7 +246,7 @@ TEST_F(AcceptLoopTest, ClientNotReadingItsAnswersIsClosed) {
   const std::string chunk(64 * 1024, 'r');
   size_t written = 0;
   while (true) {
-    const ssize_t n = ::send(first->fd, chunk.data(), chunk.size(),
+    const ssize_t n = ::send(first->socket.get(), chunk.data(), chunk.size(),
                              MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n <= 0) break;
     written += static_cast<size_t>(n);

@@ -90,7 +90,10 @@ SseFront::SseFront(Hub* hub, std::unique_ptr<ClientIdProvider> client_ids,
     : hub_(hub),
       client_ids_(std::move(client_ids)),
       options_(options),
-      writers_(hub, options.writer, options.writer_threads),
+      writers_(
+          &hub->log(),
+          [hub](const Connection& connection) { hub->Detach(connection); },
+          options.writer, options.writer_threads),
       limiter_(options.limits),
       http_(options.accept, &limiter_, &options_.trusted_proxies) {
   const int threads = options_.http_threads;
@@ -282,9 +285,10 @@ void SseFront::HandleEvents(const httplib::Request& request,
                   identity->expires);
   TakeoverHttpServer::StreamTo(
       response, kEventStream,
-      [this, stream, holds](int fd, std::shared_ptr<void> connection_hold) {
+      [this, stream, holds](UniqueFd socket,
+                            std::shared_ptr<void> connection_hold) {
         holds->connection = std::move(connection_hold);
-        writers_.Adopt(stream, fd);
+        writers_.Adopt(stream, std::move(socket));
       },
       [this, stream] { hub_->Detach(*stream); });
 }

@@ -1,7 +1,5 @@
 #include "server/sse/sse_stream.h"
 
-#include <unistd.h>
-
 #include "server/sse/stream_writer.h"
 
 namespace ssecast {
@@ -11,7 +9,7 @@ SseStream::SseStream(uint64_t id, std::string client_id,
     : Connection(id, std::move(client_id), std::move(remote_address),
                  connected_since) {}
 
-SseStream::~SseStream() { CloseSocket(); }
+SseStream::~SseStream() = default;
 
 void SseStream::Prepare(uint64_t first_sequence, std::string prelude,
                         absl::Time expires) {
@@ -26,13 +24,6 @@ void SseStream::OnClose() {
   // Paired with SetWriter(): either the writer is visible here and is told,
   // or the writer sees close_before() when it takes the stream over.
   if (StreamWriter* writer = writer_.load()) writer->NotifyClose();
-}
-
-void SseStream::CloseSocket() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
 }
 
 }  // namespace ssecast

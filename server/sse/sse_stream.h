@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "server/base/unique_fd.h"
 #include "server/hub/connection.h"
 
 namespace ssecast {
@@ -40,8 +41,8 @@ class SseStream : public Connection {
  private:
   friend class StreamWriter;
 
-  // The socket; owned. Closed by CloseSocket() or the destructor.
-  int fd_ = -1;
+  // The socket; invalid once the stream is dropped.
+  UniqueFd socket_;
   // Next log sequence to consider, and how many bytes of that event's
   // chunk are already written.
   uint64_t cursor_ = 0;
@@ -65,7 +66,6 @@ class SseStream : public Connection {
     events_sent_.store(events_sent_.load(std::memory_order_relaxed) + n,
                        std::memory_order_relaxed);
   }
-  void CloseSocket();
   void OnClose() override;
 
   std::atomic<StreamWriter*> writer_{nullptr};

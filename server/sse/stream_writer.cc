@@ -1,7 +1,5 @@
 #include "server/sse/stream_writer.h"
 
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,68 +32,54 @@ constexpr absl::string_view kKeepaliveChunk = "3\r\n:\n\n\r\n";
 
 }  // namespace
 
-StreamWriter::StreamWriter(Hub* hub, const StreamWriterOptions& options)
-    : hub_(hub),
-      options_(options),
-      epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
-      event_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = nullptr;  // the eventfd
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &ev);
+StreamWriter::StreamWriter(EventLog* log, DetachFn detach,
+                           const StreamWriterOptions& options)
+    : log_(log), detach_(std::move(detach)), options_(options) {
   iov_.reserve(kMaxIov + 1);
   gathered_.reserve(kMaxIov + 1);
-  window_first_ = hub_->log().first_sequence();
-  hub_->log().AddReader(this);
+  window_first_ = log_->first_sequence();
+  log_->AddReader(this);
   thread_ = std::thread([this] { Run(); });
 }
 
 StreamWriter::~StreamWriter() {
   Shutdown(absl::ZeroDuration());
-  hub_->log().RemoveReader(this);
+  log_->RemoveReader(this);
   // Streams handed over after the thread ended.
   absl::MutexLock lock(&adopt_mu_);
-  for (auto& [stream, fd] : adopted_) {
-    ::close(fd);
-    hub_->Detach(*stream);
+  for (auto& [stream, socket] : adopted_) {
+    socket.Reset();
+    detach_(*stream);
   }
-  ::close(event_fd_);
-  ::close(epoll_fd_);
 }
 
-void StreamWriter::Adopt(std::shared_ptr<SseStream> stream, int fd) {
+void StreamWriter::Adopt(std::shared_ptr<SseStream> stream, UniqueFd socket) {
   stream->SetWriter(this);
   {
     absl::MutexLock lock(&adopt_mu_);
-    adopted_.emplace_back(std::move(stream), fd);
+    adopted_.emplace_back(std::move(stream), std::move(socket));
   }
   stream_count_.fetch_add(1);
-  SignalEventFd();
+  epoll_.Wake();
 }
 
 void StreamWriter::NotifyClose() {
   close_pending_.store(true);
-  SignalEventFd();
+  epoll_.Wake();
 }
 
 void StreamWriter::Wake() {
   // A writer without streams has nothing to deliver (and reports itself
   // idle to the log, so it holds no publisher back).
   if (stream_count_.load(std::memory_order_relaxed) == 0) return;
-  if (!wake_pending_.exchange(true)) SignalEventFd();
-}
-
-void StreamWriter::SignalEventFd() {
-  uint64_t one = 1;
-  ssize_t ignored = ::write(event_fd_, &one, sizeof(one));
-  (void)ignored;
+  if (!wake_pending_.exchange(true)) epoll_.Wake();
 }
 
 void StreamWriter::BeginShutdown(absl::Duration grace) {
   if (stopping_.load()) return;
   shutdown_grace_ = grace;
   stopping_.store(true);
-  SignalEventFd();
+  epoll_.Wake();
 }
 
 void StreamWriter::Shutdown(absl::Duration grace) {
@@ -117,12 +101,12 @@ void StreamWriter::Run() {
     const absl::Time before = absl::Now();
     const absl::Duration wait =
         sweep_due_ ? std::max(next_sweep - before, absl::ZeroDuration()) : tick;
-    const timespec timeout = absl::ToTimespec(wait);
-    const int n =
-        ::epoll_pwait2(epoll_fd_, events, kMaxEpollEvents, &timeout, nullptr);
+    const int n = epoll_.Wait(events, kMaxEpollEvents, wait);
     for (int i = 0; i < n; ++i) {
       HandleEpollEvent(events[i].events,
-                       static_cast<SseStream*>(events[i].data.ptr));
+                       WakeableEpoll::IsWake(events[i])
+                           ? nullptr
+                           : static_cast<SseStream*>(events[i].data.ptr));
     }
     const absl::Time now = absl::Now();
     if (sweep_due_ && now < next_sweep && !stopping_.load()) continue;
@@ -158,31 +142,27 @@ void StreamWriter::ReportProgress() {
   cursors_.clear();
   for (const auto& stream : streams_) {
     // A closing stream is on its way out; it holds nobody back.
-    if (stream->fd_ >= 0 && !stream->closing_) {
+    if (stream->socket_.valid() && !stream->closing_) {
       cursors_.push_back(stream->cursor_);
     }
   }
   const size_t connections = cursors_.size();
-  const size_t wanted = std::min(connections, hub_->log().slowest_wanted());
-  std::nth_element(cursors_.begin(), cursors_.begin() + wanted,
-                   cursors_.end());
+  const size_t wanted = std::min(connections, log_->slowest_wanted());
+  std::nth_element(cursors_.begin(), cursors_.begin() + wanted, cursors_.end());
   std::sort(cursors_.begin(), cursors_.begin() + wanted);
-  hub_->log().ReportProgress(
-      this, connections, absl::MakeConstSpan(cursors_.data(), wanted));
+  log_->ReportProgress(this, connections,
+                       absl::MakeConstSpan(cursors_.data(), wanted));
 }
 
 void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
-  if (stream == nullptr) {
-    uint64_t count;
-    while (::read(event_fd_, &count, sizeof(count)) > 0) {
-    }
+  if (stream == nullptr) {  // a wake-up
     // wake_pending_ stays set until the sweep reads the log, so appends
     // while the sweep waits for its turn cost no further write().
     sweep_due_ = true;
     return;
   }
   sweep_due_ = true;
-  if (stream->fd_ < 0) return;  // dropped earlier in this round
+  if (!stream->socket_.valid()) return;  // dropped earlier in this round
   if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
     Drop(*stream, nullptr);
     return;
@@ -192,7 +172,7 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
     // discarded, and end of input means it has gone.
     char sink[512];
     while (true) {
-      ssize_t r = ::recv(stream->fd_, sink, sizeof(sink), 0);
+      ssize_t r = ::recv(stream->socket_.get(), sink, sizeof(sink), 0);
       if (r > 0 && (stream->received_ += static_cast<size_t>(r)) >
                        options_.max_bytes_after_head) {
         Drop(*stream, "it sent more than --max_bytes_after_head");
@@ -209,25 +189,36 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
 }
 
 void StreamWriter::TakeAdopted(absl::Time now) {
-  std::vector<std::pair<std::shared_ptr<SseStream>, int>> adopted;
+  std::vector<std::pair<std::shared_ptr<SseStream>, UniqueFd>> adopted;
   {
     absl::MutexLock lock(&adopt_mu_);
     adopted.swap(adopted_);
   }
-  for (auto& [stream, fd] : adopted) {
-    stream->fd_ = fd;
-    stream->last_write_ = now;
+  for (auto& [stream, socket] : adopted) {
+    const int fd = socket.get();
     if (options_.send_buffer_bytes > 0 &&
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
                      sizeof(options_.send_buffer_bytes)) != 0) {
       std::fprintf(stderr, "ssecast: SO_SNDBUF %d on a stream: %s\n",
                    options_.send_buffer_bytes, std::strerror(errno));
     }
-    epoll_event ev{};
     // Edge-triggered: EPOLLOUT reports each time a full socket drains.
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    ev.data.ptr = stream.get();
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    if (absl::Status added = epoll_.Add(
+            fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, stream.get());
+        !added.ok()) {
+      std::fprintf(stderr,
+                   "ssecast: dropped connection %llu of client %s: cannot "
+                   "watch its socket: %s\n",
+                   static_cast<unsigned long long>(stream->id()),
+                   ClientIdForLog(stream->client_id()).c_str(),
+                   added.ToString().c_str());
+      socket.Reset();
+      detach_(*stream);
+      stream_count_.fetch_sub(1);
+      continue;
+    }
+    stream->socket_ = std::move(socket);
+    stream->last_write_ = now;
     if (stop_seen_) {
       BeginClosing(*stream, kWindowEnd, now);
     } else if (stream->close_before() != 0) {
@@ -252,8 +243,7 @@ void StreamWriter::BeginClosing(SseStream& stream, uint64_t end,
 void StreamWriter::SyncWindow() {
   const uint64_t window_end = window_first_ + window_.size();
   uint64_t first_held = 0;
-  const uint64_t start =
-      hub_->log().CopyFrom(window_end, &window_, &first_held);
+  const uint64_t start = log_->CopyFrom(window_end, &window_, &first_held);
   if (start != window_end) {
     // This writer fell behind the log's capacity: what it had no longer
     // joins up with what it got.
@@ -280,7 +270,7 @@ void StreamWriter::Sweep(absl::Time now) {
   }
   for (auto& stream_ptr : streams_) {
     SseStream& stream = *stream_ptr;
-    if (stream.fd_ < 0) continue;
+    if (!stream.socket_.valid()) continue;
     if (stream.cursor_ < window_first_) {
       Drop(stream, "it fell out of the event history");
       continue;
@@ -317,9 +307,10 @@ void StreamWriter::Sweep(absl::Time now) {
     }
     if (!Flush(stream, now)) Drop(stream, nullptr);
   }
-  streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
-                                [](const auto& s) { return s->fd_ < 0; }),
-                 streams_.end());
+  streams_.erase(
+      std::remove_if(streams_.begin(), streams_.end(),
+                     [](const auto& s) { return !s->socket_.valid(); }),
+      streams_.end());
 }
 
 bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
@@ -366,8 +357,8 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
       }
       return true;
     }
-    const ssize_t written =
-        ::writev(stream.fd_, iov_.data(), static_cast<int>(iov_.size()));
+    const ssize_t written = ::writev(stream.socket_.get(), iov_.data(),
+                                     static_cast<int>(iov_.size()));
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -437,15 +428,15 @@ void StreamWriter::AccountWritten(SseStream& stream, size_t written,
 }
 
 void StreamWriter::Drop(SseStream& stream, const char* why) {
-  if (stream.fd_ < 0) return;
+  if (!stream.socket_.valid()) return;
   if (why != nullptr) {
     std::fprintf(stderr, "ssecast: dropped connection %llu of client %s: %s\n",
                  static_cast<unsigned long long>(stream.id()),
                  ClientIdForLog(stream.client_id()).c_str(), why);
   }
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, stream.fd_, nullptr);
-  stream.CloseSocket();
-  hub_->Detach(stream);
+  epoll_.Remove(stream.socket_.get());
+  stream.socket_.Reset();
+  detach_(stream);
   stream_count_.fetch_sub(1);
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -14,9 +15,11 @@
 #include "absl/random/random.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/unique_fd.h"
+#include "server/base/wakeable_epoll.h"
+#include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/event_log.h"
-#include "server/hub/hub.h"
 #include "server/sse/sse_stream.h"
 
 namespace ssecast {
@@ -53,14 +56,20 @@ struct StreamWriterOptions {
 // streams' delivery state is touched only by this writer's thread.
 class StreamWriter : public EventLog::Reader {
  public:
-  StreamWriter(Hub* hub, const StreamWriterOptions& options);
+  // Called (on the writer's thread) for each stream that ends, so that its
+  // owner forgets it; for the hub, Hub::Detach.
+  using DetachFn = std::function<void(const Connection&)>;
+
+  // Reads `log`, which must outlive the writer.
+  StreamWriter(EventLog* log, DetachFn detach,
+               const StreamWriterOptions& options);
   ~StreamWriter() override;
 
   StreamWriter(const StreamWriter&) = delete;
   StreamWriter& operator=(const StreamWriter&) = delete;
 
-  // Takes over `stream` and its socket `fd` (non-blocking, headers sent).
-  void Adopt(std::shared_ptr<SseStream> stream, int fd);
+  // Takes over `stream` and its socket (non-blocking, headers sent).
+  void Adopt(std::shared_ptr<SseStream> stream, UniqueFd socket);
 
   // Tells the thread that some stream asked to close.
   void NotifyClose();
@@ -77,7 +86,6 @@ class StreamWriter : public EventLog::Reader {
 
  private:
   void Run();
-  void SignalEventFd();
   void HandleEpollEvent(uint32_t events, SseStream* stream);
   void TakeAdopted(absl::Time now);
   // Delivers the entries before `end` (kWindowEnd: all there are once the
@@ -100,10 +108,10 @@ class StreamWriter : public EventLog::Reader {
   void ReportProgress();
   void Drop(SseStream& stream, const char* why);
 
-  Hub* const hub_;
+  EventLog* const log_;
+  const DetachFn detach_;
   const StreamWriterOptions options_;
-  const int epoll_fd_;
-  const int event_fd_;
+  WakeableEpoll epoll_;
 
   std::atomic<bool> wake_pending_{false};
   std::atomic<bool> close_pending_{false};
@@ -112,7 +120,7 @@ class StreamWriter : public EventLog::Reader {
   std::atomic<size_t> stream_count_{0};
 
   absl::Mutex adopt_mu_;
-  std::vector<std::pair<std::shared_ptr<SseStream>, int>> adopted_
+  std::vector<std::pair<std::shared_ptr<SseStream>, UniqueFd>> adopted_
       ABSL_GUARDED_BY(adopt_mu_);
 
   // --- Owned by the writer thread. ---

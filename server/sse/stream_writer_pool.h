@@ -6,7 +6,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "server/hub/hub.h"
+#include "server/base/unique_fd.h"
+#include "server/hub/event_log.h"
 #include "server/sse/sse_stream.h"
 #include "server/sse/stream_writer.h"
 
@@ -16,9 +17,12 @@ namespace ssecast {
 // in turn. Thread-safe.
 class StreamWriterPool {
  public:
-  StreamWriterPool(Hub* hub, const StreamWriterOptions& options, int writers);
+  // `writers` threads reading `log` (which must outlive the pool); see
+  // StreamWriter for `detach`.
+  StreamWriterPool(EventLog* log, const StreamWriter::DetachFn& detach,
+                   const StreamWriterOptions& options, int writers);
 
-  void Adopt(std::shared_ptr<SseStream> stream, int fd);
+  void Adopt(std::shared_ptr<SseStream> stream, UniqueFd socket);
 
   // Ends every stream cleanly, waits up to `grace` for them to drain, and
   // stops the threads.

@@ -85,7 +85,10 @@ class StreamWriterTest : public ::testing::Test {
   }
 
   void StartWriter(StreamWriterOptions options = {}) {
-    writer_ = std::make_unique<StreamWriter>(&hub_, options);
+    writer_ = std::make_unique<StreamWriter>(
+        &hub_.log(),
+        [this](const Connection& connection) { hub_.Detach(connection); },
+        options);
   }
 
   // Attaches a stream for `client` and hands its socket to the writer.
@@ -107,7 +110,7 @@ class StreamWriterTest : public ::testing::Test {
     EXPECT_TRUE(attached.ok() && attached->admitted);
     stream->Prepare(attached->first_sequence, "", absl::InfiniteFuture());
     streams_.push_back(stream);
-    writer_->Adopt(stream, fds[0]);
+    writer_->Adopt(stream, UniqueFd(fds[0]));
     return std::make_unique<Peer>(fds[1]);
   }
 
@@ -284,9 +287,8 @@ TEST_F(FlowControlTest, AStalledMinorityHoldsNoPublisherBack) {
   // Far more than 8 events beyond what the stalled peer's socket holds: the
   // publisher waits only for the nine that read.
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(hub_.Publish({.data = absl::StrCat(i, " ", big)},
-                             Target::All())
-                    .ok())
+    ASSERT_TRUE(
+        hub_.Publish({.data = absl::StrCat(i, " ", big)}, Target::All()).ok())
         << "publish " << i;
     for (auto& peer : healthy) {
       ASSERT_TRUE(peer->ReadUntil(absl::StrCat("data: ", i, " ")));

@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -18,7 +21,7 @@ namespace {
 // the same thread.
 struct Takeover {
   SocketStream* stream = nullptr;
-  std::function<void(int, std::shared_ptr<void>)> adopt;
+  std::function<void(UniqueFd, std::shared_ptr<void>)> adopt;
 };
 thread_local Takeover* current_takeover = nullptr;
 
@@ -55,13 +58,12 @@ TakeoverHttpServer::TakeoverHttpServer(const AcceptLoopOptions& options,
   });
 }
 
-TakeoverHttpServer::~TakeoverHttpServer() {
-  if (listen_fd_ >= 0) ::close(listen_fd_);
-}
+TakeoverHttpServer::~TakeoverHttpServer() = default;
 
 void TakeoverHttpServer::StreamTo(
     httplib::Response& res, const std::string& content_type,
-    std::function<void(int fd, std::shared_ptr<void> connection_hold)> adopt,
+    std::function<void(UniqueFd socket, std::shared_ptr<void> connection_hold)>
+        adopt,
     std::function<void()> abandon) {
   auto taken = std::make_shared<bool>(false);
   res.set_chunked_content_provider(
@@ -110,16 +112,20 @@ absl::StatusOr<int> TakeoverHttpServer::Bind(const std::string& address,
   // The socket is ours from here on; the library's accept loop never runs.
   // svr_sock_ keeps its value while serving: the library takes
   // INVALID_SOCKET there to mean "shutting down" and then writes nothing.
-  listen_fd_ = svr_sock_.load();
+  listener_ = UniqueFd(svr_sock_.load());
   // The library listens with a backlog of 5, which drops SYNs under a
   // burst of connects; listen() again to raise it.
-  ::listen(listen_fd_, backlog);
+  if (::listen(listener_.get(), backlog) != 0) {
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("cannot listen for HTTP on ", address,
+                            " with a backlog of ", backlog));
+  }
   return port;
 }
 
 void TakeoverHttpServer::Serve() {
   pool_.reset(new_task_queue());
-  loop_.Run(std::exchange(listen_fd_, -1));  // closes the socket
+  loop_.Run(std::move(listener_));  // closes the socket
   svr_sock_ = INVALID_SOCKET;
   // Runs what is queued (those answers still go out) and joins.
   pool_->shutdown();
@@ -130,7 +136,7 @@ void TakeoverHttpServer::Handle(std::unique_ptr<HeadedConnection> connection) {
   bool keep_alive = false;
   try {
     SocketStream stream(
-        connection->fd,
+        connection->socket.get(),
         absl::string_view(connection->bytes).substr(0, connection->head_length),
         Seconds(write_timeout_sec_, write_timeout_usec_));
     takeover.stream = &stream;
@@ -148,17 +154,25 @@ void TakeoverHttpServer::Handle(std::unique_ptr<HeadedConnection> connection) {
     keep_alive = false;
   }
   if (takeover.adopt) {
-    const int fd = std::exchange(connection->fd, -1);
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    takeover.adopt(fd, std::make_shared<ConnectionLimiter::Hold>(
-                           std::move(connection->hold)));
+    const int fd = connection->socket.get();
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+      // A blocking socket would stall its writer thread: end the stream
+      // (the client reconnects) instead.
+      std::fprintf(stderr, "ssecast: closing a new stream: fcntl: %s\n",
+                   std::strerror(errno));
+      connection->socket.Reset();
+    }
+    takeover.adopt(
+        std::move(connection->socket),
+        std::make_shared<ConnectionLimiter::Hold>(std::move(connection->hold)));
     return;
   }
   if (keep_alive) {
     loop_.Resume(std::move(connection));
     return;
   }
-  ::shutdown(connection->fd, SHUT_WR);
+  ::shutdown(connection->socket.get(), SHUT_WR);
   // `connection` closes the socket.
 }
 

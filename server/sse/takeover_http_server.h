@@ -46,7 +46,9 @@ class TakeoverHttpServer : public httplib::Server {
   // chunked body.
   static void StreamTo(
       httplib::Response& res, const std::string& content_type,
-      std::function<void(int fd, std::shared_ptr<void> connection_hold)> adopt,
+      std::function<void(UniqueFd socket,
+                         std::shared_ptr<void> connection_hold)>
+          adopt,
       std::function<void()> abandon);
 
   // Binds "host:port" (port 0 picks a free one) and listens with a backlog
@@ -67,7 +69,7 @@ class TakeoverHttpServer : public httplib::Server {
   void Handle(std::unique_ptr<HeadedConnection> connection);
 
   AcceptLoop loop_;
-  int listen_fd_ = -1;  // from Bind() to Serve()
+  UniqueFd listener_;  // from Bind() to Serve()
   std::unique_ptr<httplib::TaskQueue> pool_;
 };
 

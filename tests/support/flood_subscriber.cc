@@ -80,12 +80,11 @@ absl::StatusOr<UniqueFd> Connect(const FloodSubscriberOptions& options) {
 // the bytes of body that came with it.
 absl::StatusOr<std::string> Handshake(int fd,
                                       const FloodSubscriberOptions& options) {
-  std::string request = absl::StrCat(
-      "GET /events HTTP/1.1\r\nHost: 127.0.0.1:", options.port,
-      "\r\nAccept: text/event-stream\r\n");
+  std::string request =
+      absl::StrCat("GET /events HTTP/1.1\r\nHost: 127.0.0.1:", options.port,
+                   "\r\nAccept: text/event-stream\r\n");
   if (!options.last_event_id.empty()) {
-    absl::StrAppend(&request, "Last-Event-ID: ", options.last_event_id,
-                    "\r\n");
+    absl::StrAppend(&request, "Last-Event-ID: ", options.last_event_id, "\r\n");
   }
   absl::StrAppend(&request, "\r\n");
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
@@ -176,7 +175,8 @@ void FloodSubscriber::Run(std::string body_start) {
       if (options_.bytes_per_second > 0) absl::SleepFor(kReadSlice);
       continue;
     }
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    if (got < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
       continue;
     }
     End(got == 0 ? "the server closed the connection"
@@ -188,8 +188,8 @@ void FloodSubscriber::Run(std::string body_start) {
 bool FloodSubscriber::Consume(const char* bytes, size_t size) {
   Decoder& d = *decoder_;
   d.decoded.clear();
-  if (absl::Status s = d.chunked.Feed(absl::string_view(bytes, size),
-                                      &d.decoded);
+  if (absl::Status s =
+          d.chunked.Feed(absl::string_view(bytes, size), &d.decoded);
       !s.ok()) {
     End(absl::StrCat("malformed chunked body: ", s.message()));
     return false;
@@ -260,10 +260,9 @@ absl::Status FloodSubscriber::AwaitEnd(absl::Duration timeout) const {
   if (mu_.AwaitWithTimeout(absl::Condition(&ended), timeout)) {
     return absl::OkStatus();
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("the stream did not end within ",
-                   absl::FormatDuration(timeout), " (", progress_.events,
-                   " events so far)"));
+  return absl::DeadlineExceededError(absl::StrCat(
+      "the stream did not end within ", absl::FormatDuration(timeout), " (",
+      progress_.events, " events so far)"));
 }
 
 }  // namespace ssecast::test_support

@@ -17,8 +17,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
+#include "server/base/unique_fd.h"
 #include "tests/support/runfile_path.h"
-#include "tests/support/unique_fd.h"
 
 namespace ssecast::test_support {
 namespace {

@@ -12,10 +12,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/base/unique_fd.h"
 #include "tests/support/chunked_body_decoder.h"
 #include "tests/support/http_headers.h"
 #include "tests/support/sse_stream_parser.h"
-#include "tests/support/unique_fd.h"
 
 namespace ssecast::test_support {
 

@@ -20,8 +20,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/base/unique_fd.h"
 #include "tests/support/http_test_request.h"
-#include "tests/support/unique_fd.h"
 
 namespace ssecast::test_support {
 namespace {

@@ -1,12 +1,13 @@
-#ifndef SSECAST_TESTS_SUPPORT_UNIQUE_FD_H_
-#define SSECAST_TESTS_SUPPORT_UNIQUE_FD_H_
+#ifndef SSECAST_SERVER_BASE_UNIQUE_FD_H_
+#define SSECAST_SERVER_BASE_UNIQUE_FD_H_
 
 #include <unistd.h>
 
-namespace ssecast::test_support {
+namespace ssecast {
 
-// Owns one file descriptor and closes it on destruction. Move-only; not
-// thread-safe.
+// Sole owner of one file descriptor; closes it on destruction. Move-only,
+// so that a descriptor handed from one thread to another has exactly one
+// owner at every moment. Not thread-safe (a value type).
 class UniqueFd {
  public:
   UniqueFd() = default;
@@ -41,6 +42,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace ssecast::test_support
+}  // namespace ssecast
 
-#endif  // SSECAST_TESTS_SUPPORT_UNIQUE_FD_H_
+#endif  // SSECAST_SERVER_BASE_UNIQUE_FD_H_
