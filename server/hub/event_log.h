@@ -68,7 +68,10 @@ class EventLog {
    public:
     virtual ~Reader() = default;
     // Called after every append, on the appending thread, without the
-    // log's lock held. Must be cheap and must not call back into the log.
+    // log's own locks but possibly under the appender's (Hub::Apply runs
+    // under the broker's lock and the hub's). Must be cheap (at most one
+    // write() to an eventfd), must not block and must not call back into
+    // the log or the hub.
     virtual void Wake() = 0;
   };
 

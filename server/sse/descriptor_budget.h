@@ -11,7 +11,7 @@ namespace ssecast {
 // How the process's file descriptors are shared: browser connections get
 // at most `max_connections`; the rest of the limit stays for gRPC (whose
 // listener in Debian's 1.51 stops accepting for good after one EMFILE; see
-// README, "Limits and hardening"), Redis, files and the short-lived sockets
+// README, "Limits of the HTTP front"), Redis, files and the short-lived sockets
 // that carry over-cap refusals. A plain value; PlanDescriptors() makes one.
 struct DescriptorBudget {
   uint64_t limit = 0;    // RLIMIT_NOFILE after raising it

@@ -9,7 +9,7 @@
 namespace ssecast {
 
 // Bounds on one HTTP request head (request line, header fields, blank
-// line). Each has a server flag; see README, "Limits and hardening".
+// line). Each has a server flag; see README, "Limits of the HTTP front".
 struct RequestHeadLimits {
   // The whole head, leading blank lines included.
   size_t max_head_bytes = 16 * 1024;
