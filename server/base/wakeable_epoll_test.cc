@@ -46,7 +46,9 @@ TEST(WakeableEpollTest, ReportsAddedDescriptorsWithTheirTag) {
   epoll_event events[4];
   ASSERT_EQ(epoll.Wait(events, 4, absl::Seconds(60)), 1);
   EXPECT_FALSE(WakeableEpoll::IsWake(events[0]));
-  EXPECT_EQ(events[0].data.ptr, &tag);
+  // epoll_event is packed: copy the field rather than bind a reference.
+  void* const reported = events[0].data.ptr;
+  EXPECT_EQ(reported, &tag);
   epoll.Remove(a.get());
   EXPECT_EQ(epoll.Wait(events, 4, absl::ZeroDuration()), 0);
 }
