@@ -607,10 +607,12 @@ int Run() {
   std::fflush(stdout);
   std::fprintf(stderr, "ssecast: %s\n", descriptors->ToString().c_str());
   std::fprintf(stderr, "ssecast: %s\n", VersionLine().c_str());
-  if (security->tokens == nullptr) {
+  if (security->tokens == nullptr &&
+      !(security->tls.has_value() && !security->tls->client_ca_file.empty())) {
     std::fprintf(stderr,
-                 "ssecast: the control plane takes calls without a token (no "
-                 "--grpc_token_file): keep %s private\n",
+                 "ssecast: the control plane authenticates no caller (no "
+                 "--grpc_token_file or --grpc_tls_client_ca): keep %s "
+                 "private\n",
                  (*control)->bound_address().c_str());
   }
 
