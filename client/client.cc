@@ -105,9 +105,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   context.set_deadline(absl::ToChronoTime(absl::Now() + connect_timeout));
   context.set_wait_for_ready(false);
   grpc::health::v1::HealthCheckResponse health;
-  const grpc::Status probe =
-      grpc::health::v1::Health::NewStub(channel)->Check(
-          &context, grpc::health::v1::HealthCheckRequest(), &health);
+  const grpc::Status probe = grpc::health::v1::Health::NewStub(channel)->Check(
+      &context, grpc::health::v1::HealthCheckRequest(), &health);
   if (probe.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::UnavailableError(absl::StrCat(
         "ssecast control plane at ", target, " not reachable within ",

@@ -211,7 +211,8 @@ TEST(SsecastctlOfflineTest, HelpDescribesEveryCommand) {
   for (const char* flag :
        {"--server", "--timeout", "--token_file", "--tls_ca", "--tls_cert",
         "--tls_key", "--tls_server_name", "--allow_reconnect"}) {
-    EXPECT_THAT(outcome.out, HasSubstr(absl::StrCat("\n  ", flag, " (default")));
+    EXPECT_THAT(outcome.out,
+                HasSubstr(absl::StrCat("\n  ", flag, " (default")));
   }
   for (const char* command :
        {"publish (--all | --client=ID[,ID...] | --group=G[,G...])",

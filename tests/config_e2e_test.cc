@@ -42,8 +42,8 @@ absl::StatusOr<std::string> EventLimitOfServer(
   if (!server.ok()) return server.status();
   ClientOptions client_options;
   client_options.call_timeout = kE2eTimeout;
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(
-      (*server)->grpc_target(), kE2eTimeout, client_options);
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect((*server)->grpc_target(), kE2eTimeout, client_options);
   if (!client.ok()) return client.status();
   v1::Event event;
   event.set_data(std::string(100, 'x'));
@@ -64,10 +64,10 @@ TEST(ConfigE2eTest, EveryFlagMayComeFromTheEnvironmentAlone) {
 }
 
 TEST(ConfigE2eTest, EveryFlagMayComeFromAConfigFileAlone) {
-  const std::string config = WriteFile(
-      "alone.conf",
-      "# ssecast on this host\n--http_address=127.0.0.1:0\n"
-      "--grpc_address=127.0.0.1:0\n\n--max_event_bytes=43\n");
+  const std::string config =
+      WriteFile("alone.conf",
+                "# ssecast on this host\n--http_address=127.0.0.1:0\n"
+                "--grpc_address=127.0.0.1:0\n\n--max_event_bytes=43\n");
   absl::StatusOr<std::string> by_flag =
       EventLimitOfServer({absl::StrCat("--config=", config)}, {});
   ASSERT_OK(by_flag);
@@ -80,16 +80,15 @@ TEST(ConfigE2eTest, EveryFlagMayComeFromAConfigFileAlone) {
 }
 
 TEST(ConfigE2eTest, CommandLineBeatsEnvironmentBeatsFile) {
-  const std::string config = WriteFile(
-      "layers.conf",
-      "--http_address=127.0.0.1:0\n--grpc_address=127.0.0.1:0\n"
-      "--max_event_bytes=44\n");
+  const std::string config =
+      WriteFile("layers.conf",
+                "--http_address=127.0.0.1:0\n--grpc_address=127.0.0.1:0\n"
+                "--max_event_bytes=44\n");
   const std::string from_file = absl::StrCat("--config=", config);
   const std::string limit_is = "the limit (--max_event_bytes) is ";
 
-  absl::StatusOr<std::string> all_three =
-      EventLimitOfServer({from_file, "--max_event_bytes=46"},
-                         {"SSECAST_MAX_EVENT_BYTES=45"});
+  absl::StatusOr<std::string> all_three = EventLimitOfServer(
+      {from_file, "--max_event_bytes=46"}, {"SSECAST_MAX_EVENT_BYTES=45"});
   ASSERT_OK(all_three);
   EXPECT_THAT(*all_three, HasSubstr(absl::StrCat(limit_is, "46")));
   absl::StatusOr<std::string> env_and_file =

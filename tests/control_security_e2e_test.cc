@@ -172,11 +172,11 @@ class ControlTlsE2eTest : public ::testing::Test {
 };
 
 TEST_F(ControlTlsE2eTest, MutualTlsLetsOnlyClientsWithACertificateOfTheCa) {
-  absl::StatusOr<std::unique_ptr<ServerProcess>> server = StartServer(
-      {absl::StrCat("--grpc_tls_cert=", certs_.server_cert),
-       absl::StrCat("--grpc_tls_key=", certs_.server_key),
-       absl::StrCat("--grpc_tls_client_ca=", certs_.ca_cert),
-       "--keepalive_interval=1h"});
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      StartServer({absl::StrCat("--grpc_tls_cert=", certs_.server_cert),
+                   absl::StrCat("--grpc_tls_key=", certs_.server_key),
+                   absl::StrCat("--grpc_tls_client_ca=", certs_.ca_cert),
+                   "--keepalive_interval=1h"});
   ASSERT_OK(server);
   const std::string target = (*server)->grpc_target();
   absl::StatusOr<std::unique_ptr<SseTestClient>> stream =
@@ -248,7 +248,8 @@ TEST_F(ControlTlsE2eTest, TlsWithTokensThroughTheClientLibrary) {
 }
 
 TEST(ControlSecurityE2eTest, BadSecurityFlagsStopTheServerAtStart) {
-  const std::string short_token = WriteFile("short", "secret-but-short\n# x\nab\n");
+  const std::string short_token =
+      WriteFile("short", "secret-but-short\n# x\nab\n");
   struct Case {
     std::vector<std::string> flags;
     std::string message;
@@ -283,7 +284,8 @@ TEST(ControlSecurityE2eTest, BadSecurityFlagsStopTheServerAtStart) {
 }
 
 TEST(ControlSecurityE2eTest, CtlNamesTheCauseWhenThePortIsNotTheControlPlane) {
-  absl::StatusOr<std::unique_ptr<RunningServer>> server = RunningServer::Start();
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      RunningServer::Start();
   ASSERT_OK(server);
   const std::string http_target =
       absl::StrCat("127.0.0.1:", (*server)->http_port());

@@ -235,9 +235,9 @@ TEST_F(PublishingE2eTest, PublishWithoutAnEventIsRefusedAndSendsNothing) {
       "event is not set: a publish needs the event field (its data, and "
       "optionally id, type and retry_ms)";
 
-  std::unique_ptr<v1::Broadcaster::Stub> stub =
-      v1::Broadcaster::NewStub(grpc::CreateChannel(
-          server_->process().grpc_target(), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<v1::Broadcaster::Stub> stub = v1::Broadcaster::NewStub(
+      grpc::CreateChannel(server_->process().grpc_target(),
+                          grpc::InsecureChannelCredentials()));
   v1::PublishRequest no_event;
   no_event.mutable_target()->set_all(true);
   grpc::ClientContext context;

@@ -22,9 +22,9 @@ absl::Status Openssl(std::vector<std::string> args) {
       RunToCompletion(args, absl::Seconds(60));
   if (!run.ok()) return run.status();
   if (run->exit_code != 0) {
-    return absl::InternalError(absl::StrCat(
-        "`", absl::StrJoin(args, " "), "` exited with ", run->exit_code, ": ",
-        run->stderr_text));
+    return absl::InternalError(absl::StrCat("`", absl::StrJoin(args, " "),
+                                            "` exited with ", run->exit_code,
+                                            ": ", run->stderr_text));
   }
   return absl::OkStatus();
 }
@@ -47,18 +47,17 @@ absl::Status MakeLeaf(const std::string& dir, const std::string& ca,
                       const std::string& extensions) {
   const std::string base = absl::StrCat(dir, "/", name);
   std::ofstream(base + ".ext") << extensions;
-  if (absl::Status status = Openssl(
-          {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-           "-nodes", "-keyout", base + ".key", "-out", base + ".csr", "-subj",
-           subject});
+  if (absl::Status status =
+          Openssl({"req", "-newkey", "ec", "-pkeyopt",
+                   "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
+                   base + ".key", "-out", base + ".csr", "-subj", subject});
       !status.ok()) {
     return status;
   }
   return Openssl({"x509", "-req", "-in", base + ".csr", "-CA",
                   absl::StrCat(dir, "/", ca, ".pem"), "-CAkey",
-                  absl::StrCat(dir, "/", ca, ".key"), "-CAcreateserial",
-                  "-out", base + ".pem", "-days", "2", "-extfile",
-                  base + ".ext"});
+                  absl::StrCat(dir, "/", ca, ".key"), "-CAcreateserial", "-out",
+                  base + ".pem", "-days", "2", "-extfile", base + ".ext"});
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "absl/algorithm/container.h"
@@ -85,9 +85,9 @@ absl::StatusOr<MergedFlags> MergeFlagSources(
   std::optional<std::string> config_path;
   if (std::optional<ConfigArg> config = FindConfigArg(args); config) {
     config_path = config->path;
-    command_line.erase(command_line.begin() + (config->index - 1),
-                       command_line.begin() + (config->index - 1) +
-                           config->count);
+    command_line.erase(
+        command_line.begin() + (config->index - 1),
+        command_line.begin() + (config->index - 1) + config->count);
   } else {
     config_path = sources.getenv(absl::StrCat(kEnvironmentPrefix, "CONFIG"));
   }
@@ -114,8 +114,8 @@ absl::StatusOr<MergedFlags> MergeFlagSources(
   }
   for (const std::string& name : sources.environment_names) {
     if (absl::StartsWith(name, kEnvironmentPrefix) && !known.contains(name)) {
-      merged.warnings.push_back(absl::StrCat(
-          "environment variable ", name, " names no flag; ignored"));
+      merged.warnings.push_back(absl::StrCat("environment variable ", name,
+                                             " names no flag; ignored"));
     }
   }
   absl::c_move(command_line, std::back_inserter(merged.args));

@@ -22,8 +22,8 @@ FlagSources Sources(std::map<std::string, std::string> environment) {
   for (const auto& [name, value] : environment) {
     sources.environment_names.push_back(name);
   }
-  sources.getenv = [environment](const std::string& name)
-      -> std::optional<std::string> {
+  sources.getenv =
+      [environment](const std::string& name) -> std::optional<std::string> {
     auto it = environment.find(name);
     if (it == environment.end()) return std::nullopt;
     return it->second;
@@ -42,10 +42,10 @@ TEST(FlagSourcesTest, EnvironmentNamesAreThePrefixedUpperCaseFlag) {
 }
 
 TEST(FlagSourcesTest, OrdersFileThenEnvironmentThenCommandLine) {
-  const std::string config = WriteFile(
-      "order.conf",
-      "# defaults for this host\n\n--http_address=0.0.0.0:1\n"
-      "  --max_event_bytes=1000  \n--demo_page=false\n");
+  const std::string config =
+      WriteFile("order.conf",
+                "# defaults for this host\n\n--http_address=0.0.0.0:1\n"
+                "  --max_event_bytes=1000  \n--demo_page=false\n");
   absl::StatusOr<MergedFlags> merged = MergeFlagSources(
       {"ssecast", "--max_event_bytes=3000", absl::StrCat("--config=", config)},
       Sources({{"SSECAST_MAX_EVENT_BYTES", "2000"},
@@ -76,8 +76,7 @@ TEST(FlagSourcesTest, TakesTheConfigFromTheEnvironmentAndTheSeparateForm) {
 
 TEST(FlagSourcesTest, WarnsAboutVariablesThatNameNoFlag) {
   absl::StatusOr<MergedFlags> merged = MergeFlagSources(
-      {"ssecast"},
-      Sources({{"SSECAST_HTTP_ADRESS", "x"}, {"HOME", "/root"}}));
+      {"ssecast"}, Sources({{"SSECAST_HTTP_ADRESS", "x"}, {"HOME", "/root"}}));
   ASSERT_TRUE(merged.ok()) << merged.status();
   EXPECT_THAT(merged->args, ElementsAre("ssecast"));
   EXPECT_THAT(merged->warnings,
@@ -87,8 +86,8 @@ TEST(FlagSourcesTest, WarnsAboutVariablesThatNameNoFlag) {
 
 TEST(FlagSourcesTest, RefusesABadConfigFileNamingTheLine) {
   const std::string bad = WriteFile("bad.conf", "--demo_page=false\nport 80\n");
-  absl::StatusOr<MergedFlags> merged =
-      MergeFlagSources({"ssecast", absl::StrCat("--config=", bad)}, Sources({}));
+  absl::StatusOr<MergedFlags> merged = MergeFlagSources(
+      {"ssecast", absl::StrCat("--config=", bad)}, Sources({}));
   EXPECT_EQ(merged.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(merged.status().message(),
             absl::StrCat("config file ", bad,

@@ -29,10 +29,10 @@ TEST(ConstantTimeEqualsTest, ComparesContentsAndLengths) {
 }
 
 TEST(BearerTokensTest, ParsesOneTokenALineSkippingBlanksAndComments) {
-  absl::StatusOr<std::vector<std::string>> tokens = BearerTokens::Parse(
-      absl::StrCat("# rotation: new token first\n\n  ", kFirst,
-                   "  \r\n\t# old one\n", kSecond),
-      "tokens.txt");
+  absl::StatusOr<std::vector<std::string>> tokens =
+      BearerTokens::Parse(absl::StrCat("# rotation: new token first\n\n  ",
+                                       kFirst, "  \r\n\t# old one\n", kSecond),
+                          "tokens.txt");
   ASSERT_TRUE(tokens.ok()) << tokens.status();
   EXPECT_THAT(*tokens, ElementsAre(kFirst, kSecond));
 }

@@ -40,8 +40,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path,
                                     absl::string_view kind) {
   std::ifstream file(path, std::ios::binary);
   if (!file.is_open()) {
-    return absl::ErrnoToStatus(
-        errno, absl::StrCat(flag, ": cannot open ", path));
+    return absl::ErrnoToStatus(errno,
+                               absl::StrCat(flag, ": cannot open ", path));
   }
   std::ostringstream contents;
   contents << file.rdbuf();
@@ -51,9 +51,9 @@ absl::StatusOr<std::string> ReadPem(const std::string& path,
   std::string pem = std::move(contents).str();
   if (!absl::StrContains(pem, "-----BEGIN ") ||
       !absl::StrContains(pem, absl::StrCat(kind, "-----"))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": ", path, " holds no PEM ", kind, " (-----BEGIN ... ", kind,
-        "-----)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " holds no PEM ", kind,
+                     " (-----BEGIN ... ", kind, "-----)"));
   }
   return pem;
 }

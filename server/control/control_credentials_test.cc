@@ -24,9 +24,9 @@
 namespace ssecast {
 namespace {
 
+using test_support::TestCertificates;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-using test_support::TestCertificates;
 
 constexpr absl::Duration kTimeout = absl::Seconds(20);
 constexpr char kToken[] = "token-one-0123456789abcdef";
@@ -132,9 +132,8 @@ TEST_F(ControlCredentialsTest, TokensAreNeededForEveryCallButHealth) {
   *request.mutable_event() = Data("x");
   request.mutable_target()->set_all(true);
   v1::PublishResponse response;
-  const grpc::Status basic_status =
-      v1::Broadcaster::NewStub(PlaintextChannel())
-          ->Publish(&basic, request, &response);
+  const grpc::Status basic_status = v1::Broadcaster::NewStub(PlaintextChannel())
+                                        ->Publish(&basic, request, &response);
   EXPECT_EQ(basic_status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(basic_status.error_message(),
             "the authorization metadata is not \"Bearer <token>\"");
@@ -226,7 +225,8 @@ TEST_F(ControlTlsTest, ServesTlsOnlyToClientsThatTrustItsCa) {
 
   const absl::Status plaintext = PublishWith({});
   EXPECT_EQ(plaintext.code(), absl::StatusCode::kUnavailable) << plaintext;
-  EXPECT_THAT(std::string(plaintext.message()), StartsWith("ssecast control plane at "));
+  EXPECT_THAT(std::string(plaintext.message()),
+              StartsWith("ssecast control plane at "));
 
   ClientOptions system_roots;
   system_roots.tls = ClientTls();
@@ -237,7 +237,8 @@ TEST_F(ControlTlsTest, ServesTlsOnlyToClientsThatTrustItsCa) {
 TEST_F(ControlTlsTest, MutualTlsRequiresAClientCertificateOfTheCa) {
   StartServer({nullptr, ControlTlsFiles{certs_.server_cert, certs_.server_key,
                                         certs_.ca_cert}});
-  EXPECT_TRUE(PublishWith(TlsClient(certs_.client_cert, certs_.client_key)).ok());
+  EXPECT_TRUE(
+      PublishWith(TlsClient(certs_.client_cert, certs_.client_key)).ok());
   EXPECT_EQ(PublishWith(TlsClient()).code(), absl::StatusCode::kUnavailable)
       << "no client certificate";
   EXPECT_EQ(

@@ -15,8 +15,7 @@ ABSL_FLAG(std::string, grpc_token_file, "",
 ABSL_FLAG(std::string, grpc_tls_cert, "",
           "PEM certificate chain for TLS on the control plane (with "
           "--grpc_tls_key). Empty: plaintext.");
-ABSL_FLAG(std::string, grpc_tls_key, "",
-          "PEM private key of --grpc_tls_cert.");
+ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key of --grpc_tls_cert.");
 ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM CA certificates; when set, control-plane clients must present "
           "a certificate they signed (mutual TLS). Needs --grpc_tls_cert.");
@@ -43,9 +42,9 @@ absl::StatusOr<ControlSecurityConfig> ControlSecurityFromFlags() {
     absl::StatusOr<std::unique_ptr<BearerTokens>> tokens =
         BearerTokens::Load(path);
     if (!tokens.ok()) {
-      return absl::Status(tokens.status().code(),
-                          absl::StrCat("--grpc_token_file: ",
-                                       tokens.status().message()));
+      return absl::Status(
+          tokens.status().code(),
+          absl::StrCat("--grpc_token_file: ", tokens.status().message()));
     }
     config.tokens = *std::move(tokens);
   }

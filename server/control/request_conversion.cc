@@ -95,8 +95,7 @@ EventInput EventFromProto(const v1::Event& event) {
   return input;
 }
 
-absl::StatusOr<EventInput> EventFromRequest(
-    const v1::PublishRequest& request) {
+absl::StatusOr<EventInput> EventFromRequest(const v1::PublishRequest& request) {
   if (!request.has_event()) {
     return absl::InvalidArgumentError(
         "event is not set: a publish needs the event field (its data, and "

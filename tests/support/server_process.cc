@@ -83,8 +83,7 @@ class SpawnAttributes {
 // Spawns `args` with stdin from /dev/null, stdout into `stdout_fd` and the
 // caller's stderr. The child starts with no blocked signals and default
 // handling of the signals tests send, whatever the test process has set.
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
-                            int stdout_fd,
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, int stdout_fd,
                             const std::vector<std::string>& environment) {
   SpawnFileActions actions;
   posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
