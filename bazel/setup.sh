@@ -11,6 +11,7 @@ PACKAGES=(
   libabsl-dev libcpp-httplib-dev libgtest-dev libgmock-dev
   libhiredis-dev redis-server libssl-dev
   curl
+  openssl
   chromium
 )
 

@@ -1,11 +1,17 @@
 #include "client/client.h"
 
+#include <cerrno>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "client/utf8_fields.h"
 #include "server/control/status_conversion.h"
+#include "server/control/testing/health.grpc.pb.h"
 
 namespace ssecast {
 namespace {
@@ -22,18 +28,97 @@ absl::StatusOr<uint32_t> ToUint32Millis(absl::string_view name,
   return static_cast<uint32_t>(millis);
 }
 
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
+                                          absl::string_view what) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file.is_open()) {
+    return absl::ErrnoToStatus(errno,
+                               absl::StrCat("cannot open ", what, " ", path));
+  }
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  if (file.bad()) {
+    return absl::DataLossError(absl::StrCat("cannot read ", what, " ", path));
+  }
+  return std::move(contents).str();
+}
+
 }  // namespace
+
+absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
+                                             const std::string& cert_file,
+                                             const std::string& key_file) {
+  if (cert_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "a client certificate and its key go together: give both or "
+        "neither");
+  }
+  ClientTls tls;
+  const struct {
+    const std::string& path;
+    absl::string_view what;
+    std::string* pem;
+  } files[] = {{ca_file, "CA file", &tls.root_certs_pem},
+               {cert_file, "client certificate", &tls.cert_chain_pem},
+               {key_file, "client key", &tls.private_key_pem}};
+  for (const auto& file : files) {
+    if (file.path.empty()) continue;
+    absl::StatusOr<std::string> pem = ReadWholeFile(file.path, file.what);
+    if (!pem.ok()) return pem.status();
+    *file.pem = *std::move(pem);
+  }
+  return tls;
+}
+
+absl::StatusOr<std::string> ReadBearerTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path, "token file");
+  if (!text.ok()) return text.status();
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (!line.empty() && line[0] != '#') return std::string(line);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("token file ", path, " holds no token"));
+}
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     std::string target, absl::Duration connect_timeout, ClientOptions options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  grpc::ChannelArguments arguments;
+  if (options.tls.has_value()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls->root_certs_pem;
+    ssl.pem_cert_chain = options.tls->cert_chain_pem;
+    ssl.pem_private_key = options.tls->private_key_pem;
+    credentials = grpc::SslCredentials(ssl);
+    if (!options.tls->server_name.empty()) {
+      arguments.SetSslTargetNameOverride(options.tls->server_name);
+    }
+  }
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(
-          absl::ToChronoTime(absl::Now() + connect_timeout))) {
+      grpc::CreateCustomChannel(target, credentials, arguments);
+  // A health check without wait-for-ready waits while the channel connects
+  // but fails as soon as the connection does, with gRPC's reason (refused,
+  // DNS, TLS...), instead of retrying until the deadline.
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + connect_timeout));
+  context.set_wait_for_ready(false);
+  grpc::health::v1::HealthCheckResponse health;
+  const grpc::Status probe = grpc::health::v1::Health::NewStub(channel)->Check(
+      &context, grpc::health::v1::HealthCheckRequest(), &health);
+  if (probe.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::UnavailableError(absl::StrCat(
         "ssecast control plane at ", target, " not reachable within ",
         absl::FormatDuration(connect_timeout)));
   }
+  if (probe.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return absl::UnavailableError(
+        absl::StrCat("ssecast control plane at ", target,
+                     " not reachable: ", probe.error_message()));
+  }
+  // Any other answer (NOT_SERVING, or a server without the health
+  // service) came over a working connection.
   return std::unique_ptr<Client>(
       new Client(std::move(channel), std::move(options)));
 }
@@ -49,6 +134,9 @@ absl::StatusOr<Response> Client::Call(
     const Request& request) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + options_.bearer_token);
+  }
   Response response;
   absl::Status status =
       ToAbslStatus((stub_.get()->*method)(&context, request, &response));
@@ -91,7 +179,8 @@ absl::StatusOr<v1::PublishResponse> Client::PublishToGroups(
 }
 
 std::unique_ptr<PublishStreamWriter> Client::OpenPublishStream() {
-  return std::make_unique<PublishStreamWriter>(*stub_, options_.stream_timeout);
+  return std::make_unique<PublishStreamWriter>(*stub_, options_.stream_timeout,
+                                               options_.bearer_token);
 }
 
 absl::StatusOr<uint32_t> Client::Disconnect(

@@ -31,19 +31,53 @@
 
 namespace ssecast {
 
+// TLS towards the control plane (its --grpc_tls_cert), as PEM text.
+struct ClientTls {
+  // CAs that may sign the server's certificate; empty: the system's.
+  std::string root_certs_pem;
+  // For mutual TLS (the server's --grpc_tls_client_ca): this client's
+  // certificate chain and private key; both or neither.
+  std::string cert_chain_pem;
+  std::string private_key_pem;
+  // The name the server's certificate must carry, when it is not the host
+  // of the target (e.g. connecting by IP address to a certificate for a
+  // DNS name). Empty: the target's host.
+  std::string server_name;
+};
+
 struct ClientOptions {
   // Deadline of each call, from the moment it is made.
   absl::Duration call_timeout = absl::Seconds(10);
   // Deadline of a publish stream, from its opening to the end of Finish().
   // None by default: a stream lasts as long as its producer has events.
   absl::Duration stream_timeout = absl::InfiniteDuration();
+  // Sent with every call as `authorization: Bearer <token>` (one of the
+  // server's --grpc_token_file); empty: none. Over plaintext anyone on the
+  // path can read it: use TLS where the network is not trusted.
+  std::string bearer_token;
+  // Unset: plaintext.
+  std::optional<ClientTls> tls;
 };
+
+// ClientTls from PEM files; any path may be empty (see ClientTls). Errors
+// name the file.
+absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
+                                             const std::string& cert_file,
+                                             const std::string& key_file);
+
+// The token in a token file: its first line that is neither blank nor a
+// '#' comment, without surrounding whitespace (the server's
+// --grpc_token_file format, so a client may read the same file).
+absl::StatusOr<std::string> ReadBearerTokenFile(const std::string& path);
 
 class Client {
  public:
   // Opens a channel to `target` ("host:port", or any gRPC target name) and
-  // waits up to `connect_timeout` for it to become ready. Fails with
-  // UNAVAILABLE, naming the target and the timeout, when it does not.
+  // checks within `connect_timeout` that the server answers (a call of the
+  // standard health service, which needs no token). Fails at once with
+  // UNAVAILABLE naming the target and gRPC's reason when the connection
+  // fails (refused, unknown host, TLS handshake, not a gRPC server), and
+  // with UNAVAILABLE naming the timeout when nothing is decided in time.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(
       std::string target, absl::Duration connect_timeout,
       ClientOptions options = {});

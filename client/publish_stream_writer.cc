@@ -8,9 +8,13 @@
 namespace ssecast {
 
 PublishStreamWriter::PublishStreamWriter(v1::Broadcaster::Stub& stub,
-                                         absl::Duration timeout) {
+                                         absl::Duration timeout,
+                                         const std::string& bearer_token) {
   if (timeout != absl::InfiniteDuration()) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  }
+  if (!bearer_token.empty()) {
+    context_.AddMetadata("authorization", "Bearer " + bearer_token);
   }
   writer_ = stub.PublishStream(&context_, &response_);
 }

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,8 +35,10 @@ class PublishStreamWriter {
   static constexpr int kMaxListedRejections = 100;
 
   // Opens the call on `stub`; `timeout` bounds the whole stream, from now
-  // to the end of Finish() (infinite: no deadline).
-  PublishStreamWriter(v1::Broadcaster::Stub& stub, absl::Duration timeout);
+  // to the end of Finish() (infinite: no deadline). A non-empty
+  // `bearer_token` is sent as `authorization: Bearer <token>`.
+  PublishStreamWriter(v1::Broadcaster::Stub& stub, absl::Duration timeout,
+                      const std::string& bearer_token = "");
   ~PublishStreamWriter();
 
   PublishStreamWriter(const PublishStreamWriter&) = delete;

@@ -1,12 +1,14 @@
 // ssecastctl: steers a running ssecast over its control plane, for
 // operators and scripts. See kUsage below, or run `ssecastctl --help`.
 //
-// Exit codes: 0 success, 1 the call failed (message on stderr), 2 the
-// command line is wrong (usage on stderr). Flag syntax errors are reported
-// by the Abseil flags parser, which exits 1.
+// Exit codes: 0 success (also --help), 1 the call failed (message on
+// stderr), 2 the command line is wrong (a short message on stderr). Flags
+// are checked here before the Abseil parser sees them, so an unknown flag
+// or a bad value is a usage error too.
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -18,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -35,7 +38,26 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "Control-plane address of ssecast (its --grpc_address), host:port.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5),
           "How long to wait for the server to become reachable, and then for "
-          "the call to complete.");
+          "the call to complete. A connection that fails (refused, unknown "
+          "host, TLS) is reported at once.");
+ABSL_FLAG(std::string, token_file, "",
+          "File whose first line (not blank, not a # comment) is the bearer "
+          "token for a server with --grpc_token_file. Default: "
+          "$SSECASTCTL_TOKEN_FILE, else the token in $SSECASTCTL_TOKEN.");
+ABSL_FLAG(bool, tls, false,
+          "Talk TLS to the server (its --grpc_tls_cert), trusting the "
+          "system's CAs unless --tls_ca is given. Implied by the other "
+          "--tls_ flags.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM file of the CAs that may sign the server's certificate.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate for mutual TLS (the server's "
+          "--grpc_tls_client_ca), with --tls_key.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "The name the server's certificate must carry, when it is not the "
+          "host of --server (e.g. --server=10.0.0.5:50051 with a certificate "
+          "for ssecast.internal).");
 ABSL_FLAG(std::string, id, "",
           "publish: the event's own id, sent after the position in the SSE "
           "id field.");
@@ -74,7 +96,9 @@ namespace {
 constexpr absl::string_view kUsage =
     R"(steers a running ssecast over its control plane.
 
-Usage: ssecastctl [--server=HOST:PORT] [--timeout=5s] COMMAND [ARGS]
+Usage: ssecastctl [--server=HOST:PORT] [--timeout=5s] [--token_file=FILE]
+                  [--tls] [--tls_ca=FILE] [--tls_cert=FILE --tls_key=FILE]
+                  COMMAND [ARGS]
 
 Commands:
   publish (--all | --client=ID[,ID...] | --group=G[,G...]) [--id=ID]
@@ -107,11 +131,14 @@ Commands:
 Flags may come before or after the command; "--" ends the flags (for DATA
 starting with "-"). Exit codes: 0 done, 1 failed, 2 bad command line.)";
 
+constexpr absl::string_view kUsageLine =
+    "Usage: ssecastctl [flags] COMMAND [ARGS]; see ssecastctl --help";
+
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 int UsageError(absl::string_view problem) {
-  std::cerr << "ssecastctl: " << problem << "\n\nssecastctl " << kUsage << "\n";
+  std::cerr << "ssecastctl: " << problem << "\n" << kUsageLine << "\n";
   return kExitUsage;
 }
 
@@ -204,9 +231,37 @@ std::optional<v1::Target> TargetFromFlags() {
 constexpr absl::string_view kTargetChoice =
     "--all, --client=ID[,ID...] or --group=G[,G...]";
 
+// The bearer token from --token_file, $SSECASTCTL_TOKEN_FILE or
+// $SSECASTCTL_TOKEN; empty when none is given.
+absl::StatusOr<std::string> BearerToken() {
+  std::string path = absl::GetFlag(FLAGS_token_file);
+  if (path.empty()) {
+    if (const char* from_env = std::getenv("SSECASTCTL_TOKEN_FILE")) {
+      path = from_env;
+    }
+  }
+  if (!path.empty()) return ReadBearerTokenFile(path);
+  const char* token = std::getenv("SSECASTCTL_TOKEN");
+  return std::string(token != nullptr ? token : "");
+}
+
 absl::StatusOr<std::unique_ptr<Client>> ConnectToServer() {
   ClientOptions options;
   options.call_timeout = absl::GetFlag(FLAGS_timeout);
+  absl::StatusOr<std::string> token = BearerToken();
+  if (!token.ok()) return token.status();
+  options.bearer_token = *std::move(token);
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_tls_key);
+  const std::string server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (absl::GetFlag(FLAGS_tls) || !ca.empty() || !cert.empty() ||
+      !key.empty() || !server_name.empty()) {
+    absl::StatusOr<ClientTls> tls = ClientTlsFromFiles(ca, cert, key);
+    if (!tls.ok()) return tls.status();
+    tls->server_name = server_name;
+    options.tls = *std::move(tls);
+  }
   return Client::Connect(absl::GetFlag(FLAGS_server),
                          absl::GetFlag(FLAGS_timeout), options);
 }
@@ -480,8 +535,86 @@ const auto* const kCommands = new absl::flat_hash_map<std::string, Command>({
     {"clients", &RunClients},
 });
 
+bool IsHelpFlag(absl::string_view name) {
+  return name == "help" || name == "helpfull" || name == "helpshort" ||
+         name == "helppackage" || name == "h";
+}
+
+// `ssecastctl --help`: the commands, then every flag with its default.
+int PrintHelp() {
+  std::cout << "ssecastctl " << kUsage << "\n\nFlags:\n";
+  std::vector<absl::CommandLineFlag*> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (absl::EndsWith(flag->Filename(), "client/ssecastctl.cc")) {
+      flags.push_back(flag);
+    }
+  }
+  absl::c_sort(flags, [](const absl::CommandLineFlag* a,
+                         const absl::CommandLineFlag* b) {
+    return a->Name() < b->Name();
+  });
+  for (const absl::CommandLineFlag* flag : flags) {
+    std::cout << "  --" << flag->Name() << " (default \""
+              << flag->DefaultValue() << "\")\n      " << flag->Help() << "\n";
+  }
+  return 0;
+}
+
+// Checks every flag before the Abseil parser runs (it would exit 1, and
+// print its whole help for --help): an unknown flag or a bad value is a
+// usage error. Returns the exit code when the run should end here.
+std::optional<int> CheckFlags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    if (!absl::ConsumePrefix(&arg, "--")) absl::ConsumePrefix(&arg, "-");
+    const size_t equals = arg.find('=');
+    const absl::string_view name = arg.substr(0, equals);
+    if (IsHelpFlag(name)) return PrintHelp();
+    if (name == "version") {
+      std::cout << "ssecastctl (ssecast control-plane client)\n";
+      return 0;
+    }
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    const bool negated_bool =
+        flag == nullptr && absl::StartsWith(name, "no") &&
+        (flag = absl::FindCommandLineFlag(name.substr(2))) != nullptr &&
+        flag->IsOfType<bool>();
+    if (flag == nullptr ||
+        !absl::EndsWith(flag->Filename(), "client/ssecastctl.cc")) {
+      return UsageError(absl::StrCat("unknown flag --", name));
+    }
+    if (negated_bool) {
+      if (equals != absl::string_view::npos) {
+        return UsageError(absl::StrCat("--", name, " takes no value"));
+      }
+      continue;
+    }
+    std::string value;
+    if (equals != absl::string_view::npos) {
+      value = std::string(arg.substr(equals + 1));
+    } else if (flag->IsOfType<bool>()) {
+      value = "true";
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return UsageError(absl::StrCat("--", name, " needs a value"));
+    }
+    std::string error;
+    // Parses into the flag, which the Abseil parser then sets again.
+    if (!flag->ParseFrom(value, &error)) {
+      return UsageError(absl::StrCat("--", name, ": ", error));
+    }
+  }
+  return std::nullopt;
+}
+
 int Run(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  if (std::optional<int> exit_code = CheckFlags(argc, argv)) {
+    return *exit_code;
+  }
   for (absl::string_view list_flag : {"client", "group"}) {
     if (CountFlag(argc, argv, list_flag) > 1) {
       return UsageError(absl::StrCat("give --", list_flag,

@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/status/statusor.h"
@@ -24,7 +26,10 @@
 #include "absl/time/time.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
+#include "server/config/flag_sources.h"
 #include "server/config/secret_file.h"
+#include "server/config/version.h"
+#include "server/control/control_security_flags.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
 #include "server/sse/client_id_flag.h"
@@ -34,13 +39,20 @@
 #include "server/store/no_reconnect_store_memory.h"
 #include "server/store/no_reconnect_store_redis.h"
 
+extern char** environ;
+
 ABSL_FLAG(std::string, http_address, "0.0.0.0:8080",
           "Where browsers connect (GET /events). HOST:PORT; port 0 picks a "
           "free port.");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50051",
-          "Where backends steer ssecast over gRPC. Keep it private: anyone "
-          "who reaches it can publish and disconnect. Port 0 picks a free "
-          "port.");
+          "Where backends steer ssecast over gRPC. Without --grpc_token_file "
+          "keep it private: anyone who reaches it can publish and "
+          "disconnect. Port 0 picks a free port.");
+ABSL_FLAG(std::string, config, "",
+          "File of flags, one --flag=value per line (# comments); also "
+          "SSECAST_CONFIG. Every flag may also be set in the environment as "
+          "SSECAST_<FLAG> (e.g. SSECAST_HTTP_ADDRESS). Precedence: command "
+          "line > environment > this file > default.");
 ABSL_FLAG(std::string, no_reconnect_store, "memory",
           "Where disconnected client ids are kept: 'memory' (this node only) "
           "or 'redis' (shared by every node on --redis_address).");
@@ -575,7 +587,10 @@ int Run() {
   absl::StatusOr<int> http_port = front.Start(http_address);
   if (!http_port.ok()) return Fail("SSE front", http_port.status());
 
+  absl::StatusOr<ControlSecurityConfig> security = ControlSecurityFromFlags();
+  if (!security.ok()) return Fail("bad flags", security.status());
   ControlServerOptions control_options;
+  control_options.security = security->security();
   control_options.max_receive_message_bytes =
       static_cast<int>(std::min<int64_t>(
           absl::GetFlag(FLAGS_max_event_bytes) + (1 << 20), 1 << 30));
@@ -591,13 +606,37 @@ int Run() {
               (*control)->bound_address().c_str());
   std::fflush(stdout);
   std::fprintf(stderr, "ssecast: %s\n", descriptors->ToString().c_str());
+  std::fprintf(stderr, "ssecast: %s\n", VersionLine().c_str());
+  if (security->tokens == nullptr &&
+      !(security->tls.has_value() && !security->tls->client_ca_file.empty())) {
+    std::fprintf(stderr,
+                 "ssecast: the control plane authenticates no caller (no "
+                 "--grpc_token_file or --grpc_tls_client_ca): keep %s "
+                 "private\n",
+                 (*control)->bound_address().c_str());
+  }
 
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) == 0 &&
          signal_number == SIGHUP) {
-    std::fprintf(stderr,
-                 "ssecast: SIGHUP received and ignored (nothing to reload; "
-                 "SIGTERM stops the server)\n");
+    if (security->tokens == nullptr) {
+      std::fprintf(stderr,
+                   "ssecast: SIGHUP received and ignored (nothing to reload; "
+                   "SIGTERM stops the server)\n");
+      continue;
+    }
+    absl::StatusOr<size_t> reloaded = security->tokens->Reload();
+    if (reloaded.ok()) {
+      std::fprintf(stderr,
+                   "ssecast: SIGHUP: control-plane tokens reloaded from %s "
+                   "(%zu)\n",
+                   security->tokens->path().c_str(), *reloaded);
+    } else {
+      std::fprintf(stderr,
+                   "ssecast: SIGHUP: control-plane tokens not reloaded, the "
+                   "old ones stay: %s\n",
+                   std::string(reloaded.status().message()).c_str());
+    }
   }
   std::fprintf(stderr, "ssecast: %s received, shutting down\n",
                strsignal(signal_number));
@@ -614,20 +653,67 @@ int Run() {
 }  // namespace
 }  // namespace ssecast
 
+namespace {
+
+// The server's own flags: defined here or in a server/.../*_flags.cc.
+bool IsServerFlagFile(absl::string_view file) {
+  return absl::EndsWith(file, "server/main.cc") ||
+         (absl::StartsWith(file, "server/") &&
+          absl::EndsWith(file, "_flags.cc"));
+}
+
+// The command line with the flags of the environment and the config file
+// put first (see server/config/flag_sources.h); exits 2 on a bad file.
+std::vector<std::string> ArgsWithFlagSources(int argc, char** argv) {
+  ssecast::FlagSources sources;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (IsServerFlagFile(flag->Filename()) && name != "config") {
+      sources.flag_names.emplace_back(name);
+    }
+  }
+  std::sort(sources.flag_names.begin(), sources.flag_names.end());
+  sources.getenv = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const absl::string_view variable = *entry;
+    sources.environment_names.emplace_back(
+        variable.substr(0, variable.find('=')));
+  }
+  absl::StatusOr<ssecast::MergedFlags> merged = ssecast::MergeFlagSources(
+      std::vector<std::string>(argv, argv + argc), sources);
+  if (!merged.ok()) {
+    std::fprintf(stderr, "ssecast: bad flags: %s\n",
+                 std::string(merged.status().message()).c_str());
+    std::exit(2);
+  }
+  for (const std::string& warning : merged->warnings) {
+    std::fprintf(stderr, "ssecast: %s\n", warning.c_str());
+  }
+  return std::move(merged->args);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  // --help lists this file's flags (the default looks for a file named
+  // --help lists the server's flags (the default looks for a file named
   // after the binary).
   absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "server/main.cc");
-  };
+  usage.contains_help_flags = &IsServerFlagFile;
   usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.version_string = [] { return ssecast::VersionLine() + "\n"; };
   absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "Pushes Server-Sent Events to browsers (GET /events) and takes "
       "publishes and disconnects from backends over gRPC.\n"
       "Usage: ssecast [--flag=value ...]");
-  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args = ArgsWithFlagSources(argc, argv);
+  std::vector<char*> arg_pointers;
+  for (std::string& arg : args) arg_pointers.push_back(arg.data());
+  arg_pointers.push_back(nullptr);
+  absl::ParseCommandLine(static_cast<int>(args.size()), arg_pointers.data());
   // Debian's Abseil is built with the mutex deadlock detector on, which
   // costs a graph update on every lock. The server's lock order is fixed
   // (written down in server/hub/hub.h); the unit tests keep the detector

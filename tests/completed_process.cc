@@ -76,7 +76,8 @@ bool ReapBefore(pid_t pid, absl::Time deadline, int* wait_status) {
 
 absl::StatusOr<CompletedProcess> RunToCompletion(
     const std::vector<std::string>& argv, absl::Duration timeout,
-    const std::string& stdin_text) {
+    const std::string& stdin_text,
+    const std::vector<std::string>& environment) {
   const std::string command = absl::StrJoin(argv, " ");
   ScratchDirectory scratch;
   if (!scratch.ok()) {
@@ -99,9 +100,18 @@ absl::StatusOr<CompletedProcess> RunToCompletion(
     raw_argv.push_back(const_cast<char*>(arg.c_str()));
   }
   raw_argv.push_back(nullptr);
+  // The added entries first: getenv() takes the first of a name.
+  std::vector<char*> envp;
+  for (const std::string& entry : environment) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    envp.push_back(*entry);
+  }
+  envp.push_back(nullptr);
   pid_t pid = 0;
   const int error = ::posix_spawn(&pid, argv[0].c_str(), actions.get(), nullptr,
-                                  raw_argv.data(), environ);
+                                  raw_argv.data(), envp.data());
   if (error != 0) {
     return absl::InternalError(
         absl::StrCat("cannot spawn `", command, "`: ", std::strerror(error)));

@@ -25,9 +25,11 @@ struct CompletedProcess {
 // $TEST_TMPDIR (or /tmp), so a chatty child never blocks on a pipe. Fails
 // with DEADLINE_EXCEEDED (after SIGKILL) when it runs longer than `timeout`,
 // and with INTERNAL when a signal ended it; both messages carry the output.
+// `environment` ("NAME=value") is added to the test's own.
 absl::StatusOr<CompletedProcess> RunToCompletion(
     const std::vector<std::string>& argv, absl::Duration timeout,
-    const std::string& stdin_text = "");
+    const std::string& stdin_text = "",
+    const std::vector<std::string>& environment = {});
 
 }  // namespace ssecast::test_support
 

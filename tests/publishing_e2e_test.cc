@@ -22,6 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
@@ -220,6 +221,52 @@ TEST_F(PublishingE2eTest, PublishStreamListsBadEventsAndDeliversTheRest) {
     ASSERT_GT(sequence, previous_sequence) << "event " << i << ": " << event.id;
     previous_sequence = sequence;
   }
+}
+
+// A backend whose request lacks the event (a misspelled field in a
+// dynamic language) is told so; browsers get nothing, neither from Publish
+// nor from a PublishStream, whose other events still go out.
+TEST_F(PublishingE2eTest, PublishWithoutAnEventIsRefusedAndSendsNothing) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--keepalive_interval=1h"}));
+  std::unique_ptr<SseTestClient> stream = OpenStream();
+  ASSERT_NE(stream, nullptr);
+  EventCollector collector(stream.get(), "marker");
+  const std::string kReason =
+      "event is not set: a publish needs the event field (its data, and "
+      "optionally id, type and retry_ms)";
+
+  std::unique_ptr<v1::Broadcaster::Stub> stub = v1::Broadcaster::NewStub(
+      grpc::CreateChannel(server_->process().grpc_target(),
+                          grpc::InsecureChannelCredentials()));
+  v1::PublishRequest no_event;
+  no_event.mutable_target()->set_all(true);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kE2eTimeout));
+  v1::PublishResponse response;
+  const grpc::Status status = stub->Publish(&context, no_event, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), kReason);
+
+  std::unique_ptr<PublishStreamWriter> writer =
+      server_->control().OpenPublishStream();
+  v1::PublishRequest with_event;
+  *with_event.mutable_event() = MakeEvent("in the stream");
+  with_event.mutable_target()->set_all(true);
+  ASSERT_TRUE(writer->Write(no_event));
+  ASSERT_TRUE(writer->Write(with_event));
+  absl::StatusOr<v1::PublishStreamResponse> streamed = writer->Finish();
+  ASSERT_OK(streamed);
+  EXPECT_EQ(streamed->accepted(), 1u);
+  ASSERT_EQ(streamed->rejections_size(), 1);
+  EXPECT_EQ(streamed->rejections(0).index(), 0u);
+  EXPECT_EQ(streamed->rejections(0).reason(), kReason);
+
+  PublishToAll("marker");
+  absl::StatusOr<std::vector<SseEvent>> events = collector.Finish();
+  ASSERT_OK(events);
+  std::vector<std::string> data;
+  for (const SseEvent& event : *events) data.push_back(event.data);
+  EXPECT_EQ(data, (std::vector<std::string>{"in the stream", "marker"}));
 }
 
 // --- ChangeReconnectInterval.

@@ -58,8 +58,10 @@ grpc::ServerUnaryReactor* BroadcasterService::Publish(
     v1::PublishResponse* response) {
   absl::StatusOr<Target> target = TargetFromProto(request->target());
   if (!target.ok()) return FinishWith(context, target.status());
+  absl::StatusOr<EventInput> event = EventFromRequest(*request);
+  if (!event.ok()) return FinishWith(context, event.status());
   absl::StatusOr<Hub::PublishResult> result =
-      hub_->Publish(EventFromProto(request->event()), *std::move(target));
+      hub_->Publish(*std::move(event), *std::move(target));
   if (!result.ok()) return FinishWith(context, result.status());
   response->set_connections(result->connections);
   response->set_position(result->position.ToString());

@@ -678,6 +678,49 @@ TEST_F(BroadcasterServiceTest, PublishStreamGoesOnAfterBadEvents) {
   EXPECT_THAT(PublishedData(hub_), ElementsAre("first", "second", "third"));
 }
 
+// A backend that forgets the event (or misspells the field in a dynamic
+// language) must hear so, not send every browser an empty message.
+TEST_F(BroadcasterServiceTest, PublishWithoutAnEventIsRefused) {
+  std::unique_ptr<v1::Broadcaster::Stub> stub = RawStub();
+  v1::PublishRequest request;
+  request.mutable_target()->set_all(true);
+  grpc::ClientContext context;
+  v1::PublishResponse response;
+  const grpc::Status status = stub->Publish(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "event is not set: a publish needs the event field (its data, "
+            "and optionally id, type and retry_ms)");
+  EXPECT_THAT(PublishedData(hub_), IsEmpty());
+
+  // An event that is set but empty is a deliberate empty message.
+  request.mutable_event();
+  grpc::ClientContext empty_context;
+  EXPECT_TRUE(stub->Publish(&empty_context, request, &response).ok());
+  EXPECT_EQ(PublishedData(hub_).size(), 1u);
+}
+
+TEST_F(BroadcasterServiceTest, PublishStreamRejectsARequestWithoutAnEvent) {
+  std::vector<v1::PublishRequest> requests(3);
+  requests[0] = RequestToAll("first");
+  requests[1].mutable_target()->set_all(true);
+  requests[2] = RequestToAll("second");
+  std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();
+  for (const v1::PublishRequest& request : requests) {
+    ASSERT_TRUE(stream->Write(request));
+  }
+  absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->accepted(), 2u);
+  EXPECT_EQ(response->rejected(), 1u);
+  ASSERT_EQ(response->rejections_size(), 1);
+  EXPECT_EQ(response->rejections(0).index(), 1u);
+  EXPECT_EQ(response->rejections(0).reason(),
+            "event is not set: a publish needs the event field (its data, "
+            "and optionally id, type and retry_ms)");
+  EXPECT_THAT(PublishedData(hub_), ElementsAre("first", "second"));
+}
+
 TEST_F(BroadcasterServiceTest, PublishStreamCarriesTenThousandEvents) {
   constexpr int kEvents = 10000;
   std::unique_ptr<PublishStreamWriter> stream = client_->OpenPublishStream();

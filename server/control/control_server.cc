@@ -39,6 +39,10 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeControlCredentials(options.security);
+  if (!credentials.ok()) return credentials.status();
+
   auto control = std::unique_ptr<ControlServer>(new ControlServer(hub));
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, which would let a second ssecast
@@ -46,14 +50,16 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   int selected_port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(address, *credentials, &selected_port);
   builder.RegisterService(&control->service_);
   control->server_ = builder.BuildAndStart();
   if (control->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for the control plane on ", address,
-                     " (address in use, not local, or not permitted)"));
+                     options.security.tls.has_value()
+                         ? " (address in use, not local, or not permitted; or "
+                           "the TLS certificate and key do not match)"
+                         : " (address in use, not local, or not permitted)"));
   }
   control->bound_address_ = absl::StrCat(*host, ":", selected_port);
   control->SetServing(true);

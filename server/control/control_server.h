@@ -2,6 +2,9 @@
 // standard grpc.health.v1.Health service and server reflection on one
 // address.
 //
+// Who may call is decided by ControlServerOptions::security (bearer
+// tokens, TLS); health is answered to anyone who reaches the port.
+//
 // Health reports SERVING for "" and "ssecast.v1.Broadcaster" from Start()
 // on; SetServing(false) flips both (e.g. while the no-reconnect store is
 // unreachable) so load balancers and probes stop sending traffic.
@@ -22,6 +25,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/control/broadcaster_service.h"
+#include "server/control/control_credentials.h"
 #include "server/hub/hub.h"
 
 namespace ssecast {
@@ -31,13 +35,16 @@ struct ControlServerOptions {
   // plus its id, type and framing, or big events fail with
   // RESOURCE_EXHAUSTED before the Hub sees them.
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Tokens and TLS (see control_credentials.h); none by default.
+  ControlSecurity security;
 };
 
 class ControlServer {
  public:
   // Listens on `address` ("host:port"; port 0 picks a free port) and starts
   // serving. Fails with INVALID_ARGUMENT for an address without a port, and
-  // UNAVAILABLE, naming the address, when it cannot be bound (e.g. in use).
+  // UNAVAILABLE, naming the address, when it cannot be bound (e.g. in use);
+  // with the problem of a TLS file that cannot be used.
   static absl::StatusOr<std::unique_ptr<ControlServer>> Start(
       const std::string& address, Hub* hub,
       const ControlServerOptions& options = {});

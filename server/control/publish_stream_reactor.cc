@@ -45,11 +45,11 @@ void PublishStreamReactor::OnDone() {
 
 absl::Status PublishStreamReactor::PublishCurrent() {
   absl::StatusOr<Target> target = TargetFromProto(request_.target());
+  absl::StatusOr<EventInput> event = EventFromRequest(request_);
   absl::StatusOr<Hub::PublishResult> result =
-      target.ok()
-          ? hub_->PublishNow(EventFromProto(request_.event()),
-                             *std::move(target))
-          : target.status();
+      !target.ok()  ? target.status()
+      : !event.ok() ? event.status()
+                    : hub_->PublishNow(*std::move(event), *std::move(target));
   if (result.ok()) {
     response_->set_accepted(response_->accepted() + 1);
     response_->set_connections(response_->connections() + result->connections);

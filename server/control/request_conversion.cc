@@ -95,6 +95,15 @@ EventInput EventFromProto(const v1::Event& event) {
   return input;
 }
 
+absl::StatusOr<EventInput> EventFromRequest(const v1::PublishRequest& request) {
+  if (!request.has_event()) {
+    return absl::InvalidArgumentError(
+        "event is not set: a publish needs the event field (its data, and "
+        "optionally id, type and retry_ms)");
+  }
+  return EventFromProto(request.event());
+}
+
 std::vector<std::string> ToVector(const ProtoStrings& strings) {
   return std::vector<std::string>(strings.begin(), strings.end());
 }

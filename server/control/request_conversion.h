@@ -39,6 +39,11 @@ absl::StatusOr<Target> DisconnectTargetFromProto(
 
 EventInput EventFromProto(const v1::Event& event);
 
+// The event of a publish. A request without the `event` field (a backend
+// that misspelled or forgot it) is INVALID_ARGUMENT rather than an empty
+// message for every browser; an event set but empty is valid.
+absl::StatusOr<EventInput> EventFromRequest(const v1::PublishRequest& request);
+
 std::vector<std::string> ToVector(const ProtoStrings& strings);
 
 }  // namespace ssecast

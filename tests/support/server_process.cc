@@ -83,8 +83,8 @@ class SpawnAttributes {
 // Spawns `args` with stdin from /dev/null, stdout into `stdout_fd` and the
 // caller's stderr. The child starts with no blocked signals and default
 // handling of the signals tests send, whatever the test process has set.
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
-                            int stdout_fd) {
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, int stdout_fd,
+                            const std::vector<std::string>& environment) {
   SpawnFileActions actions;
   posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
                                    O_RDONLY, 0);
@@ -107,9 +107,18 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args,
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  // The added entries first: getenv() takes the first of a name.
+  std::vector<char*> envp;
+  for (const std::string& entry : environment) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  }
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    envp.push_back(*entry);
+  }
+  envp.push_back(nullptr);
   pid_t pid = 0;
   const int error = ::posix_spawn(&pid, args[0].c_str(), actions.get(),
-                                  attributes.get(), argv.data(), environ);
+                                  attributes.get(), argv.data(), envp.data());
   if (error != 0) {
     return absl::InternalError(absl::StrCat(
         "cannot spawn `", absl::StrJoin(args, " "), "`: ", ErrnoText(error)));
@@ -127,8 +136,11 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
         "cannot execute server binary ", binary, ": ", ErrnoText(errno),
         " (is it in the test's data, e.g. data = [\"//server:ssecast\"]?)"));
   }
-  std::vector<std::string> args = {binary, "--http_address=127.0.0.1:0",
-                                   "--grpc_address=127.0.0.1:0"};
+  std::vector<std::string> args = {binary};
+  if (options.address_flags) {
+    args.push_back("--http_address=127.0.0.1:0");
+    args.push_back("--grpc_address=127.0.0.1:0");
+  }
   for (std::string& arg : extra_args) args.push_back(std::move(arg));
   if (options.max_open_files.has_value()) {
     const std::string limit = absl::StrCat(*options.max_open_files);
@@ -142,7 +154,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   }
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
-  absl::StatusOr<pid_t> pid = Spawn(args, write_end.get());
+  absl::StatusOr<pid_t> pid = Spawn(args, write_end.get(), options.environment);
   if (!pid.ok()) return pid.status();
   // Only the child may hold the write end, or stdout never reaches EOF.
   write_end.Reset();

@@ -46,6 +46,11 @@ class ServerProcess {
     // value, set by util-linux's prlimit(1) in the child before it execs
     // the server; the pid stays the server's.
     std::optional<uint64_t> max_open_files;
+    // Added to the test's environment ("NAME=value"), e.g. SSECAST_ flags.
+    std::vector<std::string> environment;
+    // False: the two address flags are not passed, so the caller gives the
+    // addresses some other way (environment, config file).
+    bool address_flags = true;
   };
   static constexpr absl::Duration kTerminateDeadline = absl::Seconds(15);
 
