@@ -30,9 +30,9 @@ absl::StatusOr<std::string> HmacSha256(absl::string_view key,
 // Checks the token's signature against the HMAC of its signing input.
 absl::Status CheckSignature(const SignedJwt& jwt, absl::string_view secret) {
   if (jwt.signature.size() != kHs256SignatureBytes) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "malformed token: signature is ", jwt.signature.size(),
-        " bytes; HS256 signatures are ", kHs256SignatureBytes));
+    return absl::UnauthenticatedError(
+        absl::StrCat("malformed token: signature is ", jwt.signature.size(),
+                     " bytes; HS256 signatures are ", kHs256SignatureBytes));
   }
   absl::StatusOr<std::string> expected = HmacSha256(secret, jwt.signing_input);
   if (!expected.ok()) return expected.status();

@@ -6,8 +6,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -53,8 +53,8 @@ JwtTestKey JwtTestKey::Ec(const char* curve) {
 }
 
 JwtTestKey JwtTestKey::Ed25519() {
-  return JwtTestKey(
-      Checked(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"), "an Ed25519 key"));
+  return JwtTestKey(Checked(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"),
+                            "an Ed25519 key"));
 }
 
 std::string JwtTestKey::PublicPem() const {
@@ -72,18 +72,18 @@ std::string JwtTestKey::PrivatePem() const {
 
 std::string JwtTestKey::Sign(absl::string_view alg,
                              absl::string_view claims_json) const {
-  const std::string input = absl::StrCat(
-      absl::WebSafeBase64Escape(
-          absl::StrCat(R"({"alg":")", alg, R"(","typ":"JWT"})")),
-      ".", absl::WebSafeBase64Escape(claims_json));
+  const std::string input =
+      absl::StrCat(absl::WebSafeBase64Escape(
+                       absl::StrCat(R"({"alg":")", alg, R"(","typ":"JWT"})")),
+                   ".", absl::WebSafeBase64Escape(claims_json));
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key_.get());
   const auto* data = reinterpret_cast<const unsigned char*>(input.data());
   size_t size = 0;
   EVP_DigestSign(ctx, nullptr, &size, data, input.size());
   std::string signature(size, '\0');
-  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()),
-                 &size, data, input.size());
+  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &size,
+                 data, input.size());
   EVP_MD_CTX_free(ctx);
   signature.resize(size);
   if (EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_EC) {

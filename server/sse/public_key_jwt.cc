@@ -84,8 +84,8 @@ PublicKeyJwtVerifier::FromPem(absl::string_view pem) {
       const int bits = EVP_PKEY_get_bits(key.get());
       if (bits < kMinRsaBits) {
         return absl::InvalidArgumentError(
-            absl::StrCat("the RSA key has ", bits, " bits; RS256 needs at least ",
-                         kMinRsaBits));
+            absl::StrCat("the RSA key has ", bits,
+                         " bits; RS256 needs at least ", kMinRsaBits));
       }
       return std::unique_ptr<PublicKeyJwtVerifier>(
           new PublicKeyJwtVerifier(std::move(key), "RS256"));
@@ -107,10 +107,9 @@ PublicKeyJwtVerifier::FromPem(absl::string_view pem) {
           new PublicKeyJwtVerifier(std::move(key), "ES256"));
     }
     default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("the key is of type ",
-                       OBJ_nid2sn(EVP_PKEY_get_base_id(key.get())),
-                       "; only RSA (RS256) and EC P-256 (ES256) keys"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the key is of type ", OBJ_nid2sn(EVP_PKEY_get_base_id(key.get())),
+          "; only RSA (RS256) and EC P-256 (ES256) keys"));
   }
 }
 
@@ -126,17 +125,15 @@ absl::StatusOr<google::protobuf::Struct> PublicKeyJwtVerifier::Verify(
   } else {
     const size_t expected = EVP_PKEY_get_size(key_.get());
     if (jwt->signature.size() != expected) {
-      return absl::UnauthenticatedError(
-          absl::StrCat("malformed token: signature is ", jwt->signature.size(),
-                       " bytes; RS256 signatures under this key are ",
-                       expected));
+      return absl::UnauthenticatedError(absl::StrCat(
+          "malformed token: signature is ", jwt->signature.size(),
+          " bytes; RS256 signatures under this key are ", expected));
     }
     signature = jwt->signature;
   }
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                           key_.get()) != 1) {
+  if (ctx == nullptr || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(),
+                                             nullptr, key_.get()) != 1) {
     ERR_clear_error();
     return absl::InternalError(
         absl::StrCat("cannot start ", alg_, " verification in OpenSSL"));

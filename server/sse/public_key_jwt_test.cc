@@ -74,24 +74,23 @@ TEST(PublicKeyJwtVerifierTest, RefusesOtherSignersAndChangedTokens) {
     // The claims of one token under the signature of another.
     const std::string token = key.Sign(alg, kClaims);
     const std::string forged = key.Sign(alg, R"({"sub":"admin"})");
-    const std::string swapped =
-        absl::StrCat(forged.substr(0, forged.rfind('.')),
-                     token.substr(token.rfind('.')));
+    const std::string swapped = absl::StrCat(
+        forged.substr(0, forged.rfind('.')), token.substr(token.rfind('.')));
     EXPECT_EQ(RefusalOf(verifier->Verify(swapped)),
               "token signature does not match");
     // A flipped bit in the signature.
     std::string raw;
-    ASSERT_TRUE(absl::WebSafeBase64Unescape(
-        token.substr(token.rfind('.') + 1), &raw));
+    ASSERT_TRUE(
+        absl::WebSafeBase64Unescape(token.substr(token.rfind('.') + 1), &raw));
     raw[raw.size() / 2] ^= 1;
     EXPECT_EQ(RefusalOf(verifier->Verify(absl::StrCat(
                   token.substr(0, token.rfind('.') + 1), B64(raw)))),
               "token signature does not match");
     // Truncated signatures are refused by length, before OpenSSL.
-    EXPECT_THAT(RefusalOf(verifier->Verify(absl::StrCat(
-                    token.substr(0, token.rfind('.') + 1),
-                    B64(raw.substr(0, 10))))),
-                HasSubstr("malformed token: signature is 10 bytes"));
+    EXPECT_THAT(
+        RefusalOf(verifier->Verify(absl::StrCat(
+            token.substr(0, token.rfind('.') + 1), B64(raw.substr(0, 10))))),
+        HasSubstr("malformed token: signature is 10 bytes"));
   }
 }
 
@@ -110,19 +109,18 @@ TEST(PublicKeyJwtVerifierTest, TheKeyDecidesTheAlgorithm) {
   // The classic confusion: an HS256 token whose HMAC key is the server's
   // public key, which anyone may know.
   const std::string pem = rsa.PublicPem();
-  const std::string input = absl::StrCat(
-      B64(R"({"alg":"HS256","typ":"JWT"})"), ".", B64(kClaims));
+  const std::string input =
+      absl::StrCat(B64(R"({"alg":"HS256","typ":"JWT"})"), ".", B64(kClaims));
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   HMAC(EVP_sha256(), pem.data(), static_cast<int>(pem.size()),
-       reinterpret_cast<const unsigned char*>(input.data()), input.size(),
-       mac, &size);
-  EXPECT_EQ(
-      RefusalOf(rsa_verifier->Verify(absl::StrCat(
-          input, ".", B64({reinterpret_cast<const char*>(mac), size})))),
-      "unsupported alg \"HS256\": only RS256");
-  EXPECT_EQ(RefusalOf(rsa_verifier->Verify(
-                absl::StrCat(B64(R"({"alg":"none"})"), ".", B64(kClaims), "."))),
+       reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
+       &size);
+  EXPECT_EQ(RefusalOf(rsa_verifier->Verify(absl::StrCat(
+                input, ".", B64({reinterpret_cast<const char*>(mac), size})))),
+            "unsupported alg \"HS256\": only RS256");
+  EXPECT_EQ(RefusalOf(rsa_verifier->Verify(absl::StrCat(
+                B64(R"({"alg":"none"})"), ".", B64(kClaims), "."))),
             "unsupported alg \"none\": only RS256");
 }
 
@@ -166,8 +164,8 @@ TEST(PublicKeyJwtVerifierTest, ServesTheJwtClientIdProvider) {
   httplib::Request expired;
   expired.set_header(
       "Authorization",
-      absl::StrCat("Bearer ", key.Sign("ES256",
-                                   R"({"sub":"user-42","exp":1600000000})")));
+      absl::StrCat("Bearer ",
+                   key.Sign("ES256", R"({"sub":"user-42","exp":1600000000})")));
   EXPECT_THAT(std::string(provider.Identify(expired).status().message()),
               HasSubstr("token expired at"));
 }

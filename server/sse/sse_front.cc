@@ -126,10 +126,10 @@ void SseFront::Route() {
             [this](const httplib::Request&, httplib::Response& response) {
               HandleHealth(response);
             });
-  http_.Get("/ssecast.js", [](const httplib::Request& request,
-                              httplib::Response& response) {
-    ServeClientScript(request, response);
-  });
+  http_.Get("/ssecast.js",
+            [](const httplib::Request& request, httplib::Response& response) {
+              ServeClientScript(request, response);
+            });
   if (options_.demo_page) {
     http_.Get("/", [](const httplib::Request&, httplib::Response& response) {
       const absl::string_view page = DemoPageHtml();
