@@ -29,8 +29,8 @@ const {
   waitFor,
 } = require('./harness.js');
 
-// The page under test: ?ssecast=<origin> of ssecast, ?events=<url>, and
-// with ?user=<id> a token function that asks this page's server for a
+// The page under test: ?events=<url>, ?share=0 for a stream of its own,
+// and with ?user=<id> a token function that asks this page's server for a
 // token. window.events, window.states and window.resyncs record what the
 // client reported; window.s is the subscription.
 function testPage(ssecastOrigin) {
@@ -52,6 +52,7 @@ if (params.get('user')) {
     return response.text();
   };
 }
+if (params.get('share') === '0') options.share = false;
 window.s = ssecast.connect(params.get('events'), options);
 s.on('*', (e) => events.push({type: e.type, data: e.data, id: e.id}));
 s.onResync((notice) => resyncs.push(notice));
@@ -356,6 +357,41 @@ test.describe('ssecast.js in Chromium', () => {
             'the late tab to report "stopped"',
             async () => await stateOf(late) === 'stopped', world.explain);
         assert.equal(world.requests.length, 2, await world.explain());
+      });
+
+  test(
+      'share:false reads a stream per tab; a refused request fails with ' +
+          'the reason',
+      {timeout: 240000}, async (t) => {
+        const world = await openWorld(t, browser);
+        const alone = [await world.openTab('&share=0'),
+                       await world.openTab('&share=0')];
+        await waitForOpen(world, alone);
+        for (const tab of alone) {
+          assert.equal(await tab.evaluate(() => s.role), 'alone');
+        }
+        await waitFor(
+            'two streams', async () => await connectionCount(world.server) === 2,
+            world.explain);
+        await publish(world.server, {type: 'greeting', data: 'hi'});
+        await waitForEverywhere(world, alone, 'hi');
+
+        // Joining a group is refused (--group_join=nobody): 403, for good.
+        const refused = await world.context.newPage();
+        await refused.goto(
+            `${world.pageServer.origin}/?events=` +
+            encodeURIComponent(`${world.eventsUrl}?group=news`));
+        await waitFor(
+            'the refused tab to report "failed"',
+            async () => await stateOf(refused) === 'failed', world.explain);
+        const detail = await refused.evaluate(() => states.at(-1).detail);
+        assert.equal(detail.status, 403);
+        assert.match(detail.message, /^ssecast: .*group/);
+        await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+        assert.equal(
+            world.requests.filter((e) => e.request.url().includes('group='))
+                .length,
+            1, 'a failed subscription does not retry');
       });
 
   test(
