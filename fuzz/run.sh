@@ -41,6 +41,7 @@ SOURCES=(
   server/sse/accept_header.cc server/sse/cookie_client_id_provider.cc
   server/sse/claimed_client_id.cc server/sse/header_client_id_provider.cc
   server/sse/query_client_id_provider.cc server/sse/hs256_jwt.cc
+  server/sse/jwt_parts.cc server/sse/public_key_jwt.cc
   server/sse/jwt_client_id_provider.cc server/sse/group_join_policy.cc
   server/sse/unambiguous_request.cc server/control/client_page_token.cc
   server/broker/broker_command_codec.cc server/sse/request_head_parser.cc

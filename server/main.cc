@@ -76,14 +76,19 @@ ABSL_FLAG(absl::Duration, retry_jitter, absl::ZeroDuration(),
 ABSL_FLAG(std::string, client_id, "cookie",
           "How a connection's client id is found: 'cookie' (server-issued, "
           "see --client_id_cookie), 'header:NAME' or 'query:NAME' (set by a "
-          "trusted proxy in front), or 'jwt' (an HS256 bearer token in the "
-          "Authorization header or the access_token query parameter, signed "
-          "with --jwt_secret_file; `sub` is the client id, `exp` ends the "
+          "trusted proxy in front), or 'jwt' (a bearer token in the "
+          "Authorization header or the access_token query parameter, HS256 "
+          "under --jwt_secret_file or RS256/ES256 under "
+          "--jwt_public_key_file; `sub` is the client id, `exp` ends the "
           "stream).");
 ABSL_FLAG(std::string, client_id_cookie, "ssecast_id",
           "Name of the cookie that carries the server-issued client id.");
 ABSL_FLAG(std::string, jwt_secret_file, "",
           "File holding the HS256 secret, for --client_id=jwt.");
+ABSL_FLAG(std::string, jwt_public_key_file, "",
+          "PEM public key (RSA: RS256, EC P-256: ES256) that tokens are "
+          "verified with, for --client_id=jwt; instead of "
+          "--jwt_secret_file.");
 ABSL_FLAG(int64_t, max_event_bytes, 64 * 1024,
           "Largest `data` of one event, in bytes; larger publishes are "
           "rejected with INVALID_ARGUMENT.");
@@ -556,7 +561,8 @@ int Run() {
   absl::StatusOr<std::unique_ptr<ClientIdProvider>> client_ids =
       MakeClientIdProvider(absl::GetFlag(FLAGS_client_id),
                            absl::GetFlag(FLAGS_client_id_cookie),
-                           absl::GetFlag(FLAGS_jwt_secret_file));
+                           absl::GetFlag(FLAGS_jwt_secret_file),
+                           absl::GetFlag(FLAGS_jwt_public_key_file));
   if (!client_ids.ok()) return Fail("--client_id", client_ids.status());
   SseFrontOptions front_options = MakeFrontOptions();
   absl::StatusOr<DescriptorBudget> descriptors = SetFrontLimits(front_options);

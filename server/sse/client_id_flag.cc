@@ -15,6 +15,7 @@
 #include "server/sse/cookie_client_id_provider.h"
 #include "server/sse/header_client_id_provider.h"
 #include "server/sse/jwt_client_id_provider.h"
+#include "server/sse/public_key_jwt.h"
 #include "server/sse/query_client_id_provider.h"
 
 namespace ssecast {
@@ -34,20 +35,44 @@ bool IsHeaderName(absl::string_view name) {
   return true;
 }
 
-absl::StatusOr<std::string> ReadJwtSecretFile(const std::string& path) {
-  if (path.empty()) {
-    return absl::InvalidArgumentError(
-        "--client_id=jwt needs --jwt_secret_file, the file holding the HS256 "
-        "secret");
+absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeJwtProvider(
+    const std::string& secret_file, const std::string& public_key_file) {
+  if (secret_file.empty() == public_key_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--client_id=jwt needs ",
+        secret_file.empty() ? "either" : "only one of",
+        " --jwt_secret_file, the file holding the HS256 secret, or "
+        "--jwt_public_key_file, the PEM public key for RS256/ES256"));
   }
-  return ReadSecretFile(path, "--jwt_secret_file");
+  if (!secret_file.empty()) {
+    absl::StatusOr<std::string> secret =
+        ReadSecretFile(secret_file, "--jwt_secret_file");
+    if (!secret.ok()) return secret.status();
+    return std::make_unique<JwtClientIdProvider>(*std::move(secret));
+  }
+  // Not secret, but read the same way: the whole file, or a clear error.
+  absl::StatusOr<std::string> pem =
+      ReadSecretFile(public_key_file, "--jwt_public_key_file");
+  if (!pem.ok()) return pem.status();
+  absl::StatusOr<std::unique_ptr<PublicKeyJwtVerifier>> verifier =
+      PublicKeyJwtVerifier::FromPem(*pem);
+  if (!verifier.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--jwt_public_key_file ", public_key_file, ": ",
+                     verifier.status().message()));
+  }
+  std::shared_ptr<const PublicKeyJwtVerifier> shared = *std::move(verifier);
+  return std::make_unique<JwtClientIdProvider>(
+      [shared](absl::string_view token) { return shared->Verify(token); },
+      &absl::Now);
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
     absl::string_view spec, const std::string& cookie_name,
-    const std::string& jwt_secret_file) {
+    const std::string& jwt_secret_file,
+    const std::string& jwt_public_key_file) {
   if (spec == "cookie") {
     if (cookie_name.empty()) {
       return absl::InvalidArgumentError("--client_id_cookie is empty");
@@ -71,9 +96,7 @@ absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
     return std::make_unique<QueryClientIdProvider>(std::string(spec));
   }
   if (spec == "jwt") {
-    absl::StatusOr<std::string> secret = ReadJwtSecretFile(jwt_secret_file);
-    if (!secret.ok()) return secret.status();
-    return std::make_unique<JwtClientIdProvider>(*std::move(secret));
+    return MakeJwtProvider(jwt_secret_file, jwt_public_key_file);
   }
   return absl::InvalidArgumentError(
       absl::StrCat("--client_id=\"", absl::CEscape(spec),

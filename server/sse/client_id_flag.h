@@ -15,17 +15,21 @@ namespace ssecast {
 //                (--client_id_cookie); the default
 //   header:NAME  the value of request header NAME, set by a trusted proxy
 //   query:NAME   the value of query parameter NAME
-//   jwt          the sub claim of an HS256 JWT whose key is the content of
-//                the file `jwt_secret_file` (--jwt_secret_file), less one
-//                trailing "\n" or "\r\n"
+//   jwt          the sub claim of a JWT: HS256 under the content of the
+//                file `jwt_secret_file` (--jwt_secret_file), less one
+//                trailing "\n" or "\r\n"; or RS256/ES256 under the PEM
+//                public key in `jwt_public_key_file` (--jwt_public_key_file;
+//                the key's type picks the algorithm). Exactly one is given.
 // Fails with INVALID_ARGUMENT naming the accepted forms for any other spec,
 // or an empty NAME or cookie name; for jwt, with INVALID_ARGUMENT when
-// `jwt_secret_file` is empty or names an empty file, and NOT_FOUND,
-// PERMISSION_DENIED etc. naming the path when it cannot be read. The
-// `jwt_secret_file` is read once, here. Thread-safe.
+// neither or both files are given, the secret file is empty or the key file
+// holds no usable public key (public_key_jwt.h), and NOT_FOUND,
+// PERMISSION_DENIED etc. naming the path when a file cannot be read. The
+// file is read once, here. Thread-safe.
 absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
     absl::string_view spec, const std::string& cookie_name,
-    const std::string& jwt_secret_file);
+    const std::string& jwt_secret_file,
+    const std::string& jwt_public_key_file = "");
 
 }  // namespace ssecast
 

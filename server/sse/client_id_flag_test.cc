@@ -11,6 +11,7 @@
 #include "server/sse/cookie_client_id_provider.h"
 #include "server/sse/header_client_id_provider.h"
 #include "server/sse/jwt_client_id_provider.h"
+#include "server/sse/jwt_test_keys.h"
 #include "server/sse/query_client_id_provider.h"
 
 namespace ssecast {
@@ -123,11 +124,58 @@ TEST(ClientIdFlagTest, JwtKeepsAllButOneTrailingNewline) {
             absl::UnauthenticatedError("token signature does not match"));
 }
 
+TEST(ClientIdFlagTest, JwtVerifiesWithThePublicKeyFile) {
+  constexpr char kClaims[] = R"({"sub":"user-7","exp":4102444800})";
+  for (const bool ec : {true, false}) {
+    const JwtTestKey key = ec ? JwtTestKey::Ec() : JwtTestKey::Rsa();
+    const std::string path = WriteTempFile("public.pem", key.PublicPem());
+    auto provider = MakeClientIdProvider("jwt", "ssecast_id", "", path);
+    ASSERT_TRUE(provider.ok()) << provider.status();
+    absl::StatusOr<ClientIdentity> identity =
+        IdentifyBearer(**provider, key.Sign(ec ? "ES256" : "RS256", kClaims));
+    ASSERT_TRUE(identity.ok()) << identity.status();
+    EXPECT_EQ(identity->client_id, "user-7");
+    // An HS256 token is refused under a public key, whatever its secret.
+    EXPECT_EQ(IdentifyBearer(**provider, kOutsideToken).status(),
+              absl::UnauthenticatedError(absl::StrCat(
+                  "unsupported alg \"HS256\": only ", ec ? "ES256" : "RS256")));
+  }
+}
+
+TEST(ClientIdFlagTest, JwtTakesOneKeyFileThatHoldsAPublicKey) {
+  const std::string secret = WriteTempFile("secret", kOutsideSecret);
+  const JwtTestKey key = JwtTestKey::Ec();
+  const std::string public_key = WriteTempFile("public.pem", key.PublicPem());
+  EXPECT_EQ(
+      MakeClientIdProvider("jwt", "ssecast_id", secret, public_key).status(),
+      absl::InvalidArgumentError(
+          "--client_id=jwt needs only one of --jwt_secret_file, the file "
+          "holding the HS256 secret, or --jwt_public_key_file, the PEM public "
+          "key for RS256/ES256"));
+
+  const std::string private_key =
+      WriteTempFile("private.pem", key.PrivatePem());
+  absl::Status wrong =
+      MakeClientIdProvider("jwt", "ssecast_id", "", private_key).status();
+  EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(wrong.message()),
+              HasSubstr(absl::StrCat("--jwt_public_key_file ", private_key,
+                                     ": no PEM public key")));
+
+  const std::string missing = public_key + "-missing";
+  absl::Status not_found =
+      MakeClientIdProvider("jwt", "ssecast_id", "", missing).status();
+  EXPECT_EQ(not_found.code(), absl::StatusCode::kNotFound) << not_found;
+  EXPECT_THAT(std::string(not_found.message()),
+              HasSubstr("cannot open --jwt_public_key_file " + missing));
+}
+
 TEST(ClientIdFlagTest, JwtNeedsAReadableNonEmptySecretFile) {
   EXPECT_EQ(Make("jwt").status(),
             absl::InvalidArgumentError(
-                "--client_id=jwt needs --jwt_secret_file, the file holding "
-                "the HS256 secret"));
+                "--client_id=jwt needs either --jwt_secret_file, the file "
+                "holding the HS256 secret, or --jwt_public_key_file, the PEM "
+                "public key for RS256/ES256"));
 
   const std::string missing = WriteTempFile("present", "") + "-missing";
   absl::Status not_found = Make("jwt", missing).status();

@@ -21,52 +21,46 @@ absl::string_view DemoPageHtml() {
 </head>
 <body>
 <h1>ssecast</h1>
-<p>This page holds an <code>EventSource</code> on <code>/events</code>.
+<p>This page reads <code>/events</code> with the browser client,
+<code>/ssecast.js</code>; all tabs of this page share one stream.
 State: <span id="state" class="connecting">connecting</span>.
 Events sent while you are away are replayed when the page reconnects.</p>
-<p>Publish from a shell on the server:
-<code>bazel run //client:ssecastctl -- publish --all "hello"</code></p>
+<p>Publish from a shell on the server, e.g.
+<code>bazel run //client:ssecastctl -- publish --all --type=greeting "hello"</code></p>
 <table>
 <thead><tr><th>time</th><th>type</th><th>id</th><th>data</th></tr></thead>
 <tbody id="events"></tbody>
 </table>
+<script src="/ssecast.js"></script>
 <script>
 (function () {
-  var params = new URLSearchParams(location.search);
-  var url = '/events' + (params.toString() ? '?' + params.toString() : '');
-  var source = new EventSource(url);
+  // Query parameters of this page (e.g. ?group=news) go to /events.
+  var query = location.search;
+  var source = ssecast.connect('/events' + query);
   var state = document.getElementById('state');
   var rows = document.getElementById('events');
-  var seenTypes = {};
-  function showState() {
-    var names = ['connecting', 'open', 'closed'];
-    state.textContent = names[source.readyState];
-    state.className = names[source.readyState];
-  }
-  function show(event) {
+  function show(type, id, data) {
     var row = document.createElement('tr');
-    [new Date().toLocaleTimeString(), event.type, event.lastEventId, event.data]
-      .forEach(function (text, i) {
-        var cell = document.createElement('td');
-        cell.textContent = text;
-        if (i === 3) cell.className = 'data';
-        row.appendChild(cell);
-      });
+    [new Date().toLocaleTimeString(), type, id, data].forEach(function (text, i) {
+      var cell = document.createElement('td');
+      cell.textContent = text;
+      if (i === 3) cell.className = 'data';
+      row.appendChild(cell);
+    });
     rows.insertBefore(row, rows.firstChild);
   }
-  // Named events need their own listener; learn the names as they come
-  // from the types the page has seen, plus the server's resync notice.
-  function listen(type) {
-    if (seenTypes[type]) return;
-    seenTypes[type] = true;
-    source.addEventListener(type, show);
-  }
-  listen('message');
-  listen('ssecast.resync');
-  (params.getAll('type') || []).forEach(listen);
-  source.onopen = showState;
-  source.onerror = showState;
-  setInterval(showState, 500);
+  // Every type, named or not.
+  source.on('*', function (event) { show(event.type, event.id, event.data); });
+  source.onResync(function (notice) {
+    show('ssecast.resync', notice.id, 'missed events could not be replayed (' +
+         notice.reason + ')');
+  });
+  source.onStateChange(function (name, detail) {
+    state.textContent = name === 'stopped' ? 'stopped by the server' : name;
+    state.className = name === 'open' ? 'open' :
+        name === 'connecting' ? 'connecting' : 'closed';
+    if (detail && detail.message) state.title = detail.message;
+  });
 })();
 </script>
 </body>

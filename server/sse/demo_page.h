@@ -5,9 +5,10 @@
 
 namespace ssecast {
 
-// A self-contained HTML page, served at / unless --demo_page=false, that
-// opens an EventSource on /events and shows each event as it arrives, so a
-// new user sees ssecast work before writing any code.
+// An HTML page, served at / unless --demo_page=false, that reads /events
+// with the browser client (/ssecast.js) and shows each event as it arrives,
+// whatever its type, with the resync notice and the stream's state, so a new
+// user sees ssecast work before writing any code.
 absl::string_view DemoPageHtml();
 
 }  // namespace ssecast

@@ -126,14 +126,20 @@ absl::StatusOr<std::vector<std::string>> JoinableGroups(
 
 JwtClientIdProvider::JwtClientIdProvider(std::string secret,
                                          std::function<absl::Time()> now)
-    : secret_(std::move(secret)), now_(std::move(now)) {}
+    : verify_([secret = std::move(secret)](absl::string_view token) {
+        return VerifyHs256Jwt(token, secret);
+      }),
+      now_(std::move(now)) {}
+
+JwtClientIdProvider::JwtClientIdProvider(Verifier verify,
+                                         std::function<absl::Time()> now)
+    : verify_(std::move(verify)), now_(std::move(now)) {}
 
 absl::StatusOr<ClientIdentity> JwtClientIdProvider::Identify(
     const httplib::Request& request) {
   absl::StatusOr<std::string> token = FindToken(request);
   if (!token.ok()) return token.status();
-  absl::StatusOr<google::protobuf::Struct> claims =
-      VerifyHs256Jwt(*token, secret_);
+  absl::StatusOr<google::protobuf::Struct> claims = verify_(*token);
   if (!claims.ok()) return claims.status();
   absl::StatusOr<absl::Time> expires = CheckValidityPeriod(*claims, now_());
   if (!expires.ok()) return expires.status();

@@ -8,6 +8,7 @@
 #include "server/hub/names.h"
 #include "server/hub/sse_encoding.h"
 #include "server/sse/accept_header.h"
+#include "server/sse/client_script.h"
 #include "server/sse/demo_page.h"
 #include "server/sse/sse_stream.h"
 #include "server/sse/unambiguous_request.h"
@@ -127,6 +128,10 @@ void SseFront::Route() {
   http_.Get("/healthz",
             [this](const httplib::Request&, httplib::Response& response) {
               HandleHealth(response);
+            });
+  http_.Get("/ssecast.js",
+            [](const httplib::Request& request, httplib::Response& response) {
+              ServeClientScript(request, response);
             });
   if (options_.demo_page) {
     http_.Get("/", [](const httplib::Request&, httplib::Response& response) {

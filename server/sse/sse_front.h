@@ -48,7 +48,8 @@ struct SseFrontOptions {
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
 // for the client the ClientIdProvider names (204 if the hub says it may not
 // reconnect), resuming after Last-Event-ID; GET /healthz says whether the
-// front is serving and below its connection cap; GET / is the demo page. After
+// front is serving and below its connection cap; GET / is the demo page;
+// GET /ssecast.js is the browser client (client_script.h). After
 // the handshake a stream belongs to the StreamWriterPool.
 //
 // Requests to /events are refused with a plain-text reason before any

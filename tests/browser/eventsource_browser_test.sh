@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs eventsource_test.js under Bazel: node and Chromium come from the
+# Runs a Chromium test file under Bazel (the first argument; default
+# eventsource_test.js): node and Chromium come from the
 # system (bazel/setup.sh installs them), playwright-core from the runfiles.
 set -euo pipefail
 
@@ -20,4 +21,4 @@ trap 'rm -rf "${TMPDIR}"' EXIT
 # Resolve modules through the runfiles symlinks, so only declared data
 # (node_modules included) is visible to the test.
 node --preserve-symlinks --preserve-symlinks-main --test \
-  --test-reporter=spec eventsource_test.js
+  --test-reporter=spec "${1:-eventsource_test.js}"
