@@ -23,15 +23,19 @@ constexpr char kCommandField[] = "c";
 // Entries per XREVRANGE while replaying: bounds one reply's size.
 constexpr size_t kHistoryPageEntries = 1000;
 
-RedisConnection::Options ConnectionOptions(
-    const BrokerRedis::Options& options) {
-  return RedisConnection::WithTimeout(options.host, options.port,
-                                      options.password, options.timeout);
+RedisConnection::Options ConnectionOptions(const BrokerRedis::Options& options,
+                                           std::string user) {
+  RedisConnection::Options connection = RedisConnection::WithTimeout(
+      options.host, options.port, options.password, options.timeout);
+  connection.sentinels = options.sentinels;
+  connection.master_name = options.master_name;
+  connection.user = std::move(user);
+  return connection;
 }
 
 absl::Status CheckOptions(const BrokerRedis::Options& options) {
   if (absl::Status valid =
-          RedisConnection::CheckOptions(ConnectionOptions(options));
+          RedisConnection::CheckOptions(ConnectionOptions(options, ""));
       !valid.ok()) {
     return valid;
   }
@@ -107,7 +111,7 @@ BrokerRedis::BrokerRedis(const Options& options,
       stream_key_(absl::StrCat(options.key_prefix, "commands")),
       history_size_text_(absl::StrCat(options.history_size)),
       group_retention_millis_(std::move(group_retention_millis)),
-      connection_(ConnectionOptions(options)) {}
+      connection_(ConnectionOptions(options, "redis broker")) {}
 
 BrokerRedis::~BrokerRedis() { Stop(); }
 
@@ -129,7 +133,7 @@ absl::Status BrokerRedis::Start(BrokerSink* sink) {
 std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
     BrokerSink* sink, const std::string& after_id) {
   RedisStreamReader::Options reader;
-  reader.connection = ConnectionOptions(options_);
+  reader.connection = ConnectionOptions(options_, "redis broker reader");
   reader.key = stream_key_;
   reader.min_backoff = options_.min_backoff;
   reader.max_backoff = options_.max_backoff;
@@ -138,8 +142,9 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
       [sink](const RedisStreamEntry& entry) {
         ApplyEntry(sink, entry, /*replaying=*/false);
       },
-      [this, sink](bool healthy, const absl::Status& why) {
-        ReportReaderHealth(sink, healthy, why);
+      [this, sink](bool healthy, const absl::Status& why,
+                   const std::string& address) {
+        ReportReaderHealth(sink, healthy, why, address);
       },
       [sink](const std::string& newest_deleted) {
         if (std::optional<Position> lost = Position::Parse(newest_deleted)) {
@@ -305,12 +310,13 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
 }
 
 void BrokerRedis::ReportReaderHealth(BrokerSink* sink, bool healthy,
-                                     const absl::Status& why) const {
+                                     const absl::Status& why,
+                                     const std::string& address) const {
   if (healthy) {
     std::fprintf(stderr,
-                 "ssecast: redis broker: redis at %s:%d answers again; "
+                 "ssecast: redis broker: redis at %s answers again; "
                  "resuming the command stream\n",
-                 options_.host.c_str(), options_.port);
+                 address.c_str());
   } else {
     std::fprintf(stderr, "ssecast: redis broker: lost %s; reconnecting\n",
                  std::string(why.message()).c_str());

@@ -61,6 +61,11 @@ class BrokerRedis : public Broker {
   struct Options {
     std::string host = "127.0.0.1";
     int port = 6379;
+    // When not empty: the master these sentinels name `master_name`,
+    // followed through failovers (see RedisConnection), instead of
+    // host:port.
+    std::vector<RedisConnection::Endpoint> sentinels;
+    std::string master_name;
     std::string password;  // AUTH on every connect; empty for none
     std::string key_prefix = "ssecast:";
     size_t history_size = 10000;
@@ -121,7 +126,8 @@ class BrokerRedis : public Broker {
   static void ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
                          bool replaying);
   void ReportReaderHealth(BrokerSink* sink, bool healthy,
-                          const absl::Status& why) const;
+                          const absl::Status& why,
+                          const std::string& address) const;
 
   const Options options_;
   const std::string stream_key_;

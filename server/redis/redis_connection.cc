@@ -136,14 +136,13 @@ absl::Status RedisConnection::CheckOptions(const Options& options) {
           "redis sentinels are set but the master name is empty");
     }
     for (const Endpoint& sentinel : options.sentinels) {
-      if (sentinel.host.empty() || sentinel.port < 1 ||
-          sentinel.port > 65535) {
+      if (sentinel.host.empty() || sentinel.port < 1 || sentinel.port > 65535) {
         return absl::InvalidArgumentError(absl::StrCat(
             "redis sentinel \"", sentinel.ToString(), "\" is not HOST:PORT"));
       }
     }
-    if (absl::Status valid =
-            CheckTimeout("master check interval", options.master_check_interval);
+    if (absl::Status valid = CheckTimeout("master check interval",
+                                          options.master_check_interval);
         !valid.ok()) {
       return valid;
     }
@@ -229,13 +228,12 @@ absl::StatusOr<RedisConnection::Endpoint> RedisConnection::AskSentinels() {
       if (answer.type == REDIS_REPLY_ARRAY && answer.elements == 2 &&
           answer.element[0]->type == REDIS_REPLY_STRING &&
           answer.element[1]->type == REDIS_REPLY_STRING &&
-          absl::SimpleAtoi(absl::string_view(answer.element[1]->str,
-                                             answer.element[1]->len),
-                           &port) &&
+          absl::SimpleAtoi(
+              absl::string_view(answer.element[1]->str, answer.element[1]->len),
+              &port) &&
           port > 0 && port <= 65535 && answer.element[0]->len > 0) {
         return Endpoint{
-            std::string(answer.element[0]->str, answer.element[0]->len),
-            port};
+            std::string(answer.element[0]->str, answer.element[0]->len), port};
       }
       failure = absl::StrCat("sentinel at ", sentinel.ToString(),
                              " answered with no HOST, PORT pair");

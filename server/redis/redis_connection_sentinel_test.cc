@@ -94,6 +94,39 @@ TEST_F(RedisConnectionSentinelTest, FindsTheMasterAndFollowsAFailover) {
   EXPECT_EQ(std::string((*before)->str), "1");
 }
 
+// A demoted master keeps its client connections and answers reads: only
+// asking the sentinels again moves the connection.
+TEST_F(RedisConnectionSentinelTest, LeavesADemotedMasterThatStillAnswers) {
+  RedisConnection connection(SentinelOptions(*group_));
+  ASSERT_TRUE(connection.RunOne({"PING"}).ok());
+  const std::string first = connection.address();
+  absl::StatusOr<int> old_master = group_->RequestFailover();
+  ASSERT_TRUE(old_master.ok()) << old_master.status();
+  ASSERT_EQ(first, absl::StrCat("127.0.0.1:", *old_master));
+  ASSERT_TRUE(group_->AwaitFailoverFrom(*old_master, kFailoverTimeout).ok());
+  std::string role;
+  const absl::Time deadline = absl::Now() + kFailoverTimeout;
+  while (absl::Now() < deadline && role != "master") {
+    absl::StatusOr<RedisReply> reply = connection.RunOne({"ROLE"});
+    role = reply.ok() ? std::string((*reply)->element[0]->str) : "";
+    if (role != "master") absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(role, "master");
+  EXPECT_NE(connection.address(), first);
+  // The sentinels demote the old master shortly after naming the new one;
+  // it stays up, and the connection stays on the new master.
+  absl::StatusOr<std::string> old_role = RedisRoleOf(*old_master);
+  while (old_role.ok() && *old_role != "slave" && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+    old_role = RedisRoleOf(*old_master);
+  }
+  ASSERT_TRUE(old_role.ok()) << old_role.status();
+  EXPECT_EQ(*old_role, "slave");
+  absl::StatusOr<RedisReply> still = connection.RunOne({"ROLE"});
+  ASSERT_TRUE(still.ok()) << still.status();
+  EXPECT_EQ(std::string((*still)->element[0]->str), "master");
+}
+
 TEST_F(RedisConnectionSentinelTest, UnknownMasterNameIsNamedInTheError) {
   RedisConnection::Options options = SentinelOptions(*group_);
   options.master_name = "nosuchmaster";
@@ -103,7 +136,8 @@ TEST_F(RedisConnectionSentinelTest, UnknownMasterNameIsNamedInTheError) {
   EXPECT_THAT(std::string(failed.message()),
               StartsWith("redis master nosuchmaster: no sentinel names the "
                          "master: sentinel at 127.0.0.1:"));
-  EXPECT_THAT(std::string(failed.message()), HasSubstr("does not know master nosuchmaster"));
+  EXPECT_THAT(std::string(failed.message()),
+              HasSubstr("does not know master nosuchmaster"));
 }
 
 TEST_F(RedisConnectionSentinelTest, DeadSentinelsAreSkipped) {
@@ -114,8 +148,7 @@ TEST_F(RedisConnectionSentinelTest, DeadSentinelsAreSkipped) {
   ASSERT_TRUE(gone.ok()) << gone.status();
   const int dead_port = (*gone)->port();
   (*gone)->Kill();
-  options.sentinels.insert(options.sentinels.begin(),
-                           {"127.0.0.1", dead_port});
+  options.sentinels.insert(options.sentinels.begin(), {"127.0.0.1", dead_port});
   RedisConnection connection(options);
   absl::Status connected = connection.Connect();
   EXPECT_TRUE(connected.ok()) << connected;

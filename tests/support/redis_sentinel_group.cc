@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 namespace ssecast {
@@ -33,9 +34,9 @@ absl::StatusOr<Reply> Query(int port, const std::vector<std::string>& words) {
   std::unique_ptr<redisContext, ContextFree> context(
       redisConnectWithTimeout("127.0.0.1", port, timeout));
   if (context == nullptr || context->err != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "port ", port, ": ",
-        context == nullptr ? "no context" : context->errstr));
+    return absl::UnavailableError(
+        absl::StrCat("port ", port, ": ",
+                     context == nullptr ? "no context" : context->errstr));
   }
   redisSetTimeout(context.get(), timeout);
   std::vector<const char*> argv;
@@ -66,9 +67,8 @@ absl::Status PollUntil(absl::string_view what, absl::Duration timeout,
     last = attempt();
     if (last.ok()) return last;
     if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("timed out waiting for ", what, "; last: ",
-                       last.message()));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "timed out waiting for ", what, "; last: ", last.message()));
     }
     absl::SleepFor(kPollInterval);
   }
@@ -86,9 +86,9 @@ absl::StatusOr<size_t> ArrayLength(int port,
 
 // The master port sentinel `sentinel_port` names.
 absl::StatusOr<int> MasterPortFrom(int sentinel_port) {
-  absl::StatusOr<Reply> reply =
-      Query(sentinel_port, {"SENTINEL", "get-master-addr-by-name",
-                            RedisSentinelGroup::kMasterName});
+  absl::StatusOr<Reply> reply = Query(
+      sentinel_port,
+      {"SENTINEL", "get-master-addr-by-name", RedisSentinelGroup::kMasterName});
   if (!reply.ok()) return reply.status();
   int port = 0;
   if ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != 2 ||
@@ -112,7 +112,23 @@ absl::StatusOr<std::string> RedisRoleOf(int port) {
   return std::string((*reply)->element[0]->str);
 }
 
-absl::StatusOr<std::unique_ptr<RedisSentinelGroup>> RedisSentinelGroup::Start() {
+absl::StatusOr<int> RedisClientsRunning(int port, absl::string_view command) {
+  absl::StatusOr<Reply> reply = Query(port, {"CLIENT", "LIST"});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type != REDIS_REPLY_STRING) {
+    return absl::InternalError("CLIENT LIST gave no text");
+  }
+  int count = 0;
+  const std::string wanted = absl::StrCat(" cmd=", command, " ");
+  for (absl::string_view line :
+       absl::StrSplit(absl::string_view((*reply)->str, (*reply)->len), '\n')) {
+    if (absl::StrContains(line, wanted)) ++count;
+  }
+  return count;
+}
+
+absl::StatusOr<std::unique_ptr<RedisSentinelGroup>>
+RedisSentinelGroup::Start() {
   auto group = absl::WrapUnique(new RedisSentinelGroup());
   absl::StatusOr<std::unique_ptr<RedisServerProcess>> master =
       RedisServerProcess::Start();
@@ -144,11 +160,11 @@ absl::StatusOr<std::unique_ptr<RedisSentinelGroup>> RedisSentinelGroup::Start() 
   }
 
   RedisServerProcess::Options sentinel_options;
-  sentinel_options.sentinel_config = absl::StrCat(
-      "sentinel monitor ", kMasterName, " 127.0.0.1 ", master_port, " 2\n",
-      "sentinel down-after-milliseconds ", kMasterName, " 1000\n",
-      "sentinel failover-timeout ", kMasterName, " 3000\n",
-      "sentinel parallel-syncs ", kMasterName, " 1");
+  sentinel_options.sentinel_config =
+      absl::StrCat("sentinel monitor ", kMasterName, " 127.0.0.1 ", master_port,
+                   " 2\n", "sentinel down-after-milliseconds ", kMasterName,
+                   " 1000\n", "sentinel failover-timeout ", kMasterName,
+                   " 3000\n", "sentinel parallel-syncs ", kMasterName, " 1");
   for (int i = 0; i < kSentinels; ++i) {
     absl::StatusOr<std::unique_ptr<RedisServerProcess>> sentinel =
         RedisServerProcess::Start(sentinel_options);
@@ -219,6 +235,15 @@ absl::StatusOr<int> RedisSentinelGroup::KillMaster() {
         absl::StrCat("the sentinels name port ", *port, ", not ours"));
   }
   master->Kill();
+  return *port;
+}
+
+absl::StatusOr<int> RedisSentinelGroup::RequestFailover() {
+  absl::StatusOr<int> port = MasterPort();
+  if (!port.ok()) return port.status();
+  absl::StatusOr<Reply> accepted =
+      Query(sentinel_ports().front(), {"SENTINEL", "FAILOVER", kMasterName});
+  if (!accepted.ok()) return accepted.status();
   return *port;
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "tests/support/redis_server.h"
 
@@ -45,6 +46,11 @@ class RedisSentinelGroup {
   // SIGKILLs the server that is master now; returns its port.
   absl::StatusOr<int> KillMaster();
 
+  // Asks a sentinel for a failover while the master is up (SENTINEL
+  // FAILOVER): the master becomes a replica of the promoted one. Returns the
+  // old master's port once the sentinel has accepted the request.
+  absl::StatusOr<int> RequestFailover();
+
   // Waits until every sentinel names a master other than `old_port` and
   // that server answers ROLE master.
   absl::Status AwaitFailoverFrom(int old_port, absl::Duration timeout);
@@ -59,6 +65,10 @@ class RedisSentinelGroup {
 
 // The ROLE ("master", "slave", "sentinel") of the server on `port`.
 absl::StatusOr<std::string> RedisRoleOf(int port);
+
+// How many clients of the server on `port` run `command` now (CLIENT LIST's
+// cmd=, e.g. "xread" for the broker's readers), not counting the asker.
+absl::StatusOr<int> RedisClientsRunning(int port, absl::string_view command);
 
 }  // namespace ssecast
 

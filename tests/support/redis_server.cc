@@ -26,6 +26,8 @@ namespace ssecast {
 namespace {
 
 constexpr char kRedisServerBinary[] = "/usr/bin/redis-server";
+// Debian's redis-sentinel package: the same program, in sentinel mode.
+constexpr char kRedisSentinelBinary[] = "/usr/bin/redis-sentinel";
 constexpr int kStartAttempts = 5;
 constexpr absl::Duration kStartDeadline = absl::Seconds(20);
 constexpr absl::Duration kStopGrace = absl::Seconds(10);
@@ -131,8 +133,10 @@ absl::Status RedisServerProcess::Launch(int port) {
   port_ = port;
   // Everything the child needs is built before fork(): after it, in a
   // multithreaded parent, only async-signal-safe calls are allowed.
-  std::vector<std::string> args = {kRedisServerBinary};
-  if (!options_.sentinel_config.empty()) {
+  const bool sentinel = !options_.sentinel_config.empty();
+  std::vector<std::string> args = {sentinel ? kRedisSentinelBinary
+                                            : kRedisServerBinary};
+  if (sentinel) {
     // The file must come first; the sentinel rewrites it as it learns.
     const std::string config = directory_ + "/sentinel.conf";
     std::ofstream file(config, std::ios::trunc);
@@ -140,7 +144,6 @@ absl::Status RedisServerProcess::Launch(int port) {
     file.close();
     if (!file) return absl::InternalError(absl::StrCat("cannot write ", config));
     args.push_back(config);
-    args.push_back("--sentinel");
   }
   args.insert(args.end(), {"--port",
                                    absl::StrCat(port),

@@ -28,8 +28,8 @@ class RedisServerProcess {
     std::string password;
     // Appended to the command line, e.g. {"--replicaof", "127.0.0.1 6390"}.
     std::vector<std::string> extra_args;
-    // When not empty, the process is a sentinel (redis-server --sentinel)
-    // and this is its configuration file's text (written to its directory;
+    // When not empty, the process is a sentinel (Debian's
+    // /usr/bin/redis-sentinel, from package redis-sentinel) and this is its configuration file's text (written to its directory;
     // the sentinel rewrites it as it learns).
     std::string sentinel_config;
   };
