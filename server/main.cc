@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
+#include "server/broker/redis_wait_flags.h"
 #include "server/config/secret_file.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
@@ -271,6 +272,10 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
   if (!sentinel.ok()) return sentinel.status();
   options.sentinels = sentinel->sentinels;
   options.master_name = sentinel->master_name;
+  absl::StatusOr<RedisWaitSettings> wait = RedisWaitSettingsFromFlags();
+  if (!wait.ok()) return wait.status();
+  options.wait_replicas = wait->replicas;
+  options.wait_timeout = wait->timeout;
   options.history_size = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
   options.group_retention = absl::GetFlag(FLAGS_client_retention);
   absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =

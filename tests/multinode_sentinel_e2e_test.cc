@@ -5,14 +5,17 @@
 // to SERVING, publishing and the no-reconnect store working through either
 // node, both readers on the new master), and every event acknowledged after
 // the failover reaches every client, in order.
+#include <atomic>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -31,6 +34,7 @@ namespace {
 
 using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
 
 constexpr int kNodes = 2;
 constexpr int kStreamsPerNode = 2;
@@ -51,16 +55,25 @@ class MultiNodeSentinelE2eTest : public ::testing::Test {
         RedisSentinelGroup::Start();
     ASSERT_OK(group);
     group_ = *std::move(group);
-    const std::vector<std::string> flags = {
+  }
+
+  // Starts the nodes with the Sentinel flags and `extra_flags`, and waits
+  // until they are healthy.
+  void StartNodes(const std::vector<std::string>& extra_flags = {}) {
+    std::vector<std::string> flags = {
         "--broker=redis", "--no_reconnect_store=redis",
         absl::StrCat("--redis_sentinels=", group_->SentinelList()),
         absl::StrCat("--redis_master_name=", RedisSentinelGroup::kMasterName),
         "--keepalive_interval=300ms"};
+    flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
     for (int i = 0; i < kNodes; ++i) {
       absl::StatusOr<std::unique_ptr<RunningServer>> node =
           RunningServer::Start(flags);
       ASSERT_OK(node);
       nodes_.push_back(*std::move(node));
+    }
+    for (auto& node : nodes_) {
+      ASSERT_OK(AwaitHealth(*node, HealthCheckResponse::SERVING));
     }
   }
 
@@ -90,9 +103,7 @@ class MultiNodeSentinelE2eTest : public ::testing::Test {
 };
 
 TEST_F(MultiNodeSentinelE2eTest, NodesFollowAFailoverAndNoClientMissesEvents) {
-  for (auto& node : nodes_) {
-    ASSERT_OK(AwaitHealth(*node, HealthCheckResponse::SERVING));
-  }
+  ASSERT_NO_FATAL_FAILURE(StartNodes());
   std::vector<std::unique_ptr<SseTestClient>> streams;
   std::vector<std::string> client_ids;
   for (auto& node : nodes_) {
@@ -181,9 +192,7 @@ TEST_F(MultiNodeSentinelE2eTest, NodesFollowAFailoverAndNoClientMissesEvents) {
 // (Redis ends blocked reads on a demotion; redis_connection_sentinel_test
 // shows that an idle connection moves too.)
 TEST_F(MultiNodeSentinelE2eTest, NodesLeaveADemotedMaster) {
-  for (auto& node : nodes_) {
-    ASSERT_OK(AwaitHealth(*node, HealthCheckResponse::SERVING));
-  }
+  ASSERT_NO_FATAL_FAILURE(StartNodes());
   absl::StatusOr<std::unique_ptr<SseTestClient>> stream =
       nodes_[1]->OpenStream(ClientIdCookieHeader(UnissuedClientId()));
   ASSERT_OK(stream);
@@ -219,6 +228,111 @@ TEST_F(MultiNodeSentinelE2eTest, NodesLeaveADemotedMaster) {
                         if (*role == "slave") return absl::OkStatus();
                         return absl::UnavailableError(*role);
                       }));
+}
+
+const std::vector<std::string> kWaitForReplica = {"--redis_wait_replicas=1",
+                                                  "--redis_wait_timeout=500ms"};
+
+// With --redis_wait_replicas a publish the replica does not confirm is not
+// acknowledged: the caller hears why.
+TEST_F(MultiNodeSentinelE2eTest, WithWaitAPublishNeedsTheReplica) {
+  ASSERT_NO_FATAL_FAILURE(StartNodes(kWaitForReplica));
+  ASSERT_OK(PublishUntilAcknowledged(*nodes_[0], "confirmed"));
+  absl::StatusOr<int> replica_port = group_->ReplicaPort();
+  ASSERT_OK(replica_port);
+  RedisServerProcess* replica = group_->ServerOn(*replica_port);
+  ASSERT_NE(replica, nullptr);
+  replica->Freeze();
+  absl::StatusOr<v1::PublishResponse> unconfirmed =
+      nodes_[1]->control().PublishToAll(MakeEvent("unconfirmed"));
+  replica->Thaw();
+  EXPECT_EQ(unconfirmed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(unconfirmed.status().message()),
+              HasSubstr("only 0 of 1 replicas (--redis_wait_replicas) "
+                        "confirmed command"));
+  EXPECT_OK(PublishUntilAcknowledged(*nodes_[1], "confirmed again"));
+}
+
+// With --redis_wait_replicas, every publish acknowledged before the master
+// is SIGKILLed, up to the last moment, reaches every client: it was on the
+// replica that the sentinels promote.
+TEST_F(MultiNodeSentinelE2eTest, WithWaitNoAcknowledgedPublishIsLost) {
+  ASSERT_NO_FATAL_FAILURE(StartNodes(kWaitForReplica));
+  std::vector<std::unique_ptr<SseTestClient>> streams;
+  for (auto& node : nodes_) {
+    absl::StatusOr<std::unique_ptr<SseTestClient>> stream =
+        node->OpenStream(ClientIdCookieHeader(UnissuedClientId()));
+    ASSERT_OK(stream);
+    streams.push_back(*std::move(stream));
+  }
+  // One publisher thread goes on through the kill; it records every
+  // attempt and every acknowledgement.
+  absl::Mutex mu;
+  std::vector<std::string> acknowledged_ids;
+  std::set<std::string> attempted;
+  std::atomic<bool> stop{false};
+  std::thread publisher([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string data = absl::StrCat("event ", i);
+      {
+        absl::MutexLock lock(&mu);
+        attempted.insert(data);
+      }
+      absl::StatusOr<v1::PublishResponse> published =
+          nodes_[0]->control().PublishToAll(MakeEvent(data));
+      if (published.ok()) {
+        absl::MutexLock lock(&mu);
+        acknowledged_ids.push_back(WireId(published->position()));
+      } else {
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    }
+  });
+  auto acknowledged = [&] {
+    absl::MutexLock lock(&mu);
+    return acknowledged_ids.size();
+  };
+  auto await_acknowledged = [&](size_t count) {
+    return PollUntil(absl::StrCat(count, " acknowledged publishes"),
+                     kFailoverTimeout, [&]() -> absl::Status {
+                       if (acknowledged() >= count) return absl::OkStatus();
+                       return absl::UnavailableError(
+                           absl::StrCat(acknowledged(), " so far"));
+                     });
+  };
+  absl::Status before = await_acknowledged(20);
+  absl::StatusOr<int> old_master = group_->KillMaster();
+  const size_t at_kill = acknowledged();
+  absl::Status failover =
+      old_master.ok() ? group_->AwaitFailoverFrom(*old_master, kFailoverTimeout)
+                      : old_master.status();
+  // The new master has no replica until the old one comes back (the
+  // sentinels make it one): until then no publish is acknowledged.
+  if (failover.ok()) failover = group_->ServerOn(*old_master)->Restart();
+  absl::Status after = await_acknowledged(at_kill + 10);
+  stop = true;
+  publisher.join();
+  ASSERT_OK(before);
+  ASSERT_OK(old_master);
+  ASSERT_OK(failover);
+  ASSERT_OK(after);
+
+  const std::vector<std::string> expected_ids = acknowledged_ids;
+  const std::set<std::string> wanted(expected_ids.begin(), expected_ids.end());
+  for (size_t s = 0; s < streams.size(); ++s) {
+    SCOPED_TRACE(absl::StrCat("stream ", s));
+    std::vector<std::string> received_ids;
+    while (received_ids.size() < expected_ids.size()) {
+      absl::StatusOr<SseEvent> event = streams[s]->NextEvent(kFailoverTimeout);
+      ASSERT_TRUE(event.ok())
+          << event.status() << "; received " << received_ids.size() << " of "
+          << expected_ids.size() << " (" << at_kill
+          << " acknowledged before the kill)";
+      EXPECT_TRUE(attempted.count(event->data)) << event->data;
+      if (wanted.count(event->id)) received_ids.push_back(event->id);
+    }
+    EXPECT_THAT(received_ids, ElementsAreArray(expected_ids));
+  }
 }
 
 }  // namespace

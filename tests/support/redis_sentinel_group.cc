@@ -219,6 +219,15 @@ absl::StatusOr<int> RedisSentinelGroup::MasterPort() const {
   return last;
 }
 
+absl::StatusOr<int> RedisSentinelGroup::ReplicaPort() const {
+  absl::StatusOr<int> master = MasterPort();
+  if (!master.ok()) return master.status();
+  for (const auto& server : servers_) {
+    if (server->port() != *master) return server->port();
+  }
+  return absl::InternalError("no server other than the master");
+}
+
 RedisServerProcess* RedisSentinelGroup::ServerOn(int port) {
   for (const auto& server : servers_) {
     if (server->port() == port) return server.get();

@@ -40,6 +40,9 @@ class RedisSentinelGroup {
   // The port of the master as the first sentinel that answers names it.
   absl::StatusOr<int> MasterPort() const;
 
+  // The port of the data server that is not the master now.
+  absl::StatusOr<int> ReplicaPort() const;
+
   // The data server (master or replica) listening on `port`; null if none.
   RedisServerProcess* ServerOn(int port);
 
