@@ -32,6 +32,26 @@ absl::Status ValidateGroupNames(absl::Span<const std::string> groups) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateDisconnectTarget(const Target& target) {
+  if (target.all()) {
+    return absl::InvalidArgumentError(
+        "disconnect needs client ids or groups, not all clients");
+  }
+  return target.Validate();
+}
+
+absl::Status ValidateRetryChange(absl::Duration retry, absl::Duration jitter) {
+  if (retry <= absl::ZeroDuration() || retry > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "retry must be above 0 and at most 24 hours");
+  }
+  if (jitter < absl::ZeroDuration() || jitter >= retry) {
+    return absl::InvalidArgumentError(
+        "jitter must be at least 0 and below retry");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
@@ -79,11 +99,9 @@ absl::StatusOr<Hub::PublishResult> Hub::SendPublish(EventInput event,
 
 absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
                                          bool allow_reconnect) {
-  if (target.all()) {
-    return absl::InvalidArgumentError(
-        "disconnect needs client ids or groups, not all clients");
+  if (absl::Status status = ValidateDisconnectTarget(target); !status.ok()) {
+    return status;
   }
-  if (absl::Status status = target.Validate(); !status.ok()) return status;
   std::vector<std::string> client_ids;
   {
     absl::MutexLock lock(&mu_);
@@ -147,13 +165,8 @@ absl::Status Hub::ChangeGroups(absl::Span<const std::string> client_ids,
 
 absl::Status Hub::ChangeReconnectInterval(absl::Duration retry,
                                           absl::Duration jitter) {
-  if (retry <= absl::ZeroDuration() || retry > absl::Hours(24)) {
-    return absl::InvalidArgumentError(
-        "retry must be above 0 and at most 24 hours");
-  }
-  if (jitter < absl::ZeroDuration() || jitter >= retry) {
-    return absl::InvalidArgumentError(
-        "jitter must be at least 0 and below retry");
+  if (absl::Status status = ValidateRetryChange(retry, jitter); !status.ok()) {
+    return status;
   }
   return broker_->Send(RetryCommand{{retry, jitter}}).status();
 }
@@ -382,7 +395,37 @@ void Hub::SetHealthListener(std::function<void(bool)> listener) {
 
 void Hub::StartHistory(const Position& boundary) { log_.SetBoundary(boundary); }
 
+absl::Status Hub::ValidateCommand(const BrokerCommand& command) const {
+  if (const auto* publish = std::get_if<PublishCommand>(&command)) {
+    return ValidatePublish(publish->event, publish->target);
+  }
+  if (const auto* disconnect = std::get_if<DisconnectCommand>(&command)) {
+    return ValidateDisconnectTarget(disconnect->target);
+  }
+  if (const auto* group = std::get_if<GroupCommand>(&command)) {
+    if (absl::Status status = ValidateClientIds(group->client_ids);
+        !status.ok()) {
+      return status;
+    }
+    return ValidateGroupNames(group->groups);
+  }
+  const RetryChange& retry = std::get<RetryCommand>(command).change;
+  return ValidateRetryChange(retry.retry, retry.jitter);
+}
+
 void Hub::Apply(const BrokerCommand& command, const Position& position) {
+  // A command from the broker may come from anything that can write to
+  // Redis: it passes the checks a gRPC request passes, or is skipped (an
+  // id or type with a line break would inject SSE fields into every
+  // stream).
+  if (absl::Status valid = ValidateCommand(command); !valid.ok()) {
+    std::fprintf(stderr,
+                 "ssecast: broker command at %s skipped: it would be refused "
+                 "over gRPC: %s\n",
+                 position.ToString().c_str(),
+                 std::string(valid.message()).c_str());
+    return;
+  }
   if (const auto* publish = std::get_if<PublishCommand>(&command)) {
     // Counted and appended under mu_, which Attach() takes to pick its
     // first sequence: the count is exactly the connections that get it.
