@@ -10,6 +10,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcpp-httplib-dev libgtest-dev libgmock-dev
   libhiredis-dev redis-server libssl-dev
+  redis-sentinel
   curl
   openssl
   chromium

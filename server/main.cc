@@ -26,12 +26,14 @@
 #include "absl/time/time.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
+#include "server/broker/redis_wait_flags.h"
 #include "server/config/flag_sources.h"
 #include "server/config/secret_file.h"
 #include "server/config/version.h"
 #include "server/control/control_security_flags.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
+#include "server/redis/redis_sentinel_flags.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
 #include "server/sse/group_join_policy.h"
@@ -251,6 +253,11 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   options.host = host_port->first;
   options.port = host_port->second;
   options.ttl = ttl;
+  absl::StatusOr<RedisSentinelSettings> sentinel =
+      RedisSentinelSettingsFromFlags();
+  if (!sentinel.ok()) return sentinel.status();
+  options.sentinels = sentinel->sentinels;
+  options.master_name = sentinel->master_name;
   if (std::string path = absl::GetFlag(FLAGS_redis_password_file);
       !path.empty()) {
     absl::StatusOr<std::string> password =
@@ -277,6 +284,15 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
   options.host = redis->host;
   options.port = redis->port;
   options.password = redis->password;
+  absl::StatusOr<RedisSentinelSettings> sentinel =
+      RedisSentinelSettingsFromFlags();
+  if (!sentinel.ok()) return sentinel.status();
+  options.sentinels = sentinel->sentinels;
+  options.master_name = sentinel->master_name;
+  absl::StatusOr<RedisWaitSettings> wait = RedisWaitSettingsFromFlags();
+  if (!wait.ok()) return wait.status();
+  options.wait_replicas = wait->replicas;
+  options.wait_timeout = wait->timeout;
   options.history_size = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
   options.group_retention = absl::GetFlag(FLAGS_client_retention);
   absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
@@ -298,29 +314,32 @@ absl::StatusOr<FlowControlBounds> FlowControlFromFlags() {
   const int64_t max_lag = absl::GetFlag(FLAGS_max_lag_events);
   const double share = absl::GetFlag(FLAGS_lagging_share);
   if (history_bytes < (int64_t{64} << 10)) {
-    return absl::InvalidArgumentError("--history_bytes must be at least 64 KiB");
+    return absl::InvalidArgumentError(
+        "--history_bytes must be at least 64 KiB");
   }
-  const int64_t lag_limit = std::max<int64_t>(1, std::min(history, max_lag) / 4);
+  const int64_t lag_limit =
+      std::max<int64_t>(1, std::min(history, max_lag) / 4);
   FlowControlBounds bounds{absl::GetFlag(FLAGS_publish_lag_events),
                            absl::GetFlag(FLAGS_publish_lag_bytes)};
   if (bounds.publish_lag_events == 0) {
     bounds.publish_lag_events = std::min<int64_t>(1000, lag_limit);
   } else if (bounds.publish_lag_events < 0 ||
              bounds.publish_lag_events > lag_limit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_events=", bounds.publish_lag_events,
-        " must be from 1 to a quarter of --history_size and of "
-        "--max_lag_events (", lag_limit, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--publish_lag_events=", bounds.publish_lag_events,
+                     " must be from 1 to a quarter of --history_size and of "
+                     "--max_lag_events (",
+                     lag_limit, ")"));
   }
   if (bounds.publish_lag_bytes == 0) {
     bounds.publish_lag_bytes =
         std::min<int64_t>(int64_t{16} << 20, history_bytes / 4);
   } else if (bounds.publish_lag_bytes < 0 ||
              bounds.publish_lag_bytes > history_bytes / 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_bytes=", bounds.publish_lag_bytes,
-        " must be from 1 to a quarter of --history_bytes (",
-        history_bytes / 4, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--publish_lag_bytes=", bounds.publish_lag_bytes,
+                     " must be from 1 to a quarter of --history_bytes (",
+                     history_bytes / 4, ")"));
   }
   if (const int64_t buffer = absl::GetFlag(FLAGS_stream_send_buffer);
       buffer < 0 || buffer > (1 << 30)) {
@@ -453,8 +472,7 @@ HubOptions MakeHubOptions() {
   const FlowControlBounds bounds = *FlowControlFromFlags();
   options.log.max_pending = static_cast<size_t>(bounds.publish_lag_events);
   options.log.lagging_share = absl::GetFlag(FLAGS_lagging_share);
-  options.log.max_pending_bytes =
-      static_cast<size_t>(bounds.publish_lag_bytes);
+  options.log.max_pending_bytes = static_cast<size_t>(bounds.publish_lag_bytes);
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
   options.retry = {absl::GetFlag(FLAGS_retry),
                    absl::GetFlag(FLAGS_retry_jitter)};

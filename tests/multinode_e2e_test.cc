@@ -21,6 +21,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/broker/broker.h"
+#include "server/broker/broker_command_codec.h"
+#include "server/redis/redis_connection.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/multinode_cluster.h"
@@ -368,6 +371,37 @@ TEST_F(MultiNodeE2eTest, NodeStartedLaterReplaysTheSharedHistory) {
   const std::string next = PublishToAll(node(0), "after the start");
   EXPECT_THAT(NextEvents(*resumed, 1),
               ElementsAre(Received{next, "after the start"}));
+}
+
+// Anything that can write to Redis can append to the command stream. An
+// entry that decodes but that a gRPC call would refuse (here a publish
+// whose type carries a line break and an `event:` field) is skipped by
+// every node, on the live stream and when a node replays the history.
+TEST_F(MultiNodeE2eTest, InvalidCommandWrittenIntoRedisIsSkipped) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2));
+  std::vector<std::unique_ptr<SseTestClient>> streams;
+  for (int i = 0; i < 2; ++i) {
+    streams.push_back(OpenStream(node(i), UnissuedClientId()));
+    ASSERT_NE(streams.back(), nullptr);
+  }
+  RedisConnection redis(RedisConnection::WithTimeout(
+      "127.0.0.1", cluster_->redis().port(), "", absl::Seconds(5)));
+  PublishCommand injected{
+      {.type = "x\nevent: injected\ndata: owned", .data = "d"}, Target::All()};
+  absl::StatusOr<RedisReply> added =
+      redis.RunOne({"XADD", "ssecast:commands", "*", "c",
+                    EncodeBrokerCommand(BrokerCommand(injected))});
+  ASSERT_OK(added.status());
+  const std::string id = PublishToAll(node(1), "valid");
+  for (auto& stream : streams) {
+    EXPECT_THAT(NextEvents(*stream, 1), ElementsAre(Received{id, "valid"}));
+  }
+  absl::StatusOr<RunningServer*> late = cluster_->AddNode();
+  ASSERT_OK(late);
+  std::unique_ptr<SseTestClient> replayed =
+      OpenStream(**late, UnissuedClientId(), "0-0");
+  ASSERT_NE(replayed, nullptr);
+  EXPECT_THAT(NextEvents(*replayed, 1), ElementsAre(Received{id, "valid"}));
 }
 
 }  // namespace

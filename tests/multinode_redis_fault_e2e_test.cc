@@ -20,6 +20,7 @@
 #include "tests/completed_process.h"
 #include "tests/event_builder.h"
 #include "tests/multinode_cluster.h"
+#include "tests/node_health.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
 #include "tests/status_assertions.h"
@@ -36,37 +37,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr int kNodes = 2;
-
-absl::StatusOr<HealthCheckResponse::ServingStatus> CheckHealth(
-    RunningServer& node) {
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      node.process().grpc_target(), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kE2eTimeout));
-  grpc::health::v1::HealthCheckRequest request;
-  HealthCheckResponse response;
-  const grpc::Status status = stub->Check(&context, request, &response);
-  if (!status.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("health check failed: ", status.error_message()));
-  }
-  return response.status();
-}
-
-absl::Status AwaitHealth(RunningServer& node,
-                         HealthCheckResponse::ServingStatus expected) {
-  return PollUntil(
-      absl::StrCat("health ", HealthCheckResponse::ServingStatus_Name(expected),
-                   " on ", node.process().grpc_target()),
-      kE2eTimeout, [&]() -> absl::Status {
-        absl::StatusOr<HealthCheckResponse::ServingStatus> health =
-            CheckHealth(node);
-        if (!health.ok()) return health.status();
-        if (*health == expected) return absl::OkStatus();
-        return absl::UnavailableError(
-            HealthCheckResponse::ServingStatus_Name(*health));
-      });
-}
 
 // Expects `data`, published at `published`, as the next event of each
 // stream.

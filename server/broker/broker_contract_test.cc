@@ -549,6 +549,43 @@ TEST_F(RedisBrokerTest, CreateRejectsBadOptions) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(RedisBrokerTest, SendFailsWhenTooFewReplicasConfirm) {
+  BrokerRedis::Options options = Options();
+  options.wait_replicas = 1;  // this Redis has none
+  options.wait_timeout = absl::Milliseconds(100);
+  Node node;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&node, options));
+  absl::StatusOr<Position> sent = node.broker->Send(Publish("unconfirmed"));
+  EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(sent.status().message()),
+              ::testing::StartsWith(
+                  RedisErrorPrefix() +
+                  "only 0 of 1 replicas (--redis_wait_replicas) confirmed "
+                  "command "));
+  // Group changes wait too; their transaction's answer is read first.
+  absl::StatusOr<Position> grouped =
+      node.broker->Send(GroupCommand{{"alice"}, {"g"}, true});
+  EXPECT_THAT(std::string(grouped.status().message()),
+              ::testing::HasSubstr("only 0 of 1 replicas"));
+  // Zero replicas asked for: WAIT answers at once.
+  options.wait_replicas = 0;
+  Node plain;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&plain, options));
+  SendExpectingOk(*plain.broker, Publish("fine"));
+}
+
+TEST_F(RedisBrokerTest, CreateRejectsBadWaitOptions) {
+  BrokerRedis::Options negative = Options();
+  negative.wait_replicas = -1;
+  EXPECT_EQ(BrokerRedis::Create(negative).status().message(),
+            "replicas to wait for (-1) must not be negative");
+  BrokerRedis::Options forever = Options();
+  forever.wait_replicas = 1;
+  forever.wait_timeout = absl::ZeroDuration();
+  EXPECT_EQ(BrokerRedis::Create(forever).status().message(),
+            "the wait for replicas (0) must be at least 1ms");
+}
+
 TEST_F(RedisBrokerTest, GroupsExpireAfterTheRetention) {
   BrokerRedis::Options options = Options();
   options.group_retention = absl::Seconds(3);

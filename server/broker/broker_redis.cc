@@ -23,17 +23,43 @@ constexpr char kCommandField[] = "c";
 // Entries per XREVRANGE while replaying: bounds one reply's size.
 constexpr size_t kHistoryPageEntries = 1000;
 
-RedisConnection::Options ConnectionOptions(
-    const BrokerRedis::Options& options) {
-  return RedisConnection::WithTimeout(options.host, options.port,
-                                      options.password, options.timeout);
+RedisConnection::Options ConnectionOptions(const BrokerRedis::Options& options,
+                                           std::string user) {
+  RedisConnection::Options connection = RedisConnection::WithTimeout(
+      options.host, options.port, options.password, options.timeout);
+  connection.sentinels = options.sentinels;
+  connection.master_name = options.master_name;
+  connection.user = std::move(user);
+  return connection;
+}
+
+// The sending connection's replies may wait for WAIT on top.
+RedisConnection::Options SendingOptions(const BrokerRedis::Options& options) {
+  RedisConnection::Options connection =
+      ConnectionOptions(options, "redis broker");
+  if (options.wait_replicas > 0) {
+    connection.command_timeout += options.wait_timeout;
+  }
+  return connection;
 }
 
 absl::Status CheckOptions(const BrokerRedis::Options& options) {
   if (absl::Status valid =
-          RedisConnection::CheckOptions(ConnectionOptions(options));
+          RedisConnection::CheckOptions(ConnectionOptions(options, ""));
       !valid.ok()) {
     return valid;
+  }
+  if (options.wait_replicas < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("replicas to wait for (",
+                                                   options.wait_replicas,
+                                                   ") must not be negative"));
+  }
+  if (options.wait_replicas > 0 &&
+      options.wait_timeout < absl::Milliseconds(1)) {
+    // WAIT with 0 would block for ever.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the wait for replicas (", absl::FormatDuration(options.wait_timeout),
+        ") must be at least 1ms"));
   }
   if (options.history_size < 1) {
     return absl::InvalidArgumentError("broker history size must be at least 1");
@@ -107,7 +133,11 @@ BrokerRedis::BrokerRedis(const Options& options,
       stream_key_(absl::StrCat(options.key_prefix, "commands")),
       history_size_text_(absl::StrCat(options.history_size)),
       group_retention_millis_(std::move(group_retention_millis)),
-      connection_(ConnectionOptions(options)) {}
+      wait_replicas_text_(
+          options.wait_replicas > 0 ? absl::StrCat(options.wait_replicas) : ""),
+      wait_millis_(absl::StrCat(absl::ToInt64Milliseconds(
+          absl::Ceil(options.wait_timeout, absl::Milliseconds(1))))),
+      connection_(SendingOptions(options)) {}
 
 BrokerRedis::~BrokerRedis() { Stop(); }
 
@@ -129,7 +159,7 @@ absl::Status BrokerRedis::Start(BrokerSink* sink) {
 std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
     BrokerSink* sink, const std::string& after_id) {
   RedisStreamReader::Options reader;
-  reader.connection = ConnectionOptions(options_);
+  reader.connection = ConnectionOptions(options_, "redis broker reader");
   reader.key = stream_key_;
   reader.min_backoff = options_.min_backoff;
   reader.max_backoff = options_.max_backoff;
@@ -138,8 +168,9 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
       [sink](const RedisStreamEntry& entry) {
         ApplyEntry(sink, entry, /*replaying=*/false);
       },
-      [this, sink](bool healthy, const absl::Status& why) {
-        ReportReaderHealth(sink, healthy, why);
+      [this, sink](bool healthy, const absl::Status& why,
+                   const std::string& address) {
+        ReportReaderHealth(sink, healthy, why, address);
       },
       [sink](const std::string& newest_deleted) {
         if (std::optional<Position> lost = Position::Parse(newest_deleted)) {
@@ -158,13 +189,43 @@ absl::StatusOr<Position> BrokerRedis::Send(const BrokerCommand& command) {
                        kCommandField,
                        EncodeBrokerCommand(command)};
   const auto* group = std::get_if<GroupCommand>(&command);
-  const std::vector<RedisCommand> commands =
+  std::vector<RedisCommand> commands =
       group != nullptr ? GroupTransaction(*group, std::move(xadd))
                        : std::vector<RedisCommand>{std::move(xadd)};
+  const bool waits = !wait_replicas_text_.empty();
+  if (waits) commands.push_back({"WAIT", wait_replicas_text_, wait_millis_});
   absl::MutexLock lock(&mu_);
   absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(commands);
   if (!replies.ok()) return replies.status();
-  return AddedPosition(*replies, /*in_transaction=*/group != nullptr);
+  RedisReply wait;
+  if (waits) {
+    wait = std::move(replies->back());
+    replies->pop_back();
+  }
+  absl::StatusOr<Position> position =
+      AddedPosition(*replies, /*in_transaction=*/group != nullptr);
+  if (!position.ok() || !waits) return position;
+  if (absl::Status replicated = CheckReplicated(*wait, *position);
+      !replicated.ok()) {
+    return replicated;
+  }
+  return position;
+}
+
+absl::Status BrokerRedis::CheckReplicated(const redisReply& wait,
+                                          const Position& position) {
+  if (wait.type != REDIS_REPLY_INTEGER) {
+    connection_.Drop();
+    return connection_.Unavailable("WAIT answered with no count");
+  }
+  if (wait.integer >= options_.wait_replicas) return absl::OkStatus();
+  return connection_.Unavailable(absl::StrCat(
+      "only ", wait.integer, " of ", options_.wait_replicas,
+      " replicas (--redis_wait_replicas) confirmed command ",
+      position.ToString(), " within ",
+      absl::FormatDuration(options_.wait_timeout),
+      "; it is on the master and may still reach clients, but a failover "
+      "now could lose it"));
 }
 
 absl::StatusOr<std::vector<std::string>> BrokerRedis::LoadGroups(
@@ -305,12 +366,13 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
 }
 
 void BrokerRedis::ReportReaderHealth(BrokerSink* sink, bool healthy,
-                                     const absl::Status& why) const {
+                                     const absl::Status& why,
+                                     const std::string& address) const {
   if (healthy) {
     std::fprintf(stderr,
-                 "ssecast: redis broker: redis at %s:%d answers again; "
+                 "ssecast: redis broker: redis at %s answers again; "
                  "resuming the command stream\n",
-                 options_.host.c_str(), options_.port);
+                 address.c_str());
   } else {
     std::fprintf(stderr, "ssecast: redis broker: lost %s; reconnecting\n",
                  std::string(why.message()).c_str());

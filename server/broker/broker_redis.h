@@ -55,18 +55,36 @@ namespace ssecast {
 // A Redis that restarted without its data starts the stream afresh; its
 // new ids are later in time, so the readers pick them up.
 //
+// With `wait_replicas`, every command is followed on the same connection by
+// WAIT, and Send() succeeds only when enough replicas confirm; when they do
+// not in time, the command is on the master (and will usually reach the
+// nodes) but Send() fails with UNAVAILABLE naming how many confirmed, so a
+// caller never takes as safe what a failover could lose.
+//
 // Thread-safe.
 class BrokerRedis : public Broker {
  public:
   struct Options {
     std::string host = "127.0.0.1";
     int port = 6379;
+    // When not empty: the master these sentinels name `master_name`,
+    // followed through failovers (see RedisConnection), instead of
+    // host:port.
+    std::vector<RedisConnection::Endpoint> sentinels;
+    std::string master_name;
     std::string password;  // AUTH on every connect; empty for none
     std::string key_prefix = "ssecast:";
     size_t history_size = 10000;
     absl::Duration group_retention = absl::Hours(1);
     // Bounds connecting and each command.
     absl::Duration timeout = absl::Seconds(2);
+    // Durability: when positive, Send() is acknowledged only once this many
+    // replicas confirm they have the command (WAIT, for at most
+    // `wait_timeout`); otherwise it fails with UNAVAILABLE saying so. 0: the
+    // master's own acknowledgement is enough (a failover may lose what it
+    // had not yet passed on).
+    int wait_replicas = 0;
+    absl::Duration wait_timeout = absl::Seconds(1);
     // Reconnect backoff of the reader: doubles from min to max.
     absl::Duration min_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
@@ -111,6 +129,9 @@ class BrokerRedis : public Broker {
       const std::string& end, size_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::vector<RedisCommand> GroupTransaction(const GroupCommand& group,
                                              RedisCommand xadd) const;
+  // OK when the WAIT reply counts at least wait_replicas replicas.
+  absl::Status CheckReplicated(const redisReply& wait, const Position& position)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The position in the reply of the XADD (alone, or first in MULTI/EXEC).
   absl::StatusOr<Position> AddedPosition(const std::vector<RedisReply>& replies,
                                          bool in_transaction)
@@ -121,12 +142,16 @@ class BrokerRedis : public Broker {
   static void ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
                          bool replaying);
   void ReportReaderHealth(BrokerSink* sink, bool healthy,
-                          const absl::Status& why) const;
+                          const absl::Status& why,
+                          const std::string& address) const;
 
   const Options options_;
   const std::string stream_key_;
   // For the Redis commands: XADD's MAXLEN and the groups' PEXPIRE.
   const std::string history_size_text_;
+  // WAIT's arguments; empty when not waiting.
+  const std::string wait_replicas_text_;
+  const std::string wait_millis_;
   const std::string group_retention_millis_;
 
   // Send(), LoadGroups() and Start()'s replay take turns on one connection.

@@ -35,6 +35,26 @@ absl::Status ValidateGroupNames(absl::Span<const std::string> groups) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateDisconnectTarget(const Target& target) {
+  if (target.all()) {
+    return absl::InvalidArgumentError(
+        "disconnect needs client ids or groups, not all clients");
+  }
+  return target.Validate();
+}
+
+absl::Status ValidateRetryChange(absl::Duration retry, absl::Duration jitter) {
+  if (retry <= absl::ZeroDuration() || retry > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "retry must be above 0 and at most 24 hours");
+  }
+  if (jitter < absl::ZeroDuration() || jitter >= retry) {
+    return absl::InvalidArgumentError(
+        "jitter must be at least 0 and below retry");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
@@ -82,11 +102,9 @@ absl::StatusOr<Hub::PublishResult> Hub::SendPublish(EventInput event,
 
 absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
                                          bool allow_reconnect) {
-  if (target.all()) {
-    return absl::InvalidArgumentError(
-        "disconnect needs client ids or groups, not all clients");
+  if (absl::Status status = ValidateDisconnectTarget(target); !status.ok()) {
+    return status;
   }
-  if (absl::Status status = target.Validate(); !status.ok()) return status;
   std::vector<std::string> client_ids;
   {
     absl::MutexLock lock(&mu_);
@@ -150,13 +168,8 @@ absl::Status Hub::ChangeGroups(absl::Span<const std::string> client_ids,
 
 absl::Status Hub::ChangeReconnectInterval(absl::Duration retry,
                                           absl::Duration jitter) {
-  if (retry <= absl::ZeroDuration() || retry > absl::Hours(24)) {
-    return absl::InvalidArgumentError(
-        "retry must be above 0 and at most 24 hours");
-  }
-  if (jitter < absl::ZeroDuration() || jitter >= retry) {
-    return absl::InvalidArgumentError(
-        "jitter must be at least 0 and below retry");
+  if (absl::Status status = ValidateRetryChange(retry, jitter); !status.ok()) {
+    return status;
   }
   return broker_->Send(RetryCommand{{retry, jitter}}).status();
 }
@@ -385,7 +398,41 @@ void Hub::SetHealthListener(std::function<void(bool)> listener) {
 
 void Hub::StartHistory(const Position& boundary) { log_.SetBoundary(boundary); }
 
+absl::Status Hub::ValidateCommand(const BrokerCommand& command) const {
+  struct Validate {
+    const Hub* hub;
+    absl::Status operator()(const PublishCommand& c) const {
+      return hub->ValidatePublish(c.event, c.target);
+    }
+    absl::Status operator()(const DisconnectCommand& c) const {
+      return ValidateDisconnectTarget(c.target);
+    }
+    absl::Status operator()(const GroupCommand& c) const {
+      if (absl::Status status = ValidateClientIds(c.client_ids); !status.ok()) {
+        return status;
+      }
+      return ValidateGroupNames(c.groups);
+    }
+    absl::Status operator()(const RetryCommand& c) const {
+      return ValidateRetryChange(c.change.retry, c.change.jitter);
+    }
+  };
+  return std::visit(Validate{this}, command);
+}
+
 void Hub::Apply(const BrokerCommand& command, const Position& position) {
+  // A command from the broker may come from anything that can write to
+  // Redis: it passes the checks a gRPC request passes, or is skipped (an
+  // id or type with a line break would inject SSE fields into every
+  // stream).
+  if (absl::Status valid = ValidateCommand(command); !valid.ok()) {
+    std::fprintf(stderr,
+                 "ssecast: broker command at %s skipped: it would be refused "
+                 "over gRPC: %s\n",
+                 position.ToString().c_str(),
+                 std::string(valid.message()).c_str());
+    return;
+  }
   struct Dispatch {
     Hub* hub;
     const Position& position;

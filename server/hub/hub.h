@@ -191,7 +191,8 @@ class Hub : public BrokerSink {
   bool healthy() const { return healthy_.load(); }
   void SetHealthListener(std::function<void(bool)> listener);
 
-  // BrokerSink.
+  // BrokerSink. Apply() logs and skips a command that a gRPC call would
+  // have refused (ValidateCommand()), wherever it came from.
   void StartHistory(const Position& boundary) override;
   void AwaitRoom() override { log_.AwaitRoom(); }
   void LostHistory(const Position& newest_lost) override;
@@ -207,6 +208,9 @@ class Hub : public BrokerSink {
 
   absl::Status ValidatePublish(const EventInput& event,
                                const Target& target) const;
+  // The checks the gRPC calls make, for a command of any kind (all but
+  // those that depend on this node's state, such as the group cap).
+  absl::Status ValidateCommand(const BrokerCommand& command) const;
   absl::StatusOr<PublishResult> SendPublish(EventInput event, Target target);
   // The entry of `client_id`, created if new. An entry created for a
   // connection is forgotten when its last connection ends unless a backend

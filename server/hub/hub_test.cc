@@ -208,6 +208,33 @@ TEST_F(HubTest, LostHistoryClosesEveryConnectionAndTellsTheirReplayIsOld) {
   EXPECT_EQ(back->resync_reason, "too_old");
 }
 
+// Commands read from a shared broker are checked like gRPC requests: one
+// written into Redis by anything else is skipped, not applied.
+TEST_F(HubTest, BrokerCommandsThatGrpcWouldRefuseAreSkipped) {
+  auto a = Connect(1, "alice");
+  const uint64_t next = hub_.log().next_sequence();
+  const uint64_t epoch = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  hub_.Apply(PublishCommand{{.type = "x\nevent: injected", .data = "d"},
+                            Target::All()},
+             Position{epoch + 1000, 0});
+  hub_.Apply(PublishCommand{{.data = std::string(101, 'x')}, Target::All()},
+             Position{epoch + 1000, 1});
+  hub_.Apply(PublishCommand{{.data = "d"}, Target::Groups({"bad group!"})},
+             Position{epoch + 1000, 2});
+  EXPECT_EQ(hub_.log().next_sequence(), next) << "no event was appended";
+  hub_.Apply(GroupCommand{{"alice"}, {"no spaces allowed"}, true},
+             Position{epoch + 1000, 3});
+  hub_.Apply(DisconnectCommand{Target::All(), true}, Position{epoch + 1000, 4});
+  EXPECT_EQ(a->closes, 0);
+  EXPECT_TRUE(Admitted("alice"));
+  ASSERT_EQ(hub_.ListClients().size(), 1u);
+  EXPECT_TRUE(hub_.ListClients()[0].groups.empty());
+  // A valid command afterwards is applied.
+  hub_.Apply(PublishCommand{{.data = "fine"}, Target::All()},
+             Position{epoch + 1000, 5});
+  EXPECT_EQ(hub_.log().next_sequence(), next + 1);
+}
+
 TEST_F(HubTest, ReconnectIntervalWithJitterStaysInRange) {
   ASSERT_TRUE(
       hub_.ChangeReconnectInterval(absl::Seconds(10), absl::Seconds(2)).ok());

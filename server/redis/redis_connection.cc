@@ -5,9 +5,13 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "server/store/scoped_sigpipe_block.h"
 
 namespace ssecast {
@@ -71,7 +75,27 @@ absl::StatusOr<std::vector<RedisReply>> Pipeline(
   return replies;
 }
 
+// Whether a ROLE reply says master (its first element).
+bool SaysMaster(const redisReply& role) {
+  return role.type == REDIS_REPLY_ARRAY && role.elements > 0 &&
+         role.element[0]->type == REDIS_REPLY_STRING &&
+         absl::string_view(role.element[0]->str, role.element[0]->len) ==
+             "master";
+}
+
+std::string RoleName(const redisReply& role) {
+  if (role.type != REDIS_REPLY_ARRAY || role.elements == 0 ||
+      role.element[0]->type != REDIS_REPLY_STRING) {
+    return "an unknown role";
+  }
+  return std::string(role.element[0]->str, role.element[0]->len);
+}
+
 }  // namespace
+
+std::string RedisConnection::Endpoint::ToString() const {
+  return absl::StrCat(host, ":", port);
+}
 
 void RedisReplyDeleter::operator()(redisReply* reply) const {
   freeReplyObject(reply);
@@ -106,19 +130,47 @@ absl::Status RedisConnection::CheckOptions(const Options& options) {
       !valid.ok()) {
     return valid;
   }
+  if (!options.sentinels.empty()) {
+    if (options.master_name.empty()) {
+      return absl::InvalidArgumentError(
+          "redis sentinels are set but the master name is empty");
+    }
+    for (const Endpoint& sentinel : options.sentinels) {
+      if (sentinel.host.empty() || sentinel.port < 1 || sentinel.port > 65535) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "redis sentinel \"", sentinel.ToString(), "\" is not HOST:PORT"));
+      }
+    }
+    if (absl::Status valid = CheckTimeout("master check interval",
+                                          options.master_check_interval);
+        !valid.ok()) {
+      return valid;
+    }
+  }
   return CheckTimeout("connect timeout", options.connect_timeout);
 }
 
 RedisConnection::RedisConnection(Options options)
     : options_(std::move(options)),
-      address_(absl::StrCat(options_.host, ":", options_.port)) {}
+      address_(options_.sentinels.empty()
+                   ? absl::StrCat(options_.host, ":", options_.port)
+                   : "") {}
 
 RedisConnection::~RedisConnection() = default;
 
 absl::Status RedisConnection::Connect() {
   context_.reset();
+  if (!UsesSentinels()) return ConnectTo({options_.host, options_.port});
+  absl::StatusOr<Endpoint> master = AskSentinels();
+  last_master_check_ = absl::Now();
+  if (!master.ok()) return master.status();
+  NoteMaster(*master);
+  return ConnectTo(*master);
+}
+
+absl::Status RedisConnection::ConnectTo(const Endpoint& server) {
   ContextPtr context(
-      redisConnectWithTimeout(options_.host.c_str(), options_.port,
+      redisConnectWithTimeout(server.host.c_str(), server.port,
                               absl::ToTimeval(options_.connect_timeout)));
   if (context == nullptr) {
     return Unavailable("cannot allocate a hiredis context");
@@ -134,15 +186,93 @@ absl::Status RedisConnection::Connect() {
     handshake.push_back({"AUTH", options_.password});
   }
   handshake.push_back({"PING"});
+  // A sentinel may still name a master that has just been demoted, or one
+  // that came back as a replica: writing there would fail or be lost.
+  if (UsesSentinels()) handshake.push_back({"ROLE"});
   absl::StatusOr<std::vector<RedisReply>> replies =
       Pipeline(context.get(), handshake);
   if (!replies.ok()) return Unavailable(replies.status().message());
+  if (UsesSentinels() && !SaysMaster(*replies->back())) {
+    return Unavailable(absl::StrCat("ROLE is ", RoleName(*replies->back()),
+                                    ", not master (the sentinels have not "
+                                    "finished a failover)"));
+  }
   context_ = std::move(context);
   return absl::OkStatus();
 }
 
+absl::StatusOr<RedisConnection::Endpoint> RedisConnection::AskSentinels() {
+  std::vector<std::string> failures;
+  const size_t count = options_.sentinels.size();
+  for (size_t tried = 0; tried < count; ++tried) {
+    const Endpoint& sentinel = options_.sentinels[sentinel_index_];
+    if (sentinel_ == nullptr) {
+      Options asking;
+      asking.host = sentinel.host;
+      asking.port = sentinel.port;
+      asking.connect_timeout = options_.connect_timeout;
+      asking.command_timeout = options_.command_timeout;
+      sentinel_ = std::make_unique<RedisConnection>(std::move(asking));
+    }
+    absl::StatusOr<RedisReply> reply = sentinel_->RunOne(
+        {"SENTINEL", "get-master-addr-by-name", options_.master_name});
+    std::string failure;
+    if (!reply.ok()) {
+      failure = std::string(reply.status().message());
+    } else if ((*reply)->type == REDIS_REPLY_NIL) {
+      failure = absl::StrCat("sentinel at ", sentinel.ToString(),
+                             " does not know master ", options_.master_name);
+    } else {
+      const redisReply& answer = **reply;
+      int port = 0;
+      if (answer.type == REDIS_REPLY_ARRAY && answer.elements == 2 &&
+          answer.element[0]->type == REDIS_REPLY_STRING &&
+          answer.element[1]->type == REDIS_REPLY_STRING &&
+          absl::SimpleAtoi(
+              absl::string_view(answer.element[1]->str, answer.element[1]->len),
+              &port) &&
+          port > 0 && port <= 65535 && answer.element[0]->len > 0) {
+        return Endpoint{
+            std::string(answer.element[0]->str, answer.element[0]->len), port};
+      }
+      failure = absl::StrCat("sentinel at ", sentinel.ToString(),
+                             " answered with no HOST, PORT pair");
+    }
+    failures.push_back(std::move(failure));
+    // The next sentinel is asked first from now on.
+    sentinel_.reset();
+    sentinel_index_ = (sentinel_index_ + 1) % count;
+  }
+  return Unavailable(absl::StrCat("no sentinel names the master: ",
+                                  absl::StrJoin(failures, "; ")));
+}
+
+void RedisConnection::NoteMaster(const Endpoint& master) {
+  if (master_.has_value() && *master_ != master) {
+    std::fprintf(stderr,
+                 "ssecast: %s: redis master %s moved from %s to %s "
+                 "(sentinels); following it\n",
+                 options_.user.c_str(), options_.master_name.c_str(),
+                 master_->ToString().c_str(), master.ToString().c_str());
+  }
+  master_ = master;
+  address_ = master.ToString();
+}
+
+void RedisConnection::CheckMaster() {
+  if (!UsesSentinels() || context_ == nullptr) return;
+  const absl::Time now = absl::Now();
+  if (now - last_master_check_ < options_.master_check_interval) return;
+  last_master_check_ = now;
+  absl::StatusOr<Endpoint> master = AskSentinels();
+  if (!master.ok() || *master == master_) return;
+  NoteMaster(*master);
+  context_.reset();
+}
+
 absl::StatusOr<std::vector<RedisReply>> RedisConnection::Run(
     absl::Span<const RedisCommand> commands) {
+  CheckMaster();
   if (context_ != nullptr && !IdleConnectionLooksAlive(*context_)) {
     context_.reset();
   }
@@ -168,8 +298,16 @@ absl::StatusOr<RedisReply> RedisConnection::RunOne(
 void RedisConnection::Drop() { context_.reset(); }
 
 absl::Status RedisConnection::Unavailable(absl::string_view what) const {
-  return absl::UnavailableError(
-      absl::StrCat("redis at ", address_, ": ", what));
+  if (!UsesSentinels()) {
+    return absl::UnavailableError(
+        absl::StrCat("redis at ", address_, ": ", what));
+  }
+  if (!master_.has_value()) {
+    return absl::UnavailableError(
+        absl::StrCat("redis master ", options_.master_name, ": ", what));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "redis master ", options_.master_name, " at ", address_, ": ", what));
 }
 
 }  // namespace ssecast

@@ -2,6 +2,7 @@
 #define SSECAST_SERVER_REDIS_REDIS_CONNECTION_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,15 +40,48 @@ using RedisCommand = std::vector<std::string>;
 // "redis at ...: AUTH failed: WRONGPASS ...", "redis at ...: GET: no answer
 // within the timeout (...)". An error reply counts as a failure.
 //
+// With sentinels (Options::sentinels and master_name) the connection goes
+// to whichever server the sentinels name as the master: Connect() asks them
+// in turn (SENTINEL get-master-addr-by-name) and checks that the server it
+// reaches says ROLE master, so a stale answer during a failover is a
+// failure, not a write to a replica. While connected it asks again every
+// `master_check_interval` (before a command) and moves to a new master the
+// sentinels name; a master that went away fails the call in progress like
+// any lost connection, and the next call finds the new one. A move is
+// logged to stderr in one line naming `user`, the master and both
+// addresses. The sentinels are asked without AUTH.
+//
 // SIGPIPE cannot kill the process from here: writes run with it blocked.
 //
 // Not thread-safe: use it from one thread at a time (its owner serializes
 // the calls, or keeps it on one thread).
 class RedisConnection {
  public:
+  struct Endpoint {
+    std::string host;
+    int port = 0;
+    std::string ToString() const;
+    friend bool operator==(const Endpoint& a, const Endpoint& b) {
+      return a.host == b.host && a.port == b.port;
+    }
+    friend bool operator!=(const Endpoint& a, const Endpoint& b) {
+      return !(a == b);
+    }
+  };
+
   struct Options {
+    // The server, unless `sentinels` is set.
     std::string host = "127.0.0.1";
     int port = 6379;
+    // When not empty, the master named `master_name` that these sentinels
+    // monitor, instead of host:port.
+    std::vector<Endpoint> sentinels;
+    std::string master_name;
+    // How often a connected caller asks the sentinels whether the master
+    // moved.
+    absl::Duration master_check_interval = absl::Seconds(1);
+    // Who uses the connection, for the log line of a master move.
+    std::string user = "redis";
     // Sent with AUTH on every connect; empty means no AUTH.
     std::string password;
     absl::Duration connect_timeout = absl::Seconds(2);
@@ -62,7 +96,8 @@ class RedisConnection {
                              absl::Duration timeout);
 
   // INVALID_ARGUMENT naming the option that is wrong (empty host, port
-  // outside 1..65535, a timeout that is not positive).
+  // outside 1..65535, a timeout that is not positive, sentinels without a
+  // master name).
   static absl::Status CheckOptions(const Options& options);
 
   // Does not connect yet; the options must pass CheckOptions().
@@ -72,7 +107,8 @@ class RedisConnection {
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
-  // Opens a new connection, replacing the current one.
+  // Opens a new connection, replacing the current one; with sentinels, to
+  // the master they name now.
   absl::Status Connect();
 
   // Sends `commands` in one pipeline and returns their replies in order.
@@ -84,10 +120,13 @@ class RedisConnection {
   // (a reply of an unexpected shape); the next call connects afresh.
   void Drop();
 
-  // "HOST:PORT".
+  // "HOST:PORT" of the server (with sentinels: of the master last found;
+  // empty before one was found).
   const std::string& address() const { return address_; }
 
-  // UNAVAILABLE "redis at HOST:PORT: `what`".
+  // UNAVAILABLE "redis at HOST:PORT: `what`"; with sentinels "redis master
+  // NAME at HOST:PORT: `what`", or "redis master NAME: `what`" while no
+  // master was found.
   absl::Status Unavailable(absl::string_view what) const;
 
  private:
@@ -96,10 +135,31 @@ class RedisConnection {
   };
   using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
 
+  bool UsesSentinels() const { return !options_.sentinels.empty(); }
+  // Connects to `server`: AUTH, PING and (with sentinels) ROLE must be
+  // master.
+  absl::Status ConnectTo(const Endpoint& server);
+  // The master's address from the first sentinel that knows it, starting
+  // with the one that answered last.
+  absl::StatusOr<Endpoint> AskSentinels();
+  // Records `master` as the current one; logs when it moved.
+  void NoteMaster(const Endpoint& master);
+  // With sentinels, when a check is due: drops the connection if the master
+  // moved. A sentinel that cannot answer leaves the connection as it is.
+  void CheckMaster();
+
   const Options options_;
-  const std::string address_;
+  std::string address_;
   // Null while disconnected.
   ContextPtr context_;
+
+  // With sentinels only.
+  std::optional<Endpoint> master_;
+  absl::Time last_master_check_ = absl::InfinitePast();
+  // The sentinel asked first, and a connection to it (no sentinels of its
+  // own).
+  size_t sentinel_index_ = 0;
+  std::unique_ptr<RedisConnection> sentinel_;
 };
 
 }  // namespace ssecast

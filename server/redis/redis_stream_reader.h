@@ -20,9 +20,11 @@ namespace ssecast {
 // hands every entry, in stream order, to `on_entry`.
 //
 // When reading fails (Redis gone, hung or answering nonsense) it calls
-// `on_health(false, why)` once, retries with a backoff that doubles from
-// `min_backoff` to `max_backoff`, and when a read succeeds again calls
-// `on_health(true, OK)` and resumes after the last entry it handed over, so
+// `on_health(false, why, address)` once, retries with a backoff that
+// doubles from `min_backoff` to `max_backoff`, and when a read succeeds
+// again calls `on_health(true, OK, address)` (the address of the server
+// that answers: with sentinels, after a failover, the new master) and
+// resumes after the last entry it handed over, so
 // nothing the stream still holds is skipped or handed over twice.
 //
 // Entries can be trimmed from the stream (XADD MAXLEN) before the reader
@@ -50,8 +52,8 @@ class RedisStreamReader {
     absl::Duration max_backoff = absl::Seconds(5);
   };
   using EntryHandler = std::function<void(const RedisStreamEntry& entry)>;
-  using HealthHandler =
-      std::function<void(bool healthy, const absl::Status& why)>;
+  using HealthHandler = std::function<void(
+      bool healthy, const absl::Status& why, const std::string& address)>;
   using GapHandler = std::function<void(const std::string& newest_lost)>;
 
   // Starts reading the entries after `after_id` ("0-0": all of them).

@@ -78,7 +78,8 @@ class RedisStreamReaderTest : public RedisServerTest {
           const std::string* value = entry.Field("v");
           timeline->Add(absl::StrCat("v=", value ? *value : "<none>"));
         },
-        [timeline](bool healthy, const absl::Status& why) {
+        [timeline](bool healthy, const absl::Status& why,
+                   const std::string& /*address*/) {
           timeline->Add(healthy ? "healthy"
                                 : absl::StrCat("lost: ", why.message()));
         });
@@ -132,7 +133,7 @@ TEST_F(RedisStreamReaderTest, ReportsEntriesTrimmedBeforeItReadThem) {
         }
         timeline_.Add(absl::StrCat("v=", value ? *value : "<none>"));
       },
-      [](bool, const absl::Status&) {},
+      [](bool, const absl::Status&, const std::string&) {},
       [this](const std::string& newest_lost) {
         timeline_.Add(absl::StrCat("gap to ", newest_lost));
       });
@@ -163,9 +164,9 @@ TEST_F(RedisStreamReaderTest, ReportsEntriesTrimmedBeforeItReadThem) {
   const size_t dash = ids[290].find('-');
   const uint64_t ms = std::stoull(ids[290].substr(0, dash));
   const uint64_t seq = std::stoull(ids[290].substr(dash + 1));
-  expected.push_back(seq > 0 ? absl::StrCat("gap to ", ms, "-", seq - 1)
-                             : absl::StrCat("gap to ", ms - 1, "-",
-                                            ~uint64_t{0}));
+  expected.push_back(seq > 0
+                         ? absl::StrCat("gap to ", ms, "-", seq - 1)
+                         : absl::StrCat("gap to ", ms - 1, "-", ~uint64_t{0}));
   for (int i = 290; i < 300; ++i) expected.push_back(absl::StrCat("v=", i));
   EXPECT_EQ(timeline_.Await(expected.size()), expected);
   EXPECT_EQ(expected.front(), "v=first");

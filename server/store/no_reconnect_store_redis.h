@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -35,6 +36,11 @@ class NoReconnectStoreRedis final : public NoReconnectStore {
   struct Options {
     std::string host = "127.0.0.1";
     int port = 6379;
+    // When not empty: the master these sentinels name `master_name`,
+    // followed through failovers (see RedisConnection), instead of
+    // host:port.
+    std::vector<RedisConnection::Endpoint> sentinels;
+    std::string master_name;
     // Sent with AUTH on every connect; empty means no AUTH.
     std::string password;
     std::string key_prefix = "ssecast:noreconnect:";

@@ -26,6 +26,8 @@ namespace ssecast {
 namespace {
 
 constexpr char kRedisServerBinary[] = "/usr/bin/redis-server";
+// Debian's redis-sentinel package: the same program, in sentinel mode.
+constexpr char kRedisSentinelBinary[] = "/usr/bin/redis-sentinel";
 constexpr int kStartAttempts = 5;
 constexpr absl::Duration kStartDeadline = absl::Seconds(20);
 constexpr absl::Duration kStopGrace = absl::Seconds(10);
@@ -131,8 +133,19 @@ absl::Status RedisServerProcess::Launch(int port) {
   port_ = port;
   // Everything the child needs is built before fork(): after it, in a
   // multithreaded parent, only async-signal-safe calls are allowed.
-  std::vector<std::string> args = {kRedisServerBinary,
-                                   "--port",
+  const bool sentinel = !options_.sentinel_config.empty();
+  std::vector<std::string> args = {sentinel ? kRedisSentinelBinary
+                                            : kRedisServerBinary};
+  if (sentinel) {
+    // The file must come first; the sentinel rewrites it as it learns.
+    const std::string config = directory_ + "/sentinel.conf";
+    std::ofstream file(config, std::ios::trunc);
+    file << options_.sentinel_config << "\n";
+    file.close();
+    if (!file) return absl::InternalError(absl::StrCat("cannot write ", config));
+    args.push_back(config);
+  }
+  args.insert(args.end(), {"--port",
                                    absl::StrCat(port),
                                    "--bind",
                                    "127.0.0.1",
@@ -145,7 +158,9 @@ absl::Status RedisServerProcess::Launch(int port) {
                                    "--dir",
                                    directory_,
                                    "--logfile",
-                                   directory_ + "/redis.log"};
+                                   directory_ + "/redis.log"});
+  args.insert(args.end(), options_.extra_args.begin(),
+              options_.extra_args.end());
   if (!options_.password.empty()) {
     args.push_back("--requirepass");
     args.push_back(options_.password);

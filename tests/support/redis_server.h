@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,6 +26,12 @@ class RedisServerProcess {
   struct Options {
     // Passed as --requirepass when not empty.
     std::string password;
+    // Appended to the command line, e.g. {"--replicaof", "127.0.0.1 6390"}.
+    std::vector<std::string> extra_args;
+    // When not empty, the process is a sentinel (Debian's
+    // /usr/bin/redis-sentinel, from package redis-sentinel) and this is its configuration file's text (written to its directory;
+    // the sentinel rewrites it as it learns).
+    std::string sentinel_config;
   };
 
   // Starts redis-server and waits (up to 20 s) until it answers PING. Tries
