@@ -388,6 +388,7 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     // first sequence: the count is exactly the connections that get it.
     absl::MutexLock lock(&mu_);
     const PublishCommand& p = *publish;
+    NoteAppliedLocked(position);
     RecordReachLocked(position, CountConnectionsLocked(p.target));
     if (log_.Append(p.event, p.target, position) == nullptr) {
       std::fprintf(stderr,
@@ -402,6 +403,7 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     {
       absl::MutexLock lock(&mu_);
       closing = ConnectionsOfLocked(disconnect->target);
+      NoteAppliedLocked(position);
       RecordReachLocked(position, closing.size());
       // Commands are applied in order: the log now holds exactly the
       // events published before this disconnect; those are still sent.
@@ -429,6 +431,7 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     for (const auto& connection : closing) connection->Close(end);
   } else if (const auto* groups = std::get_if<GroupCommand>(&command)) {
     absl::MutexLock lock(&mu_);
+    NoteAppliedLocked(position);
     const absl::Time now = absl::Now();
     for (const std::string& id : groups->client_ids) {
       if (groups->join) {
@@ -448,6 +451,7 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
   } else if (const auto* retry = std::get_if<RetryCommand>(&command)) {
     {
       absl::MutexLock lock(&mu_);
+      NoteAppliedLocked(position);
       retry_ = retry->change;
     }
     log_.AppendRetryChange(retry->change, position);
@@ -473,6 +477,18 @@ void Hub::LostHistory(const Position& newest_lost) {
   // Their clients come back with a Last-Event-ID from before the loss and
   // are told it is too old.
   for (const auto& connection : everyone) connection->Close(end);
+}
+
+void Hub::NoteAppliedLocked(const Position& position) {
+  if (!last_applied_ || *last_applied_ < position) last_applied_ = position;
+}
+
+bool Hub::AwaitOwnCommandsApplied(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto applied = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !last_sent_ || (last_applied_ && !(*last_applied_ < *last_sent_));
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&applied), timeout);
 }
 
 void Hub::RecordReachLocked(const Position& position, uint32_t connections) {
@@ -507,6 +523,7 @@ uint32_t Hub::CountConnectionsLocked(const Target& target) const {
 uint32_t Hub::TakeReach(const Position& position, const Target& target) {
   const PositionKey key{position.epoch, position.sequence};
   absl::MutexLock lock(&mu_);
+  if (!last_sent_ || *last_sent_ < position) last_sent_ = position;
   auto recorded = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return reach_.contains(key);
   };

@@ -181,6 +181,14 @@ class Hub : public BrokerSink {
   // Unregisters a connection; safe to call more than once.
   void Detach(const Connection& connection);
 
+  // Waits up to `timeout` until this node has applied (put in its log, or
+  // acted on) every publish and disconnect it sent to the broker; true when
+  // it has. At once with the in-memory broker, which applies as it sends;
+  // with Redis, once the node has read its own commands back. A node that
+  // stops taking commands calls this before it ends its streams, so that
+  // everything it acknowledged reaches them.
+  bool AwaitOwnCommandsApplied(absl::Duration timeout);
+
   EventLog& log() { return log_; }
   size_t connection_count() const;
   // Client ids the hub holds state for, connected or remembered.
@@ -231,6 +239,8 @@ class Hub : public BrokerSink {
   // for the Publish or Disconnect call on this node that sent it.
   void RecordReachLocked(const Position& position, uint32_t connections)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void NoteAppliedLocked(const Position& position)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits (briefly: the in-memory broker applies before Send returns, the
   // Redis broker a stream read later) for the reach of the command at
   // `position`; if it does not come, the connections `target` matches now.
@@ -257,6 +267,10 @@ class Hub : public BrokerSink {
   absl::flat_hash_map<PositionKey, uint32_t> reach_ ABSL_GUARDED_BY(mu_);
   std::deque<PositionKey> reach_order_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
+  // The newest position of a publish or disconnect this node sent, and the
+  // newest position applied here (from any node).
+  std::optional<Position> last_sent_ ABSL_GUARDED_BY(mu_);
+  std::optional<Position> last_applied_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> healthy_{false};
   absl::Mutex listener_mu_;
