@@ -12,6 +12,8 @@ PACKAGES=(
   libhiredis-dev redis-server libssl-dev
   curl
   chromium
+  # The nginx recipe's test (TLS, HTTP/2 in front) and its certificate.
+  nginx openssl
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs eventsource_test.js under Bazel: node and Chromium come from the
-# system (bazel/setup.sh installs them), playwright-core from the runfiles.
+# Runs a browser test file ($1, default eventsource_test.js) under Bazel:
+# node and Chromium come from the system (bazel/setup.sh installs them),
+# playwright-core from the runfiles.
 set -euo pipefail
 
 cd "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/browser"
@@ -20,4 +21,4 @@ trap 'rm -rf "${TMPDIR}"' EXIT
 # Resolve modules through the runfiles symlinks, so only declared data
 # (node_modules included) is visible to the test.
 node --preserve-symlinks --preserve-symlinks-main --test \
-  --test-reporter=spec eventsource_test.js
+  --test-reporter=spec "${1:-eventsource_test.js}"
