@@ -14,6 +14,10 @@ PACKAGES=(
   curl
   openssl
   chromium
+  # The nginx recipe's test (TLS, HTTP/2 in front) and its certificate.
+  nginx openssl
+  # systemd-analyze, for the check of deploy/systemd/ssecast.service.
+  systemd
 )
 
 missing=()

@@ -32,6 +32,9 @@
 #include "server/config/version.h"
 #include "server/control/control_security_flags.h"
 #include "server/control/control_server.h"
+#include "server/deploy_options.h"
+#include "server/health/periodic_probe.h"
+#include "server/health/readiness.h"
 #include "server/hub/hub.h"
 #include "server/redis/redis_sentinel_flags.h"
 #include "server/sse/client_id_flag.h"
@@ -562,6 +565,21 @@ std::string WithPort(const std::string& address, int port) {
   return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
 }
 
+// Waits `delay` after the first stop signal; a second SIGINT or SIGTERM
+// cuts it short (an operator in a hurry), SIGHUP does not.
+void WaitOutDrainDelay(const sigset_t& signals, absl::Duration delay) {
+  const absl::Time end = absl::Now() + delay;
+  for (absl::Time now = absl::Now(); now < end; now = absl::Now()) {
+    const timespec wait = absl::ToTimespec(end - now);
+    const int got = sigtimedwait(&signals, nullptr, &wait);
+    if (got == SIGINT || got == SIGTERM) {
+      std::fprintf(stderr, "ssecast: %s received again: draining at once\n",
+                   strsignal(got));
+      return;
+    }
+  }
+}
+
 int Fail(absl::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "ssecast: %s: %s\n", std::string(what).c_str(),
                std::string(status.message()).c_str());
@@ -576,11 +594,17 @@ int Run() {
       !flow.ok()) {
     return Fail("bad flags", flow.status());
   }
+  absl::StatusOr<DeployOptions> deploy = DeployOptionsFromFlags();
+  if (!deploy.ok()) return Fail("bad flags", deploy.status());
   absl::StatusOr<std::unique_ptr<ClientIdProvider>> client_ids =
-      MakeClientIdProvider(absl::GetFlag(FLAGS_client_id),
-                           absl::GetFlag(FLAGS_client_id_cookie),
-                           absl::GetFlag(FLAGS_jwt_secret_file),
-                           absl::GetFlag(FLAGS_jwt_public_key_file));
+      MakeClientIdProvider(
+          absl::GetFlag(FLAGS_client_id), absl::GetFlag(FLAGS_client_id_cookie),
+          absl::GetFlag(FLAGS_jwt_secret_file),
+          absl::GetFlag(FLAGS_jwt_public_key_file),
+          CookieSecurePolicy(
+              deploy->cookie_secure,
+              TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies))
+                  .value_or(TrustedProxies())));
   if (!client_ids.ok()) return Fail("--client_id", client_ids.status());
   SseFrontOptions front_options = MakeFrontOptions();
   absl::StatusOr<DescriptorBudget> descriptors = SetFrontLimits(front_options);
@@ -606,6 +630,34 @@ int Run() {
   if (absl::Status started = (*broker)->Start(&hub); !started.ok()) {
     return Fail("broker", started);
   }
+  // What GET /readyz reports beyond the front's own limits.
+  Readiness readiness;
+  const bool redis_broker = absl::GetFlag(FLAGS_broker) == "redis";
+  readiness.AddCheck([&hub, redis_broker] {
+    return hub.healthy()
+               ? absl::OkStatus()
+               : absl::UnavailableError(absl::StrCat(
+                     "broker: ",
+                     redis_broker
+                         ? absl::StrCat("cannot reach redis at ",
+                                        absl::GetFlag(FLAGS_redis_address),
+                                        " (--broker=redis)")
+                         : "unavailable"));
+  });
+  std::unique_ptr<PeriodicProbe> store_probe;
+  if (absl::GetFlag(FLAGS_no_reconnect_store) == "redis") {
+    NoReconnectStore* const checked = store->get();
+    store_probe = std::make_unique<PeriodicProbe>(
+        [checked] { return checked->Check(); }, absl::Seconds(1));
+    readiness.AddCheck([probe = store_probe.get()] {
+      absl::Status status = probe->last();
+      return status.ok() ? status
+                         : absl::UnavailableError(absl::StrCat(
+                               "no-reconnect store: ", status.message()));
+    });
+  }
+  front_options.readiness = &readiness;
+  front_options.writer.drain_spread = deploy->drain_spread;
   const std::string http_address = absl::GetFlag(FLAGS_http_address);
   SseFront front(&hub, std::move(*client_ids), front_options);
   absl::StatusOr<int> http_port = front.Start(http_address);
@@ -662,12 +714,38 @@ int Run() {
                    std::string(reloaded.status().message()).c_str());
     }
   }
-  std::fprintf(stderr, "ssecast: %s received, shutting down\n",
-               strsignal(signal_number));
+  std::fprintf(stderr,
+               "ssecast: %s received, draining: not ready now, refusing "
+               "commands in %s\n",
+               strsignal(signal_number),
+               absl::FormatDuration(deploy->drain_delay).c_str());
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  // The order loses nothing: first load balancers and backends are told
+  // (readiness, gRPC health) and given time to notice; then commands are
+  // refused, so that backends send them to another node; then the streams
+  // end after everything this node acknowledged.
   hub.SetHealthListener(nullptr);
-  // Browsers first: their streams end at once, while backends may still be
-  // finishing calls.
+  readiness.StartDraining();
+  (*control)->SetServing(false);
+  WaitOutDrainDelay(stop_signals, deploy->drain_delay);
+  // A unary Publish let in may wait for room up to --publish_wait.
+  if (!(*control)->RefuseCommands(absl::GetFlag(FLAGS_publish_wait) +
+                                  absl::Seconds(5))) {
+    std::fprintf(stderr,
+                 "ssecast: draining: commands still running after the wait; "
+                 "ending the streams anyway\n");
+  }
+  if (!hub.AwaitOwnCommandsApplied(grace + absl::Seconds(2))) {
+    std::fprintf(stderr,
+                 "ssecast: draining: the broker has not brought back every "
+                 "command this node sent; their clients replay them on "
+                 "reconnect\n");
+  }
+  std::fprintf(stderr,
+               "ssecast: draining: commands refused; ending %zu streams "
+               "(retry spread over %s)\n",
+               hub.connection_count(),
+               absl::FormatDuration(deploy->drain_spread).c_str());
   front.Stop(grace);
   (*control)->Shutdown(grace);
   (*broker)->Stop();
@@ -682,6 +760,7 @@ namespace {
 // The server's own flags: defined here or in a server/.../*_flags.cc.
 bool IsServerFlagFile(absl::string_view file) {
   return absl::EndsWith(file, "server/main.cc") ||
+         absl::EndsWith(file, "server/deploy_options.cc") ||
          (absl::StartsWith(file, "server/") &&
           absl::EndsWith(file, "_flags.cc"));
 }

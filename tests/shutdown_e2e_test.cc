@@ -201,6 +201,10 @@ TEST(ShutdownE2eTest, FlagsThatWouldStartABrokenServerAreRefused) {
        "the token"},
       {"--max_groups_per_client=0",
        "--max_groups_per_client must be between 1 and 10000 (got 0)"},
+      {"--cookie_secure=yes",
+       "--cookie_secure: \"yes\" is not one of: auto, always, never"},
+      {"--drain_delay=-1s", "--drain_delay must be from 0 to 10m (got -1s)"},
+      {"--drain_spread=2h", "--drain_spread must be from 0 to 1h (got 2h)"},
   };
   for (const auto& test_case : kCases) {
     SCOPED_TRACE(test_case.flag);

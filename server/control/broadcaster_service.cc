@@ -56,6 +56,8 @@ void ClientInfoFromSnapshot(const Hub::ClientSnapshot& client,
 grpc::ServerUnaryReactor* BroadcasterService::Publish(
     grpc::CallbackServerContext* context, const v1::PublishRequest* request,
     v1::PublishResponse* response) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
+  if (!pass.ok()) return FinishWith(context, pass.status());
   absl::StatusOr<Target> target = TargetFromProto(request->target());
   if (!target.ok()) return FinishWith(context, target.status());
   absl::StatusOr<EventInput> event = EventFromRequest(*request);
@@ -71,12 +73,14 @@ grpc::ServerUnaryReactor* BroadcasterService::Publish(
 grpc::ServerReadReactor<v1::PublishRequest>* BroadcasterService::PublishStream(
     grpc::CallbackServerContext* /*context*/,
     v1::PublishStreamResponse* response) {
-  return new PublishStreamReactor(hub_, response);
+  return new PublishStreamReactor(hub_, &gate_, response);
 }
 
 grpc::ServerUnaryReactor* BroadcasterService::Disconnect(
     grpc::CallbackServerContext* context, const v1::DisconnectRequest* request,
     v1::DisconnectResponse* response) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
+  if (!pass.ok()) return FinishWith(context, pass.status());
   absl::StatusOr<Target> target = DisconnectTargetFromProto(*request);
   if (!target.ok()) return FinishWith(context, target.status());
   absl::StatusOr<uint32_t> closed =
@@ -90,6 +94,8 @@ grpc::ServerUnaryReactor* BroadcasterService::AllowReconnect(
     grpc::CallbackServerContext* context,
     const v1::AllowReconnectRequest* request,
     v1::AllowReconnectResponse* response) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
+  if (!pass.ok()) return FinishWith(context, pass.status());
   absl::Status valid =
       ValidateClientIdList(request->client_ids(), "client_ids");
   if (!valid.ok()) return FinishWith(context, valid);
@@ -119,6 +125,8 @@ grpc::ServerUnaryReactor* BroadcasterService::AddToGroup(
     grpc::CallbackServerContext* context,
     const v1::GroupMembershipRequest* request,
     v1::GroupMembershipResponse* /*response*/) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
+  if (!pass.ok()) return FinishWith(context, pass.status());
   return FinishWith(context, ChangeGroups(*request, /*join=*/true));
 }
 
@@ -126,6 +134,8 @@ grpc::ServerUnaryReactor* BroadcasterService::RemoveFromGroup(
     grpc::CallbackServerContext* context,
     const v1::GroupMembershipRequest* request,
     v1::GroupMembershipResponse* /*response*/) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
+  if (!pass.ok()) return FinishWith(context, pass.status());
   return FinishWith(context, ChangeGroups(*request, /*join=*/false));
 }
 
@@ -133,6 +143,8 @@ grpc::ServerUnaryReactor* BroadcasterService::ChangeReconnectInterval(
     grpc::CallbackServerContext* context,
     const v1::ChangeReconnectIntervalRequest* request,
     v1::ChangeReconnectIntervalResponse* /*response*/) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
+  if (!pass.ok()) return FinishWith(context, pass.status());
   // 0 is what an unset field reads as; the Hub checks the other bounds.
   if (request->retry_ms() == 0) {
     return FinishWith(context, absl::InvalidArgumentError(

@@ -8,6 +8,10 @@
 // Every failure is INVALID_ARGUMENT with a message naming the offending
 // field, or the Hub's own status, code and message unchanged.
 //
+// Commands that change state (everything but ListClients) pass its
+// CommandGate: once gate().Close() is called they fail with UNAVAILABLE, the
+// node's way of sending backends elsewhere while it shuts down.
+//
 // Does not own the Hub, which must outlive it. Thread-safe: gRPC calls the
 // handlers concurrently, and the Hub is thread-safe. The handlers call the
 // Hub inline; its calls may wait briefly (back-pressure, a store or broker
@@ -19,6 +23,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/control/command_gate.h"
 #include "server/hub/hub.h"
 
 namespace ssecast {
@@ -37,6 +42,8 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
 
   BroadcasterService(const BroadcasterService&) = delete;
   BroadcasterService& operator=(const BroadcasterService&) = delete;
+
+  CommandGate& gate() { return gate_; }
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
                                     const v1::PublishRequest* request,
@@ -83,6 +90,7 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
                             bool join);
 
   Hub* const hub_;
+  CommandGate gate_;
 };
 
 }  // namespace ssecast

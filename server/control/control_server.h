@@ -61,6 +61,15 @@ class ControlServer {
   // effect after Shutdown(), which leaves both NOT_SERVING.
   void SetServing(bool serving);
 
+  // Refuses, from now on, every call that changes state (publishes,
+  // disconnects, group and reconnect-interval changes) with UNAVAILABLE, and
+  // waits up to `timeout` for those already running to finish. Returns
+  // whether they all did. Reads (ListClients, health) go on until
+  // Shutdown(). Thread-safe.
+  bool RefuseCommands(absl::Duration timeout) {
+    return service_.gate().Close(timeout);
+  }
+
   // Marks the server not serving, stops accepting calls, lets calls in
   // flight finish for up to `grace`, then cancels the rest and returns once
   // every handler is done.

@@ -9,9 +9,9 @@
 
 namespace ssecast {
 
-PublishStreamReactor::PublishStreamReactor(Hub* hub,
+PublishStreamReactor::PublishStreamReactor(Hub* hub, CommandGate* gate,
                                            v1::PublishStreamResponse* response)
-    : hub_(hub), response_(response) {
+    : hub_(hub), gate_(gate), response_(response) {
   ReadWhenRoom();
 }
 
@@ -44,12 +44,14 @@ void PublishStreamReactor::OnDone() {
 }
 
 absl::Status PublishStreamReactor::PublishCurrent() {
+  absl::StatusOr<CommandGate::Pass> pass = gate_->Enter();
   absl::StatusOr<Target> target = TargetFromProto(request_.target());
   absl::StatusOr<EventInput> event = EventFromRequest(request_);
   absl::StatusOr<Hub::PublishResult> result =
-      !target.ok()  ? target.status()
-      : !event.ok() ? event.status()
-                    : hub_->PublishNow(*std::move(event), *std::move(target));
+      !pass.ok()    ? pass.status()
+      : !target.ok() ? target.status()
+      : !event.ok()  ? event.status()
+                     : hub_->PublishNow(*std::move(event), *std::move(target));
   if (result.ok()) {
     response_->set_accepted(response_->accepted() + 1);
     response_->set_connections(response_->connections() + result->connections);

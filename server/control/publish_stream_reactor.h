@@ -9,9 +9,10 @@
 // An event the Hub refuses as invalid (INVALID_ARGUMENT, including a bad
 // target) is counted as rejected, the first kMaxListedRejections of them
 // listed with their 0-based index in the stream, and the stream goes on.
-// Any other failure (UNAVAILABLE when the broker is unreachable, ...) ends
-// the call with that code and the Hub's message followed by how many
-// events were accepted before it.
+// Any other failure (UNAVAILABLE when the broker is unreachable or when the
+// node is shutting down and its CommandGate is closed, ...) ends the call
+// with that code and the message followed by how many events were accepted
+// before it.
 //
 // BroadcasterService creates one per call; gRPC owns it from then on and it
 // deletes itself in OnDone(), which comes only after Finish(): a reactor
@@ -19,7 +20,7 @@
 // until the Hub runs its callback. Its reactions and that callback run one
 // at a time (each starts the next step), so its state needs no lock; it
 // tells TSan so (bazel/tsan/hand_off.h), since that ordering is invisible
-// to it. Does not own the Hub.
+// to it. Does not own the Hub or the gate.
 #ifndef SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 
@@ -28,6 +29,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.pb.h"
+#include "server/control/command_gate.h"
 #include "server/hub/hub.h"
 
 namespace ssecast {
@@ -38,7 +40,8 @@ class PublishStreamReactor final
   static constexpr int kMaxListedRejections = 100;
 
   // `response` belongs to gRPC and lives until OnDone().
-  PublishStreamReactor(Hub* hub, v1::PublishStreamResponse* response);
+  PublishStreamReactor(Hub* hub, CommandGate* gate,
+                       v1::PublishStreamResponse* response);
 
   PublishStreamReactor(const PublishStreamReactor&) = delete;
   PublishStreamReactor& operator=(const PublishStreamReactor&) = delete;
@@ -54,6 +57,7 @@ class PublishStreamReactor final
   void ReadWhenRoom();
 
   Hub* const hub_;
+  CommandGate* const gate_;
   v1::PublishStreamResponse* const response_;
   v1::PublishRequest request_;
   // Index in the stream of request_.

@@ -431,6 +431,8 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
                  "over gRPC: %s\n",
                  position.ToString().c_str(),
                  std::string(valid.message()).c_str());
+    absl::MutexLock lock(&mu_);
+    NoteAppliedLocked(position);  // skipped, but dealt with
     return;
   }
   struct Dispatch {
@@ -440,7 +442,7 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
     void operator()(const DisconnectCommand& c) {
       hub->ApplyDisconnect(c, position);
     }
-    void operator()(const GroupCommand& c) { hub->ApplyGroups(c); }
+    void operator()(const GroupCommand& c) { hub->ApplyGroups(c, position); }
     void operator()(const RetryCommand& c) { hub->ApplyRetry(c, position); }
   };
   std::visit(Dispatch{this, position}, command);
@@ -451,6 +453,7 @@ void Hub::ApplyPublish(const PublishCommand& publish,
   // Counted and appended under mu_, which Attach() takes to pick its first
   // sequence: the count is exactly the connections that get it.
   absl::MutexLock lock(&mu_);
+  NoteAppliedLocked(position);
   reach_.Record(position, CountConnectionsLocked(publish.target));
   if (log_.Append(publish.event, publish.target, position) == nullptr) {
     std::fprintf(stderr,
@@ -467,6 +470,7 @@ void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
   {
     absl::MutexLock lock(&mu_);
     closing = ConnectionsOfLocked(disconnect.target);
+    NoteAppliedLocked(position);
     reach_.Record(position, closing.size());
     // Commands are applied in order: the log now holds exactly the events
     // published before this disconnect; those are still sent.
@@ -493,8 +497,9 @@ void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
   for (const auto& connection : closing) connection->Close(end);
 }
 
-void Hub::ApplyGroups(const GroupCommand& groups) {
+void Hub::ApplyGroups(const GroupCommand& groups, const Position& position) {
   absl::MutexLock lock(&mu_);
+  NoteAppliedLocked(position);
   const absl::Time now = absl::Now();
   for (const std::string& id : groups.client_ids) {
     if (groups.join) {
@@ -516,6 +521,7 @@ void Hub::ApplyGroups(const GroupCommand& groups) {
 void Hub::ApplyRetry(const RetryCommand& retry, const Position& position) {
   {
     absl::MutexLock lock(&mu_);
+    NoteAppliedLocked(position);
     retry_ = retry.change;
   }
   log_.AppendRetryChange(retry.change, position);
@@ -542,6 +548,18 @@ void Hub::LostHistory(const Position& newest_lost) {
   for (const auto& connection : everyone) connection->Close(end);
 }
 
+void Hub::NoteAppliedLocked(const Position& position) {
+  if (!last_applied_ || *last_applied_ < position) last_applied_ = position;
+}
+
+bool Hub::AwaitOwnCommandsApplied(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto applied = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !last_sent_ || (last_applied_ && !(*last_applied_ < *last_sent_));
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&applied), timeout);
+}
+
 uint32_t Hub::CountConnectionsLocked(const Target& target) const {
   if (target.all()) return connection_count_;
   uint32_t count = 0;
@@ -561,6 +579,10 @@ uint32_t Hub::CountConnectionsLocked(const Target& target) const {
 }
 
 uint32_t Hub::TakeReach(const Position& position, const Target& target) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!last_sent_ || *last_sent_ < position) last_sent_ = position;
+  }
   if (std::optional<uint32_t> reach = reach_.Take(position, absl::Seconds(2))) {
     return *reach;
   }

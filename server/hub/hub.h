@@ -182,6 +182,14 @@ class Hub : public BrokerSink {
   // Unregisters a connection; safe to call more than once.
   void Detach(const Connection& connection);
 
+  // Waits up to `timeout` until this node has applied (put in its log, or
+  // acted on) every publish and disconnect it sent to the broker; true when
+  // it has. At once with the in-memory broker, which applies as it sends;
+  // with Redis, once the node has read its own commands back. A node that
+  // stops taking commands calls this before it ends its streams, so that
+  // everything it acknowledged reaches them.
+  bool AwaitOwnCommandsApplied(absl::Duration timeout);
+
   EventLog& log() { return log_; }
   size_t connection_count() const;
   // Client ids the hub holds state for, connected or remembered.
@@ -232,6 +240,8 @@ class Hub : public BrokerSink {
                            AttachResult* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Duration JitteredRetryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void NoteAppliedLocked(const Position& position)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The reach of the command at `position` as recorded by Apply(), waiting
   // briefly for it (the in-memory broker applies before Send returns, the
   // Redis broker a stream read later); if it does not come, the connections
@@ -242,7 +252,7 @@ class Hub : public BrokerSink {
   void ApplyPublish(const PublishCommand& publish, const Position& position);
   void ApplyDisconnect(const DisconnectCommand& disconnect,
                        const Position& position);
-  void ApplyGroups(const GroupCommand& groups);
+  void ApplyGroups(const GroupCommand& groups, const Position& position);
   void ApplyRetry(const RetryCommand& retry, const Position& position);
   uint32_t CountConnectionsLocked(const Target& target) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -262,6 +272,10 @@ class Hub : public BrokerSink {
   size_t connection_count_ ABSL_GUARDED_BY(mu_) = 0;
   RetryChange retry_ ABSL_GUARDED_BY(mu_);
   absl::BitGen random_ ABSL_GUARDED_BY(mu_);
+  // The newest position of a publish or disconnect this node sent, and the
+  // newest position applied here (from any node).
+  std::optional<Position> last_sent_ ABSL_GUARDED_BY(mu_);
+  std::optional<Position> last_applied_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<bool> healthy_{false};
   absl::Mutex listener_mu_;

@@ -364,3 +364,70 @@ TEST(ClientIdTest, Validation) {
 
 }  // namespace
 }  // namespace ssecast
+
+namespace ssecast {
+namespace {
+
+// A broker that accepts commands at once but delivers them only when told,
+// as the Redis broker does a stream read later.
+class DeferredBroker : public Broker {
+ public:
+  static constexpr uint64_t kEpoch = uint64_t{1} << 60;
+
+  absl::Status Start(BrokerSink* sink) override {
+    sink_ = sink;
+    sink_->SetBrokerHealthy(true);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<Position> Send(const BrokerCommand& command) override {
+    // After the log's own epoch (its start time), as a Redis id would be.
+    queued_.emplace_back(command, Position{kEpoch, ++sequence_});
+    return queued_.back().second;
+  }
+  absl::StatusOr<std::vector<std::string>> LoadGroups(
+      const std::string&) override {
+    return std::vector<std::string>();
+  }
+  void Stop() override {}
+
+  void Deliver() {
+    for (const auto& [command, position] : queued_) {
+      sink_->Apply(command, position);
+    }
+    queued_.clear();
+  }
+
+ private:
+  BrokerSink* sink_ = nullptr;
+  uint64_t sequence_ = 0;
+  std::vector<std::pair<BrokerCommand, Position>> queued_;
+};
+
+TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
+  NoReconnectStoreMemory store(absl::Hours(1));
+  DeferredBroker broker;
+  Hub hub(HubOptions(), &store, &broker);
+  ASSERT_TRUE(broker.Start(&hub).ok());
+  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()))
+      << "nothing sent, nothing to wait for";
+  // Acknowledged (the broker took it) but not yet applied here.
+  ASSERT_TRUE(hub.Publish({.data = "x"}, Target::All()).ok());
+  EXPECT_FALSE(hub.AwaitOwnCommandsApplied(absl::Milliseconds(10)));
+  EXPECT_EQ(hub.log().next_sequence(), hub.log().first_sequence());
+  broker.Deliver();
+  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
+  EXPECT_EQ(hub.log().next_sequence(), hub.log().first_sequence() + 1);
+}
+
+TEST(HubDrainTest, TheInMemoryBrokerAppliesAsItSends) {
+  NoReconnectStoreMemory store(absl::Hours(1));
+  BrokerMemory broker;
+  Hub hub(HubOptions(), &store, &broker);
+  ASSERT_TRUE(broker.Start(&hub).ok());
+  ASSERT_TRUE(hub.Publish({.data = "x"}, Target::All()).ok());
+  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
+  broker.Stop();
+}
+
+}  // namespace
+}  // namespace ssecast

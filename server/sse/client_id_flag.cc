@@ -72,12 +72,13 @@ absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeJwtProvider(
 absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
     absl::string_view spec, const std::string& cookie_name,
     const std::string& jwt_secret_file,
-    const std::string& jwt_public_key_file) {
+    const std::string& jwt_public_key_file,
+    const CookieSecurePolicy& cookie_secure) {
   if (spec == "cookie") {
     if (cookie_name.empty()) {
       return absl::InvalidArgumentError("--client_id_cookie is empty");
     }
-    return std::make_unique<CookieClientIdProvider>(cookie_name);
+    return std::make_unique<CookieClientIdProvider>(cookie_name, cookie_secure);
   }
   if (absl::ConsumePrefix(&spec, "header:")) {
     if (!IsHeaderName(spec)) {

@@ -7,12 +7,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/sse/client_id_provider.h"
+#include "server/sse/cookie_secure_policy.h"
 
 namespace ssecast {
 
 // Builds the ClientIdProvider that the server's --client_id flag selects:
 //   cookie       ids the server issues in cookie `cookie_name`
-//                (--client_id_cookie); the default
+//                (--client_id_cookie), `Secure` as `cookie_secure` decides;
+//                the default
 //   header:NAME  the value of request header NAME, set by a trusted proxy
 //   query:NAME   the value of query parameter NAME
 //   jwt          the sub claim of a JWT: HS256 under the content of the
@@ -29,7 +31,8 @@ namespace ssecast {
 absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
     absl::string_view spec, const std::string& cookie_name,
     const std::string& jwt_secret_file,
-    const std::string& jwt_public_key_file = "");
+    const std::string& jwt_public_key_file = "",
+    const CookieSecurePolicy& cookie_secure = {});
 
 }  // namespace ssecast
 

@@ -11,8 +11,9 @@
 
 namespace ssecast {
 
-CookieClientIdProvider::CookieClientIdProvider(std::string cookie_name)
-    : cookie_name_(std::move(cookie_name)) {}
+CookieClientIdProvider::CookieClientIdProvider(std::string cookie_name,
+                                               CookieSecurePolicy secure)
+    : cookie_name_(std::move(cookie_name)), secure_(std::move(secure)) {}
 
 absl::StatusOr<ClientIdentity> CookieClientIdProvider::Identify(
     const httplib::Request& request) {
@@ -23,7 +24,8 @@ absl::StatusOr<ClientIdentity> CookieClientIdProvider::Identify(
   }
   std::string id = NewClientId();
   std::string cookie =
-      absl::StrCat(cookie_name_, "=", id, "; Path=/; HttpOnly; SameSite=Lax");
+      absl::StrCat(cookie_name_, "=", id, "; Path=/; HttpOnly; SameSite=Lax",
+                   secure_.Secure(request) ? "; Secure" : "");
   return ClientIdentity{std::move(id), std::move(cookie)};
 }
 

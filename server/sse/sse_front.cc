@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/hub/names.h"
 #include "server/hub/sse_encoding.h"
 #include "server/sse/accept_header.h"
@@ -133,6 +134,10 @@ void SseFront::Route() {
             [](const httplib::Request& request, httplib::Response& response) {
               ServeClientScript(request, response);
             });
+  http_.Get("/readyz",
+            [this](const httplib::Request&, httplib::Response& response) {
+              HandleReady(response);
+            });
   if (options_.demo_page) {
     http_.Get("/", [](const httplib::Request&, httplib::Response& response) {
       const absl::string_view page = DemoPageHtml();
@@ -143,20 +148,38 @@ void SseFront::Route() {
 }
 
 void SseFront::HandleHealth(httplib::Response& response) {
+  // Liveness: only a front that has stopped says no. Being full or cut off
+  // from Redis is a matter for readiness; restarting the node for it would
+  // drop every stream it holds.
   if (!serving_.load()) {
     SetError(response, 503, "shutting down");
-  } else if (!http_.accepting()) {
-    SetError(response, 503,
-             "not accepting connections (out of file descriptors?)");
-  } else if (limiter_.at_capacity()) {
-    SetError(
-        response, 503,
-        absl::StrCat("at the connection limit: ", limiter_.open_connections(),
-                     " of ", options_.limits.max_connections,
-                     " (--max_connections)"));
   } else {
     response.set_content("ok\n", "text/plain");
   }
+}
+
+void SseFront::HandleReady(httplib::Response& response) {
+  std::vector<std::string> reasons;
+  if (!serving_.load()) reasons.push_back("shutting down");
+  if (!http_.accepting()) {
+    reasons.push_back("not accepting connections (out of file descriptors?)");
+  }
+  if (limiter_.at_capacity()) {
+    reasons.push_back(absl::StrCat(
+        "at the connection limit: ", limiter_.open_connections(), " of ",
+        options_.limits.max_connections, " (--max_connections)"));
+  }
+  if (options_.readiness != nullptr) {
+    for (std::string& reason : options_.readiness->NotReadyReasons()) {
+      reasons.push_back(std::move(reason));
+    }
+  }
+  if (reasons.empty()) {
+    response.set_content("ready\n", "text/plain");
+    return;
+  }
+  SetError(response, 503,
+           absl::StrCat("not ready: ", absl::StrJoin(reasons, "; ")));
 }
 
 void SseFront::AllowOrigin(const httplib::Request& request,

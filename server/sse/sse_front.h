@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/health/readiness.h"
 #include "server/hub/hub.h"
 #include "server/sse/accept_loop.h"
 #include "server/sse/client_id_provider.h"
@@ -43,14 +44,20 @@ struct SseFrontOptions {
   GroupJoin group_join = GroupJoin::kNobody;
   // Most `group` parameters one /events request may carry.
   size_t max_groups_per_request = 16;
+  // The node's readiness beyond the front's own (store, broker, draining),
+  // shown on GET /readyz; not owned, may be null. Must outlive the front.
+  const Readiness* readiness = nullptr;
 };
 
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
 // for the client the ClientIdProvider names (204 if the hub says it may not
-// reconnect), resuming after Last-Event-ID; GET /healthz says whether the
-// front is serving and below its connection cap; GET / is the demo page;
-// GET /ssecast.js is the browser client (client_script.h). After
-// the handshake a stream belongs to the StreamWriterPool.
+// reconnect), resuming after Last-Event-ID; GET /healthz (liveness) says
+// whether the front is serving at all; GET /readyz (readiness) is 503 with
+// the reasons while the node would refuse new browsers (at its connection
+// cap, out of descriptors, or whatever options.readiness says: store or
+// broker down, draining); GET / is the demo page; GET /ssecast.js is the
+// browser client (client_script.h). After the handshake a stream belongs to
+// the StreamWriterPool.
 //
 // Requests to /events are refused with a plain-text reason before any
 // state is made: 405 for other methods (HEAD included), 400 for ambiguous
@@ -78,6 +85,7 @@ class SseFront {
   void HandleEvents(const httplib::Request& request,
                     httplib::Response& response);
   void HandleHealth(httplib::Response& response);
+  void HandleReady(httplib::Response& response);
   void HandlePreflight(const httplib::Request& request,
                        httplib::Response& response);
   // Adds the CORS headers when the request comes from an allowed origin.

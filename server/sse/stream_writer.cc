@@ -350,7 +350,7 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
       if (sequence < limit) continue;    // stopped at a retry change
       if (stream.ending_) return false;  // the last chunk is out: done
       if (stream.closing_ && stream.cursor_ >= stream.close_at_) {
-        stream.control_.assign(kLastChunk.data(), kLastChunk.size());
+        stream.control_ = LastWords();
         stream.control_offset_ = 0;
         stream.ending_ = true;
         continue;
@@ -370,6 +370,15 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
     stream.last_write_ = now;
     AccountWritten(stream, static_cast<size_t>(written), sequence);
   }
+}
+
+std::string StreamWriter::LastWords() {
+  const int64_t spread_ms = absl::ToInt64Milliseconds(options_.drain_spread);
+  if (!stop_seen_ || spread_ms <= 0) return std::string(kLastChunk);
+  const int64_t retry_ms =
+      absl::Uniform<int64_t>(absl::IntervalClosed, random_, 0, spread_ms);
+  return absl::StrCat(FrameChunk(absl::StrCat("retry: ", retry_ms, "\n\n")),
+                      kLastChunk);
 }
 
 void StreamWriter::TakeRetryChanges(SseStream& stream, uint64_t limit) {

@@ -43,6 +43,10 @@ struct StreamWriterOptions {
   // A stream whose socket accepts nothing for this long is dropped, and a
   // closing stream gets this long to drain.
   absl::Duration write_timeout = absl::Seconds(10);
+  // When the writer shuts down, each stream ends with `retry:` set to a
+  // random value from 0 to this, so that its browser comes back (to another
+  // node) at its own moment rather than all at once; zero sends none.
+  absl::Duration drain_spread = absl::ZeroDuration();
 };
 
 // One thread that delivers the event log to the streams it adopted, with
@@ -76,8 +80,9 @@ class StreamWriter : public EventLog::Reader {
 
   void Wake() override;
 
-  // Ends every stream cleanly, gives them up to `grace` to drain, then
-  // stops the thread. Streams adopted afterwards are ended at once.
+  // Ends every stream cleanly (after what the log holds now, and with a
+  // spread `retry:`, see drain_spread), gives them up to `grace` to drain,
+  // then stops the thread. Streams adopted afterwards are ended at once.
   // BeginShutdown() returns at once; Shutdown() also waits for the end.
   void BeginShutdown(absl::Duration grace);
   void Shutdown(absl::Duration grace);
@@ -107,6 +112,9 @@ class StreamWriter : public EventLog::Reader {
   // slowest ones are (see EventLog::ReportProgress).
   void ReportProgress();
   void Drop(SseStream& stream, const char* why);
+  // The bytes that end a stream: the last chunk, after a spread `retry:`
+  // when the writer is shutting down.
+  std::string LastWords();
 
   EventLog* const log_;
   const DetachFn detach_;

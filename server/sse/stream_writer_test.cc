@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -261,6 +262,48 @@ TEST_F(StreamWriterTest, ShutdownEndsEveryStreamCleanly) {
   EXPECT_TRUE(
       absl::EndsWith(a->received(), "data: last words\n\n\r\n0\r\n\r\n"));
   EXPECT_TRUE(absl::EndsWith(b->received(), "0\r\n\r\n"));
+}
+
+TEST_F(StreamWriterTest, ShutdownSpreadsTheStreamsReconnects) {
+  StreamWriterOptions options;
+  options.drain_spread = absl::Seconds(10);
+  StartWriter(options);
+  std::vector<std::unique_ptr<Peer>> peers;
+  for (int i = 0; i < 40; ++i) peers.push_back(Open(absl::StrCat("c", i)));
+  Publish("last words");
+  writer_->Shutdown(absl::Seconds(5));
+  std::set<int> retries;
+  for (auto& peer : peers) {
+    ASSERT_TRUE(peer->ReadToEnd());
+    const std::string& got = peer->received();
+    // The event first, then the reconnect interval, then the end.
+    const size_t event = got.find("data: last words\n\n");
+    const size_t retry = got.find("retry: ");
+    ASSERT_NE(event, std::string::npos) << got;
+    ASSERT_NE(retry, std::string::npos) << got;
+    EXPECT_LT(event, retry);
+    EXPECT_TRUE(absl::EndsWith(got, "\n\n\r\n0\r\n\r\n")) << got;
+    const int ms = std::stoi(got.substr(retry + 7));
+    EXPECT_GE(ms, 0);
+    EXPECT_LE(ms, 10000);
+    retries.insert(ms);
+  }
+  // 40 draws from 10,001 values: equal ones are rare, a narrow range
+  // (all within one fifth of the window) next to impossible.
+  EXPECT_GE(retries.size(), 35u);
+  EXPECT_GE(*retries.rbegin() - *retries.begin(), 2000);
+}
+
+TEST_F(StreamWriterTest, ClosingOutsideShutdownSendsNoRetry) {
+  StreamWriterOptions options;
+  options.drain_spread = absl::Seconds(10);
+  StartWriter(options);
+  auto peer = Open("alice");
+  Publish("before");
+  ASSERT_TRUE(hub_.Disconnect(Target::Clients({"alice"}), true).ok());
+  ASSERT_TRUE(peer->ReadToEnd());
+  EXPECT_EQ(peer->received().find("retry: "), std::string::npos)
+      << peer->received();
 }
 
 // A hub whose publishers wait once the quantile connection is 8 events

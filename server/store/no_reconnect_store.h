@@ -32,6 +32,10 @@ class NoReconnectStore {
 
   // Whether `client_id` has a live entry.
   virtual absl::StatusOr<bool> Contains(absl::string_view client_id) = 0;
+
+  // OK while the store can be used; the UNAVAILABLE a call would get
+  // otherwise. Cheap (one round trip at most), for readiness probes.
+  virtual absl::Status Check() = 0;
 };
 
 }  // namespace ssecast

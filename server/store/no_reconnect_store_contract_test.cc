@@ -114,6 +114,13 @@ TYPED_TEST(NoReconnectStoreContractTest, NeverAddedIdIsNotContained) {
   EXPECT_FALSE(IsContained(*store, ""));
 }
 
+TYPED_TEST(NoReconnectStoreContractTest, CheckPassesWhileTheStoreIsUsable) {
+  std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->Check().ok());
+  EXPECT_TRUE(store->Check().ok());
+}
+
 TYPED_TEST(NoReconnectStoreContractTest, AddedIdsAreContained) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);

@@ -42,6 +42,7 @@ class NoReconnectStoreMemory final : public NoReconnectStore {
   absl::Status Add(absl::Span<const std::string> client_ids) override;
   absl::StatusOr<int> Remove(absl::Span<const std::string> client_ids) override;
   absl::StatusOr<bool> Contains(absl::string_view client_id) override;
+  absl::Status Check() override { return absl::OkStatus(); }
 
   // How many entries the map holds, expired ones not yet purged included.
   size_t size() const;

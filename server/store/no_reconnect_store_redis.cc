@@ -77,6 +77,11 @@ absl::StatusOr<bool> NoReconnectStoreRedis::Contains(
   return *found > 0;
 }
 
+absl::Status NoReconnectStoreRedis::Check() {
+  absl::MutexLock lock(&mutex_);
+  return connection_.RunOne({"PING"}).status();
+}
+
 absl::StatusOr<int64_t> NoReconnectStoreRedis::RunForInteger(
     const RedisCommand& command) {
   absl::StatusOr<RedisReply> reply = connection_.RunOne(command);

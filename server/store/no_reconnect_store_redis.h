@@ -66,6 +66,7 @@ class NoReconnectStoreRedis final : public NoReconnectStore {
   absl::Status Add(absl::Span<const std::string> client_ids) override;
   absl::StatusOr<int> Remove(absl::Span<const std::string> client_ids) override;
   absl::StatusOr<bool> Contains(absl::string_view client_id) override;
+  absl::Status Check() override;  // PING
 
  private:
   NoReconnectStoreRedis(RedisConnection::Options connection,

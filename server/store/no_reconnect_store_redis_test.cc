@@ -176,6 +176,9 @@ class RedisFaultTest : public ::testing::Test {
     absl::Status looked_up = store_->Contains("bob").status();
     EXPECT_EQ(looked_up.code(), absl::StatusCode::kUnavailable) << looked_up;
     EXPECT_THAT(looked_up.message(), HasSubstr(address));
+    absl::Status checked = store_->Check();
+    EXPECT_EQ(checked.code(), absl::StatusCode::kUnavailable) << checked;
+    EXPECT_THAT(checked.message(), HasSubstr(address));
   }
 
   std::unique_ptr<RedisServerProcess> server_;
@@ -192,6 +195,7 @@ TEST_F(RedisFaultTest, DeadRedisMakesCallsUnavailableUntilItIsBack) {
   ASSERT_TRUE(server_->Restart().ok());
   absl::Status answering = WaitUntilAnswering(*store_);
   ASSERT_TRUE(answering.ok()) << answering;
+  EXPECT_TRUE(store_->Check().ok());
   ASSERT_TRUE(store_->Add({"bob"}).ok());
   absl::StatusOr<bool> contained = store_->Contains("bob");
   ASSERT_TRUE(contained.ok()) << contained.status();

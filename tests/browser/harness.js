@@ -51,6 +51,7 @@ function startSsecast(extraFlags) {
         '--http_address=127.0.0.1:0',
         '--grpc_address=127.0.0.1:0',
         '--shutdown_grace=1s',
+        '--drain_delay=0s',
         ...extraFlags,
       ],
       {stdio: ['ignore', 'pipe', 'pipe']});

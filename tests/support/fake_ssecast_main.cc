@@ -24,6 +24,8 @@ ABSL_FLAG(std::string, http_address, "127.0.0.1:0", "IPv4 HOST:PORT.");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:0", "IPv4 HOST:PORT.");
 ABSL_FLAG(int, exit_before_listening, -1,
           "When >= 0, print a line and exit with this code at once.");
+ABSL_FLAG(std::string, drain_delay, "",
+          "Accepted and ignored: ServerProcess passes it to every server.");
 ABSL_FLAG(bool, ignore_sigterm, false, "Ignore SIGTERM (SIGINT still works).");
 ABSL_FLAG(int, stop_exit_code, 0, "Exit code on SIGTERM or SIGINT.");
 ABSL_FLAG(int, stdout_flood_lines, 0,

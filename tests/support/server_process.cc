@@ -136,11 +136,14 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
         "cannot execute server binary ", binary, ": ", ErrnoText(errno),
         " (is it in the test's data, e.g. data = [\"//server:ssecast\"]?)"));
   }
+  // No drain delay: most tests stop servers nobody balances load to, and
+  // would each wait it out; tests of draining pass their own.
   std::vector<std::string> args = {binary};
   if (options.address_flags) {
     args.push_back("--http_address=127.0.0.1:0");
     args.push_back("--grpc_address=127.0.0.1:0");
   }
+  args.push_back("--drain_delay=0s");
   for (std::string& arg : extra_args) args.push_back(std::move(arg));
   if (options.max_open_files.has_value()) {
     const std::string limit = absl::StrCat(*options.max_open_files);

@@ -22,8 +22,9 @@ namespace ssecast::test_support {
 // Runs one ssecast server binary as a child process of an end-to-end test.
 //
 // Start() spawns it with `--http_address=127.0.0.1:0
-// --grpc_address=127.0.0.1:0` followed by the caller's arguments (a later
-// flag wins, so those may override the addresses), and waits for the line
+// --grpc_address=127.0.0.1:0 --drain_delay=0s` followed by the caller's
+// arguments (a later flag wins, so those may override these), and waits for
+// the line
 // `ssecast listening http=HOST:PORT grpc=HOST:PORT` on its stdout. The
 // child's stderr is the test's stderr, so its logs land in the test log;
 // its stdout is drained by a background thread for the child's whole life,
