@@ -12,6 +12,7 @@ PACKAGES=(
   libhiredis-dev redis-server libssl-dev
   curl
   chromium
+  prometheus-cpp-dev prometheus
 )
 
 missing=()
