@@ -27,6 +27,11 @@
 #include "server/config/secret_file.h"
 #include "server/control/control_server.h"
 #include "server/hub/hub.h"
+#include "server/log/log.h"
+#include "server/log/log_flags.h"
+#include "server/metrics/admin_flags.h"
+#include "server/metrics/admin_server.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
 #include "server/sse/group_join_policy.h"
@@ -281,29 +286,32 @@ absl::StatusOr<FlowControlBounds> FlowControlFromFlags() {
   const int64_t max_lag = absl::GetFlag(FLAGS_max_lag_events);
   const double share = absl::GetFlag(FLAGS_lagging_share);
   if (history_bytes < (int64_t{64} << 10)) {
-    return absl::InvalidArgumentError("--history_bytes must be at least 64 KiB");
+    return absl::InvalidArgumentError(
+        "--history_bytes must be at least 64 KiB");
   }
-  const int64_t lag_limit = std::max<int64_t>(1, std::min(history, max_lag) / 4);
+  const int64_t lag_limit =
+      std::max<int64_t>(1, std::min(history, max_lag) / 4);
   FlowControlBounds bounds{absl::GetFlag(FLAGS_publish_lag_events),
                            absl::GetFlag(FLAGS_publish_lag_bytes)};
   if (bounds.publish_lag_events == 0) {
     bounds.publish_lag_events = std::min<int64_t>(1000, lag_limit);
   } else if (bounds.publish_lag_events < 0 ||
              bounds.publish_lag_events > lag_limit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_events=", bounds.publish_lag_events,
-        " must be from 1 to a quarter of --history_size and of "
-        "--max_lag_events (", lag_limit, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--publish_lag_events=", bounds.publish_lag_events,
+                     " must be from 1 to a quarter of --history_size and of "
+                     "--max_lag_events (",
+                     lag_limit, ")"));
   }
   if (bounds.publish_lag_bytes == 0) {
     bounds.publish_lag_bytes =
         std::min<int64_t>(int64_t{16} << 20, history_bytes / 4);
   } else if (bounds.publish_lag_bytes < 0 ||
              bounds.publish_lag_bytes > history_bytes / 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_bytes=", bounds.publish_lag_bytes,
-        " must be from 1 to a quarter of --history_bytes (",
-        history_bytes / 4, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--publish_lag_bytes=", bounds.publish_lag_bytes,
+                     " must be from 1 to a quarter of --history_bytes (",
+                     history_bytes / 4, ")"));
   }
   if (const int64_t buffer = absl::GetFlag(FLAGS_stream_send_buffer);
       buffer < 0 || buffer > (1 << 30)) {
@@ -436,8 +444,7 @@ HubOptions MakeHubOptions() {
   const FlowControlBounds bounds = *FlowControlFromFlags();
   options.log.max_pending = static_cast<size_t>(bounds.publish_lag_events);
   options.log.lagging_share = absl::GetFlag(FLAGS_lagging_share);
-  options.log.max_pending_bytes =
-      static_cast<size_t>(bounds.publish_lag_bytes);
+  options.log.max_pending_bytes = static_cast<size_t>(bounds.publish_lag_bytes);
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
   options.retry = {absl::GetFlag(FLAGS_retry),
                    absl::GetFlag(FLAGS_retry_jitter)};
@@ -534,6 +541,9 @@ int Fail(absl::string_view what, const absl::Status& status) {
 }
 
 int Run() {
+  if (absl::Status log = ApplyLogFlags(); !log.ok()) {
+    return Fail("bad flags", log);
+  }
   if (absl::Status flags = CheckFlags(); !flags.ok()) {
     return Fail("bad flags", flags);
   }
@@ -566,7 +576,12 @@ int Run() {
 
   absl::StatusOr<std::unique_ptr<Broker>> broker = MakeBroker();
   if (!broker.ok()) return Fail("broker", broker.status());
-  Hub hub(MakeHubOptions(), store->get(), broker->get());
+  // Outlives everything that counts into it.
+  Metrics metrics;
+  HubOptions hub_options = MakeHubOptions();
+  hub_options.metrics = &metrics;
+  front_options.metrics = &metrics;
+  Hub hub(hub_options, store->get(), broker->get());
   if (absl::Status started = (*broker)->Start(&hub); !started.ok()) {
     return Fail("broker", started);
   }
@@ -586,21 +601,47 @@ int Run() {
   hub.SetHealthListener(
       [control_server](bool healthy) { control_server->SetServing(healthy); });
 
-  std::printf("ssecast listening http=%s grpc=%s\n",
-              WithPort(http_address, *http_port).c_str(),
-              (*control)->bound_address().c_str());
+  std::unique_ptr<AdminServer> admin;
+  if (const std::string admin_address = AdminAddressFromFlags();
+      !admin_address.empty()) {
+    absl::StatusOr<std::unique_ptr<AdminServer>> started =
+        AdminServer::Start(admin_address, &metrics);
+    if (!started.ok()) return Fail("--admin_address", started.status());
+    admin = *std::move(started);
+    metrics.SetSampler([&hub] {
+      const Hub::Stats stats = hub.stats();
+      const EventLog::Backlog backlog = hub.log().backlog();
+      Metrics::Sample sample;
+      sample.connections = stats.connections;
+      sample.connected_clients = stats.connected_clients;
+      sample.known_clients = stats.known_clients;
+      sample.groups = stats.groups;
+      sample.broker_up = hub.healthy();
+      sample.backlog_events = backlog.entries;
+      sample.backlog_bytes = backlog.bytes;
+      return sample;
+    });
+  }
+
+  const std::string http_bound = WithPort(http_address, *http_port);
+  const std::string admin_bound = admin ? admin->bound_address() : "";
+  std::printf("ssecast listening http=%s grpc=%s%s%s\n", http_bound.c_str(),
+              (*control)->bound_address().c_str(), admin ? " admin=" : "",
+              admin_bound.c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "ssecast: %s\n", descriptors->ToString().c_str());
+  LogInfo("ssecast started", {{"http", http_bound},
+                              {"grpc", (*control)->bound_address()},
+                              {"admin", admin ? admin_bound : "off"}});
+  LogInfo(descriptors->ToString());
 
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) == 0 &&
          signal_number == SIGHUP) {
-    std::fprintf(stderr,
-                 "ssecast: SIGHUP received and ignored (nothing to reload; "
-                 "SIGTERM stops the server)\n");
+    LogWarning(
+        "SIGHUP received and ignored (nothing to reload; SIGTERM stops the "
+        "server)");
   }
-  std::fprintf(stderr, "ssecast: %s received, shutting down\n",
-               strsignal(signal_number));
+  LogInfo("shutting down", {{"signal", strsignal(signal_number)}});
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   hub.SetHealthListener(nullptr);
   // Browsers first: their streams end at once, while backends may still be
@@ -608,6 +649,9 @@ int Run() {
   front.Stop(grace);
   (*control)->Shutdown(grace);
   (*broker)->Stop();
+  metrics.SetSampler(nullptr);
+  admin.reset();
+  LogInfo("stopped");
   return 0;
 }
 
@@ -619,7 +663,9 @@ int main(int argc, char** argv) {
   // after the binary).
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "server/main.cc");
+    return absl::EndsWith(file, "server/main.cc") ||
+           absl::EndsWith(file, "server/log/log_flags.cc") ||
+           absl::EndsWith(file, "server/metrics/admin_flags.cc");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);

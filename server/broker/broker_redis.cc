@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -13,6 +12,7 @@
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "server/broker/broker_command_codec.h"
+#include "server/log/log.h"
 #include "server/redis/redis_milliseconds.h"
 
 namespace ssecast {
@@ -80,8 +80,8 @@ bool IsReplayed(const BrokerCommand& command) {
 }
 
 void LogSkipped(const std::string& id, absl::string_view why) {
-  std::fprintf(stderr, "ssecast: redis broker: skipping stream entry %s: %s\n",
-               id.c_str(), std::string(why).c_str());
+  LogError("redis broker: skipping a stream entry",
+           {{"entry", id}, {"why", why}});
 }
 
 }  // namespace
@@ -307,13 +307,11 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
 void BrokerRedis::ReportReaderHealth(BrokerSink* sink, bool healthy,
                                      const absl::Status& why) const {
   if (healthy) {
-    std::fprintf(stderr,
-                 "ssecast: redis broker: redis at %s:%d answers again; "
-                 "resuming the command stream\n",
-                 options_.host.c_str(), options_.port);
+    LogInfo("redis broker: redis answers again; resuming the command stream",
+            {{"redis", absl::StrCat(options_.host, ":", options_.port)}});
   } else {
-    std::fprintf(stderr, "ssecast: redis broker: lost %s; reconnecting\n",
-                 std::string(why.message()).c_str());
+    LogError("redis broker: lost redis; reconnecting",
+             {{"error", why.message()}});
   }
   sink->SetBrokerHealthy(healthy);
 }

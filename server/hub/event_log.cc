@@ -25,8 +25,8 @@ EventLog::Options Clamped(EventLog::Options options) {
   options.max_bytes = std::max<size_t>(options.max_bytes, 4 << 10);
   options.max_pending =
       std::clamp<size_t>(options.max_pending, 1, options.capacity / 4);
-  options.max_pending_bytes = std::clamp<size_t>(options.max_pending_bytes, 1,
-                                                 options.max_bytes / 4);
+  options.max_pending_bytes =
+      std::clamp<size_t>(options.max_pending_bytes, 1, options.max_bytes / 4);
   options.lagging_share = std::clamp(options.lagging_share, 0.0, 0.5);
   return options;
 }
@@ -55,11 +55,10 @@ void EventLog::UpdateHeldLocked() {
   // How many may lag: the share rounded up (so that among a few
   // connections one may), but never all of them.
   const size_t lagging =
-      connections == 0
-          ? 0
-          : std::min(connections - 1,
-                     static_cast<size_t>(std::ceil(options_.lagging_share *
-                                                   connections)));
+      connections == 0 ? 0
+                       : std::min(connections - 1,
+                                  static_cast<size_t>(std::ceil(
+                                      options_.lagging_share * connections)));
   slowest_wanted_.store(lagging + 1, std::memory_order_relaxed);
   if (connections == 0) {
     held_.reset();
@@ -97,12 +96,19 @@ EventLog::Backlog EventLog::backlog() const {
 }
 
 absl::Status EventLog::WaitForRoom() {
-  absl::MutexLock lock(&mu_);
-  if (mu_.AwaitWithTimeout(absl::Condition(this, &EventLog::HasRoom),
-                           options_.max_publish_wait)) {
-    return absl::OkStatus();
+  absl::Time start;
+  bool room;
+  Backlog backlog;
+  {
+    absl::MutexLock lock(&mu_);
+    if (HasRoom()) return absl::OkStatus();
+    start = absl::Now();
+    room = mu_.AwaitWithTimeout(absl::Condition(this, &EventLog::HasRoom),
+                                options_.max_publish_wait);
+    if (!room) backlog = BacklogLocked();
   }
-  const Backlog backlog = BacklogLocked();
+  NoteWait(absl::Now() - start);
+  if (room) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
       "publishing is held back: the connections are ", backlog.entries,
       " events (", backlog.bytes, " bytes) behind, above the limit of ",
@@ -113,19 +119,33 @@ absl::Status EventLog::WaitForRoom() {
 }
 
 void EventLog::AwaitRoom() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(this, &EventLog::HasRoom));
+  absl::Time start;
+  {
+    absl::MutexLock lock(&mu_);
+    if (HasRoom()) return;
+    start = absl::Now();
+    mu_.Await(absl::Condition(this, &EventLog::HasRoom));
+  }
+  NoteWait(absl::Now() - start);
 }
 
 void EventLog::WhenRoom(std::function<void()> ready) {
   {
     absl::MutexLock lock(&mu_);
     if (!HasRoom()) {
-      room_waiters_.push_back(std::move(ready));
+      room_waiters_.push_back(
+          [this, start = absl::Now(), ready = std::move(ready)] {
+            NoteWait(absl::Now() - start);
+            ready();
+          });
       return;
     }
   }
   ready();
+}
+
+void EventLog::NoteWait(absl::Duration waited) const {
+  if (options_.on_wait) options_.on_wait(waited);
 }
 
 std::vector<std::function<void()>> EventLog::TakeReadyLocked() {

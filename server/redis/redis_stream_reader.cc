@@ -1,7 +1,6 @@
 #include "server/redis/redis_stream_reader.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "server/log/log.h"
 
 namespace ssecast {
 namespace {
@@ -48,8 +48,7 @@ std::string IdBefore(std::pair<uint64_t, uint64_t> id) {
 
 RedisStreamReader::RedisStreamReader(Options options, std::string after_id,
                                      EntryHandler on_entry,
-                                     HealthHandler on_health,
-                                     GapHandler on_gap)
+                                     HealthHandler on_health, GapHandler on_gap)
     : options_(std::move(options)),
       on_entry_(std::move(on_entry)),
       on_health_(std::move(on_health)),
@@ -94,9 +93,9 @@ absl::Status RedisStreamReader::CheckForGap() {
   // over is still there, everything after it is too. When it is gone, the
   // entries between it and the oldest one left are lost (or there were
   // none, which cannot be told apart: that rare case is reported too).
-  absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(
-      {{"XRANGE", options_.key, last_id_, last_id_},
-       {"XRANGE", options_.key, "-", "+", "COUNT", "1"}});
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      connection_.Run({{"XRANGE", options_.key, last_id_, last_id_},
+                       {"XRANGE", options_.key, "-", "+", "COUNT", "1"}});
   if (!replies.ok()) return replies.status();
   absl::StatusOr<std::vector<RedisStreamEntry>> last =
       ParseStreamEntries(*(*replies)[0]);
@@ -113,11 +112,10 @@ absl::Status RedisStreamReader::CheckForGap() {
     return absl::OkStatus();
   }
   const std::string newest_lost = IdBefore(*oldest_id);
-  std::fprintf(stderr,
-               "ssecast: redis stream %s: the entries after %s up to %s were "
-               "trimmed before this node read them (it fell more than the "
-               "history behind)\n",
-               options_.key.c_str(), last_id_.c_str(), newest_lost.c_str());
+  LogError(
+      "redis stream: entries were trimmed before this node read them (it "
+      "fell more than the history behind)",
+      {{"stream", options_.key}, {"after", last_id_}, {"up_to", newest_lost}});
   if (on_gap_) on_gap_(newest_lost);
   last_id_ = newest_lost;
   return absl::OkStatus();

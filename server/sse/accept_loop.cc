@@ -12,10 +12,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "server/log/log.h"
 #include "server/sse/address_text.h"
 
 namespace ssecast {
@@ -117,6 +117,8 @@ AcceptLoop::AcceptLoop(const AcceptLoopOptions& options,
                        ConnectionLimiter* limiter,
                        const TrustedProxies* proxies, Dispatch dispatch)
     : options_(options),
+      metrics_(options.metrics != nullptr ? options.metrics
+                                          : Metrics::Unexposed()),
       limiter_(limiter),
       proxies_(proxies),
       dispatch_(std::move(dispatch)),
@@ -444,6 +446,7 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
                         absl::Time now) {
   const int retry_after =
       status == 429 || status == 503 ? options_.retry_after_seconds : 0;
+  metrics_->Refused(status);
   SendBestEffort(conn->fd, Answer(status, message, retry_after));
   ::shutdown(conn->fd, SHUT_WR);
   if (conn->state != State::kLinger) waiting_.fetch_sub(1);
@@ -455,6 +458,7 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
 
 void AcceptLoop::RefuseNew(int fd, int status, const std::string& message,
                            absl::Time now) {
+  metrics_->Refused(status);
   if (lingering_refusals_ >= options_.max_lingering_refusals) {
     SendBestEffort(fd, Answer(status, message, options_.retry_after_seconds));
     ::close(fd);
@@ -525,22 +529,16 @@ void AcceptLoop::Report(absl::Time now) {
       unread_answers_ == 0) {
     return;
   }
-  std::fprintf(
-      stderr,
-      "ssecast: in the last %s: refused %llu connections over "
-      "--max_connections (%llu of them for lack of descriptors), %llu over "
-      "--max_connections_per_ip, %llu streams over "
-      "--max_streams_per_client; %llu bad request heads, %llu heads timed "
-      "out, %llu closed for leaving answers unread; %zu connections open\n",
-      absl::FormatDuration(options_.report_interval).c_str(),
-      static_cast<unsigned long long>(refused.total),
-      static_cast<unsigned long long>(accept_failures_),
-      static_cast<unsigned long long>(refused.per_ip),
-      static_cast<unsigned long long>(refused.per_client),
-      static_cast<unsigned long long>(heads_refused_),
-      static_cast<unsigned long long>(heads_timed_out_),
-      static_cast<unsigned long long>(unread_answers_),
-      limiter_->open_connections());
+  LogWarning("browser connections refused (summed up over the interval)",
+             {{"interval", absl::FormatDuration(options_.report_interval)},
+              {"over_max_connections", refused.total},
+              {"of_which_out_of_descriptors", accept_failures_},
+              {"over_max_connections_per_ip", refused.per_ip},
+              {"streams_over_max_streams_per_client", refused.per_client},
+              {"bad_request_heads", heads_refused_},
+              {"heads_timed_out", heads_timed_out_},
+              {"closed_for_unread_answers", unread_answers_},
+              {"connections_open", limiter_->open_connections()}});
   heads_refused_ = 0;
   heads_timed_out_ = 0;
   accept_failures_ = 0;

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/hub/hub.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/accept_loop.h"
 #include "server/sse/client_id_provider.h"
 #include "server/sse/connection_limiter.h"
@@ -43,6 +44,10 @@ struct SseFrontOptions {
   GroupJoin group_join = GroupJoin::kNobody;
   // Most `group` parameters one /events request may carry.
   size_t max_groups_per_request = 16;
+  // Where streams, refusals and deliveries are counted (also by the
+  // writers and the accept loop); must outlive the front. nullptr:
+  // Metrics::Unexposed().
+  Metrics* metrics = nullptr;
 };
 
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
@@ -90,6 +95,7 @@ class SseFront {
   Hub* const hub_;
   const std::unique_ptr<ClientIdProvider> client_ids_;
   const SseFrontOptions options_;
+  Metrics* const metrics_;
   StreamWriterPool writers_;
   ConnectionLimiter limiter_;
   TakeoverHttpServer http_;

@@ -17,6 +17,7 @@
 #include "server/hub/event.h"
 #include "server/hub/event_log.h"
 #include "server/hub/hub.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/sse_stream.h"
 
 namespace ssecast {
@@ -40,6 +41,9 @@ struct StreamWriterOptions {
   // A stream whose socket accepts nothing for this long is dropped, and a
   // closing stream gets this long to drain.
   absl::Duration write_timeout = absl::Seconds(10);
+  // Where deliveries and stream ends are counted (once per sweep, not per
+  // write); must outlive the writer. nullptr: Metrics::Unexposed().
+  Metrics* metrics = nullptr;
 };
 
 // One thread that delivers the event log to the streams it adopted, with
@@ -82,7 +86,8 @@ class StreamWriter : public EventLog::Reader {
   void TakeAdopted(absl::Time now);
   // Delivers the entries before `end` (kWindowEnd: all there are once the
   // window is next synced), then ends the stream; drops it at `deadline`.
-  void BeginClosing(SseStream& stream, uint64_t end, absl::Time deadline);
+  void BeginClosing(SseStream& stream, uint64_t end, absl::Time deadline,
+                    StreamEnd reason);
   void SyncWindow();
   void Sweep(absl::Time now);
   // Writes what `stream` has pending; false when it is finished or broken.
@@ -98,10 +103,13 @@ class StreamWriter : public EventLog::Reader {
   // Tells the log how many streams this writer serves and where its
   // slowest ones are (see EventLog::ReportProgress).
   void ReportProgress();
-  void Drop(SseStream& stream, const char* why);
+  // Ends `stream` now, counted under `reason`; `why` (for a drop the
+  // operator should hear of) is logged at info, other ends at debug.
+  void Drop(SseStream& stream, StreamEnd reason, const char* why = nullptr);
 
   Hub* const hub_;
   const StreamWriterOptions options_;
+  Metrics* const metrics_;
   const int epoll_fd_;
   const int event_fd_;
 
@@ -128,6 +136,9 @@ class StreamWriter : public EventLog::Reader {
     size_t offset;      // where the write of it began
   };
   std::vector<uint64_t> cursors_;  // scratch for ReportProgress()
+  // Counted during a sweep, handed to metrics_ at its end.
+  uint64_t delivered_events_ = 0;
+  uint64_t delivered_bytes_ = 0;
   std::vector<iovec> iov_;
   std::vector<Gathered> gathered_;
   absl::BitGen random_;  // for retry jitter
