@@ -12,8 +12,8 @@
 namespace ssecast {
 
 std::optional<double> MetricValue(Metrics& metrics, const std::string& series) {
-  const std::string text = prometheus::TextSerializer().Serialize(
-      metrics.collectable()->Collect());
+  const std::string text =
+      prometheus::TextSerializer().Serialize(metrics.collectable()->Collect());
   const std::string prefix = absl::StrCat(series, " ");
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     double value = 0;

@@ -106,6 +106,7 @@ function startSsecast(extraFlags) {
       [
         '--http_address=127.0.0.1:0',
         '--grpc_address=127.0.0.1:0',
+        '--admin_address=127.0.0.1:0',
         '--shutdown_grace=1s',
         ...extraFlags,
       ],

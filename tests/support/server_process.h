@@ -22,10 +22,12 @@ namespace ssecast::test_support {
 // Runs one ssecast server binary as a child process of an end-to-end test.
 //
 // Start() spawns it with `--http_address=127.0.0.1:0
-// --grpc_address=127.0.0.1:0` followed by the caller's arguments (a later
-// flag wins, so those may override the addresses), and waits for the line
-// `ssecast listening http=HOST:PORT grpc=HOST:PORT` on its stdout. The
-// child's stderr is the test's stderr, so its logs land in the test log;
+// --grpc_address=127.0.0.1:0 --admin_address=127.0.0.1:0` followed by the
+// caller's arguments (a later flag wins, so those may override the
+// addresses), and waits for the line `ssecast listening http=HOST:PORT
+// grpc=HOST:PORT [admin=HOST:PORT]` on its stdout. The child's stderr is
+// the test's stderr (or Options::stderr_path), so its logs land in the
+// test log;
 // its stdout is drained by a background thread for the child's whole life,
 // so the child never blocks on a full pipe, and kept as stdout_lines().
 //
@@ -46,6 +48,9 @@ class ServerProcess {
     // value, set by util-linux's prlimit(1) in the child before it execs
     // the server; the pid stays the server's.
     std::optional<uint64_t> max_open_files;
+    // When set, the child's stderr goes to this file (created or
+    // truncated) instead of the test's stderr, for tests that read the log.
+    std::optional<std::string> stderr_path;
   };
   static constexpr absl::Duration kTerminateDeadline = absl::Seconds(15);
 
@@ -68,6 +73,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   int http_port() const { return http_port_; }
   int grpc_port() const { return grpc_port_; }
+  // The admin endpoint's port (GET /metrics); 0 when it is off.
+  int admin_port() const { return admin_port_; }
   // "127.0.0.1:PORT", for grpc::CreateChannel.
   std::string grpc_target() const;
   // The addresses exactly as the listening line printed them.
@@ -112,6 +119,7 @@ class ServerProcess {
 
   int http_port_ = 0;
   int grpc_port_ = 0;
+  int admin_port_ = 0;
   std::string http_address_;
   std::string grpc_address_;
 
