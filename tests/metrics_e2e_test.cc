@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client_cookie.h"
@@ -18,6 +21,7 @@
 #include "tests/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/prometheus_server.h"
+#include "tests/support/redis_server.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {
@@ -142,6 +146,76 @@ TEST(MetricsE2eTest, PrometheusScrapesWhatBrowsersAndBackendsDid) {
       HttpGet(server.http_port(), "/metrics", {}, kE2eTimeout);
   ASSERT_OK(public_side);
   EXPECT_EQ(public_side->status, 404);
+}
+
+// The value of `series` on the admin endpoint, read directly.
+absl::StatusOr<double> Scrape(int admin_port, const std::string& series) {
+  absl::StatusOr<HttpTestResponse> scraped =
+      HttpGet(admin_port, "/metrics", {}, kE2eTimeout);
+  if (!scraped.ok()) return scraped.status();
+  for (absl::string_view line : absl::StrSplit(scraped->body, '\n')) {
+    double value = 0;
+    if (absl::ConsumePrefix(&line, absl::StrCat(series, " ")) &&
+        absl::SimpleAtod(line, &value)) {
+      return value;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat(series, " is not exported"));
+}
+
+absl::Status AwaitScrape(int admin_port, const std::string& series,
+                         double expected) {
+  return PollUntil(absl::StrCat(series, " == ", expected), kE2eTimeout,
+                   [&]() -> absl::Status {
+                     absl::StatusOr<double> value = Scrape(admin_port, series);
+                     if (!value.ok()) return value.status();
+                     if (*value == expected) return absl::OkStatus();
+                     return absl::FailedPreconditionError(
+                         absl::StrCat(series, " is ", *value));
+                   });
+}
+
+TEST(MetricsE2eTest, RedisHealthAndBrokerLag) {
+  absl::StatusOr<std::unique_ptr<RedisServerProcess>> redis =
+      RedisServerProcess::Start();
+  ASSERT_OK(redis);
+  const std::string redis_address =
+      absl::StrCat("--redis_address=127.0.0.1:", (*redis)->port());
+  absl::StatusOr<std::unique_ptr<RunningServer>> started = RunningServer::Start(
+      {"--broker=redis", "--no_reconnect_store=redis", redis_address});
+  ASSERT_OK(started);
+  RunningServer& server = **started;
+  const int admin = server.process().admin_port();
+  absl::StatusOr<RunningServer::NewClient> alice = server.OpenNewClient();
+  ASSERT_OK(alice);
+  ASSERT_OK(server.control().PublishToAll(MakeEvent("through redis")));
+  ASSERT_OK(alice->stream->NextEvent(kE2eTimeout));
+  EXPECT_OK(AwaitScrape(admin, "ssecast_broker_up", 1));
+  EXPECT_OK(AwaitScrape(admin, "ssecast_store_up", 1));
+  absl::StatusOr<double> lag = Scrape(admin, "ssecast_broker_lag_seconds");
+  ASSERT_OK(lag);
+  EXPECT_GE(*lag, 0);
+  EXPECT_LT(*lag, 30) << "the event was applied within the test's time";
+
+  (*redis)->Stop();
+  EXPECT_OK(AwaitScrape(admin, "ssecast_broker_up", 0));
+  // A new browser cannot be admitted without the store: 503, counted, and
+  // the store is reported down.
+  SseTestRequest request;
+  request.timeout = kE2eTimeout;
+  absl::StatusOr<std::unique_ptr<SseTestClient>> refused =
+      SseTestClient::Connect(server.http_port(), request);
+  ASSERT_OK(refused);
+  EXPECT_EQ((*refused)->status(), 503);
+  EXPECT_OK(AwaitScrape(admin, "ssecast_store_up", 0));
+  EXPECT_OK(
+      AwaitScrape(admin, "ssecast_http_refusals_total{status=\"503\"}", 1));
+
+  ASSERT_OK((*redis)->Restart());
+  EXPECT_OK(AwaitScrape(admin, "ssecast_broker_up", 1));
+  absl::StatusOr<RunningServer::NewClient> bob = server.OpenNewClient();
+  ASSERT_OK(bob);
+  EXPECT_OK(AwaitScrape(admin, "ssecast_store_up", 1));
 }
 
 TEST(MetricsE2eTest, AdminEndpointCanBeTurnedOff) {

@@ -11,6 +11,7 @@
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/broker/broker_command_codec.h"
 #include "server/log/log.h"
 #include "server/redis/redis_milliseconds.h"
@@ -135,8 +136,17 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
   reader.max_backoff = options_.max_backoff;
   return std::make_unique<RedisStreamReader>(
       reader, after_id,
-      [sink](const RedisStreamEntry& entry) {
+      [this, sink](const RedisStreamEntry& entry) {
         ApplyEntry(sink, entry, /*replaying=*/false);
+        // The entry id's first part is when Redis took the command.
+        if (std::optional<Position> position = Position::Parse(entry.id)) {
+          Metrics* metrics = options_.metrics != nullptr
+                                 ? options_.metrics
+                                 : Metrics::Unexposed();
+          metrics->BrokerApplied(
+              absl::Now() -
+              absl::FromUnixMillis(static_cast<int64_t>(position->epoch)));
+        }
       },
       [this, sink](bool healthy, const absl::Status& why) {
         ReportReaderHealth(sink, healthy, why);

@@ -25,8 +25,8 @@ EventLog::Options Clamped(EventLog::Options options) {
   options.max_bytes = std::max<size_t>(options.max_bytes, 4 << 10);
   options.max_pending =
       std::clamp<size_t>(options.max_pending, 1, options.capacity / 4);
-  options.max_pending_bytes =
-      std::clamp<size_t>(options.max_pending_bytes, 1, options.max_bytes / 4);
+  options.max_pending_bytes = std::clamp<size_t>(options.max_pending_bytes, 1,
+                                                 options.max_bytes / 4);
   options.lagging_share = std::clamp(options.lagging_share, 0.0, 0.5);
   return options;
 }
@@ -55,10 +55,11 @@ void EventLog::UpdateHeldLocked() {
   // How many may lag: the share rounded up (so that among a few
   // connections one may), but never all of them.
   const size_t lagging =
-      connections == 0 ? 0
-                       : std::min(connections - 1,
-                                  static_cast<size_t>(std::ceil(
-                                      options_.lagging_share * connections)));
+      connections == 0
+          ? 0
+          : std::min(connections - 1,
+                     static_cast<size_t>(std::ceil(options_.lagging_share *
+                                                   connections)));
   slowest_wanted_.store(lagging + 1, std::memory_order_relaxed);
   if (connections == 0) {
     held_.reset();

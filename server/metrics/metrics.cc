@@ -1,5 +1,6 @@
 #include "server/metrics/metrics.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -100,6 +101,11 @@ Metrics::Metrics()
                     "1 while the last call to the no-reconnect store "
                     "succeeded, 0 after it failed.");
   store_up_->Set(1);
+  broker_lag_ = gauge(
+      "ssecast_broker_lag_seconds",
+      "With --broker=redis: how long after it entered the shared command "
+      "stream (by Redis' clock) the last command was applied on this node; "
+      "grows while flow control holds the node back. 0 otherwise.");
   streams_opened_ = counter("ssecast_streams_opened_total",
                             "Event streams opened on this node.");
   events_delivered_ =
@@ -172,6 +178,11 @@ void Metrics::ConnectionsKicked(uint64_t connections) {
 }
 
 void Metrics::StoreAnswered(bool ok) { store_up_->Set(ok ? 1 : 0); }
+
+void Metrics::BrokerApplied(absl::Duration delay) {
+  broker_lag_->Set(
+      absl::ToDoubleSeconds(std::max(delay, absl::ZeroDuration())));
+}
 
 void Metrics::StreamOpened() { streams_opened_->Increment(); }
 

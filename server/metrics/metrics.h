@@ -73,6 +73,10 @@ class Metrics {
   // The outcome of a call to the no-reconnect store.
   void StoreAnswered(bool ok);
 
+  // --- Redis broker. ---
+  // A command was applied `delay` after it entered the shared stream.
+  void BrokerApplied(absl::Duration delay);
+
   // --- SSE front. ---
   void StreamOpened();
   // A request on the browser side was answered `status` instead of with a
@@ -114,6 +118,7 @@ class Metrics {
   prometheus::Counter* publish_wait_seconds_;
   prometheus::Counter* kicked_;
   prometheus::Gauge* store_up_;
+  prometheus::Gauge* broker_lag_;
   prometheus::Counter* streams_opened_;
   prometheus::Counter* events_delivered_;
   prometheus::Counter* bytes_delivered_;

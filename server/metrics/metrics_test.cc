@@ -55,7 +55,9 @@ TEST(MetricsTest, CountsWhatItIsTold) {
   metrics.StreamClosed(StreamEnd::kSlow);
   metrics.StreamClosed(StreamEnd::kClientGone);
   metrics.StoreAnswered(false);
+  metrics.BrokerApplied(absl::Milliseconds(1500));
   const std::string text = Text(metrics);
+  EXPECT_DOUBLE_EQ(Value(text, "ssecast_broker_lag_seconds"), 1.5);
   EXPECT_EQ(Value(text, "ssecast_events_published_total"), 2);
   EXPECT_EQ(Value(text, "ssecast_publish_duration_seconds_count"), 1);
   EXPECT_EQ(

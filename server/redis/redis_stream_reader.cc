@@ -48,7 +48,8 @@ std::string IdBefore(std::pair<uint64_t, uint64_t> id) {
 
 RedisStreamReader::RedisStreamReader(Options options, std::string after_id,
                                      EntryHandler on_entry,
-                                     HealthHandler on_health, GapHandler on_gap)
+                                     HealthHandler on_health,
+                                     GapHandler on_gap)
     : options_(std::move(options)),
       on_entry_(std::move(on_entry)),
       on_health_(std::move(on_health)),
@@ -93,9 +94,9 @@ absl::Status RedisStreamReader::CheckForGap() {
   // over is still there, everything after it is too. When it is gone, the
   // entries between it and the oldest one left are lost (or there were
   // none, which cannot be told apart: that rare case is reported too).
-  absl::StatusOr<std::vector<RedisReply>> replies =
-      connection_.Run({{"XRANGE", options_.key, last_id_, last_id_},
-                       {"XRANGE", options_.key, "-", "+", "COUNT", "1"}});
+  absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(
+      {{"XRANGE", options_.key, last_id_, last_id_},
+       {"XRANGE", options_.key, "-", "+", "COUNT", "1"}});
   if (!replies.ok()) return replies.status();
   absl::StatusOr<std::vector<RedisStreamEntry>> last =
       ParseStreamEntries(*(*replies)[0]);

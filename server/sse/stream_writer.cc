@@ -172,10 +172,11 @@ void StreamWriter::ReportProgress() {
   }
   const size_t connections = cursors_.size();
   const size_t wanted = std::min(connections, hub_->log().slowest_wanted());
-  std::nth_element(cursors_.begin(), cursors_.begin() + wanted, cursors_.end());
+  std::nth_element(cursors_.begin(), cursors_.begin() + wanted,
+                   cursors_.end());
   std::sort(cursors_.begin(), cursors_.begin() + wanted);
-  hub_->log().ReportProgress(this, connections,
-                             absl::MakeConstSpan(cursors_.data(), wanted));
+  hub_->log().ReportProgress(
+      this, connections, absl::MakeConstSpan(cursors_.data(), wanted));
 }
 
 void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
