@@ -18,6 +18,8 @@ PACKAGES=(
   nginx openssl
   # systemd-analyze, for the check of deploy/systemd/ssecast.service.
   systemd
+  # Metrics (the library, and the server the metrics test scrapes with).
+  prometheus-cpp-dev prometheus
 )
 
 missing=()

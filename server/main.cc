@@ -37,6 +37,11 @@
 #include "server/health/readiness.h"
 #include "server/hub/hub.h"
 #include "server/redis/redis_sentinel_flags.h"
+#include "server/log/log.h"
+#include "server/log/log_flags.h"
+#include "server/metrics/admin_flags.h"
+#include "server/metrics/admin_server.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
 #include "server/sse/group_join_policy.h"
@@ -274,7 +279,7 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   return std::unique_ptr<NoReconnectStore>(std::move(*store));
 }
 
-absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
+absl::StatusOr<std::unique_ptr<Broker>> MakeBroker(Metrics* metrics) {
   const std::string kind = absl::GetFlag(FLAGS_broker);
   if (kind == "memory") return std::make_unique<BrokerMemory>();
   if (kind != "redis") {
@@ -298,6 +303,7 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker() {
   options.wait_timeout = wait->timeout;
   options.history_size = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
   options.group_retention = absl::GetFlag(FLAGS_client_retention);
+  options.metrics = metrics;
   absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
       BrokerRedis::Create(options);
   if (!broker.ok()) return broker.status();
@@ -587,6 +593,9 @@ int Fail(absl::string_view what, const absl::Status& status) {
 }
 
 int Run() {
+  if (absl::Status log = ApplyLogFlags(); !log.ok()) {
+    return Fail("bad flags", log);
+  }
   if (absl::Status flags = CheckFlags(); !flags.ok()) {
     return Fail("bad flags", flags);
   }
@@ -624,9 +633,14 @@ int Run() {
   // A write to a socket the peer closed must fail, not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
-  absl::StatusOr<std::unique_ptr<Broker>> broker = MakeBroker();
+  // Outlives everything that counts into it.
+  Metrics metrics;
+  absl::StatusOr<std::unique_ptr<Broker>> broker = MakeBroker(&metrics);
   if (!broker.ok()) return Fail("broker", broker.status());
-  Hub hub(MakeHubOptions(), store->get(), broker->get());
+  HubOptions hub_options = MakeHubOptions();
+  hub_options.metrics = &metrics;
+  front_options.metrics = &metrics;
+  Hub hub(hub_options, store->get(), broker->get());
   if (absl::Status started = (*broker)->Start(&hub); !started.ok()) {
     return Fail("broker", started);
   }
@@ -677,48 +691,69 @@ int Run() {
   hub.SetHealthListener(
       [control_server](bool healthy) { control_server->SetServing(healthy); });
 
-  std::printf("ssecast listening http=%s grpc=%s\n",
-              WithPort(http_address, *http_port).c_str(),
-              (*control)->bound_address().c_str());
+  std::unique_ptr<AdminServer> admin;
+  if (const std::string admin_address = AdminAddressFromFlags();
+      !admin_address.empty()) {
+    absl::StatusOr<std::unique_ptr<AdminServer>> started =
+        AdminServer::Start(admin_address, &metrics);
+    if (!started.ok()) return Fail("--admin_address", started.status());
+    admin = *std::move(started);
+    metrics.SetSampler([&hub] {
+      const Hub::Stats stats = hub.stats();
+      const EventLog::Backlog backlog = hub.log().backlog();
+      Metrics::Sample sample;
+      sample.connections = stats.connections;
+      sample.connected_clients = stats.connected_clients;
+      sample.known_clients = stats.known_clients;
+      sample.groups = stats.groups;
+      sample.broker_up = hub.healthy();
+      sample.backlog_events = backlog.entries;
+      sample.backlog_bytes = backlog.bytes;
+      return sample;
+    });
+  }
+
+  const std::string http_bound = WithPort(http_address, *http_port);
+  const std::string admin_bound = admin ? admin->bound_address() : "";
+  std::printf("ssecast listening http=%s grpc=%s%s%s\n", http_bound.c_str(),
+              (*control)->bound_address().c_str(), admin ? " admin=" : "",
+              admin_bound.c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "ssecast: %s\n", descriptors->ToString().c_str());
-  std::fprintf(stderr, "ssecast: %s\n", VersionLine().c_str());
+  LogInfo("ssecast started", {{"http", http_bound},
+                              {"grpc", (*control)->bound_address()},
+                              {"admin", admin ? admin_bound : "off"},
+                              {"version", VersionLine()}});
+  LogInfo(descriptors->ToString());
   if (security->tokens == nullptr &&
       !(security->tls.has_value() && !security->tls->client_ca_file.empty())) {
-    std::fprintf(stderr,
-                 "ssecast: the control plane authenticates no caller (no "
-                 "--grpc_token_file or --grpc_tls_client_ca): keep %s "
-                 "private\n",
-                 (*control)->bound_address().c_str());
+    LogWarning(
+        "the control plane authenticates no caller (no --grpc_token_file or "
+        "--grpc_tls_client_ca): keep its address private",
+        {{"grpc", (*control)->bound_address()}});
   }
 
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) == 0 &&
          signal_number == SIGHUP) {
     if (security->tokens == nullptr) {
-      std::fprintf(stderr,
-                   "ssecast: SIGHUP received and ignored (nothing to reload; "
-                   "SIGTERM stops the server)\n");
+      LogWarning(
+          "SIGHUP received and ignored (nothing to reload; SIGTERM stops the "
+          "server)");
       continue;
     }
     absl::StatusOr<size_t> reloaded = security->tokens->Reload();
     if (reloaded.ok()) {
-      std::fprintf(stderr,
-                   "ssecast: SIGHUP: control-plane tokens reloaded from %s "
-                   "(%zu)\n",
-                   security->tokens->path().c_str(), *reloaded);
+      LogInfo("SIGHUP: control-plane tokens reloaded",
+              {{"file", security->tokens->path()}, {"tokens", *reloaded}});
     } else {
-      std::fprintf(stderr,
-                   "ssecast: SIGHUP: control-plane tokens not reloaded, the "
-                   "old ones stay: %s\n",
-                   std::string(reloaded.status().message()).c_str());
+      LogError("SIGHUP: control-plane tokens not reloaded, the old ones stay",
+               {{"error", reloaded.status().message()}});
     }
   }
-  std::fprintf(stderr,
-               "ssecast: %s received, draining: not ready now, refusing "
-               "commands in %s\n",
-               strsignal(signal_number),
-               absl::FormatDuration(deploy->drain_delay).c_str());
+  LogInfo("shutting down: not ready now, refusing commands after the drain "
+          "delay",
+          {{"signal", strsignal(signal_number)},
+           {"drain_delay", absl::FormatDuration(deploy->drain_delay)}});
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   // The order loses nothing: first load balancers and backends are told
   // (readiness, gRPC health) and given time to notice; then commands are
@@ -749,6 +784,9 @@ int Run() {
   front.Stop(grace);
   (*control)->Shutdown(grace);
   (*broker)->Stop();
+  metrics.SetSampler(nullptr);
+  admin.reset();
+  LogInfo("stopped");
   return 0;
 }
 

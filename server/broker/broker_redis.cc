@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -12,7 +11,9 @@
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/broker/broker_command_codec.h"
+#include "server/log/log.h"
 #include "server/redis/redis_milliseconds.h"
 
 namespace ssecast {
@@ -106,8 +107,8 @@ bool IsReplayed(const BrokerCommand& command) {
 }
 
 void LogSkipped(const std::string& id, absl::string_view why) {
-  std::fprintf(stderr, "ssecast: redis broker: skipping stream entry %s: %s\n",
-               id.c_str(), std::string(why).c_str());
+  LogError("redis broker: skipping a stream entry",
+           {{"entry", id}, {"why", why}});
 }
 
 }  // namespace
@@ -165,8 +166,17 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
   reader.max_backoff = options_.max_backoff;
   return std::make_unique<RedisStreamReader>(
       reader, after_id,
-      [sink](const RedisStreamEntry& entry) {
+      [this, sink](const RedisStreamEntry& entry) {
         ApplyEntry(sink, entry, /*replaying=*/false);
+        // The entry id's first part is when Redis took the command.
+        if (std::optional<Position> position = Position::Parse(entry.id)) {
+          Metrics* metrics = options_.metrics != nullptr
+                                 ? options_.metrics
+                                 : Metrics::Unexposed();
+          metrics->BrokerApplied(
+              absl::Now() -
+              absl::FromUnixMillis(static_cast<int64_t>(position->epoch)));
+        }
       },
       [this, sink](bool healthy, const absl::Status& why,
                    const std::string& address) {
@@ -369,13 +379,11 @@ void BrokerRedis::ReportReaderHealth(BrokerSink* sink, bool healthy,
                                      const absl::Status& why,
                                      const std::string& address) const {
   if (healthy) {
-    std::fprintf(stderr,
-                 "ssecast: redis broker: redis at %s answers again; "
-                 "resuming the command stream\n",
-                 address.c_str());
+    LogInfo("redis broker: redis answers again; resuming the command stream",
+            {{"redis", address}});
   } else {
-    std::fprintf(stderr, "ssecast: redis broker: lost %s; reconnecting\n",
-                 std::string(why.message()).c_str());
+    LogError("redis broker: lost redis; reconnecting",
+             {{"error", why.message()}});
   }
   sink->SetBrokerHealthy(healthy);
 }

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "server/broker/broker.h"
 #include "server/hub/position.h"
+#include "server/metrics/metrics.h"
 #include "server/redis/redis_connection.h"
 #include "server/redis/redis_stream_entry.h"
 #include "server/redis/redis_stream_reader.h"
@@ -88,6 +89,9 @@ class BrokerRedis : public Broker {
     // Reconnect backoff of the reader: doubles from min to max.
     absl::Duration min_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
+    // Told how late each command read from the stream is applied; must
+    // outlive the broker. nullptr: Metrics::Unexposed().
+    Metrics* metrics = nullptr;
   };
 
   // Checks options (INVALID_ARGUMENT naming the bad one) and connects, so

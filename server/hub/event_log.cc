@@ -97,12 +97,19 @@ EventLog::Backlog EventLog::backlog() const {
 }
 
 absl::Status EventLog::WaitForRoom() {
-  absl::MutexLock lock(&mu_);
-  if (mu_.AwaitWithTimeout(absl::Condition(this, &EventLog::HasRoom),
-                           options_.max_publish_wait)) {
-    return absl::OkStatus();
+  absl::Time start;
+  bool room;
+  Backlog backlog;
+  {
+    absl::MutexLock lock(&mu_);
+    if (HasRoom()) return absl::OkStatus();
+    start = absl::Now();
+    room = mu_.AwaitWithTimeout(absl::Condition(this, &EventLog::HasRoom),
+                                options_.max_publish_wait);
+    if (!room) backlog = BacklogLocked();
   }
-  const Backlog backlog = BacklogLocked();
+  NoteWait(absl::Now() - start);
+  if (room) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
       "publishing is held back: the connections are ", backlog.entries,
       " events (", backlog.bytes, " bytes) behind, above the limit of ",
@@ -113,19 +120,33 @@ absl::Status EventLog::WaitForRoom() {
 }
 
 void EventLog::AwaitRoom() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(this, &EventLog::HasRoom));
+  absl::Time start;
+  {
+    absl::MutexLock lock(&mu_);
+    if (HasRoom()) return;
+    start = absl::Now();
+    mu_.Await(absl::Condition(this, &EventLog::HasRoom));
+  }
+  NoteWait(absl::Now() - start);
 }
 
 void EventLog::WhenRoom(std::function<void()> ready) {
   {
     absl::MutexLock lock(&mu_);
     if (!HasRoom()) {
-      room_waiters_.push_back(std::move(ready));
+      room_waiters_.push_back(
+          [this, start = absl::Now(), ready = std::move(ready)] {
+            NoteWait(absl::Now() - start);
+            ready();
+          });
       return;
     }
   }
   ready();
+}
+
+void EventLog::NoteWait(absl::Duration waited) const {
+  if (options_.on_wait) options_.on_wait(waited);
 }
 
 std::vector<std::function<void()>> EventLog::TakeReadyLocked() {

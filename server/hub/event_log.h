@@ -60,6 +60,9 @@ class EventLog {
     // publishers back.
     double lagging_share = 0.1;
     absl::Duration max_publish_wait = absl::Seconds(5);
+    // Told how long each publisher that found no room was held back
+    // (WaitForRoom, AwaitRoom, WhenRoom), with no lock held; for metrics.
+    std::function<void(absl::Duration)> on_wait;
   };
 
   // A consumer of the log that wants to be woken when entries arrive.
@@ -184,6 +187,7 @@ class EventLog {
   void EvictExpired(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PopOldest() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WakeReaders();
+  void NoteWait(absl::Duration waited) const;
 
   const Options options_;
   const uint64_t epoch_;

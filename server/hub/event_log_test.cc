@@ -305,5 +305,37 @@ TEST(EventLogTest, NoReadersNoBackPressure) {
   }
 }
 
+TEST(EventLogTest, TellsOfEveryPublisherThatWaitedAndHowLong) {
+  EventLog::Options options = SmallLog(16);  // at most 4 pending
+  std::atomic<int> waits{0};
+  std::atomic<int64_t> waited_ms{0};
+  options.on_wait = [&](absl::Duration waited) {
+    waits.fetch_add(1);
+    waited_ms.fetch_add(absl::ToInt64Milliseconds(waited));
+  };
+  EventLog log(options, 1);
+  CountingReader reader;
+  log.AddReader(&reader);
+  log.ReportProgress(&reader, 1, {log.next_sequence()});
+  // With room, nobody waits.
+  ASSERT_TRUE(log.WaitForRoom().ok());
+  log.AwaitRoom();
+  log.WhenRoom([] {});
+  EXPECT_EQ(waits.load(), 0);
+  for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
+  // A unary publisher that gives up after max_publish_wait (200 ms).
+  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(waits.load(), 1);
+  EXPECT_GE(waited_ms.load(), 200);
+  // A parked stream is told when it runs.
+  bool ran = false;
+  log.WhenRoom([&ran] { ran = true; });
+  EXPECT_EQ(waits.load(), 1);
+  CatchUp(log, reader);
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(waits.load(), 2);
+  log.RemoveReader(&reader);
+}
+
 }  // namespace
 }  // namespace ssecast

@@ -1,14 +1,15 @@
 #include "server/hub/hub.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <optional>
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/log/log.h"
 
 namespace ssecast {
 namespace {
@@ -55,32 +56,63 @@ absl::Status ValidateRetryChange(absl::Duration retry, absl::Duration jitter) {
   return absl::OkStatus();
 }
 
+const char* TargetKindName(Target::Kind kind) {
+  switch (kind) {
+    case Target::Kind::kAll:
+      return "all";
+    case Target::Kind::kClients:
+      return "clients";
+    case Target::Kind::kGroups:
+      return "groups";
+  }
+  return "unknown";
+}
+
+// The event log's options, with its waits counted in `metrics`.
+EventLog::Options CountingWaits(EventLog::Options options, Metrics* metrics) {
+  options.on_wait = [metrics](absl::Duration waited) {
+    metrics->PublishWaited(waited);
+  };
+  return options;
+}
+
 }  // namespace
 
 Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
     : max_event_bytes_(options.max_event_bytes),
       client_retention_(options.client_retention),
       max_groups_per_client_(options.max_groups_per_client),
+      metrics_(options.metrics != nullptr ? options.metrics
+                                          : Metrics::Unexposed()),
       store_(store),
       broker_(broker),
-      log_(options.log, static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))),
+      log_(CountingWaits(options.log, metrics_),
+           static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()))),
       retry_(options.retry) {}
 
 absl::StatusOr<Hub::PublishResult> Hub::Publish(EventInput event,
                                                 Target target) {
+  const absl::Time start = absl::Now();
   if (absl::Status status = ValidatePublish(event, target); !status.ok()) {
     return status;
   }
   if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
-  return SendPublish(std::move(event), std::move(target));
+  absl::StatusOr<PublishResult> result =
+      SendPublish(std::move(event), std::move(target));
+  if (result.ok()) metrics_->PublishDone(absl::Now() - start);
+  return result;
 }
 
 absl::StatusOr<Hub::PublishResult> Hub::PublishNow(EventInput event,
                                                    Target target) {
+  const absl::Time start = absl::Now();
   if (absl::Status status = ValidatePublish(event, target); !status.ok()) {
     return status;
   }
-  return SendPublish(std::move(event), std::move(target));
+  absl::StatusOr<PublishResult> result =
+      SendPublish(std::move(event), std::move(target));
+  if (result.ok()) metrics_->PublishDone(absl::Now() - start);
+  return result;
 }
 
 absl::Status Hub::ValidatePublish(const EventInput& event,
@@ -113,9 +145,9 @@ absl::StatusOr<uint32_t> Hub::Disconnect(const Target& target,
   // The store first: a connection attached after this point sees the entry
   // (Attach checks the store after registering).
   if (!allow_reconnect && !client_ids.empty()) {
-    if (absl::Status status = store_->Add(client_ids); !status.ok()) {
-      return status;
-    }
+    absl::Status status = store_->Add(client_ids);
+    metrics_->StoreAnswered(status.ok());
+    if (!status.ok()) return status;
   }
   absl::StatusOr<Position> sent =
       broker_->Send(DisconnectCommand{target, !allow_reconnect});
@@ -129,6 +161,7 @@ absl::StatusOr<uint32_t> Hub::AllowReconnect(
     return status;
   }
   absl::StatusOr<int> removed = store_->Remove(client_ids);
+  metrics_->StoreAnswered(removed.ok());
   if (!removed.ok()) return removed.status();
   return static_cast<uint32_t>(*removed);
 }
@@ -249,6 +282,7 @@ absl::StatusOr<Hub::AttachResult> Hub::Attach(
   // Registered before the check, so a Disconnect racing with this attach
   // either put the id in the store already or will find the connection.
   absl::StatusOr<bool> blocked = store_->Contains(client_id);
+  metrics_->StoreAnswered(blocked.ok());
   if (!blocked.ok()) {
     Detach(*connection);
     return blocked.status();
@@ -390,6 +424,22 @@ size_t Hub::known_client_count() const {
   return clients_.size();
 }
 
+Hub::Stats Hub::stats() const {
+  Stats stats;
+  absl::flat_hash_set<std::string> groups;
+  absl::MutexLock lock(&mu_);
+  stats.connections = connection_count_;
+  stats.known_clients = clients_.size();
+  for (const auto& [id, entry] : clients_) {
+    if (!entry.connections.empty()) ++stats.connected_clients;
+    for (std::string& group : entry.record->groups()) {
+      groups.insert(std::move(group));
+    }
+  }
+  stats.groups = groups.size();
+  return stats;
+}
+
 void Hub::SetHealthListener(std::function<void(bool)> listener) {
   absl::MutexLock lock(&listener_mu_);
   health_listener_ = std::move(listener);
@@ -426,11 +476,8 @@ void Hub::Apply(const BrokerCommand& command, const Position& position) {
   // id or type with a line break would inject SSE fields into every
   // stream).
   if (absl::Status valid = ValidateCommand(command); !valid.ok()) {
-    std::fprintf(stderr,
-                 "ssecast: broker command at %s skipped: it would be refused "
-                 "over gRPC: %s\n",
-                 position.ToString().c_str(),
-                 std::string(valid.message()).c_str());
+    LogWarning("broker command skipped: it would be refused over gRPC",
+               {{"position", position.ToString()}, {"error", valid.message()}});
     absl::MutexLock lock(&mu_);
     NoteAppliedLocked(position);  // skipped, but dealt with
     return;
@@ -452,15 +499,25 @@ void Hub::ApplyPublish(const PublishCommand& publish,
                        const Position& position) {
   // Counted and appended under mu_, which Attach() takes to pick its first
   // sequence: the count is exactly the connections that get it.
-  absl::MutexLock lock(&mu_);
-  NoteAppliedLocked(position);
-  reach_.Record(position, CountConnectionsLocked(publish.target));
-  if (log_.Append(publish.event, publish.target, position) == nullptr) {
-    std::fprintf(stderr,
-                 "ssecast: event at %s skipped: not after the newest event "
-                 "in the log\n",
-                 position.ToString().c_str());
+  uint32_t reach;
+  bool appended;
+  {
+    absl::MutexLock lock(&mu_);
+    NoteAppliedLocked(position);
+    reach = CountConnectionsLocked(publish.target);
+    reach_.Record(position, reach);
+    appended = log_.Append(publish.event, publish.target, position) != nullptr;
   }
+  if (!appended) {
+    LogWarning("event skipped: not after the newest event in the log",
+               {{"position", position.ToString()}});
+    return;
+  }
+  metrics_->EventAppended();
+  LogDebug("event published", {{"position", position.ToString()},
+                               {"target", TargetKindName(publish.target.kind())},
+                               {"targets", publish.target.names().size()},
+                               {"connections", reach}});
 }
 
 void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
@@ -487,13 +544,20 @@ void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
     }
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    if (absl::Status added = store_->Add(ids); !added.ok()) {
-      std::fprintf(stderr,
-                   "ssecast: group disconnect: cannot keep %zu members from "
-                   "reconnecting: %s\n",
-                   ids.size(), added.ToString().c_str());
+    absl::Status added = store_->Add(ids);
+    metrics_->StoreAnswered(added.ok());
+    if (!added.ok()) {
+      LogError("group disconnect: cannot keep its members from reconnecting",
+               {{"members", ids.size()}, {"error", added.ToString()}});
     }
   }
+  metrics_->ConnectionsKicked(closing.size());
+  LogInfo("disconnect",
+          {{"position", position.ToString()},
+           {"target", TargetKindName(disconnect.target.kind())},
+           {"targets", disconnect.target.names().size()},
+           {"block_reconnect", disconnect.block_reconnect},
+           {"connections", closing.size()}});
   for (const auto& connection : closing) connection->Close(end);
 }
 
@@ -539,10 +603,11 @@ void Hub::LostHistory(const Position& newest_lost) {
                       entry.connections.end());
     }
   }
-  std::fprintf(stderr,
-               "ssecast: commands up to %s never reached this node; closing "
-               "its %zu connections so that their clients replay and resync\n",
-               newest_lost.ToString().c_str(), everyone.size());
+  LogError(
+      "commands never reached this node; closing its connections so that "
+      "their clients replay and resync",
+      {{"lost_through", newest_lost.ToString()},
+       {"connections", everyone.size()}});
   // Their clients come back with a Last-Event-ID from before the loss and
   // are told it is too old.
   for (const auto& connection : everyone) connection->Close(end);

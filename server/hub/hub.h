@@ -27,6 +27,7 @@
 #include "server/hub/names.h"
 #include "server/hub/reach_ledger.h"
 #include "server/hub/target.h"
+#include "server/metrics/metrics.h"
 #include "server/store/no_reconnect_store.h"
 
 namespace ssecast {
@@ -45,6 +46,9 @@ struct HubOptions {
   absl::Duration client_retention = absl::Hours(1);
   // Most groups one client may be in, kept and joined at connect together.
   size_t max_groups_per_client = 64;
+  // Where publishes, waits, kicks and store faults are counted; must
+  // outlive the hub. nullptr: Metrics::Unexposed().
+  Metrics* metrics = nullptr;
 };
 
 // The centre of ssecast: which clients are connected, which groups they
@@ -195,6 +199,18 @@ class Hub : public BrokerSink {
   // Client ids the hub holds state for, connected or remembered.
   size_t known_client_count() const;
 
+  struct Stats {
+    size_t connections = 0;
+    // Client ids with a connection; and all the hub holds state for.
+    size_t connected_clients = 0;
+    size_t known_clients = 0;
+    // Distinct groups with a member the hub knows of.
+    size_t groups = 0;
+  };
+  // For metrics: walks every client (and its groups) under the hub's lock,
+  // so it is meant for a scrape every few seconds, not for a hot path.
+  Stats stats() const;
+
   // Whether the broker is reachable; `listener` hears every change.
   bool healthy() const { return healthy_.load(); }
   void SetHealthListener(std::function<void(bool)> listener);
@@ -260,6 +276,7 @@ class Hub : public BrokerSink {
   const size_t max_event_bytes_;
   const absl::Duration client_retention_;
   const size_t max_groups_per_client_;
+  Metrics* const metrics_;
   NoReconnectStore* const store_;
   Broker* const broker_;
   EventLog log_;

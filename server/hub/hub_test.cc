@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
+#include "server/metrics/metric_value.h"
+#include "server/metrics/metrics.h"
 #include "server/store/no_reconnect_store_memory.h"
 
 namespace ssecast {
@@ -360,6 +362,73 @@ TEST(ClientIdTest, Validation) {
   EXPECT_FALSE(ValidateClientId("a b").ok());
   EXPECT_FALSE(ValidateClientId("a\nb").ok());
   EXPECT_FALSE(ValidateClientId(std::string(129, 'a')).ok());
+}
+
+// A store that fails every call while `down`.
+class FlakyStore : public NoReconnectStore {
+ public:
+  absl::Status Add(absl::Span<const std::string> ids) override {
+    if (down) return absl::UnavailableError("store down");
+    return inner.Add(ids);
+  }
+  absl::StatusOr<int> Remove(absl::Span<const std::string> ids) override {
+    if (down) return absl::UnavailableError("store down");
+    return inner.Remove(ids);
+  }
+  absl::StatusOr<bool> Contains(absl::string_view id) override {
+    if (down) return absl::UnavailableError("store down");
+    return inner.Contains(id);
+  }
+  NoReconnectStoreMemory inner{absl::Hours(1)};
+  bool down = false;
+};
+
+TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
+  Metrics metrics;
+  FlakyStore store;
+  BrokerMemory broker;
+  HubOptions options;
+  options.metrics = &metrics;
+  Hub hub(options, &store, &broker);
+  ASSERT_TRUE(broker.Start(&hub).ok());
+  auto metric = [&metrics](const std::string& series) {
+    return MetricValue(metrics, series).value_or(-1);
+  };
+  auto connect = [&hub](uint64_t id, const std::string& client,
+                        Hub::AttachRequest request = {}) {
+    auto connection = std::make_shared<RecordingConnection>(id, client);
+    absl::StatusOr<Hub::AttachResult> result = hub.Attach(connection, request);
+    EXPECT_TRUE(result.ok() && result->admitted) << client;
+    return connection;
+  };
+  auto a1 = connect(1, "alice", {.groups = {"red", "blue"}});
+  auto a2 = connect(2, "alice");
+  auto b = connect(3, "bob", {.groups = {"red"}});
+  ASSERT_TRUE(hub.ChangeGroups({"carol"}, {"green"}, true).ok());
+  const Hub::Stats stats = hub.stats();
+  EXPECT_EQ(stats.connections, 3u);
+  EXPECT_EQ(stats.connected_clients, 2u);
+  EXPECT_EQ(stats.known_clients, 3u);  // carol is remembered for her group
+  EXPECT_EQ(stats.groups, 3u);
+
+  ASSERT_TRUE(hub.Publish({.data = "x"}, Target::All()).ok());
+  ASSERT_TRUE(hub.PublishNow({.data = "y"}, Target::All()).ok());
+  EXPECT_FALSE(hub.Publish({.data = ""}, Target::Groups({"bad name"})).ok());
+  EXPECT_EQ(metric("ssecast_events_published_total"), 2);
+  EXPECT_EQ(metric("ssecast_publish_duration_seconds_count"), 2)
+      << "only successful publishes are timed";
+
+  ASSERT_TRUE(hub.Disconnect(Target::Clients({"alice"}), false).ok());
+  EXPECT_EQ(metric("ssecast_kicked_connections_total"), 2);
+  EXPECT_EQ(metric("ssecast_store_up"), 1);
+  store.down = true;
+  auto c = std::make_shared<RecordingConnection>(4, "dave");
+  EXPECT_FALSE(hub.Attach(c, {}).ok());
+  EXPECT_EQ(metric("ssecast_store_up"), 0);
+  store.down = false;
+  connect(5, "erin");
+  EXPECT_EQ(metric("ssecast_store_up"), 1);
+  broker.Stop();
 }
 
 }  // namespace

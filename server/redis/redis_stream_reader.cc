@@ -1,7 +1,6 @@
 #include "server/redis/redis_stream_reader.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -9,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "server/log/log.h"
 
 namespace ssecast {
 namespace {
@@ -112,11 +112,10 @@ absl::Status RedisStreamReader::CheckForGap() {
     return absl::OkStatus();
   }
   const std::string newest_lost = IdBefore(*oldest_id);
-  std::fprintf(stderr,
-               "ssecast: redis stream %s: the entries after %s up to %s were "
-               "trimmed before this node read them (it fell more than the "
-               "history behind)\n",
-               options_.key.c_str(), last_id_.c_str(), newest_lost.c_str());
+  LogError(
+      "redis stream: entries were trimmed before this node read them (it "
+      "fell more than the history behind)",
+      {{"stream", options_.key}, {"after", last_id_}, {"up_to", newest_lost}});
   if (on_gap_) on_gap_(newest_lost);
   last_id_ = newest_lost;
   return absl::OkStatus();

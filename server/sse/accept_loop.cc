@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "server/log/log.h"
 #include "server/sse/address_text.h"
 
 namespace ssecast {
@@ -125,6 +125,8 @@ AcceptLoop::AcceptLoop(const AcceptLoopOptions& options,
                        ConnectionLimiter* limiter,
                        const TrustedProxies* proxies, Dispatch dispatch)
     : options_(options),
+      metrics_(options.metrics != nullptr ? options.metrics
+                                          : Metrics::Unexposed()),
       limiter_(limiter),
       proxies_(proxies),
       dispatch_(std::move(dispatch)) {}
@@ -446,6 +448,7 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
                         absl::Time now) {
   const int retry_after =
       status == 429 || status == 503 ? options_.retry_after_seconds : 0;
+  metrics_->Refused(status);
   SendBestEffort(conn->socket.get(), Answer(status, message, retry_after));
   ::shutdown(conn->socket.get(), SHUT_WR);
   if (conn->state != State::kLinger) waiting_.fetch_sub(1);
@@ -457,6 +460,7 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
 
 void AcceptLoop::RefuseNew(UniqueFd socket, int status,
                            const std::string& message, absl::Time now) {
+  metrics_->Refused(status);
   SendBestEffort(socket.get(),
                  Answer(status, message, options_.retry_after_seconds));
   ::shutdown(socket.get(), SHUT_WR);
@@ -517,26 +521,18 @@ void AcceptLoop::Report(absl::Time now) {
       unread_answers_ == 0 && unwatchable_ == 0 && nodelay_failures_ == 0) {
     return;
   }
-  std::fprintf(
-      stderr,
-      "ssecast: in the last %s: refused %llu connections over "
-      "--max_connections (%llu of them for lack of descriptors), %llu over "
-      "--max_connections_per_ip, %llu streams over "
-      "--max_streams_per_client; %llu bad request heads, %llu heads timed "
-      "out, %llu closed for leaving answers unread, %llu closed because "
-      "epoll or fcntl refused them, %llu without TCP_NODELAY; %zu "
-      "connections open\n",
-      absl::FormatDuration(options_.report_interval).c_str(),
-      static_cast<unsigned long long>(refused.total),
-      static_cast<unsigned long long>(accept_failures_),
-      static_cast<unsigned long long>(refused.per_ip),
-      static_cast<unsigned long long>(refused.per_client),
-      static_cast<unsigned long long>(heads_refused_),
-      static_cast<unsigned long long>(heads_timed_out_),
-      static_cast<unsigned long long>(unread_answers_),
-      static_cast<unsigned long long>(unwatchable_),
-      static_cast<unsigned long long>(nodelay_failures_),
-      limiter_->open_connections());
+  LogWarning("browser connections refused (summed up over the interval)",
+             {{"interval", absl::FormatDuration(options_.report_interval)},
+              {"over_max_connections", refused.total},
+              {"of_which_out_of_descriptors", accept_failures_},
+              {"over_max_connections_per_ip", refused.per_ip},
+              {"streams_over_max_streams_per_client", refused.per_client},
+              {"bad_request_heads", heads_refused_},
+              {"heads_timed_out", heads_timed_out_},
+              {"closed_for_unread_answers", unread_answers_},
+              {"closed_unwatchable", unwatchable_},
+              {"without_tcp_nodelay", nodelay_failures_},
+              {"connections_open", limiter_->open_connections()}});
   heads_refused_ = 0;
   heads_timed_out_ = 0;
   accept_failures_ = 0;

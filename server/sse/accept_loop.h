@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "server/base/unique_fd.h"
 #include "server/base/wakeable_epoll.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/connection_limiter.h"
 #include "server/sse/request_head_parser.h"
 #include "server/sse/trusted_proxies.h"
@@ -37,8 +38,11 @@ struct AcceptLoopOptions {
   size_t max_lingering_refusals = 64;
   // Seconds a client is told to wait (Retry-After) when over a cap.
   int retry_after_seconds = 10;
-  // How often refusals are summed up on stderr (never per request).
+  // How often refusals are summed up in the log (never per request).
   absl::Duration report_interval = absl::Seconds(10);
+  // Where each refusal is counted, by status; must outlive the loop.
+  // nullptr: Metrics::Unexposed().
+  Metrics* metrics = nullptr;
 };
 
 // A connection whose request head is complete, on its way to the HTTP
@@ -134,6 +138,7 @@ class AcceptLoop {
   void Report(absl::Time now);
 
   const AcceptLoopOptions options_;
+  Metrics* const metrics_;
   ConnectionLimiter* const limiter_;
   const TrustedProxies* const proxies_;
   const Dispatch dispatch_;

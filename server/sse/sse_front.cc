@@ -1,13 +1,14 @@
 #include "server/sse/sse_front.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/hub/client_id_for_log.h"
 #include "server/hub/names.h"
 #include "server/hub/sse_encoding.h"
+#include "server/log/log.h"
 #include "server/sse/accept_header.h"
 #include "server/sse/client_script.h"
 #include "server/sse/demo_page.h"
@@ -85,19 +86,29 @@ struct ReleasingDeleter {
   }
 };
 
+// The options with one Metrics for the front, its writers and its accept
+// loop.
+SseFrontOptions WithMetrics(SseFrontOptions options) {
+  if (options.metrics == nullptr) options.metrics = Metrics::Unexposed();
+  options.writer.metrics = options.metrics;
+  options.accept.metrics = options.metrics;
+  return options;
+}
+
 }  // namespace
 
 SseFront::SseFront(Hub* hub, std::unique_ptr<ClientIdProvider> client_ids,
                    const SseFrontOptions& options)
     : hub_(hub),
       client_ids_(std::move(client_ids)),
-      options_(options),
+      options_(WithMetrics(options)),
+      metrics_(options_.metrics),
       writers_(
           &hub->log(),
           [hub](const Connection& connection) { hub->Detach(connection); },
-          options.writer, options.writer_threads),
-      limiter_(options.limits),
-      http_(options.accept, &limiter_, &options_.trusted_proxies) {
+          options_.writer, options_.writer_threads),
+      limiter_(options_.limits),
+      http_(options_.accept, &limiter_, &options_.trusted_proxies) {
   const int threads = options_.http_threads;
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_.set_tcp_nodelay(true);
@@ -112,6 +123,13 @@ void SseFront::Route() {
   http_.Get("/events", [this](const httplib::Request& request,
                               httplib::Response& response) {
     HandleEvents(request, response);
+    // A stream (200) is counted as it opens; anything else is a refusal.
+    if (response.status != -1 && response.status != 200) {
+      metrics_->Refused(response.status);
+      LogDebug("request refused", {{"path", "/events"},
+                                   {"status", response.status},
+                                   {"remote", request.remote_addr}});
+    }
   });
   http_.Options("/events", [this](const httplib::Request& request,
                                   httplib::Response& response) {
@@ -305,12 +323,21 @@ void SseFront::HandleEvents(const httplib::Request& request,
   if (!attached->admitted) {
     // Per the SSE spec, 204 makes EventSource stop reconnecting for good.
     response.status = 204;
+    LogDebug("client may not reconnect",
+             {{"client", ClientIdForLog(identity->client_id)}});
     return;
   }
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");
   stream->Prepare(attached->first_sequence, Prelude(*attached),
                   identity->expires);
+  metrics_->StreamOpened();
+  LogDebug("stream opened",
+           {{"connection", stream->id()},
+            {"client", ClientIdForLog(identity->client_id)},
+            {"remote", stream->remote_address()},
+            {"groups", attach.groups.size()},
+            {"resync", attached->resync_reason.value_or("none")}});
   TakeoverHttpServer::StreamTo(
       response, kEventStream,
       [this, stream, holds](UniqueFd socket,
@@ -335,10 +362,8 @@ void SseFront::LogFault(absl::string_view what, const absl::Status& status) {
     left_out = faults_not_logged_;
     faults_not_logged_ = 0;
   }
-  std::fprintf(stderr,
-               "ssecast: %s failed: %s (%llu similar faults not logged)\n",
-               std::string(what).c_str(), status.ToString().c_str(),
-               static_cast<unsigned long long>(left_out));
+  LogError(absl::StrCat(what, " failed"),
+           {{"error", status.ToString()}, {"similar_not_logged", left_out}});
 }
 
 absl::StatusOr<int> SseFront::Start(const std::string& address) {

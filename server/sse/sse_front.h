@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "server/health/readiness.h"
 #include "server/hub/hub.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/accept_loop.h"
 #include "server/sse/client_id_provider.h"
 #include "server/sse/connection_limiter.h"
@@ -47,6 +48,10 @@ struct SseFrontOptions {
   // The node's readiness beyond the front's own (store, broker, draining),
   // shown on GET /readyz; not owned, may be null. Must outlive the front.
   const Readiness* readiness = nullptr;
+  // Where streams, refusals and deliveries are counted (also by the
+  // writers and the accept loop); must outlive the front. nullptr:
+  // Metrics::Unexposed().
+  Metrics* metrics = nullptr;
 };
 
 // The browser-facing edge: GET /events opens a Server-Sent Events stream
@@ -99,6 +104,7 @@ class SseFront {
   Hub* const hub_;
   const std::unique_ptr<ClientIdProvider> client_ids_;
   const SseFrontOptions options_;
+  Metrics* const metrics_;
   StreamWriterPool writers_;
   ConnectionLimiter limiter_;
   TakeoverHttpServer http_;

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "server/base/unique_fd.h"
 #include "server/hub/connection.h"
+#include "server/metrics/metrics.h"
 
 namespace ssecast {
 
@@ -58,6 +59,8 @@ class SseStream : public Connection {
   bool closing_ = false;  // deliver up to close_at_, then end
   bool ending_ = false;   // the last chunk is queued
   uint64_t close_at_ = 0;
+  // Why it is closing (the first reason counts); reported when it ends.
+  StreamEnd close_reason_ = StreamEnd::kServerClosed;
   absl::Time close_deadline_ = absl::InfiniteFuture();
   absl::Time expires_ = absl::InfiniteFuture();
   absl::Time last_write_;

@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "server/hub/client_id_for_log.h"
 #include "server/hub/sse_encoding.h"
+#include "server/log/log.h"
 
 namespace ssecast {
 namespace {
@@ -34,7 +34,11 @@ constexpr absl::string_view kKeepaliveChunk = "3\r\n:\n\n\r\n";
 
 StreamWriter::StreamWriter(EventLog* log, DetachFn detach,
                            const StreamWriterOptions& options)
-    : log_(log), detach_(std::move(detach)), options_(options) {
+    : log_(log),
+      detach_(std::move(detach)),
+      options_(options),
+      metrics_(options.metrics != nullptr ? options.metrics
+                                          : Metrics::Unexposed()) {
   iov_.reserve(kMaxIov + 1);
   gathered_.reserve(kMaxIov + 1);
   window_first_ = log_->first_sequence();
@@ -115,14 +119,15 @@ void StreamWriter::Run() {
     if (stopping_.load() && !stop_seen_) {
       stop_seen_ = true;
       for (auto& stream : streams_) {
-        BeginClosing(*stream, kWindowEnd, now + shutdown_grace_);
+        BeginClosing(*stream, kWindowEnd, now + shutdown_grace_,
+                     StreamEnd::kShutdown);
       }
     }
     if (close_pending_.exchange(false)) {
       for (auto& stream : streams_) {
         if (stream->close_before() != 0 && !stream->closing_) {
           BeginClosing(*stream, stream->close_before(),
-                       now + options_.write_timeout);
+                       now + options_.write_timeout, StreamEnd::kServerClosed);
         }
       }
     }
@@ -131,6 +136,11 @@ void StreamWriter::Run() {
     wake_pending_.store(false);
     SyncWindow();
     Sweep(now);
+    if (delivered_events_ > 0 || delivered_bytes_ > 0) {
+      metrics_->Delivered(delivered_events_, delivered_bytes_);
+      delivered_events_ = 0;
+      delivered_bytes_ = 0;
+    }
     ReportProgress();
     if (stop_seen_ && streams_.empty()) break;
     const absl::Duration took = absl::Now() - now;
@@ -164,7 +174,7 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
   sweep_due_ = true;
   if (!stream->socket_.valid()) return;  // dropped earlier in this round
   if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-    Drop(*stream, nullptr);
+    Drop(*stream, StreamEnd::kClientGone);
     return;
   }
   if (events & EPOLLIN) {
@@ -175,13 +185,14 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
       ssize_t r = ::recv(stream->socket_.get(), sink, sizeof(sink), 0);
       if (r > 0 && (stream->received_ += static_cast<size_t>(r)) >
                        options_.max_bytes_after_head) {
-        Drop(*stream, "it sent more than --max_bytes_after_head");
+        Drop(*stream, StreamEnd::kTooMuchInput,
+             "it sent more than --max_bytes_after_head");
         return;
       }
       if (r > 0) continue;
       if (r < 0 && errno == EINTR) continue;
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      Drop(*stream, nullptr);
+      Drop(*stream, StreamEnd::kClientGone);
       return;
     }
   }
@@ -199,8 +210,9 @@ void StreamWriter::TakeAdopted(absl::Time now) {
     if (options_.send_buffer_bytes > 0 &&
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.send_buffer_bytes,
                      sizeof(options_.send_buffer_bytes)) != 0) {
-      std::fprintf(stderr, "ssecast: SO_SNDBUF %d on a stream: %s\n",
-                   options_.send_buffer_bytes, std::strerror(errno));
+      LogWarning("cannot set SO_SNDBUF on a stream",
+                 {{"bytes", options_.send_buffer_bytes},
+                  {"error", std::strerror(errno)}});
     }
     // Edge-triggered: EPOLLOUT reports each time a full socket drains.
     if (absl::Status added = epoll_.Add(
@@ -220,20 +232,21 @@ void StreamWriter::TakeAdopted(absl::Time now) {
     stream->socket_ = std::move(socket);
     stream->last_write_ = now;
     if (stop_seen_) {
-      BeginClosing(*stream, kWindowEnd, now);
+      BeginClosing(*stream, kWindowEnd, now, StreamEnd::kShutdown);
     } else if (stream->close_before() != 0) {
       BeginClosing(*stream, stream->close_before(),
-                   now + options_.write_timeout);
+                   now + options_.write_timeout, StreamEnd::kServerClosed);
     }
     streams_.push_back(std::move(stream));
   }
 }
 
 void StreamWriter::BeginClosing(SseStream& stream, uint64_t end,
-                                absl::Time deadline) {
+                                absl::Time deadline, StreamEnd reason) {
   if (!stream.closing_) {
     stream.closing_ = true;
     stream.close_at_ = end;
+    stream.close_reason_ = reason;
   } else {
     stream.close_at_ = std::min(stream.close_at_, end);
   }
@@ -272,27 +285,31 @@ void StreamWriter::Sweep(absl::Time now) {
     SseStream& stream = *stream_ptr;
     if (!stream.socket_.valid()) continue;
     if (stream.cursor_ < window_first_) {
-      Drop(stream, "it fell out of the event history");
+      Drop(stream, StreamEnd::kOutOfHistory,
+           "it fell out of the event history");
       continue;
     }
     if (!stream.closing_ && now >= stream.expires_) {
       // The client's identity (a token) expired; it may reconnect with a
       // fresh one.
-      BeginClosing(stream, window_end, now + options_.write_timeout);
+      BeginClosing(stream, window_end, now + options_.write_timeout,
+                   StreamEnd::kTokenExpired);
     }
     if (stream.closing_ && now >= stream.close_deadline_) {
-      Drop(stream, "it did not drain within the write timeout while closing");
+      Drop(stream, StreamEnd::kCloseTimeout,
+           "it did not drain within the write timeout while closing");
       continue;
     }
     const uint64_t lag = window_end - stream.cursor_;
     stream.best_lag_ = std::min(stream.best_lag_, lag);
     if (stream.blocked_) {
       if (lag - stream.best_lag_ > options_.max_lag_events) {
-        Drop(stream,
+        Drop(stream, StreamEnd::kSlow,
              "it is too slow: it fell --max_lag_events further behind than "
              "it had been");
       } else if (now - stream.last_write_ > options_.write_timeout) {
-        Drop(stream, "its socket accepted nothing within the write timeout");
+        Drop(stream, StreamEnd::kWriteTimeout,
+             "its socket accepted nothing within the write timeout");
       }
       continue;
     }
@@ -305,7 +322,12 @@ void StreamWriter::Sweep(absl::Time now) {
     } else if (idle && !stream.closing_) {
       continue;
     }
-    if (!Flush(stream, now)) Drop(stream, nullptr);
+    if (!Flush(stream, now)) {
+      // Flush ends a stream once its last chunk is out, or on an error.
+      const bool finished =
+          stream.ending_ && stream.control_offset_ == stream.control_.size();
+      Drop(stream, finished ? stream.close_reason_ : StreamEnd::kWriteError);
+    }
   }
   streams_.erase(
       std::remove_if(streams_.begin(), streams_.end(),
@@ -368,6 +390,7 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
       return false;
     }
     stream.last_write_ = now;
+    delivered_bytes_ += static_cast<uint64_t>(written);
     AccountWritten(stream, static_cast<size_t>(written), sequence);
   }
 }
@@ -415,6 +438,7 @@ void StreamWriter::AccountWritten(SseStream& stream, size_t written,
         stream.cursor_offset_ = g.offset + written;
       }
       stream.CountSent(completed);
+      delivered_events_ += completed;
       return;
     }
     written -= length;
@@ -434,14 +458,23 @@ void StreamWriter::AccountWritten(SseStream& stream, size_t written,
   stream.cursor_ = scanned_to;
   stream.cursor_offset_ = 0;
   stream.CountSent(completed);
+  delivered_events_ += completed;
 }
 
-void StreamWriter::Drop(SseStream& stream, const char* why) {
+void StreamWriter::Drop(SseStream& stream, StreamEnd reason, const char* why) {
   if (!stream.socket_.valid()) return;
+  metrics_->StreamClosed(reason);
   if (why != nullptr) {
-    std::fprintf(stderr, "ssecast: dropped connection %llu of client %s: %s\n",
-                 static_cast<unsigned long long>(stream.id()),
-                 ClientIdForLog(stream.client_id()).c_str(), why);
+    LogInfo("stream dropped", {{"connection", stream.id()},
+                               {"client", ClientIdForLog(stream.client_id())},
+                               {"reason", StreamEndLabel(reason)},
+                               {"why", why},
+                               {"events_sent", stream.events_sent()}});
+  } else if (LogEnabled(LogLevel::kDebug)) {
+    LogDebug("stream closed", {{"connection", stream.id()},
+                               {"client", ClientIdForLog(stream.client_id())},
+                               {"reason", StreamEndLabel(reason)},
+                               {"events_sent", stream.events_sent()}});
   }
   epoll_.Remove(stream.socket_.get());
   stream.socket_.Reset();

@@ -20,6 +20,7 @@
 #include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/event_log.h"
+#include "server/metrics/metrics.h"
 #include "server/sse/sse_stream.h"
 
 namespace ssecast {
@@ -47,6 +48,9 @@ struct StreamWriterOptions {
   // random value from 0 to this, so that its browser comes back (to another
   // node) at its own moment rather than all at once; zero sends none.
   absl::Duration drain_spread = absl::ZeroDuration();
+  // Where deliveries and stream ends are counted (once per sweep, not per
+  // write); must outlive the writer. nullptr: Metrics::Unexposed().
+  Metrics* metrics = nullptr;
 };
 
 // One thread that delivers the event log to the streams it adopted, with
@@ -95,7 +99,8 @@ class StreamWriter : public EventLog::Reader {
   void TakeAdopted(absl::Time now);
   // Delivers the entries before `end` (kWindowEnd: all there are once the
   // window is next synced), then ends the stream; drops it at `deadline`.
-  void BeginClosing(SseStream& stream, uint64_t end, absl::Time deadline);
+  void BeginClosing(SseStream& stream, uint64_t end, absl::Time deadline,
+                    StreamEnd reason);
   void SyncWindow();
   void Sweep(absl::Time now);
   // Writes what `stream` has pending; false when it is finished or broken.
@@ -111,7 +116,9 @@ class StreamWriter : public EventLog::Reader {
   // Tells the log how many streams this writer serves and where its
   // slowest ones are (see EventLog::ReportProgress).
   void ReportProgress();
-  void Drop(SseStream& stream, const char* why);
+  // Ends `stream` now, counted under `reason`; `why` (for a drop the
+  // operator should hear of) is logged at info, other ends at debug.
+  void Drop(SseStream& stream, StreamEnd reason, const char* why = nullptr);
   // The bytes that end a stream: the last chunk, after a spread `retry:`
   // when the writer is shutting down.
   std::string LastWords();
@@ -119,6 +126,7 @@ class StreamWriter : public EventLog::Reader {
   EventLog* const log_;
   const DetachFn detach_;
   const StreamWriterOptions options_;
+  Metrics* const metrics_;
   WakeableEpoll epoll_;
 
   std::atomic<bool> wake_pending_{false};
@@ -144,6 +152,9 @@ class StreamWriter : public EventLog::Reader {
     size_t offset;      // where the write of it began
   };
   std::vector<uint64_t> cursors_;  // scratch for ReportProgress()
+  // Counted during a sweep, handed to metrics_ at its end.
+  uint64_t delivered_events_ = 0;
+  uint64_t delivered_bytes_ = 0;
   std::vector<iovec> iov_;
   std::vector<Gathered> gathered_;
   absl::BitGen random_;  // for retry jitter

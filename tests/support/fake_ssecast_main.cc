@@ -1,6 +1,7 @@
 // A stand-in for //server:ssecast with the same start-up and shutdown
 // contract, so ServerProcess can be tested without the real server: it
-// listens on --http_address and --grpc_address (accepting nothing), prints
+// listens on --http_address, --grpc_address and, if set, --admin_address
+// (accepting nothing), prints
 // the listening line, and exits 0 (or --stop_exit_code) on SIGTERM or
 // SIGINT. Extra flags make it
 // misbehave in the ways ServerProcess must handle.
@@ -22,6 +23,7 @@
 
 ABSL_FLAG(std::string, http_address, "127.0.0.1:0", "IPv4 HOST:PORT.");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:0", "IPv4 HOST:PORT.");
+ABSL_FLAG(std::string, admin_address, "", "IPv4 HOST:PORT; empty for none.");
 ABSL_FLAG(int, exit_before_listening, -1,
           "When >= 0, print a line and exit with this code at once.");
 ABSL_FLAG(std::string, drain_delay, "",
@@ -91,8 +93,14 @@ int main(int argc, char** argv) {
       Listen(absl::GetFlag(FLAGS_grpc_address), &grpc_bound) < 0) {
     return 1;
   }
-  std::printf("ssecast listening http=%s grpc=%s\n", http_bound.c_str(),
-              grpc_bound.c_str());
+  std::string admin_bound;
+  if (const std::string admin = absl::GetFlag(FLAGS_admin_address);
+      !admin.empty() && Listen(admin, &admin_bound) < 0) {
+    return 1;
+  }
+  std::printf("ssecast listening http=%s grpc=%s%s%s\n", http_bound.c_str(),
+              grpc_bound.c_str(),
+              admin_bound.empty() ? "" : " admin=", admin_bound.c_str());
   std::fflush(stdout);
 
   const int flood_lines = absl::GetFlag(FLAGS_stdout_flood_lines);

@@ -80,15 +80,22 @@ class SpawnAttributes {
   posix_spawnattr_t attributes_;
 };
 
-// Spawns `args` with stdin from /dev/null, stdout into `stdout_fd` and the
-// caller's stderr. The child starts with no blocked signals and default
+// Spawns `args` with stdin from /dev/null, stdout into `stdout_fd` and
+// stderr into `stderr_path` if given, else the caller's stderr, with
+// `environment` added. The child starts with no blocked signals and default
 // handling of the signals tests send, whatever the test process has set.
 absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, int stdout_fd,
-                            const std::vector<std::string>& environment) {
+                            const std::vector<std::string>& environment,
+                            const std::optional<std::string>& stderr_path) {
   SpawnFileActions actions;
   posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null",
                                    O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(actions.get(), stdout_fd, STDOUT_FILENO);
+  if (stderr_path.has_value()) {
+    posix_spawn_file_actions_addopen(actions.get(), STDERR_FILENO,
+                                     stderr_path->c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
 
   SpawnAttributes attributes;
   sigset_t no_signals;
@@ -142,6 +149,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (options.address_flags) {
     args.push_back("--http_address=127.0.0.1:0");
     args.push_back("--grpc_address=127.0.0.1:0");
+    args.push_back("--admin_address=127.0.0.1:0");
   }
   args.push_back("--drain_delay=0s");
   for (std::string& arg : extra_args) args.push_back(std::move(arg));
@@ -157,7 +165,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   }
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
-  absl::StatusOr<pid_t> pid = Spawn(args, write_end.get(), options.environment);
+  absl::StatusOr<pid_t> pid =
+      Spawn(args, write_end.get(), options.environment, options.stderr_path);
   if (!pid.ok()) return pid.status();
   // Only the child may hold the write end, or stdout never reaches EOF.
   write_end.Reset();
@@ -288,9 +297,11 @@ bool ServerProcess::HasListeningLineOrEof() const {
 }
 
 absl::Status ServerProcess::ParseListeningLine(const std::string& line) {
+  std::string admin_address;
   for (absl::string_view word : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
     if (absl::ConsumePrefix(&word, "http=")) http_address_ = std::string(word);
     if (absl::ConsumePrefix(&word, "grpc=")) grpc_address_ = std::string(word);
+    if (absl::ConsumePrefix(&word, "admin=")) admin_address = std::string(word);
   }
   const std::optional<int> http_port = PortOf(http_address_);
   const std::optional<int> grpc_port = PortOf(grpc_address_);
@@ -302,6 +313,15 @@ absl::Status ServerProcess::ParseListeningLine(const std::string& line) {
   }
   http_port_ = *http_port;
   grpc_port_ = *grpc_port;
+  if (!admin_address.empty()) {
+    const std::optional<int> admin_port = PortOf(admin_address);
+    if (!admin_port.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot read admin=HOST:PORT from the listening line \"",
+                       line, "\""));
+    }
+    admin_port_ = *admin_port;
+  }
   return absl::OkStatus();
 }
 

@@ -22,11 +22,12 @@ namespace ssecast::test_support {
 // Runs one ssecast server binary as a child process of an end-to-end test.
 //
 // Start() spawns it with `--http_address=127.0.0.1:0
-// --grpc_address=127.0.0.1:0 --drain_delay=0s` followed by the caller's
-// arguments (a later flag wins, so those may override these), and waits for
-// the line
-// `ssecast listening http=HOST:PORT grpc=HOST:PORT` on its stdout. The
-// child's stderr is the test's stderr, so its logs land in the test log;
+// --grpc_address=127.0.0.1:0 --admin_address=127.0.0.1:0 --drain_delay=0s`
+// followed by the caller's arguments (a later flag wins, so those may
+// override these), and waits for the line `ssecast listening
+// http=HOST:PORT grpc=HOST:PORT [admin=HOST:PORT]` on its stdout. The
+// child's stderr is the test's stderr (or Options::stderr_path), so its
+// logs land in the test log;
 // its stdout is drained by a background thread for the child's whole life,
 // so the child never blocks on a full pipe, and kept as stdout_lines().
 //
@@ -52,6 +53,9 @@ class ServerProcess {
     // False: the two address flags are not passed, so the caller gives the
     // addresses some other way (environment, config file).
     bool address_flags = true;
+    // When set, the child's stderr goes to this file (created or
+    // truncated) instead of the test's stderr, for tests that read the log.
+    std::optional<std::string> stderr_path;
   };
   static constexpr absl::Duration kTerminateDeadline = absl::Seconds(15);
 
@@ -74,6 +78,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   int http_port() const { return http_port_; }
   int grpc_port() const { return grpc_port_; }
+  // The admin endpoint's port (GET /metrics); 0 when it is off.
+  int admin_port() const { return admin_port_; }
   // "127.0.0.1:PORT", for grpc::CreateChannel.
   std::string grpc_target() const;
   // The addresses exactly as the listening line printed them.
@@ -118,6 +124,7 @@ class ServerProcess {
 
   int http_port_ = 0;
   int grpc_port_ = 0;
+  int admin_port_ = 0;
   std::string http_address_;
   std::string grpc_address_;
 

@@ -61,6 +61,8 @@ TEST(ServerProcessTest, StartsOnFreePortsAndStopsOnSigterm) {
             absl::StrCat("127.0.0.1:", (*server)->grpc_port()));
   EXPECT_TRUE(Accepts("127.0.0.1", (*server)->http_port()));
   EXPECT_TRUE(Accepts("127.0.0.1", (*server)->grpc_port()));
+  EXPECT_GT((*server)->admin_port(), 0);
+  EXPECT_TRUE(Accepts("127.0.0.1", (*server)->admin_port()));
   EXPECT_THAT((*server)->stdout_lines(),
               Contains(StartsWith("ssecast listening http=127.0.0.1:")));
 
@@ -72,6 +74,13 @@ TEST(ServerProcessTest, StartsOnFreePortsAndStopsOnSigterm) {
       Contains(absl::StrCat("fake_ssecast: stopping on signal ", SIGTERM)));
   // Once it is gone, Terminate() only reports again.
   EXPECT_EQ((*server)->Terminate().value_or(-1), 0);
+}
+
+TEST(ServerProcessTest, AdminPortIsZeroWhenTheServerHasNone) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start(FakeServerPath(), {"--admin_address="});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ((*server)->admin_port(), 0);
 }
 
 TEST(ServerProcessTest, DestructorStopsTheServerWithSigterm) {
