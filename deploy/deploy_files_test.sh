@@ -46,7 +46,7 @@ drain=$(( $(seconds drain_delay) + 5 + 2 * $(seconds shutdown_grace) ))
 
 # --- The flag file.
 "${ssecast}" --flagfile="${flags}" --http_address=127.0.0.1:0 \
-  --grpc_address=127.0.0.1:0 >"${work}/stdout" 2>"${work}/stderr" &
+  --grpc_address=127.0.0.1:0 --admin_address=127.0.0.1:0 >"${work}/stdout" 2>"${work}/stderr" &
 pid=$!
 trap 'kill -KILL ${pid} 2>/dev/null || true' EXIT
 for _ in $(seq 300); do

@@ -54,10 +54,13 @@ absl::StatusOr<std::string> EventLimitOfServer(
 
 constexpr char kAddressesEnv[] = "SSECAST_HTTP_ADDRESS=127.0.0.1:0";
 constexpr char kGrpcAddressEnv[] = "SSECAST_GRPC_ADDRESS=127.0.0.1:0";
+// Tests run in parallel: no server may take the default admin port.
+constexpr char kAdminAddressEnv[] = "SSECAST_ADMIN_ADDRESS=127.0.0.1:0";
 
 TEST(ConfigE2eTest, EveryFlagMayComeFromTheEnvironmentAlone) {
   absl::StatusOr<std::string> limit = EventLimitOfServer(
-      {}, {kAddressesEnv, kGrpcAddressEnv, "SSECAST_MAX_EVENT_BYTES=42"});
+      {}, {kAddressesEnv, kGrpcAddressEnv, kAdminAddressEnv,
+           "SSECAST_MAX_EVENT_BYTES=42"});
   ASSERT_OK(limit);
   EXPECT_EQ(*limit,
             "event.data is 100 bytes; the limit (--max_event_bytes) is 42");
@@ -67,7 +70,8 @@ TEST(ConfigE2eTest, EveryFlagMayComeFromAConfigFileAlone) {
   const std::string config =
       WriteFile("alone.conf",
                 "# ssecast on this host\n--http_address=127.0.0.1:0\n"
-                "--grpc_address=127.0.0.1:0\n\n--max_event_bytes=43\n");
+                "--grpc_address=127.0.0.1:0\n--admin_address=127.0.0.1:0\n\n"
+                "--max_event_bytes=43\n");
   absl::StatusOr<std::string> by_flag =
       EventLimitOfServer({absl::StrCat("--config=", config)}, {});
   ASSERT_OK(by_flag);
@@ -83,7 +87,7 @@ TEST(ConfigE2eTest, CommandLineBeatsEnvironmentBeatsFile) {
   const std::string config =
       WriteFile("layers.conf",
                 "--http_address=127.0.0.1:0\n--grpc_address=127.0.0.1:0\n"
-                "--max_event_bytes=44\n");
+                "--admin_address=127.0.0.1:0\n--max_event_bytes=44\n");
   const std::string from_file = absl::StrCat("--config=", config);
   const std::string limit_is = "the limit (--max_event_bytes) is ";
 
@@ -100,7 +104,8 @@ TEST(ConfigE2eTest, CommandLineBeatsEnvironmentBeatsFile) {
 TEST(ConfigE2eTest, BadValuesFromTheEnvironmentStopTheServer) {
   absl::StatusOr<CompletedProcess> run = RunToCompletion(
       {ServerBinaryPath()}, absl::Seconds(60), "",
-      {kAddressesEnv, kGrpcAddressEnv, "SSECAST_MAX_EVENT_BYTES=lots"});
+      {kAddressesEnv, kGrpcAddressEnv, kAdminAddressEnv,
+       "SSECAST_MAX_EVENT_BYTES=lots"});
   ASSERT_OK(run);
   EXPECT_NE(run->exit_code, 0);
   EXPECT_THAT(run->stderr_text, HasSubstr("max_event_bytes"));

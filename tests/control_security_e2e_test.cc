@@ -272,7 +272,8 @@ TEST(ControlSecurityE2eTest, BadSecurityFlagsStopTheServerAtStart) {
        }) {
     std::vector<std::string> argv = {ServerBinaryPath(),
                                      "--http_address=127.0.0.1:0",
-                                     "--grpc_address=127.0.0.1:0"};
+                                     "--grpc_address=127.0.0.1:0",
+                                   "--admin_address=127.0.0.1:0"};
     argv.insert(argv.end(), bad.flags.begin(), bad.flags.end());
     absl::StatusOr<CompletedProcess> run =
         RunToCompletion(argv, absl::Seconds(60));

@@ -128,7 +128,7 @@ TEST(MultiNodeRedisFaultE2eTest, NodeRefusesToStartWithoutRedis) {
       absl::StrCat("redis at 127.0.0.1:", port, ": Connection refused");
   const std::vector<std::string> common = {
       ServerBinaryPath(), "--http_address=127.0.0.1:0",
-      "--grpc_address=127.0.0.1:0",
+      "--grpc_address=127.0.0.1:0", "--admin_address=127.0.0.1:0",
       absl::StrCat("--redis_address=127.0.0.1:", port)};
 
   std::vector<std::string> broker_only = common;

@@ -50,6 +50,7 @@ function startSsecast(extraFlags) {
       [
         '--http_address=127.0.0.1:0',
         '--grpc_address=127.0.0.1:0',
+        '--admin_address=127.0.0.1:0',
         '--shutdown_grace=1s',
         '--drain_delay=0s',
         ...extraFlags,
@@ -96,7 +97,7 @@ function startSsecast(extraFlags) {
           `stderr:\n${stderr}`));
     });
     readline.createInterface({input: child.stdout}).on('line', (line) => {
-      const match = /^ssecast listening http=(\S+) grpc=(\S+)$/.exec(line);
+      const match = /^ssecast listening http=(\S+) grpc=(\S+)(?: admin=(\S+))?$/.exec(line);
       if (!match) return;
       clearTimeout(timer);
       resolve({

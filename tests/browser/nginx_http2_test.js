@@ -96,6 +96,7 @@ async function startSsecast() {
   const server = spawnKept(SSECAST, [
     '--http_address=127.0.0.1:0',
     '--grpc_address=127.0.0.1:0',
+    '--admin_address=127.0.0.1:0',
     '--trusted_proxies=127.0.0.1',
     '--drain_delay=0s',
     '--shutdown_grace=1s',
@@ -108,7 +109,7 @@ async function startSsecast() {
       reject(new Error(`ssecast exited (${code}); stderr:\n${server.stderr}`));
     });
     readline.createInterface({input: server.child.stdout}).on('line', (line) => {
-      const match = /^ssecast listening http=(\S+) grpc=(\S+)$/.exec(line);
+      const match = /^ssecast listening http=(\S+) grpc=(\S+)(?: admin=(\S+))?$/.exec(line);
       if (!match) return;
       clearTimeout(timer);
       resolve({http: match[1], grpc: match[2]});
