@@ -12,6 +12,8 @@ PACKAGES=(
   libhiredis-dev redis-server libssl-dev
   curl
   chromium
+  # the openssl CLI: the identity recipe (README, "In the browser") makes keys with it
+  openssl
 )
 
 missing=()
