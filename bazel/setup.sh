@@ -12,10 +12,12 @@ PACKAGES=(
   libhiredis-dev redis-server libssl-dev
   redis-sentinel
   curl
+  # the openssl CLI: certificates for the TLS tests and keys for the
+  # identity recipe (README, "In the browser")
   openssl
   chromium
   # The nginx recipe's test (TLS, HTTP/2 in front) and its certificate.
-  nginx openssl
+  nginx
   # systemd-analyze, for the check of deploy/systemd/ssecast.service.
   systemd
   # Metrics (the library, and the server the metrics test scrapes with).

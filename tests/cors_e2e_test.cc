@@ -237,8 +237,13 @@ TEST_F(CorsE2eTest, RootServesTheDemoPage) {
   const HttpTestResponse page = Request("GET", "/", {});
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_THAT(page.body, HasSubstr("new EventSource("));
-  EXPECT_THAT(page.body, HasSubstr("/events"));
+  EXPECT_THAT(page.body, HasSubstr("<script src=\"/ssecast.js\">"));
+  EXPECT_THAT(page.body, HasSubstr("ssecast.connect('/events'"));
+  // The client it loads is served too.
+  const HttpTestResponse script = Request("GET", "/ssecast.js", {});
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_THAT(script.body, HasSubstr("root.ssecast = {"));
 }
 
 TEST_F(CorsE2eTest, DemoPageCanBeTurnedOff) {

@@ -373,12 +373,13 @@ TEST(IdentityFlagsE2eTest, UnknownClientIdModeIsRefused) {
   EXPECT_EQ(run.stdout_text, "") << "it must not claim to be listening";
 }
 
-TEST(IdentityFlagsE2eTest, JwtModeWithoutASecretIsRefused) {
+TEST(IdentityFlagsE2eTest, JwtModeWithoutAKeyIsRefused) {
   const CompletedProcess run = RunRefusedServer({"--client_id=jwt"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_EQ(run.stderr_text,
-            "ssecast: --client_id: --client_id=jwt needs --jwt_secret_file, "
-            "the file holding the HS256 secret\n");
+            "ssecast: --client_id: --client_id=jwt needs either "
+            "--jwt_secret_file, the file holding the HS256 secret, or "
+            "--jwt_public_key_file, the PEM public key for RS256/ES256\n");
   EXPECT_EQ(run.stdout_text, "");
 
   const std::string missing = absl::StrCat(std::getenv("TEST_TMPDIR") != nullptr

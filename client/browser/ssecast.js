@@ -207,6 +207,11 @@
     this._position = null;
     this._generation = 0;
     this._stream = null;
+    this._streamGeneration = 0;
+    // The stream being replaced, while it still has events to deliver.
+    this._previous = null;
+    this._handover = null;
+    this._held = [];
     this._timer = null;
     this._renewTimer = null;
     this._failures = 0;
@@ -306,6 +311,7 @@
     clearTimeout(this._renewTimer);
     if (this._stream) this._stream.abort();
     this._stream = null;
+    this._dropPrevious();
     this._setState(state, detail);
     if (this._lockRequest) this._lockRequest.abort();
     if (state === 'closed') {
@@ -380,6 +386,7 @@
     if (!renewing) {
       if (this._stream) this._stream.abort();
       this._stream = null;
+      this._dropPrevious();
       this._setState('connecting', null);
     }
     var tokenFn = this._options.token;
@@ -390,7 +397,18 @@
       // Replaying from here is what makes a renewal or a takeover gapless.
       if (self.lastEventId) headers['Last-Event-ID'] = self.lastEventId;
       var expiresAt = token ? expiryOf(token) : null;
-      if (self._stream) self._stream.abort();
+      self._dropPrevious();
+      if (renewing && !self.lastEventId && self._stream) {
+        // No event yet, so no id to resume from: the new stream starts
+        // live, and events published before it attached are only on the
+        // old one. Both run until the old one has caught up (see
+        // _overlap); the id dedupe drops what both deliver.
+        self._previous = {stream: self._stream, generation: self._streamGeneration, position: null};
+        self._handover = null;
+      } else if (self._stream) {
+        self._stream.abort();
+      }
+      self._streamGeneration = generation;
       self._stream = openStream(self.url, headers, {
         open: function () {
           self._failures = 0;
@@ -398,19 +416,70 @@
           if (expiresAt !== null) self._scheduleRenewal(generation, expiresAt);
         },
         event: function (event) {
-          if (self._deliver(event) && self.role === 'leader' && self._channel) {
-            self._channel.postMessage({kind: 'event', event: event});
+          if (self._previous && generation === self._streamGeneration) {
+            self._hold(event);
+            return;
+          }
+          self._accept(event);
+          if (self._previous && generation === self._previous.generation) {
+            self._previous.position = positionOf(event.id);
+            self._releaseHeld();
           }
         },
         retry: function (ms) { self._retryMs = ms; },
         end: function (outcome) {
-          if (generation === self._generation) self._onStreamEnd(outcome);
+          if (self._previous && self._previous.generation === generation) {
+            self._dropPrevious();
+          } else if (generation === self._generation) {
+            self._onStreamEnd(outcome);
+          }
         },
       });
     }, function (error) {
       if (generation !== self._generation) return;
       self._retryLater({reason: 'token', message: String((error && error.message) || error)});
     });
+  };
+
+  // Delivers an event from the stream and relays it to the other tabs.
+  Subscription.prototype._accept = function (event) {
+    if (this._deliver(event) && this.role === 'leader' && this._channel) {
+      this._channel.postMessage({kind: 'event', event: event});
+    }
+  };
+
+  // While an old stream and its replacement both run, the new one's events
+  // wait: the old one may still deliver earlier events, which the dedupe by
+  // position would otherwise drop as seen. Once the old stream has
+  // delivered the new one's first event, it has nothing left that the new
+  // one lacks, and goes.
+  Subscription.prototype._hold = function (event) {
+    this._held.push(event);
+    if (!this._handover) {
+      this._handover = positionOf(event.id);
+      // Without a position there is nothing to wait for.
+      if (!this._handover) this._dropPrevious();
+    }
+    this._releaseHeld();
+  };
+
+  Subscription.prototype._releaseHeld = function () {
+    var previous = this._previous;
+    if (previous && this._handover && previous.position &&
+        !isAfter(this._handover, previous.position)) {
+      this._dropPrevious();
+    }
+  };
+
+  // Ends an overlap: the old stream goes, the held events are delivered.
+  Subscription.prototype._dropPrevious = function () {
+    if (!this._previous) return;
+    this._previous.stream.abort();
+    this._previous = null;
+    this._handover = null;
+    var held = this._held;
+    this._held = [];
+    for (var i = 0; i < held.length; ++i) this._accept(held[i]);
   };
 
   // Renews the token a little before it expires: 10 s ahead by default
@@ -445,6 +514,7 @@
     if (this._failures > 0) delay = delay / 2 + Math.random() * delay / 2;
     ++this._failures;
     ++this._generation;
+    this._dropPrevious();
     clearTimeout(this._renewTimer);
     this._setState('connecting', detail);
     clearTimeout(this._timer);
