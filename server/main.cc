@@ -36,12 +36,12 @@
 #include "server/health/periodic_probe.h"
 #include "server/health/readiness.h"
 #include "server/hub/hub.h"
-#include "server/redis/redis_sentinel_flags.h"
 #include "server/log/log.h"
 #include "server/log/log_flags.h"
 #include "server/metrics/admin_flags.h"
 #include "server/metrics/admin_server.h"
 #include "server/metrics/metrics.h"
+#include "server/redis/redis_sentinel_flags.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
 #include "server/sse/group_join_policy.h"
@@ -579,8 +579,8 @@ void WaitOutDrainDelay(const sigset_t& signals, absl::Duration delay) {
     const timespec wait = absl::ToTimespec(end - now);
     const int got = sigtimedwait(&signals, nullptr, &wait);
     if (got == SIGINT || got == SIGTERM) {
-      std::fprintf(stderr, "ssecast: %s received again: draining at once\n",
-                   strsignal(got));
+      LogInfo("signal received again: draining at once",
+              {{"signal", strsignal(got)}});
       return;
     }
   }
@@ -750,10 +750,11 @@ int Run() {
                {{"error", reloaded.status().message()}});
     }
   }
-  LogInfo("shutting down: not ready now, refusing commands after the drain "
-          "delay",
-          {{"signal", strsignal(signal_number)},
-           {"drain_delay", absl::FormatDuration(deploy->drain_delay)}});
+  LogInfo(
+      "shutting down: not ready now, refusing commands after the drain "
+      "delay",
+      {{"signal", strsignal(signal_number)},
+       {"drain_delay", absl::FormatDuration(deploy->drain_delay)}});
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   // The order loses nothing: first load balancers and backends are told
   // (readiness, gRPC health) and given time to notice; then commands are
@@ -766,21 +767,18 @@ int Run() {
   // A unary Publish let in may wait for room up to --publish_wait.
   if (!(*control)->RefuseCommands(absl::GetFlag(FLAGS_publish_wait) +
                                   absl::Seconds(5))) {
-    std::fprintf(stderr,
-                 "ssecast: draining: commands still running after the wait; "
-                 "ending the streams anyway\n");
+    LogWarning(
+        "draining: commands still running after the wait; ending the streams "
+        "anyway");
   }
   if (!hub.AwaitOwnCommandsApplied(grace + absl::Seconds(2))) {
-    std::fprintf(stderr,
-                 "ssecast: draining: the broker has not brought back every "
-                 "command this node sent; their clients replay them on "
-                 "reconnect\n");
+    LogWarning(
+        "draining: the broker has not brought back every command this node "
+        "sent; their clients replay them on reconnect");
   }
-  std::fprintf(stderr,
-               "ssecast: draining: commands refused; ending %zu streams "
-               "(retry spread over %s)\n",
-               hub.connection_count(),
-               absl::FormatDuration(deploy->drain_spread).c_str());
+  LogInfo("draining: commands refused; ending the streams",
+          {{"streams", hub.connection_count()},
+           {"retry_spread", absl::FormatDuration(deploy->drain_spread)}});
   front.Stop(grace);
   (*control)->Shutdown(grace);
   (*broker)->Stop();

@@ -58,9 +58,9 @@ constexpr char kGrpcAddressEnv[] = "SSECAST_GRPC_ADDRESS=127.0.0.1:0";
 constexpr char kAdminAddressEnv[] = "SSECAST_ADMIN_ADDRESS=127.0.0.1:0";
 
 TEST(ConfigE2eTest, EveryFlagMayComeFromTheEnvironmentAlone) {
-  absl::StatusOr<std::string> limit = EventLimitOfServer(
-      {}, {kAddressesEnv, kGrpcAddressEnv, kAdminAddressEnv,
-           "SSECAST_MAX_EVENT_BYTES=42"});
+  absl::StatusOr<std::string> limit =
+      EventLimitOfServer({}, {kAddressesEnv, kGrpcAddressEnv, kAdminAddressEnv,
+                              "SSECAST_MAX_EVENT_BYTES=42"});
   ASSERT_OK(limit);
   EXPECT_EQ(*limit,
             "event.data is 100 bytes; the limit (--max_event_bytes) is 42");
@@ -102,10 +102,10 @@ TEST(ConfigE2eTest, CommandLineBeatsEnvironmentBeatsFile) {
 }
 
 TEST(ConfigE2eTest, BadValuesFromTheEnvironmentStopTheServer) {
-  absl::StatusOr<CompletedProcess> run = RunToCompletion(
-      {ServerBinaryPath()}, absl::Seconds(60), "",
-      {kAddressesEnv, kGrpcAddressEnv, kAdminAddressEnv,
-       "SSECAST_MAX_EVENT_BYTES=lots"});
+  absl::StatusOr<CompletedProcess> run =
+      RunToCompletion({ServerBinaryPath()}, absl::Seconds(60), "",
+                      {kAddressesEnv, kGrpcAddressEnv, kAdminAddressEnv,
+                       "SSECAST_MAX_EVENT_BYTES=lots"});
   ASSERT_OK(run);
   EXPECT_NE(run->exit_code, 0);
   EXPECT_THAT(run->stderr_text, HasSubstr("max_event_bytes"));

@@ -270,10 +270,9 @@ TEST(ControlSecurityE2eTest, BadSecurityFlagsStopTheServerAtStart) {
             "ssecast: control plane: --grpc_tls_cert: cannot open "
             "/nonexistent.pem"},
        }) {
-    std::vector<std::string> argv = {ServerBinaryPath(),
-                                     "--http_address=127.0.0.1:0",
-                                     "--grpc_address=127.0.0.1:0",
-                                   "--admin_address=127.0.0.1:0"};
+    std::vector<std::string> argv = {
+        ServerBinaryPath(), "--http_address=127.0.0.1:0",
+        "--grpc_address=127.0.0.1:0", "--admin_address=127.0.0.1:0"};
     argv.insert(argv.end(), bad.flags.begin(), bad.flags.end());
     absl::StatusOr<CompletedProcess> run =
         RunToCompletion(argv, absl::Seconds(60));

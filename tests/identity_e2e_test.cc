@@ -353,10 +353,9 @@ TEST_F(IdentityE2eTest, DisconnectBySubjectRefusesTheSameTokenWith204) {
 // --- Flags the server refuses to start with.
 
 CompletedProcess RunRefusedServer(const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = {ServerBinaryPath(),
-                                   "--http_address=127.0.0.1:0",
-                                   "--grpc_address=127.0.0.1:0",
-                                   "--admin_address=127.0.0.1:0"};
+  std::vector<std::string> argv = {
+      ServerBinaryPath(), "--http_address=127.0.0.1:0",
+      "--grpc_address=127.0.0.1:0", "--admin_address=127.0.0.1:0"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   absl::StatusOr<CompletedProcess> run =
       RunToCompletion(argv, ServerProcess::kStartDeadline);

@@ -118,10 +118,9 @@ TEST(ShutdownE2eTest, StalledClientDoesNotHoldUpShutdown) {
 
 // Runs the server binary with `flags`, expecting it to refuse to start.
 CompletedProcess RunRefusedServer(const std::vector<std::string>& flags) {
-  std::vector<std::string> argv = {ServerBinaryPath(),
-                                   "--http_address=127.0.0.1:0",
-                                   "--grpc_address=127.0.0.1:0",
-                                   "--admin_address=127.0.0.1:0"};
+  std::vector<std::string> argv = {
+      ServerBinaryPath(), "--http_address=127.0.0.1:0",
+      "--grpc_address=127.0.0.1:0", "--admin_address=127.0.0.1:0"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   absl::StatusOr<CompletedProcess> run =
       RunToCompletion(argv, ServerProcess::kStartDeadline);

@@ -170,9 +170,8 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
         ApplyEntry(sink, entry, /*replaying=*/false);
         // The entry id's first part is when Redis took the command.
         if (std::optional<Position> position = Position::Parse(entry.id)) {
-          Metrics* metrics = options_.metrics != nullptr
-                                 ? options_.metrics
-                                 : Metrics::Unexposed();
+          Metrics* metrics = options_.metrics != nullptr ? options_.metrics
+                                                         : Metrics::Unexposed();
           metrics->BrokerApplied(
               absl::Now() -
               absl::FromUnixMillis(static_cast<int64_t>(position->epoch)));

@@ -48,7 +48,7 @@ absl::Status PublishStreamReactor::PublishCurrent() {
   absl::StatusOr<Target> target = TargetFromProto(request_.target());
   absl::StatusOr<EventInput> event = EventFromRequest(request_);
   absl::StatusOr<Hub::PublishResult> result =
-      !pass.ok()    ? pass.status()
+      !pass.ok()     ? pass.status()
       : !target.ok() ? target.status()
       : !event.ok()  ? event.status()
                      : hub_->PublishNow(*std::move(event), *std::move(target));

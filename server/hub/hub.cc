@@ -514,10 +514,11 @@ void Hub::ApplyPublish(const PublishCommand& publish,
     return;
   }
   metrics_->EventAppended();
-  LogDebug("event published", {{"position", position.ToString()},
-                               {"target", TargetKindName(publish.target.kind())},
-                               {"targets", publish.target.names().size()},
-                               {"connections", reach}});
+  LogDebug("event published",
+           {{"position", position.ToString()},
+            {"target", TargetKindName(publish.target.kind())},
+            {"targets", publish.target.names().size()},
+            {"connections", reach}});
 }
 
 void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
@@ -552,12 +553,11 @@ void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
     }
   }
   metrics_->ConnectionsKicked(closing.size());
-  LogInfo("disconnect",
-          {{"position", position.ToString()},
-           {"target", TargetKindName(disconnect.target.kind())},
-           {"targets", disconnect.target.names().size()},
-           {"block_reconnect", disconnect.block_reconnect},
-           {"connections", closing.size()}});
+  LogInfo("disconnect", {{"position", position.ToString()},
+                         {"target", TargetKindName(disconnect.target.kind())},
+                         {"targets", disconnect.target.names().size()},
+                         {"block_reconnect", disconnect.block_reconnect},
+                         {"connections", closing.size()}});
   for (const auto& connection : closing) connection->Close(end);
 }
 

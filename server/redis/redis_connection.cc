@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "server/log/log.h"
 #include "server/store/scoped_sigpipe_block.h"
 
 namespace ssecast {
@@ -249,11 +250,12 @@ absl::StatusOr<RedisConnection::Endpoint> RedisConnection::AskSentinels() {
 
 void RedisConnection::NoteMaster(const Endpoint& master) {
   if (master_.has_value() && *master_ != master) {
-    std::fprintf(stderr,
-                 "ssecast: %s: redis master %s moved from %s to %s "
-                 "(sentinels); following it\n",
-                 options_.user.c_str(), options_.master_name.c_str(),
-                 master_->ToString().c_str(), master.ToString().c_str());
+    LogInfo(absl::StrCat(options_.user,
+                         ": redis master moved (sentinels); "
+                         "following it"),
+            {{"master_name", options_.master_name},
+             {"from", master_->ToString()},
+             {"to", master.ToString()}});
   }
   master_ = master;
   address_ = master.ToString();

@@ -237,8 +237,8 @@ void AcceptLoop::WatchListener() {
   if (absl::Status added = epoll_.Add(listener_.get(), EPOLLIN, &listen_marker);
       !added.ok()) {
     // Not watched: accepting stays paused and is tried again shortly.
-    std::fprintf(stderr, "ssecast: cannot watch the listener: %s\n",
-                 added.ToString().c_str());
+    LogError("cannot watch the listener; accepting paused",
+             {{"error", added.ToString()}});
     accept_paused_until_ = absl::Now() + kAcceptPause;
   }
 }

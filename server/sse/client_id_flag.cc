@@ -71,8 +71,7 @@ absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeJwtProvider(
 
 absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
     absl::string_view spec, const std::string& cookie_name,
-    const std::string& jwt_secret_file,
-    const std::string& jwt_public_key_file,
+    const std::string& jwt_secret_file, const std::string& jwt_public_key_file,
     const CookieSecurePolicy& cookie_secure) {
   if (spec == "cookie") {
     if (cookie_name.empty()) {

@@ -218,12 +218,10 @@ void StreamWriter::TakeAdopted(absl::Time now) {
     if (absl::Status added = epoll_.Add(
             fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, stream.get());
         !added.ok()) {
-      std::fprintf(stderr,
-                   "ssecast: dropped connection %llu of client %s: cannot "
-                   "watch its socket: %s\n",
-                   static_cast<unsigned long long>(stream->id()),
-                   ClientIdForLog(stream->client_id()).c_str(),
-                   added.ToString().c_str());
+      LogWarning("stream dropped: cannot watch its socket",
+                 {{"connection", stream->id()},
+                  {"client", ClientIdForLog(stream->client_id())},
+                  {"error", added.ToString()}});
       socket.Reset();
       detach_(*stream);
       stream_count_.fetch_sub(1);

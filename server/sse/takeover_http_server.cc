@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/log/log.h"
 #include "server/sse/socket_stream.h"
 
 namespace ssecast {
@@ -159,8 +160,8 @@ void TakeoverHttpServer::Handle(std::unique_ptr<HeadedConnection> connection) {
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
       // A blocking socket would stall its writer thread: end the stream
       // (the client reconnects) instead.
-      std::fprintf(stderr, "ssecast: closing a new stream: fcntl: %s\n",
-                   std::strerror(errno));
+      LogWarning("closing a new stream: fcntl(O_NONBLOCK) failed",
+                 {{"error", std::strerror(errno)}});
       connection->socket.Reset();
     }
     takeover.adopt(
