@@ -57,7 +57,10 @@ def main():
 
     server = subprocess.Popen(
         [args.binary, "--http_address=127.0.0.1:0", "--grpc_address=127.0.0.1:0",
-         "--shutdown_grace=1s"],
+         "--shutdown_grace=1s",
+         # The time from SIGTERM to exit measured here is the front's; the
+         # drain delay (for load balancers) would only come on top.
+         "--drain_delay=0s"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = server.stdout.readline()
     port = int(line.split("http=")[1].split()[0].rsplit(":", 1)[1])
