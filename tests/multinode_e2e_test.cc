@@ -4,6 +4,8 @@
 // through any node reaches the clients of every node, in one order; the
 // no-reconnect list and its expiry live in Redis; a client resumes with
 // Last-Event-ID on any node, even one started after the events.
+#include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <set>
@@ -15,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -402,6 +405,87 @@ TEST_F(MultiNodeE2eTest, InvalidCommandWrittenIntoRedisIsSkipped) {
       OpenStream(**late, UnissuedClientId(), "0-0");
   ASSERT_NE(replayed, nullptr);
   EXPECT_THAT(NextEvents(*replayed, 1), ElementsAre(Received{id, "valid"}));
+}
+
+// A node dies (SIGKILL) while its clients stream and publishing goes on
+// through another node. The clients reconnect to the other node with the
+// id of the last event they got, and receive every acknowledged event they
+// missed, in order, without duplicates.
+TEST_F(MultiNodeE2eTest, ClientsOfAKilledNodeResumeOnAnotherWithoutLoss) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(2));
+  constexpr int kClients = 3;
+  std::vector<std::string> client_ids;
+  std::vector<std::unique_ptr<SseTestClient>> streams;
+  for (int i = 0; i < kClients; ++i) {
+    client_ids.push_back(UnissuedClientId());
+    streams.push_back(OpenStream(node(0), client_ids.back()));
+    ASSERT_NE(streams.back(), nullptr);
+  }
+  absl::Mutex mu;
+  std::vector<std::string> acknowledged;  // wire ids, in publish order
+  std::atomic<bool> stop{false};
+  std::thread publisher([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      absl::StatusOr<v1::PublishResponse> published =
+          node(1).control().PublishToAll(MakeEvent(absl::StrCat("e", i)));
+      if (published.ok()) {
+        absl::MutexLock lock(&mu);
+        acknowledged.push_back(WireId(published->position()));
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  });
+  auto acknowledged_count = [&] {
+    absl::MutexLock lock(&mu);
+    return acknowledged.size();
+  };
+  // Every client has seen some events before its node dies.
+  std::vector<std::vector<std::string>> received(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    for (int n = 0; n < 10; ++n) {
+      absl::StatusOr<SseEvent> event = streams[i]->NextEvent(kE2eTimeout);
+      ASSERT_OK(event);
+      received[i].push_back(event->id);
+    }
+  }
+  node(0).process().Kill();
+  // What a client got before its stream broke is kept; it resumes from the
+  // last of it.
+  for (int i = 0; i < kClients; ++i) {
+    while (true) {
+      absl::StatusOr<SseEvent> event = streams[i]->NextEvent(kE2eTimeout);
+      if (!event.ok()) break;
+      received[i].push_back(event->id);
+    }
+    EXPECT_NE(streams[i]->end_kind(), EndKind::kNotEnded);
+    streams[i] = OpenStream(node(1), client_ids[i], received[i].back());
+    ASSERT_NE(streams[i], nullptr);
+  }
+  const size_t at_reconnect = acknowledged_count();
+  EXPECT_OK(PollUntil("more publishes after the reconnects", kE2eTimeout,
+                      [&]() -> absl::Status {
+                        if (acknowledged_count() >= at_reconnect + 20) {
+                          return absl::OkStatus();
+                        }
+                        return absl::UnavailableError("not yet");
+                      }));
+  stop = true;
+  publisher.join();
+  for (int i = 0; i < kClients; ++i) {
+    SCOPED_TRACE(absl::StrCat("client ", i));
+    // Read until the last acknowledged event; everything before it too.
+    while (received[i].back() != acknowledged.back()) {
+      absl::StatusOr<SseEvent> event = streams[i]->NextEvent(kE2eTimeout);
+      ASSERT_TRUE(event.ok())
+          << event.status() << " after " << received[i].back();
+      received[i].push_back(event->id);
+    }
+    // The client saw every acknowledged event from its first one on, once.
+    auto first = std::find(acknowledged.begin(), acknowledged.end(),
+                           received[i].front());
+    ASSERT_NE(first, acknowledged.end());
+    EXPECT_THAT(received[i], ElementsAreArray(first, acknowledged.end()));
+  }
 }
 
 }  // namespace

@@ -153,10 +153,10 @@ class BrokerRedis : public Broker {
   const std::string stream_key_;
   // For the Redis commands: XADD's MAXLEN and the groups' PEXPIRE.
   const std::string history_size_text_;
+  const std::string group_retention_millis_;
   // WAIT's arguments; empty when not waiting.
   const std::string wait_replicas_text_;
   const std::string wait_millis_;
-  const std::string group_retention_millis_;
 
   // Send(), LoadGroups() and Start()'s replay take turns on one connection.
   absl::Mutex mu_;
