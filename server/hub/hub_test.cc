@@ -379,6 +379,10 @@ class FlakyStore : public NoReconnectStore {
     if (down) return absl::UnavailableError("store down");
     return inner.Contains(id);
   }
+  absl::Status Check() override {
+    if (down) return absl::UnavailableError("store down");
+    return inner.Check();
+  }
   NoReconnectStoreMemory inner{absl::Hours(1)};
   bool down = false;
 };

@@ -44,7 +44,9 @@ TEST(DescriptorBudgetTest, RaisesTheSoftLimitToTheHardOne) {
   rlimit now{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
   EXPECT_EQ(now.rlim_cur, *raised);
-  if (limit.rlim_max != RLIM_INFINITY) EXPECT_EQ(*raised, limit.rlim_max);
+  if (limit.rlim_max != RLIM_INFINITY) {
+    EXPECT_EQ(*raised, limit.rlim_max);
+  }
 }
 
 }  // namespace
