@@ -748,10 +748,9 @@ int Run() {
                {{"error", reloaded.status().message()}});
     }
   }
-  LogInfo(
-      "shutting down: not ready now, refusing commands after the drain "
-      "delay",
-      {{"signal", strsignal(signal_number)},
+  // Not ready from now on; commands are refused after the drain delay.
+  LogInfo("shutting down",
+          {{"signal", strsignal(signal_number)},
        {"drain_delay", absl::FormatDuration(deploy->drain_delay)}});
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   // The order loses nothing: first load balancers and backends are told
