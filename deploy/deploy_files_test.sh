@@ -70,6 +70,7 @@ status=0
 wait "${pid}" || status=$?
 trap - EXIT
 [ "${status}" = 0 ] || fail "ssecast exited ${status}: $(cat "${work}/stderr")"
-grep -q 'draining: not ready now, refusing commands in 5s' "${work}/stderr" ||
+grep -q 'shutting down signal=Terminated drain_delay=5s' \
+  "${work}/stderr" ||
   fail "no drain on SIGTERM: $(cat "${work}/stderr")"
 echo "PASS: unit verified, flag file served and drained"

@@ -12,8 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "server/base/scoped_sigpipe_block.h"
 #include "server/log/log.h"
-#include "server/store/scoped_sigpipe_block.h"
 
 namespace ssecast {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/store/scoped_sigpipe_block.h"
+#include "server/base/scoped_sigpipe_block.h"
 
 #include <errno.h>
 #include <pthread.h>
