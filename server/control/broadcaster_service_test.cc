@@ -1,6 +1,11 @@
 // Runs the control plane for real: a ControlServer on a loopback port, a
 // real Hub with an in-memory no-reconnect store and broker, and
 // ssecast::Client over a real gRPC channel.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <deque>
 #include <limits>
@@ -1053,7 +1058,9 @@ TEST(ControlServerTest, RejectsAnAddressWithoutPort) {
               HasSubstr("\"localhost\""));
 }
 
-TEST(ClientTest, ConnectToAClosedPortNamesTargetAndTimeout) {
+// Nothing listens: Connect says so at once, with gRPC's reason, instead
+// of retrying until its timeout.
+TEST(ClientTest, ConnectToAClosedPortFailsAtOnceNamingTargetAndCause) {
   // A port that was just bound and released is free: nothing listens there.
   RunningHub running;
   absl::StatusOr<std::unique_ptr<ControlServer>> server =
@@ -1062,12 +1069,46 @@ TEST(ClientTest, ConnectToAClosedPortNamesTargetAndTimeout) {
   const std::string address = (*server)->bound_address();
   (*server)->Shutdown(absl::ZeroDuration());
 
+  const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect(address, absl::Seconds(1));
+      Client::Connect(address, absl::Seconds(60));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30));
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(client.status().message()),
+              StartsWith(absl::StrCat("ssecast control plane at ", address,
+                                      " not reachable: ")));
+  EXPECT_THAT(std::string(client.status().message()),
+              HasSubstr("Connection refused"));
+}
+
+// Nothing answers (the peer never takes the connection): Connect gives up
+// at its timeout and says so.
+TEST(ClientTest, ConnectToASilentPeerNamesTheTimeout) {
+  // A socket that listens but never accepts: the kernel completes the TCP
+  // handshake, no HTTP/2 settings ever come, and gRPC keeps waiting.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(
+      ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+      0);
+  ASSERT_EQ(::listen(listener, 16), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length),
+      0);
+  const std::string target =
+      absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(target, absl::Seconds(1));
+  ::close(listener);
   ASSERT_FALSE(client.ok());
   EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(client.status().message(),
-            absl::StrCat("ssecast control plane at ", address,
+            absl::StrCat("ssecast control plane at ", target,
                          " not reachable within 1s"));
 }
 
