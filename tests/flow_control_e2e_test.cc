@@ -29,11 +29,11 @@ namespace {
 
 constexpr int kSubscribers = 200;
 // Sanitizer builds run the server and the subscribers several times slower;
-// they set SSECAST_FLOOD_EVENTS (.bazelrc) to a smaller flood that still
+// they set FLOW_CONTROL_E2E_EVENTS (.bazelrc) to a smaller flood that still
 // dwarfs what the buffers and the publish lag can hold (kInFlight and
 // kPublishLag below), so every assertion keeps its meaning.
 const int kEvents = [] {
-  const char* events = std::getenv("SSECAST_FLOOD_EVENTS");
+  const char* events = std::getenv("FLOW_CONTROL_E2E_EVENTS");
   return events != nullptr ? std::atoi(events) : 20000;
 }();
 constexpr size_t kDataBytes = 200;
@@ -198,10 +198,12 @@ TEST_F(FlowControlE2eTest, UnaryFloodWith16InFlightLosesNothing) {
 }
 
 TEST_F(FlowControlE2eTest, SlowMinorityIsDroppedAndReplaysOthersKeepUp) {
-  // The trickles must fall --max_lag_events behind within the flood (the
-  // default, 10,000, is half of the full-size flood).
+  // The trickles must fall --max_lag_events behind within the flood: half
+  // of it (the default, 10,000, for the full-size flood). A fast subscriber
+  // of a sanitizer build on a busy machine can lag well beyond the publish
+  // lag for a while; a third of the smaller flood once dropped one.
   ASSERT_NO_FATAL_FAILURE(StartServer(
-      {absl::StrCat("--max_lag_events=", std::min(10000, kEvents / 3))}));
+      {absl::StrCat("--max_lag_events=", std::min(10000, kEvents / 2))}));
   constexpr int kTrickles = 5;
   constexpr int kFast = kSubscribers - kTrickles - 1;
   std::vector<std::unique_ptr<FloodSubscriber>> fast;
