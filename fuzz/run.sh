@@ -45,6 +45,7 @@ SOURCES=(
   server/sse/jwt_client_id_provider.cc server/sse/group_join_policy.cc
   server/sse/unambiguous_request.cc server/control/client_page_token.cc
   server/broker/broker_command_codec.cc server/sse/request_head_parser.cc
+  server/sse/cookie_secure_policy.cc server/sse/trusted_proxies.cc
 )
 (cd "$ROOT" && protoc --cpp_out="$OUT/gen" server/broker/broker_command.proto)
 OBJECTS=()
