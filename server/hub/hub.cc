@@ -514,11 +514,15 @@ void Hub::ApplyPublish(const PublishCommand& publish,
     return;
   }
   metrics_->EventAppended();
-  LogDebug("event published",
-           {{"position", position.ToString()},
-            {"target", TargetKindName(publish.target.kind())},
-            {"targets", publish.target.names().size()},
-            {"connections", reach}});
+  // Checked here: the fields (a formatted position) would otherwise be
+  // built for every event even with debug lines off.
+  if (LogEnabled(LogLevel::kDebug)) {
+    LogDebug("event published",
+             {{"position", position.ToString()},
+              {"target", TargetKindName(publish.target.kind())},
+              {"targets", publish.target.names().size()},
+              {"connections", reach}});
+  }
 }
 
 void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
