@@ -105,6 +105,31 @@ TEST_F(ReplayE2eTest, ReconnectGetsWhatItMissedForItselfThenGoesLive) {
   ASSERT_NO_FATAL_FAILURE(ExpectNextEvents(**resumed, {live}));
 }
 
+// A stream opened without Last-Event-ID starts with an id line alone (the
+// newest position), so a client that leaves before any event arrives
+// still resumes without missing what was published while it was away.
+TEST_F(ReplayE2eTest, ClientThatSawNoEventResumesFromTheAnnouncedStart) {
+  ASSERT_NO_FATAL_FAILURE(StartServer({"--keepalive_interval=1h"}));
+  const SseEvent before = Publish("before the client came", "p0");
+  absl::StatusOr<RunningServer::NewClient> me = server_->OpenNewClient();
+  ASSERT_OK(me);
+  ASSERT_OK(me->stream->WaitForBodyText("\n\n", kE2eTimeout));
+  EXPECT_EQ(
+      me->stream->body(),
+      absl::StrCat("id: ", before.id.substr(0, before.id.find(':')), "\n\n"));
+  const std::string announced = me->stream->last_event_id();
+  me->stream->Close();
+  ASSERT_OK(server_->AwaitConnectionCount(me->client_id, 0));
+
+  const SseEvent missed_first = Publish("missed, first", "p1");
+  const SseEvent missed_second = Publish("missed, second", "");
+  absl::StatusOr<std::unique_ptr<SseTestClient>> resumed =
+      server_->OpenStream(Resuming(me->client_id, announced));
+  ASSERT_OK(resumed);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectNextEvents(**resumed, {missed_first, missed_second}));
+}
+
 TEST_F(ReplayE2eTest, QueryParameterResumesLikeTheHeader) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   const SseEvent first = Publish("first", "");

@@ -168,8 +168,12 @@ TEST_F(SseStreamE2eTest, EventsAreEncodedExactlyOnTheWire) {
       "id: ", positions[1], "\ndata: \n\n",                     //
       "id: ", positions[2], "\ndata: trailing\ndata: \n\n",     //
       "id: ", positions[3], "\nretry: 1500\ndata: {\"json\": true}\n\n");
-  ASSERT_OK(stream->WaitForBodyBytes(expected_body.size(), kE2eTimeout));
-  EXPECT_EQ(stream->body(), expected_body);
+  ASSERT_OK(stream->WaitForBodyText(expected_body, kE2eTimeout));
+  // First the position the stream starts after, as an id line alone.
+  const size_t start_block = stream->body().find("\n\n") + 2;
+  EXPECT_THAT(stream->body().substr(0, start_block),
+              MatchesRegex("id: [0-9]+-[0-9]+\n\n"));
+  EXPECT_EQ(stream->body().substr(start_block), expected_body);
 
   std::vector<SseEvent> received;
   for (int i = 0; i < 4; ++i) {
@@ -191,9 +195,10 @@ TEST_F(SseStreamE2eTest, RetryFlagOpensEveryStream) {
   std::unique_ptr<SseTestClient> stream = OpenStream();
   ASSERT_NE(stream, nullptr);
 
-  const std::string prelude = "retry: 3000\n\n";
-  ASSERT_OK(stream->WaitForBodyBytes(prelude.size(), kE2eTimeout));
-  EXPECT_EQ(stream->body(), prelude);
+  // The interval, then the position the stream starts after, in one block.
+  ASSERT_OK(stream->WaitForBodyText("\n\n", kE2eTimeout));
+  EXPECT_THAT(stream->body(),
+              MatchesRegex("retry: 3000\nid: [0-9]+-[0-9]+\n\n"));
   EXPECT_EQ(stream->reconnection_time_ms(), 3000);
 }
 
@@ -205,10 +210,11 @@ TEST_F(SseStreamE2eTest, NoRetryFieldWithoutTheFlag) {
       server_->control().PublishToAll(MakeEvent("first"));
   ASSERT_OK(published);
 
-  const std::string expected =
+  const std::string event =
       absl::StrCat("id: ", published->position(), "\ndata: first\n\n");
-  ASSERT_OK(stream->WaitForBodyBytes(expected.size(), kE2eTimeout));
-  EXPECT_EQ(stream->body(), expected);
+  ASSERT_OK(stream->WaitForBodyText(event, kE2eTimeout));
+  EXPECT_THAT(stream->body(),
+              MatchesRegex(absl::StrCat("id: [0-9]+-[0-9]+\n\n", event)));
   EXPECT_EQ(stream->reconnection_time_ms(), std::nullopt);
 }
 
@@ -222,8 +228,12 @@ TEST_F(SseStreamE2eTest, IdleStreamGetsEmptyCommentKeepalives) {
     ASSERT_TRUE(comment.ok()) << "keepalive " << i << ": " << comment.status();
     EXPECT_EQ(*comment, "") << "keepalive " << i;
   }
-  // Nothing but keepalives: whole ":\n\n" blocks.
-  const std::string& body = stream->body();
+  // Nothing but keepalives after the block with the start position: whole
+  // ":\n\n" blocks.
+  const size_t start_block = stream->body().find("\n\n") + 2;
+  ASSERT_THAT(stream->body().substr(0, start_block),
+              MatchesRegex("id: [0-9]+-[0-9]+\n\n"));
+  const std::string body = stream->body().substr(start_block);
   ASSERT_EQ(body.size() % 3, 0u) << body;
   std::string keepalives;
   for (size_t i = 0; i < body.size() / 3; ++i) keepalives += ":\n\n";
@@ -458,13 +468,16 @@ TEST_F(SseStreamE2eTest, StreamOnAConnectionKeptAliveFromAnEarlierRequest) {
   const std::string expected_text = absl::StrCat("id: ", published->position(),
                                                  "\ndata: same connection\n\n");
   const size_t body_start = head_end + 4;
-  ASSERT_NE(connection.ReadUntil("\n\n\r\n", body_start), std::string::npos)
+  ASSERT_NE(connection.ReadUntil("same connection\n\n\r\n", body_start),
+            std::string::npos)
       << connection.received();
 
   ChunkedBodyDecoder chunks;
   std::string body;
   ASSERT_OK(chunks.Feed(connection.received().substr(body_start), &body));
-  EXPECT_EQ(body, expected_text);
+  // The start position first, as on any stream opened without Last-Event-ID.
+  EXPECT_THAT(
+      body, MatchesRegex(absl::StrCat("id: [0-9]+-[0-9]+\n\n", expected_text)));
   SseStreamParser parser;
   parser.Feed(body);
   std::optional<SseEvent> event = parser.PopEvent();

@@ -65,16 +65,21 @@
   }
 
   // Parses text/event-stream per the HTML standard's rules, calling
-  // onEvent({type, data, id}) per dispatched event and onRetry(ms) per
-  // valid retry field.
-  function SseParser(onEvent, onRetry) {
+  // onEvent({type, data, id}) per dispatched event, onRetry(ms) per valid
+  // retry field, and onPosition(id) for a block that sets the id but holds
+  // no data (the server starts a stream without Last-Event-ID with one, so
+  // that the client has a position before its first event).
+  function SseParser(onEvent, onRetry, onPosition) {
     var pending = '';
     var data = [];
     var type = '';
     var lastId = '';
+    var blockHasId = false;
 
     function line(text) {
       if (text === '') {
+        var hadId = blockHasId;
+        blockHasId = false;
         if (data.length > 0) {
           var event = {type: type || 'message', data: data.join('\n'), id: lastId};
           data = [];
@@ -82,6 +87,7 @@
           onEvent(event);
         } else {
           type = '';
+          if (hadId && lastId) onPosition(lastId);
         }
         return;
       }
@@ -95,7 +101,10 @@
       } else if (field === 'event') {
         type = value;
       } else if (field === 'id') {
-        if (value.indexOf('\0') === -1) lastId = value;
+        if (value.indexOf('\0') === -1) {
+          lastId = value;
+          blockHasId = true;
+        }
       } else if (field === 'retry') {
         if (/^\d+$/.test(value)) onRetry(Number(value));
       }
@@ -126,8 +135,8 @@
     };
   }
 
-  // One GET of the stream. handlers: open(), event(e), retry(ms),
-  // end(outcome) where outcome.kind is 'stopped' (204), 'refused' (another
+  // One GET of the stream. handlers: open(), event(e), position(id),
+  // retry(ms), end(outcome) where outcome.kind is 'stopped' (204), 'refused' (another
   // status; .status, .message), 'ended' (the server closed a stream) or
   // 'network'. Nothing is called after abort().
   function openStream(url, headers, handlers) {
@@ -140,7 +149,8 @@
     }
     var parser = new SseParser(
         function (event) { if (!done) handlers.event(event); },
-        function (ms) { if (!done) handlers.retry(ms); });
+        function (ms) { if (!done) handlers.retry(ms); },
+        function (id) { if (!done) handlers.position(id); });
     fetch(url, {
       headers: headers,
       credentials: 'include',
@@ -207,11 +217,6 @@
     this._position = null;
     this._generation = 0;
     this._stream = null;
-    this._streamGeneration = 0;
-    // The stream being replaced, while it still has events to deliver.
-    this._previous = null;
-    this._handover = null;
-    this._held = [];
     this._timer = null;
     this._renewTimer = null;
     this._failures = 0;
@@ -311,7 +316,6 @@
     clearTimeout(this._renewTimer);
     if (this._stream) this._stream.abort();
     this._stream = null;
-    this._dropPrevious();
     this._setState(state, detail);
     if (this._lockRequest) this._lockRequest.abort();
     if (state === 'closed') {
@@ -357,15 +361,16 @@
     }
     if (message.kind === 'event') {
       this._deliver(message.event);
+    } else if (message.kind === 'position') {
+      if (this.role !== 'leader') this._notePosition(message.id, false);
     } else if (message.kind === 'hello') {
       if (this.role === 'leader') {
         this._channel.postMessage({kind: 'sync', state: this.state, detail: this._detail, lastEventId: this.lastEventId});
       }
     } else if (message.kind === 'sync' || message.kind === 'state') {
       if (this.role === 'leader') return;
-      if (message.kind === 'sync' && !this.lastEventId && message.lastEventId) {
-        this.lastEventId = message.lastEventId;
-        this._position = positionOf(message.lastEventId);
+      if (message.kind === 'sync' && message.lastEventId) {
+        this._notePosition(message.lastEventId, false);
       }
       if (message.state === 'stopped' || message.state === 'failed') {
         this._end(message.state, message.detail || null);
@@ -386,7 +391,6 @@
     if (!renewing) {
       if (this._stream) this._stream.abort();
       this._stream = null;
-      this._dropPrevious();
       this._setState('connecting', null);
     }
     var tokenFn = this._options.token;
@@ -395,44 +399,22 @@
       var headers = {Accept: 'text/event-stream'};
       if (token) headers.Authorization = 'Bearer ' + token;
       // Replaying from here is what makes a renewal or a takeover gapless.
+      // Every stream starts with a position (the server announces one when
+      // none was sent), so there is one from the moment a stream opened.
       if (self.lastEventId) headers['Last-Event-ID'] = self.lastEventId;
       var expiresAt = token ? expiryOf(token) : null;
-      self._dropPrevious();
-      if (renewing && !self.lastEventId && self._stream) {
-        // No event yet, so no id to resume from: the new stream starts
-        // live, and events published before it attached are only on the
-        // old one. Both run until the old one has caught up (see
-        // _overlap); the id dedupe drops what both deliver.
-        self._previous = {stream: self._stream, generation: self._streamGeneration, position: null};
-        self._handover = null;
-      } else if (self._stream) {
-        self._stream.abort();
-      }
-      self._streamGeneration = generation;
+      if (self._stream) self._stream.abort();
       self._stream = openStream(self.url, headers, {
         open: function () {
           self._failures = 0;
           self._setState('open', null);
           if (expiresAt !== null) self._scheduleRenewal(generation, expiresAt);
         },
-        event: function (event) {
-          if (self._previous && generation === self._streamGeneration) {
-            self._hold(event);
-            return;
-          }
-          self._accept(event);
-          if (self._previous && generation === self._previous.generation) {
-            self._previous.position = positionOf(event.id);
-            self._releaseHeld();
-          }
-        },
+        event: function (event) { self._accept(event); },
+        position: function (id) { self._notePosition(id, true); },
         retry: function (ms) { self._retryMs = ms; },
         end: function (outcome) {
-          if (self._previous && self._previous.generation === generation) {
-            self._dropPrevious();
-          } else if (generation === self._generation) {
-            self._onStreamEnd(outcome);
-          }
+          if (generation === self._generation) self._onStreamEnd(outcome);
         },
       });
     }, function (error) {
@@ -448,38 +430,17 @@
     }
   };
 
-  // While an old stream and its replacement both run, the new one's events
-  // wait: the old one may still deliver earlier events, which the dedupe by
-  // position would otherwise drop as seen. Once the old stream has
-  // delivered the new one's first event, it has nothing left that the new
-  // one lacks, and goes.
-  Subscription.prototype._hold = function (event) {
-    this._held.push(event);
-    if (!this._handover) {
-      this._handover = positionOf(event.id);
-      // Without a position there is nothing to wait for.
-      if (!this._handover) this._dropPrevious();
+  // Takes `id` as the position to resume from when it is the first one or
+  // later than the last; the leader (`relay`) tells the other tabs, so that
+  // whichever takes over resumes from it.
+  Subscription.prototype._notePosition = function (id, relay) {
+    var position = positionOf(id);
+    if (!position || (this._position && !isAfter(position, this._position))) return;
+    this._position = position;
+    this.lastEventId = id;
+    if (relay && this.role === 'leader' && this._channel) {
+      this._channel.postMessage({kind: 'position', id: id});
     }
-    this._releaseHeld();
-  };
-
-  Subscription.prototype._releaseHeld = function () {
-    var previous = this._previous;
-    if (previous && this._handover && previous.position &&
-        !isAfter(this._handover, previous.position)) {
-      this._dropPrevious();
-    }
-  };
-
-  // Ends an overlap: the old stream goes, the held events are delivered.
-  Subscription.prototype._dropPrevious = function () {
-    if (!this._previous) return;
-    this._previous.stream.abort();
-    this._previous = null;
-    this._handover = null;
-    var held = this._held;
-    this._held = [];
-    for (var i = 0; i < held.length; ++i) this._accept(held[i]);
   };
 
   // Renews the token a little before it expires: 10 s ahead by default
@@ -514,7 +475,6 @@
     if (this._failures > 0) delay = delay / 2 + Math.random() * delay / 2;
     ++this._failures;
     ++this._generation;
-    this._dropPrevious();
     clearTimeout(this._renewTimer);
     this._setState('connecting', detail);
     clearTimeout(this._timer);

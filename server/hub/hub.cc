@@ -306,7 +306,10 @@ void Hub::ResolveCursorLocked(const std::optional<std::string>& last_event_id,
                               AttachResult* result) {
   const EventLog::End end = log_.end();
   result->first_sequence = end.next_sequence;
-  if (!last_event_id || last_event_id->empty()) return;
+  if (!last_event_id || last_event_id->empty()) {
+    result->start_position = end.last_position;
+    return;
+  }
   // The wire id is "<position>" or "<position>:<publisher's id>".
   absl::string_view text = *last_event_id;
   text = text.substr(0, text.find(':'));

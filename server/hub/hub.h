@@ -170,6 +170,10 @@ class Hub : public BrokerSink {
     // position to hand the client instead (the newest one).
     std::optional<std::string> resync_reason;
     Position resync_position;
+    // Set when the client sent no Last-Event-ID: the newest position at
+    // attach, which the stream announces first (an `id:` line alone), so
+    // that the client can resume from it even before its first event.
+    std::optional<Position> start_position;
     // The reconnect interval to announce, jitter applied; zero for none.
     absl::Duration retry;
   };

@@ -179,6 +179,25 @@ TEST_F(HubTest, ResumesAfterLastEventId) {
   EXPECT_FALSE(result->resync_reason.has_value());
 }
 
+TEST_F(HubTest, AttachWithoutLastEventIdStartsAfterTheNewestPosition) {
+  auto fresh = hub_.Attach(std::make_shared<RecordingConnection>(1, "a"), {});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->start_position, hub_.log().last_position());
+
+  auto newest = hub_.Publish({.data = "1"}, Target::All());
+  auto later = hub_.Attach(std::make_shared<RecordingConnection>(2, "b"),
+                           {.last_event_id = ""});
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->start_position, newest->position);
+  EXPECT_EQ(later->first_sequence, hub_.log().next_sequence());
+
+  // A client that names its own position needs none announced.
+  auto resuming = hub_.Attach(std::make_shared<RecordingConnection>(3, "c"),
+                              {.last_event_id = newest->position.ToString()});
+  ASSERT_TRUE(resuming.ok());
+  EXPECT_FALSE(resuming->start_position.has_value());
+}
+
 TEST_F(HubTest, TellsWhenLastEventIdCannotBeResumed) {
   auto first = hub_.Publish({.data = "1"}, Target::All());
   for (int i = 0; i < 5; ++i) hub_.Publish({.data = "n"}, Target::All());

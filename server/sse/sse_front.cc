@@ -50,16 +50,23 @@ std::optional<std::string> LastEventId(const httplib::Request& request) {
   return std::nullopt;
 }
 
-// The bytes a stream starts with: its reconnect interval, and the notice
-// that its Last-Event-ID could not be resumed from.
+// The bytes a stream starts with: its reconnect interval, the position a
+// client without Last-Event-ID starts after (an id with no data dispatches
+// no event, but sets EventSource's lastEventId), and the notice that its
+// Last-Event-ID could not be resumed from.
 std::string Prelude(const Hub::AttachResult& attached) {
   std::string prelude;
+  std::string text;
   if (attached.retry > absl::ZeroDuration()) {
-    prelude = FrameChunk(absl::StrCat(
-        "retry: ", absl::ToInt64Milliseconds(attached.retry), "\n\n"));
+    absl::StrAppend(&text, "retry: ", absl::ToInt64Milliseconds(attached.retry),
+                    "\n");
   }
+  if (attached.start_position) {
+    absl::StrAppend(&text, "id: ", attached.start_position->ToString(), "\n");
+  }
+  if (!text.empty()) prelude = FrameChunk(absl::StrCat(text, "\n"));
   if (attached.resync_reason) {
-    std::string text;
+    text.clear();
     AppendSseEvent({.type = kResyncEventType,
                     .data = absl::StrCat("{\"reason\":\"",
                                          *attached.resync_reason, "\"}")},

@@ -412,8 +412,7 @@ test.describe('ssecast.js in Chromium', () => {
         assert.deepEqual(await connectedClientIds(world.server), ['u42']);
 
         // Events all along, until three renewals have happened while they
-        // flowed (a renewal before the first event has no id to resume
-        // from), and a few more on the last stream.
+        // flowed, and a few more on the last stream.
         let n = 0;
         const resumingGets = () => world.requests.filter(
             (e) => e.status === 200 && e.headers?.['last-event-id']);
@@ -438,8 +437,9 @@ test.describe('ssecast.js in Chromium', () => {
               states.slice(states.indexOf('open')).filter((s) => s !== 'open'),
               [], await world.explain());
         }
-        // Each renewal was a new GET with a new token; once events had
-        // arrived, each resumed from the last one seen.
+        // Each renewal was a new GET with a new token, resuming from the
+        // last event seen (or, before the first, the position the stream
+        // started at).
         const gets = world.requests.filter((e) => e.status === 200);
         assert.ok(gets.length >= 4, await world.explain());
         // (A renewal may be under way: its status is still null.)
@@ -449,11 +449,96 @@ test.describe('ssecast.js in Chromium', () => {
             `only renewals, never a refused token; ${await world.explain()}`);
         const authorizations = new Set(gets.map((e) => e.headers.authorization));
         assert.equal(authorizations.size, gets.length, await world.explain());
-        const firstResuming = gets.findIndex((e) => e.headers['last-event-id']);
-        assert.ok(firstResuming > 0, await world.explain());
-        for (const get of gets.slice(firstResuming)) {
-          assert.match(get.headers['last-event-id'] ?? '', /^\d+-\d+:\d+$/);
+        assert.equal(gets[0].headers['last-event-id'], undefined);
+        for (const get of gets.slice(1)) {
+          assert.match(
+              get.headers['last-event-id'] ?? '', /^\d+-\d+(:\d+)?$/,
+              await world.explain());
         }
         assert.ok(world.pageServer.state.tokens.length >= gets.length);
+      });
+  // Holds every later GET of the stream until release() is called, so that
+  // events are published while a tab is between streams.
+  async function holdNextStreams(world) {
+    let release;
+    const released = new Promise((resolve) => release = resolve);
+    let held = 0;
+    await world.context.route(`${world.eventsUrl}*`, async (route) => {
+      ++held;
+      await released;
+      await route.continue();
+    });
+    return {release, held: () => held};
+  }
+
+  test(
+      'a takeover before the first event resumes from the announced start',
+      {timeout: 240000}, async (t) => {
+        const world = await openWorld(t, browser);
+        for (let i = 0; i < 3; ++i) await world.openTab();
+        await waitForOpen(world, world.tabs);
+        const leader = await leaderOf(world, world.tabs);
+        const others = world.tabs.filter((tab) => tab !== leader);
+        // No event yet: the tabs know the position the stream started at.
+        for (const tab of others) {
+          await waitFor(
+              'every tab to know the start position',
+              async () => /^\d+-\d+$/.test(
+                  await tab.evaluate(() => s.lastEventId) ?? ''),
+              world.explain);
+        }
+        const gate = await holdNextStreams(world);
+        await leader.close({runBeforeUnload: false});
+        await waitFor(
+            'the new leader to ask for the stream', async () => gate.held() > 0,
+            world.explain);
+        // Published while no tab holds a stream.
+        for (const n of range(1, 10)) {
+          await publish(world.server, {id: n, data: n});
+        }
+        gate.release();
+        await publish(world.server, {id: 'end', data: 'end'});
+        await waitForEverywhere(world, others, 'end');
+        for (const [i, tab] of others.entries()) {
+          assert.deepEqual(
+              await dataOf(tab), [...range(1, 10), 'end'],
+              `tab ${i}; ${await world.explain()}`);
+        }
+        assert.match(
+            world.requests.at(-1).headers?.['last-event-id'] ?? '',
+            /^\d+-\d+$/, await world.explain());
+      });
+
+  test(
+      'a token renewal before the first event loses nothing',
+      {timeout: 240000}, async (t) => {
+        const secret = crypto.randomBytes(32).toString('hex');
+        const secretFile = require('node:path').join(
+            process.env.TEST_TMPDIR || require('node:os').tmpdir(),
+            `jwt-secret-early-${process.pid}`);
+        require('node:fs').writeFileSync(secretFile, secret);
+        const world = await openWorld(t, browser, {
+          flags: ['--client_id=jwt', `--jwt_secret_file=${secretFile}`],
+          jwt: {secret, lifetime: 5},
+        });
+        const tab = await world.openTab('&user=u7');
+        await waitForOpen(world, [tab]);
+        const gate = await holdNextStreams(world);
+        await waitFor(
+            'the renewal to ask for a stream', async () => gate.held() > 0,
+            world.explain);
+        // The old stream is gone once the new token is in hand; these are
+        // published while the renewed GET is held.
+        for (const n of range(1, 10)) {
+          await publish(world.server, {id: n, data: n});
+        }
+        gate.release();
+        await publish(world.server, {id: 'end', data: 'end'});
+        await waitForEverywhere(world, [tab], 'end');
+        assert.deepEqual(
+            await dataOf(tab), [...range(1, 10), 'end'], await world.explain());
+        assert.match(
+            world.requests.at(-1).headers?.['last-event-id'] ?? '',
+            /^\d+-\d+$/, await world.explain());
       });
 });

@@ -223,6 +223,18 @@ absl::Status SseTestClient::WaitForBodyBytes(size_t bytes,
   return absl::OkStatus();
 }
 
+absl::Status SseTestClient::WaitForBodyText(absl::string_view text,
+                                            absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  const std::string awaited = absl::StrCat("\"", absl::CEscape(text), "\"");
+  while (!absl::StrContains(body_, text)) {
+    if (ended()) return EndedBefore(awaited);
+    absl::Status read = ReadBody(deadline, timeout, awaited);
+    if (!read.ok()) return read;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SseTestClient::WaitForEnd(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!ended()) {

@@ -113,6 +113,9 @@ class SseTestClient {
   // Reads until at least `bytes` bytes of decoded body have arrived.
   // OUT_OF_RANGE if the response ends first.
   absl::Status WaitForBodyBytes(size_t bytes, absl::Duration timeout);
+  // Reads until the decoded body contains `text`. OUT_OF_RANGE if the
+  // response ends first.
+  absl::Status WaitForBodyText(absl::string_view text, absl::Duration timeout);
   // Reads until the response ends, however it ends; end_kind() tells how.
   // Events on the way stay available to NextEvent().
   absl::Status WaitForEnd(absl::Duration timeout);
