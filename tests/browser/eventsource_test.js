@@ -327,6 +327,36 @@ test.describe('EventSource in Chromium against ssecast', () => {
       });
 
   test(
+      'a stream dropped before its first event resumes from where it started',
+      {timeout: 120000}, async (t) => {
+        const world = await openWorld(t, browser);
+        await waitFor(
+            'the EventSource to open',
+            async () => (await world.log()).some((e) => e.type === 'open'),
+            world.explain);
+        const clientId = await pageClientId(world);
+        await ssecastctl(
+            world.server, ['disconnect', '--allow_reconnect', clientId]);
+        // Published while the browser waits out `retry:`, before any event
+        // reached it: only the id line the stream started with lets the
+        // reconnect replay them.
+        for (let n = 1; n <= 5; ++n) {
+          await publish(world.server, {type: 'count', id: `${n}`, data: `${n}`});
+        }
+        const events = await waitFor('the event "5"', async () => {
+          const events = await receivedEvents(world);
+          return events.some((e) => e.data === '5') && events;
+        }, world.explain);
+        assert.deepEqual(
+            events.map((e) => e.data), ['1', '2', '3', '4', '5'],
+            await world.explain());
+        assert.equal(world.requests.length, 2, await world.explain());
+        assert.match(
+            world.requests[1].headers?.['last-event-id'] ?? '', /^\d+-\d+$/,
+            await world.explain());
+      });
+
+  test(
       'the demo page at / shows published events of every type as text', {timeout: 120000},
       async (t) => {
         const cleanups = cleanupStack(t);
