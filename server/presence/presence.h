@@ -53,6 +53,11 @@ class Presence {
  public:
   virtual ~Presence() = default;
 
+  // Stops publishing this node's clients and withdraws them, for a node
+  // that shuts down; queries are still answered. Idempotent; nothing to do
+  // for an implementation that publishes nothing.
+  virtual void Stop() {}
+
   // The id this node is known by in the records.
   virtual const std::string& node_id() const = 0;
 

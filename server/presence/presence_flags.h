@@ -2,11 +2,16 @@
 #define SSECAST_SERVER_PRESENCE_PRESENCE_FLAGS_H_
 
 #include <memory>
+#include <string>
 
+#include "absl/flags/declare.h"
 #include "absl/status/statusor.h"
 #include "server/presence/local_clients.h"
 #include "server/presence/presence.h"
 #include "server/redis/redis_connection.h"
+
+// 'memory' or 'redis'.
+ABSL_DECLARE_FLAG(std::string, presence);
 
 namespace ssecast {
 

@@ -75,7 +75,7 @@ class PresenceRedis final : public Presence {
   // Stops publishing and removes this node's records, so that they vanish
   // at once rather than after the TTL (best effort: if Redis cannot be
   // reached they expire). Idempotent.
-  void Stop();
+  void Stop() override;
 
   // One refresh, as the thread makes them: for tests that must not wait.
   absl::Status PublishNow();
