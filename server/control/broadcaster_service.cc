@@ -62,21 +62,29 @@ absl::StatusOr<size_t> PageSizeFromProto(int32_t page_size) {
                         : std::min<size_t>(page_size, kMaxClientPageSize);
 }
 
-// Presence pages name the last client and its node: "client\nnode" (client
-// ids hold no control characters, so the split is unambiguous). A token of
-// a one-node ListClients page has no node, and sorts before every node.
+// Presence pages name the last client and its node: two client page tokens
+// (the node id is a valid client id) joined by '~', which web-safe base64
+// never holds. A token of a one-node ListClients page has no node, and
+// sorts before every node.
 std::string EncodePresenceToken(const PresenceRecord& last) {
-  return EncodeClientPageToken(absl::StrCat(last.client_id, "\n", last.node_id));
+  return absl::StrCat(EncodeClientPageToken(last.client_id), "~",
+                      EncodeClientPageToken(last.node_id));
 }
 
 absl::StatusOr<PresenceCursor> DecodePresenceToken(const std::string& token) {
   PresenceCursor cursor;
   if (token.empty()) return cursor;
-  absl::StatusOr<std::string> decoded = DecodeClientPageToken(token);
-  if (!decoded.ok()) return decoded.status();
-  const size_t newline = decoded->find('\n');
-  cursor.client_id = decoded->substr(0, newline);
-  if (newline != std::string::npos) cursor.node_id = decoded->substr(newline + 1);
+  const size_t tilde = token.find('~');
+  absl::StatusOr<std::string> client =
+      DecodeClientPageToken(absl::string_view(token).substr(0, tilde));
+  if (!client.ok()) return client.status();
+  cursor.client_id = *std::move(client);
+  if (tilde != std::string::npos) {
+    absl::StatusOr<std::string> node =
+        DecodeClientPageToken(absl::string_view(token).substr(tilde + 1));
+    if (!node.ok()) return node.status();
+    cursor.node_id = *std::move(node);
+  }
   return cursor;
 }
 
