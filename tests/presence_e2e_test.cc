@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <climits>
-#include <tuple>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -40,7 +40,8 @@ using ::testing::IsEmpty;
 constexpr absl::Duration kTtl = absl::Seconds(2);
 
 std::vector<std::string> PresenceFlags() {
-  return {"--presence=redis", absl::StrCat("--presence_ttl=", absl::FormatDuration(kTtl)),
+  return {"--presence=redis",
+          absl::StrCat("--presence_ttl=", absl::FormatDuration(kTtl)),
           "--presence_refresh=200ms"};
 }
 

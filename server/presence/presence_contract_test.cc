@@ -177,8 +177,9 @@ TYPED_TEST(PresenceContractTest, ListsEveryClientOncePageByPage) {
     const std::string id = absl::StrCat("client-", 100 + i);
     all.push_back(id);
     if (i % 2 == 1) odd.push_back(id);
-    this->local_.Set(id, 1, i % 2 == 1 ? std::vector<std::string>{"odd"}
-                                       : std::vector<std::string>{});
+    this->local_.Set(id, 1,
+                     i % 2 == 1 ? std::vector<std::string>{"odd"}
+                                : std::vector<std::string>{});
   }
   this->Sync();
   for (size_t page_size : {1, 5, 23, 100}) {

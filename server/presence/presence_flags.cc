@@ -60,9 +60,9 @@ absl::StatusOr<std::unique_ptr<Presence>> PresenceFromFlags(
   options.ttl = absl::GetFlag(FLAGS_presence_ttl);
   options.refresh_interval = absl::GetFlag(FLAGS_presence_refresh);
   if (options.ttl < absl::Milliseconds(100)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--presence_ttl=", absl::FormatDuration(options.ttl),
-        " must be at least 100ms"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--presence_ttl=", absl::FormatDuration(options.ttl),
+                     " must be at least 100ms"));
   }
   if (options.refresh_interval <= absl::ZeroDuration() ||
       options.refresh_interval * 3 > options.ttl) {

@@ -41,7 +41,8 @@ bool DecodeValue(absl::string_view value, PresenceRecord* record) {
   std::vector<absl::string_view> parts = absl::StrSplit(value, '\n');
   if (!absl::SimpleAtoi(parts[0], &record->connections)) return false;
   record->groups.clear();
-  for (size_t i = 1; i < parts.size(); ++i) record->groups.emplace_back(parts[i]);
+  for (size_t i = 1; i < parts.size(); ++i)
+    record->groups.emplace_back(parts[i]);
   for (const std::string& group : record->groups) {
     if (group.empty()) return false;
   }
@@ -63,8 +64,7 @@ void AppendChunked(std::vector<RedisCommand>* commands,
 }
 
 bool IsString(const redisReply* reply) {
-  return reply->type == REDIS_REPLY_STRING ||
-         reply->type == REDIS_REPLY_STATUS;
+  return reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS;
 }
 
 }  // namespace
@@ -77,9 +77,9 @@ absl::Status ValidateNodeId(absl::string_view node_id) {
   for (char c : node_id) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
         std::string_view("._:@/-").find(c) == std::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "node id \"", absl::CHexEscape(node_id),
-          "\" may only hold letters, digits and . _ : @ / -"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("node id \"", absl::CHexEscape(node_id),
+                       "\" may only hold letters, digits and . _ : @ / -"));
     }
   }
   return absl::OkStatus();
@@ -100,11 +100,11 @@ absl::Status PresenceRedis::CheckOptions(const Options& options) {
   }
   if (options.refresh_interval <= absl::ZeroDuration() ||
       options.refresh_interval * 3 > options.ttl) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "presence refresh interval is ",
-        absl::FormatDuration(options.refresh_interval),
-        "; it must be positive and at most a third of the ttl (",
-        absl::FormatDuration(options.ttl), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("presence refresh interval is ",
+                     absl::FormatDuration(options.refresh_interval),
+                     "; it must be positive and at most a third of the ttl (",
+                     absl::FormatDuration(options.ttl), ")"));
   }
   return absl::OkStatus();
 }
@@ -195,7 +195,8 @@ absl::Status PresenceRedis::PublishLocked(bool rewrite) {
   // lists and those this node last wrote.
   absl::btree_set<std::string> stale_groups;
   if (rewrite) {
-    absl::StatusOr<RedisReply> listed = publisher_.RunOne({"SMEMBERS", groups_key});
+    absl::StatusOr<RedisReply> listed =
+        publisher_.RunOne({"SMEMBERS", groups_key});
     if (!listed.ok()) {
       status = listed.status();
     } else if ((*listed)->type != REDIS_REPLY_ARRAY) {
@@ -361,7 +362,8 @@ void PresenceRedis::WithdrawLocked() {
   for (const auto& [id, entry] : published_) {
     groups.insert(entry.groups.begin(), entry.groups.end());
   }
-  absl::StatusOr<RedisReply> listed = publisher_.RunOne({"SMEMBERS", groups_key});
+  absl::StatusOr<RedisReply> listed =
+      publisher_.RunOne({"SMEMBERS", groups_key});
   if (listed.ok() && (*listed)->type == REDIS_REPLY_ARRAY) {
     for (size_t i = 0; i < (*listed)->elements; ++i) {
       const redisReply* member = (*listed)->element[i];
@@ -396,7 +398,8 @@ absl::Status PresenceRedis::BadReply(absl::string_view what) {
 }
 
 absl::StatusOr<std::vector<std::string>> PresenceRedis::LiveNodesLocked() {
-  absl::StatusOr<RedisReply> members = querier_.RunOne({"SMEMBERS", NodesKey()});
+  absl::StatusOr<RedisReply> members =
+      querier_.RunOne({"SMEMBERS", NodesKey()});
   if (!members.ok()) return QueryFailed(members.status());
   if ((*members)->type != REDIS_REPLY_ARRAY) return BadReply("SMEMBERS");
   std::vector<std::string> nodes;
@@ -445,7 +448,8 @@ absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
   if (!replies.ok()) return QueryFailed(replies.status());
   for (size_t n = 0; n < nodes->size(); ++n) {
     const redisReply* values = (*replies)[n].get();
-    if (values->type != REDIS_REPLY_ARRAY || values->elements != unique.size()) {
+    if (values->type != REDIS_REPLY_ARRAY ||
+        values->elements != unique.size()) {
       return BadReply("HMGET");
     }
     for (size_t i = 0; i < unique.size(); ++i) {

@@ -1,12 +1,14 @@
 // PresenceRedis beyond the contract: several nodes on one Redis, a node that
 // stops or dies, and Redis going away and coming back.
 
+#include "server/presence/presence_redis.h"
+
+#include <hiredis/hiredis.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <hiredis/hiredis.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,7 +19,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/presence/fake_local_clients.h"
-#include "server/presence/presence_redis.h"
 #include "server/redis/redis_server_fixture.h"
 
 namespace ssecast {
@@ -173,8 +174,8 @@ TEST_F(PresenceRedisTest, ASilentNodeVanishesAfterTheTtl) {
     ASSERT_NE(b, nullptr);
     EXPECT_THAT(Where(*a, {"bob"}), ElementsAre("bob@b:1"));
     RedisConnection redis(ConnectionOptions());
-    ASSERT_TRUE(redis.RunOne({"PEXPIRE", "ssecast:presence:node:b:1|alive", "1"})
-                    .ok());
+    ASSERT_TRUE(
+        redis.RunOne({"PEXPIRE", "ssecast:presence:node:b:1|alive", "1"}).ok());
     ASSERT_TRUE(PollUntil("b's alive key expires", kDeadline, [&] {
                   return Where(*a, {"bob"}).empty()
                              ? absl::OkStatus()
@@ -208,8 +209,7 @@ TEST_F(PresenceRedisTest, RedisGoneIsUnavailableAndPresenceReturnsWithIt) {
   // Redis comes back empty; the thread writes the node's clients again.
   ASSERT_TRUE(redis().Restart().ok());
   ASSERT_TRUE(PollUntil("alice is published again", kDeadline, [&] {
-                absl::StatusOr<PresencePage> listed =
-                    a->List("red", {}, 10);
+                absl::StatusOr<PresencePage> listed = a->List("red", {}, 10);
                 if (!listed.ok()) return listed.status();
                 return listed->records.size() == 1
                            ? absl::OkStatus()
