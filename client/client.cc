@@ -268,8 +268,9 @@ absl::Status Client::ChangeReconnectInterval(absl::Duration retry,
 
 absl::StatusOr<v1::ListClientsResponse> Client::ListClientsPage(
     std::optional<std::string> group, int32_t page_size,
-    std::string page_token) {
+    std::string page_token, bool cluster) {
   v1::ListClientsRequest request;
+  request.set_cluster(cluster);
   if (group.has_value()) {
     if (absl::Status utf8 = CheckUtf8("group", *group); !utf8.ok()) {
       return utf8;
@@ -290,6 +291,59 @@ absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
         ListClientsPage(group, 0, std::move(token));
     if (!page.ok()) return page.status();
     for (v1::ClientInfo& client : *page->mutable_clients()) {
+      *all.add_clients() = std::move(client);
+    }
+    token = page->next_page_token();
+  } while (!token.empty());
+  return all;
+}
+
+absl::StatusOr<v1::ListClientsResponse> Client::ListClusterClients(
+    std::optional<std::string> group) {
+  v1::ListClientsResponse all;
+  std::string token;
+  do {
+    absl::StatusOr<v1::ListClientsResponse> page =
+        ListClientsPage(group, 0, std::move(token), /*cluster=*/true);
+    if (!page.ok()) return page.status();
+    for (v1::ClientInfo& client : *page->mutable_clients()) {
+      *all.add_clients() = std::move(client);
+    }
+    token = page->next_page_token();
+  } while (!token.empty());
+  return all;
+}
+
+absl::StatusOr<v1::GetPresenceResponse> Client::GetPresence(
+    absl::Span<const std::string> client_ids) {
+  v1::GetPresenceRequest request;
+  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
+  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
+      !utf8.ok()) {
+    return utf8;
+  }
+  return Call(&v1::Broadcaster::Stub::GetPresence, request);
+}
+
+absl::StatusOr<v1::GetPresenceResponse> Client::GetGroupPresencePage(
+    const std::string& group, int32_t page_size, std::string page_token) {
+  if (absl::Status utf8 = CheckUtf8("group", group); !utf8.ok()) return utf8;
+  v1::GetPresenceRequest request;
+  request.set_group(group);
+  request.set_page_size(page_size);
+  request.set_page_token(std::move(page_token));
+  return Call(&v1::Broadcaster::Stub::GetPresence, request);
+}
+
+absl::StatusOr<v1::GetPresenceResponse> Client::GetGroupPresence(
+    const std::string& group) {
+  v1::GetPresenceResponse all;
+  std::string token;
+  do {
+    absl::StatusOr<v1::GetPresenceResponse> page =
+        GetGroupPresencePage(group, 0, std::move(token));
+    if (!page.ok()) return page.status();
+    for (v1::ClientPresence& client : *page->mutable_clients()) {
       *all.add_clients() = std::move(client);
     }
     token = page->next_page_token();

@@ -136,7 +136,24 @@ class Client {
   // last one.
   absl::StatusOr<v1::ListClientsResponse> ListClientsPage(
       std::optional<std::string> group, int32_t page_size,
-      std::string page_token);
+      std::string page_token, bool cluster = false);
+
+  // ListClients for the whole cluster (cluster = true): one entry per
+  // client and node, with node_id and connection_count, every page merged.
+  absl::StatusOr<v1::ListClientsResponse> ListClusterClients(
+      std::optional<std::string> group = std::nullopt);
+
+  // Where `client_ids` (at most 1000) are connected: one entry per client
+  // and node; ids connected nowhere have none.
+  absl::StatusOr<v1::GetPresenceResponse> GetPresence(
+      absl::Span<const std::string> client_ids);
+  // Where the members of `group` are connected, every page merged.
+  absl::StatusOr<v1::GetPresenceResponse> GetGroupPresence(
+      const std::string& group);
+  // One page of that: at most `page_size` entries (0: the server's
+  // default) after `page_token`.
+  absl::StatusOr<v1::GetPresenceResponse> GetGroupPresencePage(
+      const std::string& group, int32_t page_size, std::string page_token);
 
  private:
   Client(std::shared_ptr<grpc::Channel> channel, ClientOptions options);

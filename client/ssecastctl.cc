@@ -18,6 +18,7 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
@@ -79,13 +80,16 @@ ABSL_FLAG(std::vector<std::string>, group, {},
           "publish, publish-stream: send to the members of these groups; "
           "disconnect: close the connections of their members; groups add, "
           "groups remove: the groups to change; separated by commas "
-          "(--group=a,b), flag given once. clients: list only the members of "
-          "this one group.");
+          "(--group=a,b), flag given once. clients, where: only the members "
+          "of this one group.");
 ABSL_FLAG(bool, all, false,
           "publish, publish-stream: send to every connected client.");
 ABSL_FLAG(std::optional<std::string>, data, std::nullopt,
           "publish: the event data, instead of the DATA argument; \"-\" "
           "reads it from stdin.");
+ABSL_FLAG(bool, cluster, false,
+          "clients: list the clients of every node (with their node), as the "
+          "server's presence knows them.");
 ABSL_FLAG(bool, allow_reconnect, false,
           "disconnect: let the clients reconnect at once instead of "
           "answering their next request with 204.");
@@ -124,9 +128,14 @@ Commands:
   retry --retry_ms=N [--jitter_ms=M]
       Tells every connection, now and later, to reconnect after N ms plus
       its own random offset in [-M, +M] ms (sent as the SSE retry field).
-  clients [--group=G]
+  clients [--group=G] [--cluster]
       Lists the clients connected to the server (only the members of G),
-      their connections and their groups.
+      their connections and their groups. With --cluster, those of every
+      node: one line per client and node, with its connection count.
+  where (ID... | --group=G)
+      Says on which node each client (or member of G) is connected, with
+      its connection count and groups; clients connected nowhere are
+      named on a last line. Cluster-wide with the server's --presence=redis.
 
 Flags may come before or after the command; "--" ends the flags (for DATA
 starting with "-"). Exit codes: 0 done, 1 failed, 2 bad command line.)";
@@ -193,7 +202,9 @@ std::string MisplacedFlag(absl::string_view command) {
        {"publish", "publish-stream"}},
       {"--group",
        !absl::GetFlag(FLAGS_group).empty(),
-       {"publish", "publish-stream", "disconnect", "groups", "clients"}},
+       {"publish", "publish-stream", "disconnect", "groups", "clients",
+        "where"}},
+      {"--cluster", absl::GetFlag(FLAGS_cluster), {"clients"}},
       {"--all", absl::GetFlag(FLAGS_all), {"publish", "publish-stream"}},
       {"--data", absl::GetFlag(FLAGS_data).has_value(), {"publish"}},
       {"--allow_reconnect",
@@ -496,14 +507,28 @@ int RunClients(const std::vector<std::string>& args) {
   if (!groups.empty()) group = groups[0];
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
   if (!client.ok()) return ConnectFailure(client.status());
+  const bool cluster = absl::GetFlag(FLAGS_cluster);
   absl::StatusOr<v1::ListClientsResponse> response =
-      (*client)->ListClients(group);
+      cluster ? (*client)->ListClusterClients(group)
+              : (*client)->ListClients(group);
   if (!response.ok()) return Failure("clients", response.status());
   if (response->clients().empty()) {
     std::cout << (group ? absl::StrCat("no clients of group ", *group,
                                        " connected")
                         : "no clients connected")
               << "\n";
+    return 0;
+  }
+  if (cluster) {
+    std::vector<std::vector<std::string>> rows = {
+        {"CLIENT", "NODE", "CONNECTIONS", "GROUPS"}};
+    for (const v1::ClientInfo& info : response->clients()) {
+      rows.push_back(
+          {info.client_id(), info.node_id(),
+           absl::StrCat(info.connection_count()),
+           info.groups().empty() ? "-" : absl::StrJoin(info.groups(), ",")});
+    }
+    PrintTable(rows);
     return 0;
   }
   // Groups last: the list has no fixed width.
@@ -524,6 +549,43 @@ int RunClients(const std::vector<std::string>& args) {
   return 0;
 }
 
+int RunWhere(const std::vector<std::string>& ids) {
+  const std::vector<std::string> groups = absl::GetFlag(FLAGS_group);
+  if (ids.empty() == groups.empty() || groups.size() > 1) {
+    return UsageError("where needs client ids or one --group=G, not both");
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToServer();
+  if (!client.ok()) return ConnectFailure(client.status());
+  absl::StatusOr<v1::GetPresenceResponse> response =
+      groups.empty() ? (*client)->GetPresence(ids)
+                     : (*client)->GetGroupPresence(groups[0]);
+  if (!response.ok()) return Failure("where", response.status());
+  std::vector<std::vector<std::string>> rows = {
+      {"CLIENT", "NODE", "CONNECTIONS", "GROUPS"}};
+  absl::flat_hash_set<std::string> found;
+  for (const v1::ClientPresence& presence : response->clients()) {
+    found.insert(presence.client_id());
+    rows.push_back({presence.client_id(), presence.node_id(),
+                    absl::StrCat(presence.connections()),
+                    presence.groups().empty()
+                        ? "-"
+                        : absl::StrJoin(presence.groups(), ",")});
+  }
+  if (rows.size() > 1) PrintTable(rows);
+  std::vector<std::string> nowhere;
+  for (const std::string& id : ids) {
+    if (!found.contains(id) && absl::c_find(nowhere, id) == nowhere.end()) {
+      nowhere.push_back(id);
+    }
+  }
+  if (!nowhere.empty()) {
+    std::cout << "not connected: " << absl::StrJoin(nowhere, " ") << "\n";
+  } else if (rows.size() == 1) {
+    std::cout << "no clients of group " << groups[0] << " connected\n";
+  }
+  return 0;
+}
+
 using Command = int (*)(const std::vector<std::string>& args);
 const auto* const kCommands = new absl::flat_hash_map<std::string, Command>({
     {"publish", &RunPublish},
@@ -533,6 +595,7 @@ const auto* const kCommands = new absl::flat_hash_map<std::string, Command>({
     {"groups", &RunGroups},
     {"retry", &RunRetry},
     {"clients", &RunClients},
+    {"where", &RunWhere},
 });
 
 bool IsHelpFlag(absl::string_view name) {

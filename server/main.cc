@@ -41,6 +41,8 @@
 #include "server/metrics/admin_flags.h"
 #include "server/metrics/admin_server.h"
 #include "server/metrics/metrics.h"
+#include "server/presence/hub_local_clients.h"
+#include "server/presence/presence_flags.h"
 #include "server/redis/redis_sentinel_flags.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
@@ -308,6 +310,24 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker(Metrics* metrics) {
       BrokerRedis::Create(options);
   if (!broker.ok()) return broker.status();
   return std::unique_ptr<Broker>(std::move(*broker));
+}
+
+// The Presence of --presence, on the Redis the other --redis_* flags name.
+absl::StatusOr<std::unique_ptr<Presence>> MakePresence(
+    const LocalClients* local, int http_port) {
+  RedisConnection::Options redis;
+  if (absl::GetFlag(FLAGS_presence) == "redis") {
+    absl::StatusOr<RedisTarget> target = RedisTargetFromFlags();
+    if (!target.ok()) return target.status();
+    redis = RedisConnection::WithTimeout(target->host, target->port,
+                                         target->password, absl::Seconds(2));
+    absl::StatusOr<RedisSentinelSettings> sentinel =
+        RedisSentinelSettingsFromFlags();
+    if (!sentinel.ok()) return sentinel.status();
+    redis.sentinels = sentinel->sentinels;
+    redis.master_name = sentinel->master_name;
+  }
+  return PresenceFromFlags(local, http_port, redis);
 }
 
 // The flow-control bounds in force: the flags' values, or when 0 the
@@ -675,9 +695,17 @@ int Run() {
   absl::StatusOr<int> http_port = front.Start(http_address);
   if (!http_port.ok()) return Fail("SSE front", http_port.status());
 
+  HubLocalClients local_clients(&hub);
+  absl::StatusOr<std::unique_ptr<Presence>> presence =
+      MakePresence(&local_clients, *http_port);
+  if (!presence.ok()) return Fail("presence", presence.status());
+  LogInfo("presence", {{"node", (*presence)->node_id()},
+                       {"store", absl::GetFlag(FLAGS_presence)}});
+
   absl::StatusOr<ControlSecurityConfig> security = ControlSecurityFromFlags();
   if (!security.ok()) return Fail("bad flags", security.status());
   ControlServerOptions control_options;
+  control_options.presence = presence->get();
   control_options.security = security->security();
   control_options.max_receive_message_bytes =
       static_cast<int>(std::min<int64_t>(
@@ -777,6 +805,9 @@ int Run() {
           {{"streams", hub.connection_count()},
            {"retry_spread", absl::FormatDuration(deploy->drain_spread)}});
   front.Stop(grace);
+  // No streams left: this node's clients leave presence now, not after
+  // --presence_ttl.
+  (*presence)->Stop();
   (*control)->Shutdown(grace);
   (*broker)->Stop();
   metrics.SetSampler(nullptr);

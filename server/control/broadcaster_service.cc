@@ -51,7 +51,53 @@ void ClientInfoFromSnapshot(const Hub::ClientSnapshot& client,
   }
 }
 
+// The page size a request asks for, as ListClients counts it.
+absl::StatusOr<size_t> PageSizeFromProto(int32_t page_size) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size is ", page_size, "; it must be 0 (the default, ",
+                     kDefaultClientPageSize, ") or more"));
+  }
+  return page_size == 0 ? kDefaultClientPageSize
+                        : std::min<size_t>(page_size, kMaxClientPageSize);
+}
+
+// Presence pages name the last client and its node: two client page tokens
+// (the node id is a valid client id) joined by '~', which web-safe base64
+// never holds. A token of a one-node ListClients page has no node, and
+// sorts before every node.
+std::string EncodePresenceToken(const PresenceRecord& last) {
+  return absl::StrCat(EncodeClientPageToken(last.client_id), "~",
+                      EncodeClientPageToken(last.node_id));
+}
+
+absl::StatusOr<PresenceCursor> DecodePresenceToken(const std::string& token) {
+  PresenceCursor cursor;
+  if (token.empty()) return cursor;
+  const size_t tilde = token.find('~');
+  absl::StatusOr<std::string> client =
+      DecodeClientPageToken(absl::string_view(token).substr(0, tilde));
+  if (!client.ok()) return client.status();
+  cursor.client_id = *std::move(client);
+  if (tilde != std::string::npos) {
+    absl::StatusOr<std::string> node =
+        DecodeClientPageToken(absl::string_view(token).substr(tilde + 1));
+    if (!node.ok()) return node.status();
+    cursor.node_id = *std::move(node);
+  }
+  return cursor;
+}
+
 }  // namespace
+
+BroadcasterService::BroadcasterService(Hub* hub, Presence* presence)
+    : hub_(hub), presence_(presence) {
+  if (presence_ == nullptr) {
+    own_local_ = std::make_unique<HubLocalClients>(hub);
+    own_presence_ = std::make_unique<PresenceMemory>("local", own_local_.get());
+    presence_ = own_presence_.get();
+  }
+}
 
 grpc::ServerUnaryReactor* BroadcasterService::Publish(
     grpc::CallbackServerContext* context, const v1::PublishRequest* request,
@@ -158,15 +204,14 @@ grpc::ServerUnaryReactor* BroadcasterService::ChangeReconnectInterval(
 grpc::ServerUnaryReactor* BroadcasterService::ListClients(
     grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
     v1::ListClientsResponse* response) {
+  if (request->cluster()) {
+    return FinishWith(context, ListClusterClients(*request, response));
+  }
   absl::StatusOr<std::optional<std::string>> group =
       GroupFilterFromProto(*request);
   if (!group.ok()) return FinishWith(context, group.status());
-  if (request->page_size() < 0) {
-    return FinishWith(context, absl::InvalidArgumentError(absl::StrCat(
-                                   "page_size is ", request->page_size(),
-                                   "; it must be 0 (the default, ",
-                                   kDefaultClientPageSize, ") or more")));
-  }
+  absl::StatusOr<size_t> page_size = PageSizeFromProto(request->page_size());
+  if (!page_size.ok()) return FinishWith(context, page_size.status());
   std::string after;
   if (!request->page_token().empty()) {
     absl::StatusOr<std::string> decoded =
@@ -174,11 +219,7 @@ grpc::ServerUnaryReactor* BroadcasterService::ListClients(
     if (!decoded.ok()) return FinishWith(context, decoded.status());
     after = *std::move(decoded);
   }
-  const size_t page_size =
-      request->page_size() == 0
-          ? kDefaultClientPageSize
-          : std::min<size_t>(request->page_size(), kMaxClientPageSize);
-  Hub::ClientPage page = hub_->ListClientPage(*group, after, page_size);
+  Hub::ClientPage page = hub_->ListClientPage(*group, after, *page_size);
   size_t bytes = 0;
   for (size_t i = 0; i < page.clients.size(); ++i) {
     v1::ClientInfo* info = response->add_clients();
@@ -188,6 +229,102 @@ grpc::ServerUnaryReactor* BroadcasterService::ListClients(
     if ((!last && bytes >= kClientPageBytes) || (last && page.more)) {
       response->set_next_page_token(
           EncodeClientPageToken(page.clients[i].client_id));
+      break;
+    }
+  }
+  return FinishWith(context, absl::OkStatus());
+}
+
+absl::Status BroadcasterService::ListClusterClients(
+    const v1::ListClientsRequest& request, v1::ListClientsResponse* response) {
+  absl::StatusOr<std::optional<std::string>> group =
+      GroupFilterFromProto(request);
+  if (!group.ok()) return group.status();
+  absl::StatusOr<size_t> page_size = PageSizeFromProto(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<PresenceCursor> after =
+      DecodePresenceToken(request.page_token());
+  if (!after.ok()) return after.status();
+  absl::StatusOr<PresencePage> page =
+      presence_->List(*group, *after, *page_size);
+  if (!page.ok()) return page.status();
+  size_t bytes = 0;
+  for (size_t i = 0; i < page->records.size(); ++i) {
+    const PresenceRecord& record = page->records[i];
+    v1::ClientInfo* info = response->add_clients();
+    info->set_client_id(record.client_id);
+    info->mutable_groups()->Add(record.groups.begin(), record.groups.end());
+    info->set_node_id(record.node_id);
+    info->set_connection_count(record.connections);
+    bytes += info->ByteSizeLong();
+    const bool last = i + 1 == page->records.size();
+    if ((!last && bytes >= kClientPageBytes) || (last && page->more)) {
+      response->set_next_page_token(EncodePresenceToken(record));
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* BroadcasterService::GetPresence(
+    grpc::CallbackServerContext* context, const v1::GetPresenceRequest* request,
+    v1::GetPresenceResponse* response) {
+  const bool by_ids = request->client_ids_size() > 0;
+  if (by_ids == !request->group().empty()) {
+    return FinishWith(context,
+                      absl::InvalidArgumentError(
+                          "give either client_ids or group (exactly one)"));
+  }
+  auto add = [response](const PresenceRecord& record) {
+    v1::ClientPresence* out = response->add_clients();
+    out->set_client_id(record.client_id);
+    out->set_node_id(record.node_id);
+    out->set_connections(record.connections);
+    out->mutable_groups()->Add(record.groups.begin(), record.groups.end());
+    return out->ByteSizeLong();
+  };
+  if (by_ids) {
+    if (static_cast<size_t>(request->client_ids_size()) >
+        kMaxPresenceClientIds) {
+      return FinishWith(context, absl::InvalidArgumentError(absl::StrCat(
+                                     "client_ids has ",
+                                     request->client_ids_size(),
+                                     " ids; at most ", kMaxPresenceClientIds,
+                                     " per call")));
+    }
+    if (!request->page_token().empty() || request->page_size() != 0) {
+      return FinishWith(context, absl::InvalidArgumentError(
+                                     "page_size and page_token go with group, "
+                                     "not client_ids (all ids are answered "
+                                     "at once)"));
+    }
+    absl::Status valid =
+        ValidateClientIdList(request->client_ids(), "client_ids");
+    if (!valid.ok()) return FinishWith(context, valid);
+    absl::StatusOr<std::vector<PresenceRecord>> found =
+        presence_->Find(ToVector(request->client_ids()));
+    if (!found.ok()) return FinishWith(context, found.status());
+    for (const PresenceRecord& record : *found) add(record);
+    return FinishWith(context, absl::OkStatus());
+  }
+  if (absl::Status status = ValidateGroupName(request->group()); !status.ok()) {
+    return FinishWith(context, absl::InvalidArgumentError(
+                                   absl::StrCat("group: ", status.message())));
+  }
+  absl::StatusOr<size_t> page_size = PageSizeFromProto(request->page_size());
+  if (!page_size.ok()) return FinishWith(context, page_size.status());
+  absl::StatusOr<PresenceCursor> after =
+      DecodePresenceToken(request->page_token());
+  if (!after.ok()) return FinishWith(context, after.status());
+  absl::StatusOr<PresencePage> page =
+      presence_->List(request->group(), *after, *page_size);
+  if (!page.ok()) return FinishWith(context, page.status());
+  size_t bytes = 0;
+  for (size_t i = 0; i < page->records.size(); ++i) {
+    bytes += add(page->records[i]);
+    const bool last = i + 1 == page->records.size();
+    if ((!last && bytes >= kClientPageBytes) || (last && page->more)) {
+      response->set_next_page_token(EncodePresenceToken(page->records[i]));
       break;
     }
   }

@@ -8,11 +8,15 @@
 // Every failure is INVALID_ARGUMENT with a message naming the offending
 // field, or the Hub's own status, code and message unchanged.
 //
-// Commands that change state (everything but ListClients) pass its
+// ListClients with `cluster` and GetPresence answer from a Presence (the
+// cluster's with --presence=redis); without one, from this node's hub.
+//
+// Commands that change state (everything but ListClients and GetPresence)
+// pass its
 // CommandGate: once gate().Close() is called they fail with UNAVAILABLE, the
 // node's way of sending backends elsewhere while it shuts down.
 //
-// Does not own the Hub, which must outlive it. Thread-safe: gRPC calls the
+// Does not own the Hub or the Presence, which must outlive it. Thread-safe: gRPC calls the
 // handlers concurrently, and the Hub is thread-safe. The handlers call the
 // Hub inline; its calls may wait briefly (back-pressure, a store or broker
 // round trip), which the callback executor absorbs at control-plane rates.
@@ -20,11 +24,15 @@
 #define SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 
 #include <cstddef>
+#include <memory>
 
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
 #include "server/control/command_gate.h"
 #include "server/hub/hub.h"
+#include "server/presence/hub_local_clients.h"
+#include "server/presence/presence.h"
+#include "server/presence/presence_memory.h"
 
 namespace ssecast {
 
@@ -35,10 +43,13 @@ namespace ssecast {
 inline constexpr size_t kDefaultClientPageSize = 100;
 inline constexpr size_t kMaxClientPageSize = 1000;
 inline constexpr size_t kClientPageBytes = 1 << 20;
+// Most client ids one GetPresence may ask about.
+inline constexpr size_t kMaxPresenceClientIds = 1000;
 
 class BroadcasterService final : public v1::Broadcaster::CallbackService {
  public:
-  explicit BroadcasterService(Hub* hub) : hub_(hub) {}
+  // `presence` null: this node's own, named "local".
+  explicit BroadcasterService(Hub* hub, Presence* presence = nullptr);
 
   BroadcasterService(const BroadcasterService&) = delete;
   BroadcasterService& operator=(const BroadcasterService&) = delete;
@@ -84,12 +95,25 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
       const v1::ListClientsRequest* request,
       v1::ListClientsResponse* response) override;
 
+  grpc::ServerUnaryReactor* GetPresence(
+      grpc::CallbackServerContext* context,
+      const v1::GetPresenceRequest* request,
+      v1::GetPresenceResponse* response) override;
+
  private:
+  // ListClients with `cluster`.
+  absl::Status ListClusterClients(const v1::ListClientsRequest& request,
+                                  v1::ListClientsResponse* response);
+
   // AddToGroup (join) and RemoveFromGroup.
   absl::Status ChangeGroups(const v1::GroupMembershipRequest& request,
                             bool join);
 
   Hub* const hub_;
+  // Set when no Presence was given.
+  std::unique_ptr<HubLocalClients> own_local_;
+  std::unique_ptr<PresenceMemory> own_presence_;
+  Presence* presence_;
   CommandGate gate_;
 };
 

@@ -565,6 +565,65 @@ TEST_F(BroadcasterServiceTest, RejectsBadGroupMembershipRequests) {
                         "client_ids[0] is not valid UTF-8");
 }
 
+TEST_F(BroadcasterServiceTest, GetPresenceAnswersForThisNodeWithoutPresence) {
+  AttachStream(1, "alice", {"red"});
+  AttachStream(2, "alice");
+  AttachStream(3, "bob", {"red", "blue"});
+  auto rows = [](const v1::GetPresenceResponse& response) {
+    std::vector<std::string> out;
+    for (const v1::ClientPresence& p : response.clients()) {
+      out.push_back(absl::StrCat(p.client_id(), "@", p.node_id(), ":",
+                                 p.connections(), ":",
+                                 absl::StrJoin(p.groups(), ",")));
+    }
+    return out;
+  };
+  absl::StatusOr<v1::GetPresenceResponse> found =
+      client_->GetPresence({"bob", "carol", "alice", "bob"});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(rows(*found),
+              ElementsAre("alice@local:2:red", "bob@local:1:blue,red"));
+  absl::StatusOr<v1::GetPresenceResponse> red = client_->GetGroupPresence("red");
+  ASSERT_TRUE(red.ok()) << red.status();
+  EXPECT_THAT(rows(*red),
+              ElementsAre("alice@local:2:red", "bob@local:1:blue,red"));
+  absl::StatusOr<v1::GetPresenceResponse> first =
+      client_->GetGroupPresencePage("red", 1, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(rows(*first), ElementsAre("alice@local:2:red"));
+  absl::StatusOr<v1::GetPresenceResponse> second =
+      client_->GetGroupPresencePage("red", 1, first->next_page_token());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(rows(*second), ElementsAre("bob@local:1:blue,red"));
+  EXPECT_TRUE(second->next_page_token().empty());
+
+  absl::StatusOr<v1::ListClientsResponse> cluster =
+      client_->ListClusterClients();
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  ASSERT_EQ(cluster->clients_size(), 2);
+  EXPECT_EQ(cluster->clients(0).node_id(), "local");
+  EXPECT_EQ(cluster->clients(0).connection_count(), 2u);
+  EXPECT_EQ(cluster->clients(0).connections_size(), 0);
+
+  ExpectInvalidArgument(client_->GetPresence({}).status(),
+                        "give either client_ids or group (exactly one)");
+  ExpectInvalidArgument(
+      client_->GetPresence(std::vector<std::string>(1001, "x")).status(),
+      "client_ids has 1001 ids; at most 1000 per call");
+  auto refused_saying = [](const absl::Status& status,
+                           absl::string_view part) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(status.message(), HasSubstr(part));
+  };
+  refused_saying(client_->GetPresence({"a b"}).status(), "client_ids[0]");
+  refused_saying(client_->GetGroupPresence("a b").status(),
+                 "group: group name \"a b\"");
+  refused_saying(client_->GetGroupPresencePage("red", -1, "").status(),
+                 "page_size is -1");
+  refused_saying(client_->GetGroupPresencePage("red", 0, "forged").status(),
+                 "page_token");
+}
+
 TEST_F(BroadcasterServiceTest, ListClientsFiltersByGroupAndShowsGroups) {
   AttachStream(1, "alice", {"red", "blue"});
   AttachStream(2, "bob", {"blue"});

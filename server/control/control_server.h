@@ -27,6 +27,7 @@
 #include "server/control/broadcaster_service.h"
 #include "server/control/control_credentials.h"
 #include "server/hub/hub.h"
+#include "server/presence/presence.h"
 
 namespace ssecast {
 
@@ -37,6 +38,9 @@ struct ControlServerOptions {
   int max_receive_message_bytes = 4 * 1024 * 1024;
   // Tokens and TLS (see control_credentials.h); none by default.
   ControlSecurity security;
+  // Answers GetPresence and ListClients with cluster; must outlive the
+  // server. Null: this node's own (see BroadcasterService).
+  Presence* presence = nullptr;
 };
 
 class ControlServer {
@@ -76,7 +80,7 @@ class ControlServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  explicit ControlServer(Hub* hub) : service_(hub) {}
+  ControlServer(Hub* hub, Presence* presence) : service_(hub, presence) {}
 
   // Registered with server_, so declared before it: destroyed after it.
   BroadcasterService service_;

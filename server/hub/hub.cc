@@ -251,6 +251,33 @@ Hub::ClientPage Hub::ListClientPage(const std::optional<std::string>& group,
   return page;
 }
 
+std::vector<Hub::ClientPresence> Hub::ConnectedClients() const {
+  std::vector<ClientPresence> clients;
+  absl::MutexLock lock(&mu_);
+  clients.reserve(clients_.size());
+  for (const auto& [client_id, entry] : clients_) {
+    if (entry.connections.empty()) continue;
+    clients.push_back({client_id,
+                       static_cast<uint32_t>(entry.connections.size()),
+                       entry.record->groups()});
+  }
+  return clients;
+}
+
+std::vector<Hub::ClientPresence> Hub::FindConnectedClients(
+    absl::Span<const std::string> client_ids) const {
+  std::vector<ClientPresence> clients;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& client_id : client_ids) {
+    auto it = clients_.find(client_id);
+    if (it == clients_.end() || it->second.connections.empty()) continue;
+    clients.push_back({client_id,
+                       static_cast<uint32_t>(it->second.connections.size()),
+                       it->second.record->groups()});
+  }
+  return clients;
+}
+
 absl::StatusOr<Hub::AttachResult> Hub::Attach(
     const std::shared_ptr<Connection>& connection,
     const AttachRequest& request) {

@@ -151,6 +151,20 @@ class Hub : public BrokerSink {
   ClientPage ListClientPage(const std::optional<std::string>& group,
                             const std::string& after, size_t page_size) const;
 
+  // What presence (server/presence) publishes of a client: its connection
+  // count and groups, without per-connection detail.
+  struct ClientPresence {
+    std::string client_id;
+    uint32_t connections = 0;
+    std::vector<std::string> groups;
+  };
+  // Every client connected to this node, in no particular order (sorting is
+  // left to the caller, outside the hub's lock).
+  std::vector<ClientPresence> ConnectedClients() const;
+  // Those of `client_ids` connected to this node, in no particular order.
+  std::vector<ClientPresence> FindConnectedClients(
+      absl::Span<const std::string> client_ids) const;
+
   // --- For the SSE front. ---
 
   struct AttachRequest {
