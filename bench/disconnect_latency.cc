@@ -36,6 +36,7 @@
 #include "bench/socket_address.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/base/host_port.h"
 
 ABSL_FLAG(std::string, http, "127.0.0.1:8080", "ssecast HTTP host:port");
 ABSL_FLAG(std::string, grpc, "127.0.0.1:50051", "ssecast gRPC host:port");
@@ -227,7 +228,7 @@ void PrintResults(const Results& results, int iterations) {
 }
 
 absl::Status Run() {
-  absl::StatusOr<HostPort> http = SplitHostPort(absl::GetFlag(FLAGS_http));
+  absl::StatusOr<HostPort> http = ParseHostPort(absl::GetFlag(FLAGS_http));
   if (!http.ok()) return http.status();
   absl::StatusOr<sockaddr_in> address = ResolveIpv4(http->host, http->port);
   if (!address.ok()) return address.status();

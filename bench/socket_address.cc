@@ -9,23 +9,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace ssecast::bench {
-
-absl::StatusOr<HostPort> SplitHostPort(absl::string_view host_port) {
-  const size_t colon = host_port.rfind(':');
-  HostPort result;
-  if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtoi(host_port.substr(colon + 1), &result.port) ||
-      result.port < 1 || result.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected host:port with a port in 1..65535, got \"", host_port, "\""));
-  }
-  result.host = std::string(host_port.substr(0, colon));
-  return result;
-}
 
 absl::StatusOr<sockaddr_in> ResolveIpv4(const std::string& host, int port) {
   addrinfo hints{};

@@ -15,14 +15,6 @@
 
 namespace ssecast::bench {
 
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-
-// "host:port" -> parts; the port must be 1..65535.
-absl::StatusOr<HostPort> SplitHostPort(absl::string_view host_port);
-
 // Resolves `host` (a dotted quad or a name such as "localhost") to IPv4.
 absl::StatusOr<sockaddr_in> ResolveIpv4(const std::string& host, int port);
 

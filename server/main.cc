@@ -20,7 +20,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -28,7 +27,6 @@
 #include "server/broker/broker_redis.h"
 #include "server/broker/redis_wait_flags.h"
 #include "server/config/flag_sources.h"
-#include "server/config/secret_file.h"
 #include "server/config/version.h"
 #include "server/control/control_security_flags.h"
 #include "server/control/control_server.h"
@@ -43,7 +41,7 @@
 #include "server/metrics/metrics.h"
 #include "server/presence/hub_local_clients.h"
 #include "server/presence/presence_flags.h"
-#include "server/redis/redis_sentinel_flags.h"
+#include "server/redis/redis_target_flags.h"
 #include "server/sse/client_id_flag.h"
 #include "server/sse/descriptor_budget.h"
 #include "server/sse/group_join_policy.h"
@@ -70,11 +68,6 @@ ABSL_FLAG(std::string, no_reconnect_store, "memory",
           "or 'redis' (shared by every node on --redis_address).");
 ABSL_FLAG(absl::Duration, no_reconnect_ttl, absl::Hours(1),
           "How long a disconnected client keeps getting 204 No Content.");
-ABSL_FLAG(std::string, redis_address, "127.0.0.1:6379",
-          "Redis HOST:PORT, for --no_reconnect_store=redis and "
-          "--broker=redis.");
-ABSL_FLAG(std::string, redis_password_file, "",
-          "File holding the Redis password (AUTH); empty for none.");
 ABSL_FLAG(absl::Duration, keepalive_interval, absl::Seconds(15),
           "A comment is sent on a stream idle this long, so proxies keep it "
           "open and dead peers are found.");
@@ -205,44 +198,6 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(3),
 namespace ssecast {
 namespace {
 
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
-    const std::string& address) {
-  size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port <= 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", address, "\" is not HOST:PORT"));
-  }
-  return std::make_pair(address.substr(0, colon), port);
-}
-
-// The Redis both the store and the broker use, from --redis_address and
-// --redis_password_file.
-struct RedisTarget {
-  std::string host;
-  int port;
-  std::string password;
-};
-
-absl::StatusOr<RedisTarget> RedisTargetFromFlags() {
-  auto host_port = SplitHostPort(absl::GetFlag(FLAGS_redis_address));
-  if (!host_port.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--redis_address: ", host_port.status().message()));
-  }
-  RedisTarget target{host_port->first, host_port->second, ""};
-  if (std::string path = absl::GetFlag(FLAGS_redis_password_file);
-      !path.empty()) {
-    absl::StatusOr<std::string> password =
-        ReadSecretFile(path, "--redis_password_file");
-    if (!password.ok()) return password.status();
-    target.password = *password;
-  }
-  return target;
-}
-
 absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   const std::string kind = absl::GetFlag(FLAGS_no_reconnect_store);
   const absl::Duration ttl = absl::GetFlag(FLAGS_no_reconnect_ttl);
@@ -254,27 +209,11 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
     return absl::InvalidArgumentError(absl::StrCat(
         "--no_reconnect_store=", kind, " is not one of: memory, redis"));
   }
-  auto host_port = SplitHostPort(absl::GetFlag(FLAGS_redis_address));
-  if (!host_port.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--redis_address: ", host_port.status().message()));
-  }
+  absl::StatusOr<RedisTarget> redis = RedisTargetFromFlags();
+  if (!redis.ok()) return redis.status();
   NoReconnectStoreRedis::Options options;
-  options.host = host_port->first;
-  options.port = host_port->second;
+  redis->ApplyTo(&options);
   options.ttl = ttl;
-  absl::StatusOr<RedisSentinelSettings> sentinel =
-      RedisSentinelSettingsFromFlags();
-  if (!sentinel.ok()) return sentinel.status();
-  options.sentinels = sentinel->sentinels;
-  options.master_name = sentinel->master_name;
-  if (std::string path = absl::GetFlag(FLAGS_redis_password_file);
-      !path.empty()) {
-    absl::StatusOr<std::string> password =
-        ReadSecretFile(path, "--redis_password_file");
-    if (!password.ok()) return password.status();
-    options.password = *password;
-  }
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
   if (!store.ok()) return store.status();
@@ -291,14 +230,7 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker(Metrics* metrics) {
   absl::StatusOr<RedisTarget> redis = RedisTargetFromFlags();
   if (!redis.ok()) return redis.status();
   BrokerRedis::Options options;
-  options.host = redis->host;
-  options.port = redis->port;
-  options.password = redis->password;
-  absl::StatusOr<RedisSentinelSettings> sentinel =
-      RedisSentinelSettingsFromFlags();
-  if (!sentinel.ok()) return sentinel.status();
-  options.sentinels = sentinel->sentinels;
-  options.master_name = sentinel->master_name;
+  redis->ApplyTo(&options);
   absl::StatusOr<RedisWaitSettings> wait = RedisWaitSettingsFromFlags();
   if (!wait.ok()) return wait.status();
   options.wait_replicas = wait->replicas;
@@ -319,13 +251,9 @@ absl::StatusOr<std::unique_ptr<Presence>> MakePresence(
   if (absl::GetFlag(FLAGS_presence) == "redis") {
     absl::StatusOr<RedisTarget> target = RedisTargetFromFlags();
     if (!target.ok()) return target.status();
-    redis = RedisConnection::WithTimeout(target->host, target->port,
-                                         target->password, absl::Seconds(2));
-    absl::StatusOr<RedisSentinelSettings> sentinel =
-        RedisSentinelSettingsFromFlags();
-    if (!sentinel.ok()) return sentinel.status();
-    redis.sentinels = sentinel->sentinels;
-    redis.master_name = sentinel->master_name;
+    // Connecting and each command bounded as the broker's and the store's.
+    redis = RedisConnection::WithTimeout("", 0, "", absl::Seconds(2));
+    target->ApplyTo(&redis);
   }
   return PresenceFromFlags(local, http_port, redis);
 }

@@ -4,36 +4,21 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/string_view.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/base/host_port.h"
 
 namespace ssecast {
-namespace {
-
-// The host part of "host:port" (brackets of an IPv6 literal kept), or an
-// error when there is no numeric port.
-absl::StatusOr<std::string> HostOf(absl::string_view address) {
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == absl::string_view::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("control plane address \"", address,
-                     "\" is not host:port (port 0 picks a free port)"));
-  }
-  return std::string(address.substr(0, colon));
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
     const std::string& address, Hub* hub, const ControlServerOptions& options) {
-  absl::StatusOr<std::string> host = HostOf(address);
-  if (!host.ok()) return host.status();
+  absl::StatusOr<HostPort> parsed =
+      ParseHostPort(address, PortZero::kPicksFreePort);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("control plane address ", parsed.status().message()));
+  }
 
   // Both are process-wide switches that gRPC reads when a server is built.
   grpc::EnableDefaultHealthCheckService(true);
@@ -61,7 +46,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
                            "the TLS certificate and key do not match)"
                          : " (address in use, not local, or not permitted)"));
   }
-  control->bound_address_ = absl::StrCat(*host, ":", selected_port);
+  control->bound_address_ = HostPort{parsed->host, selected_port}.ToString();
   control->SetServing(true);
   return control;
 }

@@ -4,9 +4,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/exposer.h"
+#include "server/base/host_port.h"
 
 namespace ssecast {
 namespace {
@@ -19,14 +19,9 @@ constexpr size_t kExposerThreads = 2;
 
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     const std::string& address, Metrics* metrics) {
-  const size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", address, "\" is not HOST:PORT (port 0 picks a free port)"));
-  }
+  absl::StatusOr<HostPort> parsed =
+      ParseHostPort(address, PortZero::kPicksFreePort);
+  if (!parsed.ok()) return parsed.status();
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
     exposer = std::make_unique<prometheus::Exposer>(address, kExposerThreads);
@@ -42,8 +37,7 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(
     return absl::UnavailableError(absl::StrCat("no port bound for ", address));
   }
   return std::unique_ptr<AdminServer>(new AdminServer(
-      std::move(exposer),
-      absl::StrCat(address.substr(0, colon), ":", ports.front())));
+      std::move(exposer), HostPort{parsed->host, ports.front()}.ToString()));
 }
 
 AdminServer::AdminServer(std::unique_ptr<prometheus::Exposer> exposer,

@@ -3,10 +3,10 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/base/host_port.h"
 
 ABSL_FLAG(std::string, redis_sentinels, "",
           "Redis Sentinels as HOST:PORT,HOST:PORT,...: the broker, its "
@@ -24,15 +24,12 @@ absl::StatusOr<std::vector<RedisConnection::Endpoint>> ParseRedisEndpoints(
   std::vector<RedisConnection::Endpoint> endpoints;
   for (absl::string_view entry : absl::StrSplit(text, ',')) {
     entry = absl::StripAsciiWhitespace(entry);
-    const size_t colon = entry.rfind(':');
-    int port = 0;
-    if (colon == absl::string_view::npos || colon == 0 ||
-        !absl::SimpleAtoi(entry.substr(colon + 1), &port) || port < 1 ||
-        port > 65535) {
+    absl::StatusOr<HostPort> parsed = ParseHostPort(entry);
+    if (!parsed.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(flag, ": \"", entry, "\" is not HOST:PORT"));
+          absl::StrCat(flag, ": ", parsed.status().message()));
     }
-    endpoints.push_back({std::string(entry.substr(0, colon)), port});
+    endpoints.push_back({std::move(parsed->host), parsed->port});
   }
   return endpoints;
 }

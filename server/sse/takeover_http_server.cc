@@ -9,8 +9,8 @@
 #include <cstring>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/base/host_port.h"
 #include "server/log/log.h"
 #include "server/sse/socket_stream.h"
 
@@ -87,15 +87,14 @@ void TakeoverHttpServer::StreamTo(
 
 absl::StatusOr<int> TakeoverHttpServer::Bind(const std::string& address,
                                              int backlog) {
-  size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
+  absl::StatusOr<HostPort> parsed =
+      ParseHostPort(address, PortZero::kPicksFreePort);
+  if (!parsed.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("HTTP address \"", address, "\" is not HOST:PORT"));
+        absl::StrCat("HTTP address ", parsed.status().message()));
   }
-  std::string host = address.substr(0, colon);
+  std::string host = std::move(parsed->host);
+  int port = parsed->port;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
