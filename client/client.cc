@@ -267,8 +267,8 @@ absl::Status Client::ChangeReconnectInterval(absl::Duration retry,
 }
 
 absl::StatusOr<v1::ListClientsResponse> Client::ListClientsPage(
-    std::optional<std::string> group, int32_t page_size,
-    std::string page_token, bool cluster) {
+    std::optional<std::string> group, int32_t page_size, std::string page_token,
+    bool cluster) {
   v1::ListClientsRequest request;
   request.set_cluster(cluster);
   if (group.has_value()) {

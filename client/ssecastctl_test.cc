@@ -181,6 +181,12 @@ TEST(SsecastctlOfflineTest, UsageErrorsExitTwoWithUsage) {
       {{"retry", "--retry_ms=5", "--type=t"}, "--type does not apply to retry"},
       {{"clients", "extra"}, "clients takes no arguments"},
       {{"clients", "--group=a,b"}, "clients takes one --group"},
+      {{"where"}, "where needs client ids or one --group=G, not both"},
+      {{"where", "a", "--group=g"},
+       "where needs client ids or one --group=G, not both"},
+      {{"where", "--group=a,b"},
+       "where needs client ids or one --group=G, not both"},
+      {{"where", "a", "--cluster"}, "--cluster does not apply to where"},
       {{"--timeout=0s", "clients"}, "--timeout must be positive"},
       {{"--frobnicate", "clients"}, "unknown flag --frobnicate"},
       {{"clients", "--grpc_address=x"}, "unknown flag --grpc_address"},
@@ -394,6 +400,36 @@ TEST_F(SsecastctlTest, ListsGroupsAndFiltersByGroup) {
   outcome = Ctl({"clients", "--group=green"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out, "no clients of group green connected\n");
+}
+
+TEST_F(SsecastctlTest, SaysWhereClientsAreConnected) {
+  Attach(1, "alice", {"red"});
+  Attach(2, "alice");
+  Attach(3, "bob");
+  Outcome outcome = Ctl({"where", "bob", "carol", "alice"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(outcome.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << outcome.out;
+  EXPECT_THAT(lines[0], StartsWith("CLIENT  NODE   CONNECTIONS  GROUPS"));
+  EXPECT_THAT(lines[1], StartsWith("alice   local  2            red"));
+  EXPECT_THAT(lines[2], StartsWith("bob     local  1            -"));
+  EXPECT_EQ(lines[3], "not connected: carol");
+
+  outcome = Ctl({"where", "--group=red"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  lines = absl::StrSplit(outcome.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << outcome.out;
+  EXPECT_THAT(lines[1], StartsWith("alice "));
+  outcome = Ctl({"where", "--group=green"});
+  EXPECT_EQ(outcome.out, "no clients of group green connected\n");
+
+  outcome = Ctl({"clients", "--cluster"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  lines = absl::StrSplit(outcome.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << outcome.out;
+  EXPECT_THAT(lines[0], StartsWith("CLIENT  NODE   CONNECTIONS  GROUPS"));
+  EXPECT_THAT(lines[1], StartsWith("alice   local  2            red"));
 }
 
 TEST_F(SsecastctlTest, ListsClientsOfEveryPage) {

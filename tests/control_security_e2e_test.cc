@@ -125,6 +125,8 @@ TEST(ControlSecurityE2eTest, TokensGuardEveryCallButHealthAndRotateOnSighup) {
   ASSERT_OK(anonymous_client);
   EXPECT_EQ((*anonymous_client)->ListClients().status().code(),
             absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ((*anonymous_client)->GetPresence({"alice"}).status().code(),
+            absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(GenericCall(target, kReflection, "").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(GenericCall(target, kReflection, kToken).ok());

@@ -54,9 +54,9 @@ void ClientInfoFromSnapshot(const Hub::ClientSnapshot& client,
 // The page size a request asks for, as ListClients counts it.
 absl::StatusOr<size_t> PageSizeFromProto(int32_t page_size) {
   if (page_size < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size is ", page_size, "; it must be 0 (the default, ",
-                     kDefaultClientPageSize, ") or more"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size is ", page_size, "; it must be 0 (the default, ",
+        kDefaultClientPageSize, ") or more"));
   }
   return page_size == 0 ? kDefaultClientPageSize
                         : std::min<size_t>(page_size, kMaxClientPageSize);
@@ -286,11 +286,10 @@ grpc::ServerUnaryReactor* BroadcasterService::GetPresence(
   if (by_ids) {
     if (static_cast<size_t>(request->client_ids_size()) >
         kMaxPresenceClientIds) {
-      return FinishWith(context, absl::InvalidArgumentError(absl::StrCat(
-                                     "client_ids has ",
-                                     request->client_ids_size(),
-                                     " ids; at most ", kMaxPresenceClientIds,
-                                     " per call")));
+      return FinishWith(
+          context, absl::InvalidArgumentError(absl::StrCat(
+                       "client_ids has ", request->client_ids_size(),
+                       " ids; at most ", kMaxPresenceClientIds, " per call")));
     }
     if (!request->page_token().empty() || request->page_size() != 0) {
       return FinishWith(context, absl::InvalidArgumentError(

@@ -16,10 +16,11 @@
 // CommandGate: once gate().Close() is called they fail with UNAVAILABLE, the
 // node's way of sending backends elsewhere while it shuts down.
 //
-// Does not own the Hub or the Presence, which must outlive it. Thread-safe: gRPC calls the
-// handlers concurrently, and the Hub is thread-safe. The handlers call the
-// Hub inline; its calls may wait briefly (back-pressure, a store or broker
-// round trip), which the callback executor absorbs at control-plane rates.
+// Does not own the Hub or the Presence, which must outlive it. Thread-safe:
+// gRPC calls the handlers concurrently, and the Hub is thread-safe. The
+// handlers call the Hub inline; its calls may wait briefly (back-pressure, a
+// store or broker round trip), which the callback executor absorbs at
+// control-plane rates.
 #ifndef SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 #define SSECAST_SERVER_CONTROL_BROADCASTER_SERVICE_H_
 

@@ -583,7 +583,8 @@ TEST_F(BroadcasterServiceTest, GetPresenceAnswersForThisNodeWithoutPresence) {
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_THAT(rows(*found),
               ElementsAre("alice@local:2:red", "bob@local:1:blue,red"));
-  absl::StatusOr<v1::GetPresenceResponse> red = client_->GetGroupPresence("red");
+  absl::StatusOr<v1::GetPresenceResponse> red =
+      client_->GetGroupPresence("red");
   ASSERT_TRUE(red.ok()) << red.status();
   EXPECT_THAT(rows(*red),
               ElementsAre("alice@local:2:red", "bob@local:1:blue,red"));
@@ -610,8 +611,7 @@ TEST_F(BroadcasterServiceTest, GetPresenceAnswersForThisNodeWithoutPresence) {
   ExpectInvalidArgument(
       client_->GetPresence(std::vector<std::string>(1001, "x")).status(),
       "client_ids has 1001 ids; at most 1000 per call");
-  auto refused_saying = [](const absl::Status& status,
-                           absl::string_view part) {
+  auto refused_saying = [](const absl::Status& status, absl::string_view part) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
     EXPECT_THAT(status.message(), HasSubstr(part));
   };

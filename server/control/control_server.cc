@@ -28,7 +28,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
       MakeControlCredentials(options.security);
   if (!credentials.ok()) return credentials.status();
 
-  auto control = std::unique_ptr<ControlServer>(new ControlServer(hub, options.presence));
+  auto control =
+      std::unique_ptr<ControlServer>(new ControlServer(hub, options.presence));
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, which would let a second ssecast
   // bind the same port without an error and receive part of the calls.

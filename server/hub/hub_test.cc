@@ -295,6 +295,25 @@ TEST_F(HubTest, ListClientsIsSorted) {
   EXPECT_EQ(hub_.ListClients().size(), 1u);
 }
 
+TEST_F(HubTest, ConnectedClientsLeaveOutClientsOnlyRemembered) {
+  auto a1 = Connect(1, "alice", {.groups = {"chat"}});
+  auto a2 = Connect(2, "alice");
+  auto b = Connect(3, "bob");
+  // Put in a group while not connected: remembered, not connected.
+  ASSERT_TRUE(hub_.ChangeGroups({"carol"}, {"news"}, /*join=*/true).ok());
+  hub_.Detach(*b);
+  std::vector<Hub::ClientPresence> all = hub_.ConnectedClients();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].client_id, "alice");
+  EXPECT_EQ(all[0].connections, 2u);
+  EXPECT_EQ(all[0].groups, std::vector<std::string>{"chat"});
+  std::vector<Hub::ClientPresence> found =
+      hub_.FindConnectedClients({"carol", "bob", "alice", "zed"});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].client_id, "alice");
+  EXPECT_EQ(found[0].connections, 2u);
+}
+
 TEST_F(HubTest, ClientWithoutKeptGroupsIsForgottenWithItsLastConnection) {
   auto a1 = Connect(1, "anon", {.groups = {"chat"}});
   auto a2 = Connect(2, "anon");

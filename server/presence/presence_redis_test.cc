@@ -161,7 +161,7 @@ TEST_F(PresenceRedisTest, AStoppedNodeWithdrawsAtOnce) {
   EXPECT_THAT(ListAll(*a, "red", 10), IsEmpty());
 }
 
-TEST_F(PresenceRedisTest, ASilentNodeVanishesAfterTheTtl) {
+TEST_F(PresenceRedisTest, ANodeWhoseKeysExpiredVanishesUntilItRepublishes) {
   std::unique_ptr<PresenceRedis> a = Start(NodeOptions("a:1"), &local_a_);
   ASSERT_NE(a, nullptr);
   // b publishes once and then goes silent (its refresh is far off), as a
@@ -215,6 +215,30 @@ TEST_F(PresenceRedisTest, RedisGoneIsUnavailableAndPresenceReturnsWithIt) {
                            ? absl::OkStatus()
                            : absl::NotFoundError("not yet");
               }).ok());
+}
+
+TEST_F(PresenceRedisTest, ManyClientsGoOutInBoundedCommands) {
+  // More than one command's worth (1000 members) of clients, groups and
+  // removals.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2500; ++i) {
+    ids.push_back(absl::StrCat("client-", 10000 + i));
+    local_a_.Set(ids.back(), 1, {"all"});
+  }
+  std::unique_ptr<PresenceRedis> a = Start(NodeOptions("a:1"), &local_a_);
+  ASSERT_NE(a, nullptr);
+  std::vector<std::string> listed = ListAll(*a, "all", 1000);
+  ASSERT_EQ(listed.size(), ids.size());
+  EXPECT_EQ(listed.front(), "client-10000@a:1");
+  EXPECT_EQ(listed.back(), "client-12499@a:1");
+  for (int i = 0; i < 1500; ++i) local_a_.Set(ids[i], 0);
+  ASSERT_TRUE(a->PublishNow().ok());
+  EXPECT_EQ(ListAll(*a, std::nullopt, 1000).size(), 1000u);
+  absl::StatusOr<std::vector<PresenceRecord>> found =
+      a->Find(std::vector<std::string>(ids.begin() + 1000, ids.begin() + 2000));
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 500u);
+  EXPECT_EQ(found->front().client_id, "client-11500");
 }
 
 TEST_F(PresenceRedisTest, RefusesBadOptions) {
