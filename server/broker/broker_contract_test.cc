@@ -338,6 +338,80 @@ TYPED_TEST(BrokerContractTest, ConcurrentSendsAllArriveInPositionOrder) {
   EXPECT_EQ(this->sink_.AwaitApplied(all_sent.size()), all_sent);
 }
 
+TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
+  const Applied before = SendExpectingOk(*this->broker_, Publish("before"));
+  const std::vector<BrokerCommand> batch = {
+      Publish("b1"),
+      GroupCommand{{"alice"}, {"g1"}, true},
+      Publish("b2", Target::Groups({"g1"})),
+      DisconnectCommand{Target::Clients({"carol"})},
+      RetryCommand{{absl::Seconds(2), absl::Milliseconds(100)}},
+      Publish("b3"),
+  };
+  absl::StatusOr<std::vector<Position>> positions =
+      this->broker_->SendBatch(batch);
+  ASSERT_TRUE(positions.ok()) << positions.status();
+  ASSERT_EQ(positions->size(), batch.size());
+  std::vector<Applied> expected = {before};
+  for (size_t i = 0; i < batch.size(); ++i) {
+    expected.push_back({Describe(batch[i]), (*positions)[i]});
+  }
+  expected.push_back(SendExpectingOk(*this->broker_, Publish("after")));
+  EXPECT_EQ(this->sink_.AwaitApplied(expected.size()), expected);
+  ExpectStrictlyIncreasing(expected);
+  if (TypeParam::kKeepsGroups) {
+    EXPECT_THAT(this->Groups("alice"), ElementsAre("g1"));
+  }
+  absl::StatusOr<std::vector<Position>> none = this->broker_->SendBatch({});
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_THAT(*none, IsEmpty());
+}
+
+// Batches sent from several threads at once stay whole: no command of
+// another batch comes between the commands of one.
+TYPED_TEST(BrokerContractTest, ConcurrentBatchesStayWholeAndInOrder) {
+  constexpr int kThreads = 4;
+  constexpr int kBatches = 20;
+  constexpr int kPerBatch = 50;
+  std::vector<std::vector<std::vector<Position>>> sent(kThreads);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([this, t, &sent] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<BrokerCommand> batch;
+        for (int i = 0; i < kPerBatch; ++i) {
+          batch.push_back(Publish(absl::StrCat(t, "/", b, "/", i)));
+        }
+        absl::StatusOr<std::vector<Position>> positions =
+            this->broker_->SendBatch(batch);
+        ASSERT_TRUE(positions.ok()) << positions.status();
+        sent[t].push_back(*positions);
+      }
+    });
+  }
+  for (std::thread& sender : senders) sender.join();
+  const std::vector<Applied> applied =
+      this->sink_.AwaitApplied(kThreads * kBatches * kPerBatch);
+  ASSERT_EQ(applied.size(),
+            static_cast<size_t>(kThreads * kBatches * kPerBatch));
+  ExpectStrictlyIncreasing(applied);
+  // Each batch is kPerBatch consecutive commands, at the positions returned.
+  for (size_t start = 0; start < applied.size(); start += kPerBatch) {
+    const std::string& first = applied[start].command;
+    const std::string prefix = first.substr(0, first.rfind('/') + 1);
+    for (int i = 0; i < kPerBatch; ++i) {
+      EXPECT_THAT(applied[start + i].command,
+                  ::testing::HasSubstr(absl::StrCat(prefix, i, " ")))
+          << "at " << start + i;
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    for (int b = 0; b < kBatches; ++b) {
+      ASSERT_EQ(sent[t][b].size(), static_cast<size_t>(kPerBatch));
+    }
+  }
+}
+
 TYPED_TEST(BrokerContractTest, LoadGroupsReturnsKeptGroupsOnly) {
   SendExpectingOk(*this->broker_,
                   GroupCommand{{"alice", "bob"}, {"g2", "g1"}, true});

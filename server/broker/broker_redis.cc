@@ -139,10 +139,6 @@ absl::StatusOr<std::unique_ptr<BrokerRedis>> BrokerRedis::Create(
   std::string sha((*loaded)->str, (*loaded)->len);
   auto broker = absl::WrapUnique(
       new BrokerRedis(options, *std::move(retention_millis), std::move(sha)));
-  absl::MutexLock lock(&broker->mu_);
-  if (absl::Status connected = broker->connection_.Connect(); !connected.ok()) {
-    return connected;
-  }
   return broker;
 }
 
@@ -161,7 +157,7 @@ BrokerRedis::BrokerRedis(const Options& options,
           options.wait_replicas > 0 ? absl::StrCat(options.wait_replicas) : ""),
       wait_millis_(absl::StrCat(absl::ToInt64Milliseconds(
           absl::Ceil(options.wait_timeout, absl::Milliseconds(1))))),
-      connection_(SendingOptions(options)) {}
+      pipeline_(SendingOptions(options)) {}
 
 BrokerRedis::~BrokerRedis() { Stop(); }
 
@@ -212,38 +208,50 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
 }
 
 absl::StatusOr<Position> BrokerRedis::Send(const BrokerCommand& command) {
+  absl::StatusOr<std::vector<Position>> positions =
+      SendBatch(absl::MakeConstSpan(&command, 1));
+  if (!positions.ok()) return positions.status();
+  return positions->front();
+}
+
+absl::StatusOr<std::vector<Position>> BrokerRedis::SendBatch(
+    absl::Span<const BrokerCommand> commands) {
+  if (commands.empty()) return std::vector<Position>();
   BrokerRedisScript script(keys_, limits_);
-  script.Add(command, EncodeBrokerCommand(command));
-  std::vector<RedisCommand> commands = {script.AddCall(script_sha_)};
+  for (const BrokerCommand& command : commands) {
+    script.Add(command, EncodeBrokerCommand(command));
+  }
+  std::vector<RedisCommand> calls;
+  calls.push_back(script.AddCall(script_sha_));
   const bool waits = !wait_replicas_text_.empty();
-  if (waits) commands.push_back({"WAIT", wait_replicas_text_, wait_millis_});
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(commands);
+  if (waits) calls.push_back({"WAIT", wait_replicas_text_, wait_millis_});
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      pipeline_.Run(std::move(calls));
   if (!replies.ok()) return replies.status();
   absl::StatusOr<std::vector<Position>> positions =
-      BrokerRedisScript::ParseIds(*replies->front(), 1);
+      BrokerRedisScript::ParseIds(*replies->front(), commands.size());
   if (!positions.ok()) {
-    connection_.Drop();
-    return connection_.Unavailable(positions.status().message());
+    pipeline_.Drop();
+    return pipeline_.Unavailable(positions.status().message());
   }
-  const Position position = positions->front();
   if (waits) {
-    if (absl::Status replicated = CheckReplicated(*replies->back(), position);
+    if (absl::Status replicated =
+            CheckReplicated(*replies->back(), positions->back());
         !replicated.ok()) {
       return replicated;
     }
   }
-  return position;
+  return positions;
 }
 
 absl::Status BrokerRedis::CheckReplicated(const redisReply& wait,
                                           const Position& position) {
   if (wait.type != REDIS_REPLY_INTEGER) {
-    connection_.Drop();
-    return connection_.Unavailable("WAIT answered with no count");
+    pipeline_.Drop();
+    return pipeline_.Unavailable("WAIT answered with no count");
   }
   if (wait.integer >= options_.wait_replicas) return absl::OkStatus();
-  return connection_.Unavailable(absl::StrCat(
+  return pipeline_.Unavailable(absl::StrCat(
       "only ", wait.integer, " of ", options_.wait_replicas,
       " replicas (--redis_wait_replicas) confirmed command ",
       position.ToString(), " within ",
@@ -254,14 +262,13 @@ absl::Status BrokerRedis::CheckReplicated(const redisReply& wait,
 
 absl::StatusOr<std::vector<std::string>> BrokerRedis::LoadGroups(
     const std::string& client_id) {
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<RedisReply> reply = connection_.RunOne(
+  absl::StatusOr<RedisReply> reply = pipeline_.RunOne(
       {"SMEMBERS", absl::StrCat(options_.key_prefix, "groups:", client_id)});
   if (!reply.ok()) return reply.status();
   std::optional<std::vector<std::string>> groups = SortedNames(**reply);
   if (!groups) {
-    connection_.Drop();
-    return connection_.Unavailable("SMEMBERS answered with no list of names");
+    pipeline_.Drop();
+    return pipeline_.Unavailable("SMEMBERS answered with no list of names");
   }
   return *std::move(groups);
 }
@@ -272,16 +279,15 @@ void BrokerRedis::Stop() {
 }
 
 absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
-  absl::MutexLock lock(&mu_);
   // Every entry up to "now" is in its stream already (the script writes
   // atomically): the replay reads up to it, the reader goes on after it.
-  absl::StatusOr<RedisReply> now_reply = connection_.RunOne(
-      BrokerRedisScript(keys_, limits_).NowCall(script_sha_));
+  absl::StatusOr<RedisReply> now_reply =
+      pipeline_.RunOne(BrokerRedisScript(keys_, limits_).NowCall(script_sha_));
   if (!now_reply.ok()) return now_reply.status();
   absl::StatusOr<Position> now = BrokerRedisScript::ParseNow(**now_reply);
   if (!now.ok()) {
-    connection_.Drop();
-    return connection_.Unavailable(now.status().message());
+    pipeline_.Drop();
+    return pipeline_.Unavailable(now.status().message());
   }
   // One entry more than is replayed tells whether older ones exist.
   const size_t wanted = options_.history_size + 1;
@@ -300,7 +306,7 @@ absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
   if (newest_first.size() == wanted) {
     std::optional<Position> left_out = Position::Parse(newest_first.back().id);
     if (!left_out) {
-      return connection_.Unavailable(absl::StrCat(
+      return pipeline_.Unavailable(absl::StrCat(
           "stream entry id ", newest_first.back().id, " is not <ms>-<seq>"));
     }
     history.boundary = *left_out;
@@ -314,14 +320,14 @@ absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
 
 absl::StatusOr<std::vector<RedisStreamEntry>> BrokerRedis::ReadHistoryPage(
     const std::string& end, size_t count) {
-  absl::StatusOr<RedisReply> reply = connection_.RunOne(
+  absl::StatusOr<RedisReply> reply = pipeline_.RunOne(
       {"XREVRANGE", keys_.events, end, "-", "COUNT", absl::StrCat(count)});
   if (!reply.ok()) return reply.status();
   absl::StatusOr<std::vector<RedisStreamEntry>> page =
       ParseStreamEntries(**reply);
   if (!page.ok()) {
-    connection_.Drop();
-    return connection_.Unavailable(
+    pipeline_.Drop();
+    return pipeline_.Unavailable(
         absl::StrCat("XREVRANGE: ", page.status().message()));
   }
   return page;

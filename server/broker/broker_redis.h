@@ -10,11 +10,13 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "server/broker/broker.h"
 #include "server/broker/broker_redis_script.h"
 #include "server/hub/position.h"
 #include "server/metrics/metrics.h"
 #include "server/redis/redis_connection.h"
+#include "server/redis/redis_pipeline.h"
 #include "server/redis/redis_stream_entry.h"
 #include "server/redis/redis_stream_reader.h"
 
@@ -85,6 +87,11 @@ namespace ssecast {
 // loads the script when it connects (a restarted Redis or a new master has
 // none).
 //
+// Send() and SendBatch() of concurrent callers are pipelined on one
+// connection (RedisPipeline): each caller's script call (and WAIT) goes out
+// together with those of the others waiting, so callers do not take turns
+// for a round trip each.
+//
 // With `wait_replicas`, every script call is followed on the same
 // connection by WAIT, and Send() succeeds only when enough replicas confirm;
 // when they do not in time, the command is on the master (and will usually
@@ -143,6 +150,10 @@ class BrokerRedis : public Broker {
   // was delivered then); FAILED_PRECONDITION when called a second time.
   absl::Status Start(BrokerSink* sink) override;
   absl::StatusOr<Position> Send(const BrokerCommand& command) override;
+  // One script call for all of `commands` (so one round trip and one
+  // atomic write); with `wait_replicas`, one WAIT for all.
+  absl::StatusOr<std::vector<Position>> SendBatch(
+      absl::Span<const BrokerCommand> commands) override;
   absl::StatusOr<std::vector<std::string>> LoadGroups(
       const std::string& client_id) override;
   void Stop() override;
@@ -165,10 +176,10 @@ class BrokerRedis : public Broker {
   // One page of XREVRANGE of the events stream, newest first, ending at
   // `end` (an id).
   absl::StatusOr<std::vector<RedisStreamEntry>> ReadHistoryPage(
-      const std::string& end, size_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      const std::string& end, size_t count);
   // OK when the WAIT reply counts at least wait_replicas replicas.
-  absl::Status CheckReplicated(const redisReply& wait, const Position& position)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckReplicated(const redisReply& wait,
+                               const Position& position);
   // Decodes `entry` and applies it to `sink`; when `replaying` history, only
   // publishes and reconnect-interval changes. Logs and skips what it cannot
   // decode.
@@ -187,9 +198,9 @@ class BrokerRedis : public Broker {
   const std::string wait_replicas_text_;
   const std::string wait_millis_;
 
-  // Send(), LoadGroups() and Start()'s replay take turns on one connection.
-  absl::Mutex mu_;
-  RedisConnection connection_ ABSL_GUARDED_BY(mu_);
+  // Send(), LoadGroups() and Start()'s replay share one pipelined
+  // connection: concurrent callers share its round trips.
+  RedisPipeline pipeline_;
 
   absl::Mutex reader_mu_;
   std::unique_ptr<RedisStreamReader> reader_ ABSL_GUARDED_BY(reader_mu_);

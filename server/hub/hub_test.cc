@@ -457,6 +457,14 @@ class DeferredBroker : public Broker {
     queued_.emplace_back(command, Position{kEpoch, ++sequence_});
     return queued_.back().second;
   }
+  absl::StatusOr<std::vector<Position>> SendBatch(
+      absl::Span<const BrokerCommand> commands) override {
+    std::vector<Position> positions;
+    for (const BrokerCommand& command : commands) {
+      positions.push_back(*Send(command));
+    }
+    return positions;
+  }
   absl::StatusOr<std::vector<std::string>> LoadGroups(
       const std::string&) override {
     return std::vector<std::string>();
