@@ -275,29 +275,32 @@ absl::StatusOr<FlowControlBounds> FlowControlFromFlags() {
   const int64_t max_lag = absl::GetFlag(FLAGS_max_lag_events);
   const double share = absl::GetFlag(FLAGS_lagging_share);
   if (history_bytes < (int64_t{64} << 10)) {
-    return absl::InvalidArgumentError("--history_bytes must be at least 64 KiB");
+    return absl::InvalidArgumentError(
+        "--history_bytes must be at least 64 KiB");
   }
-  const int64_t lag_limit = std::max<int64_t>(1, std::min(history, max_lag) / 4);
+  const int64_t lag_limit =
+      std::max<int64_t>(1, std::min(history, max_lag) / 4);
   FlowControlBounds bounds{absl::GetFlag(FLAGS_publish_lag_events),
                            absl::GetFlag(FLAGS_publish_lag_bytes)};
   if (bounds.publish_lag_events == 0) {
     bounds.publish_lag_events = std::min<int64_t>(1000, lag_limit);
   } else if (bounds.publish_lag_events < 0 ||
              bounds.publish_lag_events > lag_limit) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_events=", bounds.publish_lag_events,
-        " must be from 1 to a quarter of --history_size and of "
-        "--max_lag_events (", lag_limit, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--publish_lag_events=", bounds.publish_lag_events,
+                     " must be from 1 to a quarter of --history_size and of "
+                     "--max_lag_events (",
+                     lag_limit, ")"));
   }
   if (bounds.publish_lag_bytes == 0) {
     bounds.publish_lag_bytes =
         std::min<int64_t>(int64_t{16} << 20, history_bytes / 4);
   } else if (bounds.publish_lag_bytes < 0 ||
              bounds.publish_lag_bytes > history_bytes / 4) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--publish_lag_bytes=", bounds.publish_lag_bytes,
-        " must be from 1 to a quarter of --history_bytes (",
-        history_bytes / 4, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--publish_lag_bytes=", bounds.publish_lag_bytes,
+                     " must be from 1 to a quarter of --history_bytes (",
+                     history_bytes / 4, ")"));
   }
   if (const int64_t buffer = absl::GetFlag(FLAGS_stream_send_buffer);
       buffer < 0 || buffer > (1 << 30)) {
@@ -430,8 +433,7 @@ HubOptions MakeHubOptions() {
   const FlowControlBounds bounds = *FlowControlFromFlags();
   options.log.max_pending = static_cast<size_t>(bounds.publish_lag_events);
   options.log.lagging_share = absl::GetFlag(FLAGS_lagging_share);
-  options.log.max_pending_bytes =
-      static_cast<size_t>(bounds.publish_lag_bytes);
+  options.log.max_pending_bytes = static_cast<size_t>(bounds.publish_lag_bytes);
   options.log.max_publish_wait = absl::GetFlag(FLAGS_publish_wait);
   options.retry = {absl::GetFlag(FLAGS_retry),
                    absl::GetFlag(FLAGS_retry_jitter)};
@@ -638,6 +640,10 @@ int Run() {
   if (!security.ok()) return Fail("bad flags", security.status());
   ControlServerOptions control_options;
   control_options.presence = presence->get();
+  // Through Redis a publish waits for a round trip and its read-back: off
+  // gRPC's few callback threads, so that concurrent publishes share trips.
+  if (absl::GetFlag(FLAGS_broker) == "redis")
+    control_options.publish_threads = 64;
   control_options.security = security->security();
   control_options.max_receive_message_bytes =
       static_cast<int>(std::min<int64_t>(
@@ -711,7 +717,7 @@ int Run() {
   // Not ready from now on; commands are refused after the drain delay.
   LogInfo("shutting down",
           {{"signal", strsignal(signal_number)},
-       {"drain_delay", absl::FormatDuration(deploy->drain_delay)}});
+           {"drain_delay", absl::FormatDuration(deploy->drain_delay)}});
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   // The order loses nothing: first load balancers and backends are told
   // (readiness, gRPC health) and given time to notice; then commands are

@@ -90,8 +90,12 @@ absl::StatusOr<PresenceCursor> DecodePresenceToken(const std::string& token) {
 
 }  // namespace
 
-BroadcasterService::BroadcasterService(Hub* hub, Presence* presence)
+BroadcasterService::BroadcasterService(Hub* hub, Presence* presence,
+                                       size_t publish_threads)
     : hub_(hub), presence_(presence) {
+  if (publish_threads > 0) {
+    publish_pool_ = std::make_unique<BlockingCallPool>(publish_threads);
+  }
   if (presence_ == nullptr) {
     own_local_ = std::make_unique<HubLocalClients>(hub);
     own_presence_ = std::make_unique<PresenceMemory>("local", own_local_.get());
@@ -108,12 +112,31 @@ grpc::ServerUnaryReactor* BroadcasterService::Publish(
   if (!target.ok()) return FinishWith(context, target.status());
   absl::StatusOr<EventInput> event = EventFromRequest(*request);
   if (!event.ok()) return FinishWith(context, event.status());
+  if (publish_pool_ == nullptr) {
+    return FinishWith(
+        context, PublishNow(*std::move(event), *std::move(target), response));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // The pass goes with the publish, so a drain waits for it.
+  auto held = std::make_shared<CommandGate::Pass>(*std::move(pass));
+  publish_pool_->Run([this, reactor, response, held, event = *std::move(event),
+                      target = *std::move(target)]() mutable {
+    const absl::Status status =
+        PublishNow(std::move(event), std::move(target), response);
+    held.reset();
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  return reactor;
+}
+
+absl::Status BroadcasterService::PublishNow(EventInput event, Target target,
+                                            v1::PublishResponse* response) {
   absl::StatusOr<Hub::PublishResult> result =
-      hub_->Publish(*std::move(event), *std::move(target));
-  if (!result.ok()) return FinishWith(context, result.status());
+      hub_->Publish(std::move(event), std::move(target));
+  if (!result.ok()) return result.status();
   response->set_connections(result->connections);
   response->set_position(result->position.ToString());
-  return FinishWith(context, absl::OkStatus());
+  return absl::OkStatus();
 }
 
 grpc::ServerReadReactor<v1::PublishRequest>* BroadcasterService::PublishStream(

@@ -29,6 +29,7 @@
 
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/control/blocking_call_pool.h"
 #include "server/control/command_gate.h"
 #include "server/hub/hub.h"
 #include "server/presence/hub_local_clients.h"
@@ -49,8 +50,12 @@ inline constexpr size_t kMaxPresenceClientIds = 1000;
 
 class BroadcasterService final : public v1::Broadcaster::CallbackService {
  public:
-  // `presence` null: this node's own, named "local".
-  explicit BroadcasterService(Hub* hub, Presence* presence = nullptr);
+  // `presence` null: this node's own, named "local". `publish_threads`
+  // positive: unary publishes run on that many threads of the service's own
+  // (see BlockingCallPool), for a hub whose publishes block on a broker
+  // round trip; 0: on gRPC's thread, for one that does not.
+  explicit BroadcasterService(Hub* hub, Presence* presence = nullptr,
+                              size_t publish_threads = 0);
 
   BroadcasterService(const BroadcasterService&) = delete;
   BroadcasterService& operator=(const BroadcasterService&) = delete;
@@ -102,6 +107,10 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
       v1::GetPresenceResponse* response) override;
 
  private:
+  // Publishes through the hub and fills `response`.
+  absl::Status PublishNow(EventInput event, Target target,
+                          v1::PublishResponse* response);
+
   // ListClients with `cluster`.
   absl::Status ListClusterClients(const v1::ListClientsRequest& request,
                                   v1::ListClientsResponse* response);
@@ -116,6 +125,9 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
   std::unique_ptr<PresenceMemory> own_presence_;
   Presence* presence_;
   CommandGate gate_;
+  // Declared last, so destroyed first: it finishes the publishes it holds
+  // while the hub and the gate are still there.
+  std::unique_ptr<BlockingCallPool> publish_pool_;
 };
 
 }  // namespace ssecast

@@ -11,7 +11,9 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -180,6 +182,46 @@ TEST_F(BroadcasterServiceTest, PublishCountsTheTargetedConnections) {
       client_->PublishToClients(EventWithData("x"), {"alice", "carol"});
   ASSERT_TRUE(to_alice.ok()) << to_alice.status();
   EXPECT_EQ(to_alice->connections(), 2u);
+}
+
+// With publish threads of its own, a unary publish answers as it does on
+// gRPC's thread, concurrent ones included, and a drain waits for them.
+TEST_F(BroadcasterServiceTest, PublishesOnThreadsOfTheServiceAnswerTheSame) {
+  AttachStream(1, "alice");
+  ControlServerOptions options;
+  options.publish_threads = 4;
+  absl::StatusOr<std::unique_ptr<ControlServer>> pooled =
+      ControlServer::Start("127.0.0.1:0", &hub_, options);
+  ASSERT_TRUE(pooled.ok()) << pooled.status();
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect((*pooled)->bound_address(), kConnectTimeout);
+  ASSERT_TRUE(client.ok()) << client.status();
+
+  constexpr int kThreads = 8;
+  constexpr int kEach = 20;
+  std::vector<std::string> positions[kThreads];
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < kThreads; ++t) {
+    publishers.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::StatusOr<v1::PublishResponse> published =
+            (*client)->PublishToAll(EventWithData("x"));
+        ASSERT_TRUE(published.ok()) << published.status();
+        EXPECT_EQ(published->connections(), 1u);
+        positions[t].push_back(published->position());
+      }
+    });
+  }
+  for (std::thread& publisher : publishers) publisher.join();
+  std::set<std::string> distinct;
+  for (const auto& some : positions) distinct.insert(some.begin(), some.end());
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kThreads * kEach));
+
+  EXPECT_TRUE((*pooled)->RefuseCommands(absl::Seconds(10)));
+  absl::StatusOr<v1::PublishResponse> refused =
+      (*client)->PublishToAll(EventWithData("late"));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
 }
 
 TEST_F(BroadcasterServiceTest, RejectsControlCharactersInIdAndType) {

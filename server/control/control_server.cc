@@ -29,7 +29,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
   if (!credentials.ok()) return credentials.status();
 
   auto control =
-      std::unique_ptr<ControlServer>(new ControlServer(hub, options.presence));
+      std::unique_ptr<ControlServer>(new ControlServer(hub, options));
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, which would let a second ssecast
   // bind the same port without an error and receive part of the calls.

@@ -41,6 +41,9 @@ struct ControlServerOptions {
   // Answers GetPresence and ListClients with cluster; must outlive the
   // server. Null: this node's own (see BroadcasterService).
   Presence* presence = nullptr;
+  // Threads that run unary publishes, for a hub whose publishes wait for a
+  // broker round trip (Redis); 0 runs them on gRPC's threads.
+  size_t publish_threads = 0;
 };
 
 class ControlServer {
@@ -80,7 +83,8 @@ class ControlServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  ControlServer(Hub* hub, Presence* presence) : service_(hub, presence) {}
+  ControlServer(Hub* hub, const ControlServerOptions& options)
+      : service_(hub, options.presence, options.publish_threads) {}
 
   // Registered with server_, so declared before it: destroyed after it.
   BroadcasterService service_;
