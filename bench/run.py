@@ -1194,6 +1194,9 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each scenario this many times, the "
                         "systems taking turns within each round")
+    parser.add_argument("--pr_rounds", type=int, default=3,
+                        help="rounds of PR (times --repeat), the systems "
+                        "taking turns; the summary shows the median")
     parser.add_argument("--quick", action="store_true",
                         help="short smoke run: fewer clients, seconds, steps")
     parser.add_argument("--no_build", action="store_true",
@@ -1232,8 +1235,8 @@ def parse_args():
         args.systems = parse_systems(args.system)
     except ValueError as e:
         parser.error(str(e))
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    if args.repeat < 1 or args.pr_rounds < 1:
+        parser.error("--repeat and --pr_rounds must be at least 1")
     return args
 
 
@@ -1331,7 +1334,8 @@ def publish_summary(rows):
 
 def run_all(args, systems, rows):
     for scenario in args.scenarios:
-        for _ in range(args.repeat):
+        rounds = args.repeat * (args.pr_rounds if scenario == "PR" else 1)
+        for _ in range(rounds):
             for system in systems:
                 run_one(args, system, scenario, rows)
 
