@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
+#include "server/broker/redis_commands_history_flag.h"
 #include "server/broker/redis_wait_flags.h"
 #include "server/config/flag_sources.h"
 #include "server/config/secret_file.h"
@@ -302,6 +303,9 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker(Metrics* metrics) {
   options.wait_replicas = wait->replicas;
   options.wait_timeout = wait->timeout;
   options.history_size = static_cast<size_t>(absl::GetFlag(FLAGS_history_size));
+  absl::StatusOr<size_t> commands_history = RedisCommandsHistoryFromFlags();
+  if (!commands_history.ok()) return commands_history.status();
+  options.commands_history_size = *commands_history;
   options.group_retention = absl::GetFlag(FLAGS_client_retention);
   options.metrics = metrics;
   absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =

@@ -376,7 +376,49 @@ TEST_F(MultiNodeE2eTest, NodeStartedLaterReplaysTheSharedHistory) {
               ElementsAre(Received{next, "after the start"}));
 }
 
-// Anything that can write to Redis can append to the command stream. An
+// Group changes, far more of them than --history_size, leave the events
+// in the shared replay window (they go to a stream of their own): a node
+// started afterwards and a node the client reconnects to both replay the
+// events after its Last-Event-ID, instead of answering too_old.
+TEST_F(MultiNodeE2eTest, GroupJoinsDoNotPushEventsOutOfTheReplay) {
+  constexpr int kHistory = 20;
+  ASSERT_NO_FATAL_FAILURE(
+      StartCluster(2, {absl::StrCat("--history_size=", kHistory)}));
+  const std::string client_id = UnissuedClientId();
+  std::unique_ptr<SseTestClient> stream = OpenStream(node(0), client_id);
+  ASSERT_NE(stream, nullptr);
+  std::vector<Received> published;
+  for (int i = 1; i <= 5; ++i) {
+    const std::string data = absl::StrCat("event ", i);
+    published.push_back({PublishToAll(node(0), data), data});
+  }
+  ASSERT_THAT(NextEvents(*stream, 5), ElementsAreArray(published));
+  stream->Close();
+  // Browsers joining groups: 5 times the history.
+  for (int i = 0; i < 5 * kHistory; ++i) {
+    ASSERT_OK(ChangeGroup(node(1), UnissuedClientId(),
+                          absl::StrCat("room-", i % 7), /*join=*/true));
+  }
+  const std::vector<Received> missed(published.begin() + 1, published.end());
+
+  absl::StatusOr<RunningServer*> late = cluster_->AddNode();
+  ASSERT_OK(late);
+  std::unique_ptr<SseTestClient> on_late =
+      OpenStream(**late, client_id, published[0].id);
+  ASSERT_NE(on_late, nullptr);
+  EXPECT_THAT(NextEvents(*on_late, 4), ElementsAreArray(missed));
+  on_late->Close();
+
+  std::unique_ptr<SseTestClient> on_running =
+      OpenStream(node(1), client_id, published[0].id);
+  ASSERT_NE(on_running, nullptr);
+  EXPECT_THAT(NextEvents(*on_running, 4), ElementsAreArray(missed));
+  // Nothing else came first (a resync notice would have).
+  const std::string next = PublishToAll(node(0), "live");
+  EXPECT_THAT(NextEvents(*on_running, 1), ElementsAre(Received{next, "live"}));
+}
+
+// Anything that can write to Redis can append to the shared streams. An
 // entry that decodes but that a gRPC call would refuse (here a publish
 // whose type carries a line break and an `event:` field) is skipped by
 // every node, on the live stream and when a node replays the history.
@@ -392,7 +434,7 @@ TEST_F(MultiNodeE2eTest, InvalidCommandWrittenIntoRedisIsSkipped) {
   PublishCommand injected{
       {.type = "x\nevent: injected\ndata: owned", .data = "d"}, Target::All()};
   absl::StatusOr<RedisReply> added =
-      redis.RunOne({"XADD", "ssecast:commands", "*", "c",
+      redis.RunOne({"XADD", "ssecast:events", "*", "c",
                     EncodeBrokerCommand(BrokerCommand(injected))});
   ASSERT_OK(added.status());
   const std::string id = PublishToAll(node(1), "valid");

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "server/hub/event.h"
 #include "server/hub/position.h"
 #include "server/hub/target.h"
@@ -78,6 +79,15 @@ class Broker {
   // shortly after), or UNAVAILABLE if it could not be sent: then no node
   // gets it. The in-memory broker applies the command before returning.
   virtual absl::StatusOr<Position> Send(const BrokerCommand& command) = 0;
+
+  // Sends `commands` in one go, in order, with no command of another caller
+  // in between: their positions increase in the order given. All or
+  // nothing, as for Send(): on UNAVAILABLE none of them reaches a node
+  // (with the same corner as Send() when an answer was lost). For a
+  // publisher with many commands at hand (PublishStream), whom one call per
+  // command would slow down.
+  virtual absl::StatusOr<std::vector<Position>> SendBatch(
+      absl::Span<const BrokerCommand> commands) = 0;
 
   // Group memberships that a client acquired through any node and that
   // outlive its connections; empty when the broker keeps none (the hub's

@@ -2,7 +2,10 @@
 // in memory, and on a real redis-server. Then what only the Redis broker
 // does: several nodes on one Redis, the shared history, Redis going away.
 
+#include <hiredis/hiredis.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -105,13 +108,39 @@ class RecordingSink : public BrokerSink {
     absl::MutexLock lock(&mu_);
     if (boundaries_.empty()) applied_before_history_ = true;
     applied_.push_back({Describe(command), position});
+    if (hold_) {
+      // Blocks the broker's reader, as a node whose connections are behind
+      // does; only once.
+      hold_ = false;
+      held_ = true;
+      mu_.Await(absl::Condition(&released_));
+    }
   }
   void SetBrokerHealthy(bool healthy) override {
     absl::MutexLock lock(&mu_);
     health_.push_back(healthy);
   }
   void AwaitRoom() override {}
-  void LostHistory(const Position& /*newest_lost*/) override {}
+  // Recorded among the commands, where it happened.
+  void LostHistory(const Position& newest_lost) override {
+    absl::MutexLock lock(&mu_);
+    applied_.push_back({"lost history", newest_lost});
+  }
+
+  // The next Apply() waits for Release() before it returns.
+  void HoldNextApply() {
+    absl::MutexLock lock(&mu_);
+    hold_ = true;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    released_ = true;
+  }
+  // Waits until an Apply() is held; returns whether one is.
+  bool AwaitHeld() {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&held_), kWaitDeadline);
+  }
 
   // Waits until `count` commands have arrived (or the deadline passed) and
   // returns all that arrived.
@@ -164,6 +193,9 @@ class RecordingSink : public BrokerSink {
   std::vector<Applied> applied_ ABSL_GUARDED_BY(mu_);
   std::vector<bool> health_ ABSL_GUARDED_BY(mu_);
   bool applied_before_history_ ABSL_GUARDED_BY(mu_) = false;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 void ExpectStrictlyIncreasing(const std::vector<Applied>& applied) {
@@ -306,6 +338,80 @@ TYPED_TEST(BrokerContractTest, ConcurrentSendsAllArriveInPositionOrder) {
   EXPECT_EQ(this->sink_.AwaitApplied(all_sent.size()), all_sent);
 }
 
+TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
+  const Applied before = SendExpectingOk(*this->broker_, Publish("before"));
+  const std::vector<BrokerCommand> batch = {
+      Publish("b1"),
+      GroupCommand{{"alice"}, {"g1"}, true},
+      Publish("b2", Target::Groups({"g1"})),
+      DisconnectCommand{Target::Clients({"carol"})},
+      RetryCommand{{absl::Seconds(2), absl::Milliseconds(100)}},
+      Publish("b3"),
+  };
+  absl::StatusOr<std::vector<Position>> positions =
+      this->broker_->SendBatch(batch);
+  ASSERT_TRUE(positions.ok()) << positions.status();
+  ASSERT_EQ(positions->size(), batch.size());
+  std::vector<Applied> expected = {before};
+  for (size_t i = 0; i < batch.size(); ++i) {
+    expected.push_back({Describe(batch[i]), (*positions)[i]});
+  }
+  expected.push_back(SendExpectingOk(*this->broker_, Publish("after")));
+  EXPECT_EQ(this->sink_.AwaitApplied(expected.size()), expected);
+  ExpectStrictlyIncreasing(expected);
+  if (TypeParam::kKeepsGroups) {
+    EXPECT_THAT(this->Groups("alice"), ElementsAre("g1"));
+  }
+  absl::StatusOr<std::vector<Position>> none = this->broker_->SendBatch({});
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_THAT(*none, IsEmpty());
+}
+
+// Batches sent from several threads at once stay whole: no command of
+// another batch comes between the commands of one.
+TYPED_TEST(BrokerContractTest, ConcurrentBatchesStayWholeAndInOrder) {
+  constexpr int kThreads = 4;
+  constexpr int kBatches = 20;
+  constexpr int kPerBatch = 50;
+  std::vector<std::vector<std::vector<Position>>> sent(kThreads);
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([this, t, &sent] {
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<BrokerCommand> batch;
+        for (int i = 0; i < kPerBatch; ++i) {
+          batch.push_back(Publish(absl::StrCat(t, "/", b, "/", i)));
+        }
+        absl::StatusOr<std::vector<Position>> positions =
+            this->broker_->SendBatch(batch);
+        ASSERT_TRUE(positions.ok()) << positions.status();
+        sent[t].push_back(*positions);
+      }
+    });
+  }
+  for (std::thread& sender : senders) sender.join();
+  const std::vector<Applied> applied =
+      this->sink_.AwaitApplied(kThreads * kBatches * kPerBatch);
+  ASSERT_EQ(applied.size(),
+            static_cast<size_t>(kThreads * kBatches * kPerBatch));
+  ExpectStrictlyIncreasing(applied);
+  // Each batch is kPerBatch consecutive commands, at the positions returned.
+  for (size_t start = 0; start < applied.size(); start += kPerBatch) {
+    const std::string& first = applied[start].command;
+    const std::string prefix = first.substr(0, first.rfind('/') + 1);
+    for (int i = 0; i < kPerBatch; ++i) {
+      EXPECT_THAT(applied[start + i].command,
+                  ::testing::HasSubstr(absl::StrCat(prefix, i, " ")))
+          << "at " << start + i;
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    for (int b = 0; b < kBatches; ++b) {
+      ASSERT_EQ(sent[t][b].size(), static_cast<size_t>(kPerBatch));
+    }
+  }
+}
+
 TYPED_TEST(BrokerContractTest, LoadGroupsReturnsKeptGroupsOnly) {
   SendExpectingOk(*this->broker_,
                   GroupCommand{{"alice", "bob"}, {"g2", "g1"}, true});
@@ -352,11 +458,13 @@ class RedisBrokerTest : public RedisServerTest {
   }
   void StartNode(Node* node) { StartNode(node, Options()); }
 
-  // Appends an entry to the command stream as some other program might.
-  void AddRawEntry(const std::string& field, const std::string& value) {
+  // Appends an entry to `stream` ("events" or "commands") as some other
+  // program might.
+  void AddRawEntry(const std::string& field, const std::string& value,
+                   const std::string& stream = "events") {
     RedisConnection connection(ConnectionOptions());
     absl::StatusOr<RedisReply> added = connection.RunOne(
-        {"XADD", Options().key_prefix + "commands", "*", field, value});
+        {"XADD", Options().key_prefix + stream, "*", field, value});
     ASSERT_TRUE(added.ok()) << added.status();
   }
 };
@@ -420,7 +528,7 @@ TEST_F(RedisBrokerTest, NodeStartedLaterReplaysPublishesButNotOtherCommands) {
   EXPECT_THAT(c.sink.AwaitApplied(4), ElementsAre(p1, p2, retry, p3));
 }
 
-TEST_F(RedisBrokerTest, ReplayTakesTheNewestHistorySizeEntries) {
+TEST_F(RedisBrokerTest, ReplayTakesTheNewestHistorySizeEvents) {
   Node a;
   ASSERT_NO_FATAL_FAILURE(StartNode(&a));
   std::vector<Applied> sent;
@@ -428,16 +536,98 @@ TEST_F(RedisBrokerTest, ReplayTakesTheNewestHistorySizeEntries) {
     sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("p", i))));
   }
   SendExpectingOk(*a.broker, DisconnectCommand{Target::Clients({"alice"})});
-  const Applied p5 = SendExpectingOk(*a.broker, Publish("p5"));
+  sent.push_back(SendExpectingOk(*a.broker, Publish("p5")));
 
-  // The newest 3 entries are p4, the disconnect and p5; p3 is the newest
-  // one left out.
+  // The newest 3 events are p3, p4 and p5 (the disconnect is no event); p2
+  // is the newest one left out.
   BrokerRedis::Options options = Options();
   options.history_size = 3;
   Node c;
   ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
-  EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[2].position));
-  EXPECT_THAT(c.sink.applied(), ElementsAre(sent[3], p5));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[1].position));
+  EXPECT_THAT(c.sink.applied(), ElementsAre(sent[2], sent[3], sent[4]));
+}
+
+// The point of two streams: a burst of group changes and disconnects, far
+// more than the history holds, leaves the events in the replay window.
+TEST_F(RedisBrokerTest, ControlCommandsDoNotEvictEventsFromTheHistory) {
+  BrokerRedis::Options options = Options();
+  options.history_size = 5;
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
+  // Trimming (MAXLEN ~) works in whole nodes of this many entries; small
+  // ones make it trim as soon as a stream is over its bound.
+  RedisConnection admin(ConnectionOptions());
+  ASSERT_TRUE(
+      admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}).ok());
+  std::vector<Applied> events;
+  for (int i = 1; i <= 5; ++i) {
+    events.push_back(
+        SendExpectingOk(*a.broker, Publish(absl::StrCat("event ", i))));
+  }
+  for (int i = 0; i < 200; ++i) {
+    const std::string client = absl::StrCat("client-", i);
+    SendExpectingOk(*a.broker, GroupCommand{{client}, {"g"}, true});
+    SendExpectingOk(*a.broker, DisconnectCommand{Target::Clients({client})});
+  }
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(Position{0, 0}))
+      << "no event was trimmed";
+  EXPECT_EQ(c.sink.applied(), events);
+  // Both nodes go on in one order from there.
+  const Applied next = SendExpectingOk(*a.broker, Publish("next"));
+  EXPECT_TRUE(c.sink.AwaitLast(next));
+  EXPECT_TRUE(a.sink.AwaitLast(next));
+}
+
+// A node that falls behind the commands stream's trim (its reader held, as
+// flow control holds it) loses the disconnects and group changes trimmed
+// meanwhile: it is told, once, that everything through the newest lost id
+// is lost, and goes on after it with both streams.
+TEST_F(RedisBrokerTest, ReaderBehindTheCommandsTrimIsToldWhatItLost) {
+  BrokerRedis::Options options = Options();
+  options.commands_history_size = 10;
+  Node a;
+  Node b;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
+  ASSERT_NO_FATAL_FAILURE(StartNode(&b, options));
+  RedisConnection admin(ConnectionOptions());
+  ASSERT_TRUE(
+      admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}).ok());
+  b.sink.HoldNextApply();
+  const Applied first =
+      SendExpectingOk(*a.broker, GroupCommand{{"alice"}, {"g"}, true});
+  ASSERT_TRUE(b.sink.AwaitHeld());
+  std::vector<Applied> sent;
+  for (int i = 0; i < 100; ++i) {
+    sent.push_back(SendExpectingOk(
+        *a.broker, DisconnectCommand{Target::Clients({absl::StrCat("c", i)})}));
+  }
+  const Applied event = SendExpectingOk(*a.broker, Publish("after the burst"));
+  // What the commands stream still holds: the entries after the loss.
+  absl::StatusOr<RedisReply> oldest = admin.RunOne(
+      {"XRANGE", options.key_prefix + "commands", "-", "+", "COUNT", "1"});
+  ASSERT_TRUE(oldest.ok()) << oldest.status();
+  ASSERT_EQ((*oldest)->elements, 1u);
+  const std::string oldest_id((*oldest)->element[0]->element[0]->str,
+                              (*oldest)->element[0]->element[0]->len);
+  auto kept = std::find_if(sent.begin(), sent.end(), [&](const Applied& a) {
+    return a.position.ToString() == oldest_id;
+  });
+  ASSERT_NE(kept, sent.begin()) << "nothing was trimmed";
+  ASSERT_NE(kept, sent.end());
+  b.sink.Release();
+
+  std::vector<Applied> expected = {first, {"lost history", kept->position}};
+  // The lost id is the one just before the oldest entry left.
+  expected[1].position.sequence -= 1;
+  if (kept->position.sequence == 0) {
+    expected[1].position = {kept->position.epoch - 1, ~uint64_t{0}};
+  }
+  expected.insert(expected.end(), kept, sent.end());
+  expected.push_back(event);
+  EXPECT_EQ(b.sink.AwaitApplied(expected.size()), expected);
 }
 
 // Longer than one XREVRANGE page, so the replay pages backwards.

@@ -25,6 +25,21 @@ absl::StatusOr<Position> BrokerMemory::Send(const BrokerCommand& command) {
   return position;
 }
 
+absl::StatusOr<std::vector<Position>> BrokerMemory::SendBatch(
+    absl::Span<const BrokerCommand> commands) {
+  absl::MutexLock lock(&mu_);
+  if (sink_ == nullptr) {
+    return absl::FailedPreconditionError("the broker is not running");
+  }
+  std::vector<Position> positions;
+  positions.reserve(commands.size());
+  for (const BrokerCommand& command : commands) {
+    positions.push_back(Position{epoch_, ++last_sequence_});
+    sink_->Apply(command, positions.back());
+  }
+  return positions;
+}
+
 absl::StatusOr<std::vector<std::string>> BrokerMemory::LoadGroups(
     const std::string&) {
   return std::vector<std::string>();

@@ -19,6 +19,8 @@ class BrokerMemory : public Broker {
 
   absl::Status Start(BrokerSink* sink) override;
   absl::StatusOr<Position> Send(const BrokerCommand& command) override;
+  absl::StatusOr<std::vector<Position>> SendBatch(
+      absl::Span<const BrokerCommand> commands) override;
   absl::StatusOr<std::vector<std::string>> LoadGroups(
       const std::string& client_id) override;
   void Stop() override;

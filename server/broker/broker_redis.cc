@@ -34,10 +34,15 @@ RedisConnection::Options ConnectionOptions(const BrokerRedis::Options& options,
   return connection;
 }
 
+RedisCommand LoadScript() {
+  return {"SCRIPT", "LOAD", BrokerRedisScript::kText};
+}
+
 // The sending connection's replies may wait for WAIT on top.
 RedisConnection::Options SendingOptions(const BrokerRedis::Options& options) {
   RedisConnection::Options connection =
       ConnectionOptions(options, "redis broker");
+  connection.setup.push_back(LoadScript());
   if (options.wait_replicas > 0) {
     connection.command_timeout += options.wait_timeout;
   }
@@ -64,6 +69,10 @@ absl::Status CheckOptions(const BrokerRedis::Options& options) {
   }
   if (options.history_size < 1) {
     return absl::InvalidArgumentError("broker history size must be at least 1");
+  }
+  if (options.commands_history_size < 1) {
+    return absl::InvalidArgumentError(
+        "broker commands history size must be at least 1");
   }
   if (options.min_backoff <= absl::ZeroDuration() ||
       options.max_backoff < options.min_backoff) {
@@ -119,26 +128,36 @@ absl::StatusOr<std::unique_ptr<BrokerRedis>> BrokerRedis::Create(
   absl::StatusOr<std::string> retention_millis =
       RedisMilliseconds("group retention", options.group_retention);
   if (!retention_millis.ok()) return retention_millis.status();
-  auto broker =
-      absl::WrapUnique(new BrokerRedis(options, *std::move(retention_millis)));
-  absl::MutexLock lock(&broker->mu_);
-  if (absl::Status connected = broker->connection_.Connect(); !connected.ok()) {
-    return connected;
+  // The script's SHA1, from Redis itself (it computes the name EVALSHA
+  // uses); this first connection also tells an unreachable Redis.
+  RedisConnection loader(ConnectionOptions(options, "redis broker"));
+  absl::StatusOr<RedisReply> loaded = loader.RunOne(LoadScript());
+  if (!loaded.ok()) return loaded.status();
+  if ((*loaded)->type != REDIS_REPLY_STRING) {
+    return loader.Unavailable("SCRIPT LOAD answered with no SHA1");
   }
+  std::string sha((*loaded)->str, (*loaded)->len);
+  auto broker = absl::WrapUnique(
+      new BrokerRedis(options, *std::move(retention_millis), std::move(sha)));
   return broker;
 }
 
 BrokerRedis::BrokerRedis(const Options& options,
-                         std::string group_retention_millis)
+                         std::string group_retention_millis,
+                         std::string script_sha)
     : options_(options),
-      stream_key_(absl::StrCat(options.key_prefix, "commands")),
-      history_size_text_(absl::StrCat(options.history_size)),
-      group_retention_millis_(std::move(group_retention_millis)),
+      keys_{absl::StrCat(options.key_prefix, "events"),
+            absl::StrCat(options.key_prefix, "commands"),
+            absl::StrCat(options.key_prefix, "groups:")},
+      limits_{absl::StrCat(options.history_size),
+              absl::StrCat(options.commands_history_size),
+              std::move(group_retention_millis)},
+      script_sha_(std::move(script_sha)),
       wait_replicas_text_(
           options.wait_replicas > 0 ? absl::StrCat(options.wait_replicas) : ""),
       wait_millis_(absl::StrCat(absl::ToInt64Milliseconds(
           absl::Ceil(options.wait_timeout, absl::Milliseconds(1))))),
-      connection_(SendingOptions(options)) {}
+      pipeline_(SendingOptions(options)) {}
 
 BrokerRedis::~BrokerRedis() { Stop(); }
 
@@ -161,7 +180,7 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
     BrokerSink* sink, const std::string& after_id) {
   RedisStreamReader::Options reader;
   reader.connection = ConnectionOptions(options_, "redis broker reader");
-  reader.key = stream_key_;
+  reader.keys = {keys_.events, keys_.commands};
   reader.min_backoff = options_.min_backoff;
   reader.max_backoff = options_.max_backoff;
   return std::make_unique<RedisStreamReader>(
@@ -189,46 +208,50 @@ std::unique_ptr<RedisStreamReader> BrokerRedis::StartReader(
 }
 
 absl::StatusOr<Position> BrokerRedis::Send(const BrokerCommand& command) {
-  RedisCommand xadd = {"XADD",
-                       stream_key_,
-                       "MAXLEN",
-                       "~",
-                       history_size_text_,
-                       "*",
-                       kCommandField,
-                       EncodeBrokerCommand(command)};
-  const auto* group = std::get_if<GroupCommand>(&command);
-  std::vector<RedisCommand> commands =
-      group != nullptr ? GroupTransaction(*group, std::move(xadd))
-                       : std::vector<RedisCommand>{std::move(xadd)};
+  absl::StatusOr<std::vector<Position>> positions =
+      SendBatch(absl::MakeConstSpan(&command, 1));
+  if (!positions.ok()) return positions.status();
+  return positions->front();
+}
+
+absl::StatusOr<std::vector<Position>> BrokerRedis::SendBatch(
+    absl::Span<const BrokerCommand> commands) {
+  if (commands.empty()) return std::vector<Position>();
+  BrokerRedisScript script(keys_, limits_);
+  for (const BrokerCommand& command : commands) {
+    script.Add(command, EncodeBrokerCommand(command));
+  }
+  std::vector<RedisCommand> calls;
+  calls.push_back(script.AddCall(script_sha_));
   const bool waits = !wait_replicas_text_.empty();
-  if (waits) commands.push_back({"WAIT", wait_replicas_text_, wait_millis_});
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(commands);
+  if (waits) calls.push_back({"WAIT", wait_replicas_text_, wait_millis_});
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      pipeline_.Run(std::move(calls));
   if (!replies.ok()) return replies.status();
-  RedisReply wait;
+  absl::StatusOr<std::vector<Position>> positions =
+      BrokerRedisScript::ParseIds(*replies->front(), commands.size());
+  if (!positions.ok()) {
+    pipeline_.Drop();
+    return pipeline_.Unavailable(positions.status().message());
+  }
   if (waits) {
-    wait = std::move(replies->back());
-    replies->pop_back();
+    if (absl::Status replicated =
+            CheckReplicated(*replies->back(), positions->back());
+        !replicated.ok()) {
+      return replicated;
+    }
   }
-  absl::StatusOr<Position> position =
-      AddedPosition(*replies, /*in_transaction=*/group != nullptr);
-  if (!position.ok() || !waits) return position;
-  if (absl::Status replicated = CheckReplicated(*wait, *position);
-      !replicated.ok()) {
-    return replicated;
-  }
-  return position;
+  return positions;
 }
 
 absl::Status BrokerRedis::CheckReplicated(const redisReply& wait,
                                           const Position& position) {
   if (wait.type != REDIS_REPLY_INTEGER) {
-    connection_.Drop();
-    return connection_.Unavailable("WAIT answered with no count");
+    pipeline_.Drop();
+    return pipeline_.Unavailable("WAIT answered with no count");
   }
   if (wait.integer >= options_.wait_replicas) return absl::OkStatus();
-  return connection_.Unavailable(absl::StrCat(
+  return pipeline_.Unavailable(absl::StrCat(
       "only ", wait.integer, " of ", options_.wait_replicas,
       " replicas (--redis_wait_replicas) confirmed command ",
       position.ToString(), " within ",
@@ -239,14 +262,13 @@ absl::Status BrokerRedis::CheckReplicated(const redisReply& wait,
 
 absl::StatusOr<std::vector<std::string>> BrokerRedis::LoadGroups(
     const std::string& client_id) {
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<RedisReply> reply = connection_.RunOne(
+  absl::StatusOr<RedisReply> reply = pipeline_.RunOne(
       {"SMEMBERS", absl::StrCat(options_.key_prefix, "groups:", client_id)});
   if (!reply.ok()) return reply.status();
   std::optional<std::vector<std::string>> groups = SortedNames(**reply);
   if (!groups) {
-    connection_.Drop();
-    return connection_.Unavailable("SMEMBERS answered with no list of names");
+    pipeline_.Drop();
+    return pipeline_.Unavailable("SMEMBERS answered with no list of names");
   }
   return *std::move(groups);
 }
@@ -257,11 +279,20 @@ void BrokerRedis::Stop() {
 }
 
 absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
+  // Every entry up to "now" is in its stream already (the script writes
+  // atomically): the replay reads up to it, the reader goes on after it.
+  absl::StatusOr<RedisReply> now_reply =
+      pipeline_.RunOne(BrokerRedisScript(keys_, limits_).NowCall(script_sha_));
+  if (!now_reply.ok()) return now_reply.status();
+  absl::StatusOr<Position> now = BrokerRedisScript::ParseNow(**now_reply);
+  if (!now.ok()) {
+    pipeline_.Drop();
+    return pipeline_.Unavailable(now.status().message());
+  }
   // One entry more than is replayed tells whether older ones exist.
   const size_t wanted = options_.history_size + 1;
   std::vector<RedisStreamEntry> newest_first;
-  std::optional<std::string> end = "+";
-  absl::MutexLock lock(&mu_);
+  std::optional<std::string> end = now->ToString();
   while (end.has_value() && newest_first.size() < wanted) {
     const size_t count =
         std::min(kHistoryPageEntries, wanted - newest_first.size());
@@ -275,13 +306,13 @@ absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
   if (newest_first.size() == wanted) {
     std::optional<Position> left_out = Position::Parse(newest_first.back().id);
     if (!left_out) {
-      return connection_.Unavailable(absl::StrCat(
+      return pipeline_.Unavailable(absl::StrCat(
           "stream entry id ", newest_first.back().id, " is not <ms>-<seq>"));
     }
     history.boundary = *left_out;
     newest_first.pop_back();
   }
-  history.last_id = newest_first.empty() ? "0-0" : newest_first.front().id;
+  history.last_id = now->ToString();
   history.entries.assign(std::make_move_iterator(newest_first.rbegin()),
                          std::make_move_iterator(newest_first.rend()));
   return history;
@@ -289,63 +320,17 @@ absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
 
 absl::StatusOr<std::vector<RedisStreamEntry>> BrokerRedis::ReadHistoryPage(
     const std::string& end, size_t count) {
-  absl::StatusOr<RedisReply> reply = connection_.RunOne(
-      {"XREVRANGE", stream_key_, end, "-", "COUNT", absl::StrCat(count)});
+  absl::StatusOr<RedisReply> reply = pipeline_.RunOne(
+      {"XREVRANGE", keys_.events, end, "-", "COUNT", absl::StrCat(count)});
   if (!reply.ok()) return reply.status();
   absl::StatusOr<std::vector<RedisStreamEntry>> page =
       ParseStreamEntries(**reply);
   if (!page.ok()) {
-    connection_.Drop();
-    return connection_.Unavailable(
+    pipeline_.Drop();
+    return pipeline_.Unavailable(
         absl::StrCat("XREVRANGE: ", page.status().message()));
   }
   return page;
-}
-
-std::vector<RedisCommand> BrokerRedis::GroupTransaction(
-    const GroupCommand& group, RedisCommand xadd) const {
-  std::vector<RedisCommand> commands = {{"MULTI"}, std::move(xadd)};
-  for (const std::string& client_id : group.client_ids) {
-    const std::string key =
-        absl::StrCat(options_.key_prefix, "groups:", client_id);
-    RedisCommand change = {group.join ? "SADD" : "SREM", key};
-    change.insert(change.end(), group.groups.begin(), group.groups.end());
-    commands.push_back(std::move(change));
-    commands.push_back({"PEXPIRE", key, group_retention_millis_});
-  }
-  commands.push_back({"EXEC"});
-  return commands;
-}
-
-absl::StatusOr<Position> BrokerRedis::AddedPosition(
-    const std::vector<RedisReply>& replies, bool in_transaction) {
-  const redisReply* id = replies.front().get();
-  if (in_transaction) {
-    // EXEC answers [XADD's id, SADD's count, PEXPIRE's flag, ...]; Redis
-    // runs them all even if one fails (a set key of another type), so the
-    // command went out then, but the caller hears of the fault.
-    const redisReply& exec = *replies.back();
-    if (exec.type != REDIS_REPLY_ARRAY || exec.elements == 0) {
-      connection_.Drop();
-      return connection_.Unavailable("EXEC answered with no results");
-    }
-    for (size_t i = 0; i < exec.elements; ++i) {
-      if (exec.element[i]->type == REDIS_REPLY_ERROR) {
-        return connection_.Unavailable(
-            absl::StrCat("EXEC failed: ", exec.element[i]->str));
-      }
-    }
-    id = exec.element[0];
-  }
-  std::optional<Position> position =
-      id->type == REDIS_REPLY_STRING
-          ? Position::Parse(absl::string_view(id->str, id->len))
-          : std::nullopt;
-  if (!position) {
-    connection_.Drop();
-    return connection_.Unavailable("XADD answered with no <ms>-<seq> id");
-  }
-  return *position;
 }
 
 void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,

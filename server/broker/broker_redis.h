@@ -10,36 +10,65 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "server/broker/broker.h"
+#include "server/broker/broker_redis_script.h"
 #include "server/hub/position.h"
 #include "server/metrics/metrics.h"
 #include "server/redis/redis_connection.h"
+#include "server/redis/redis_pipeline.h"
 #include "server/redis/redis_stream_entry.h"
 #include "server/redis/redis_stream_reader.h"
 
 namespace ssecast {
 
-// The broker of a service of several nodes sharing one Redis. Every command
-// is appended to one Redis Stream, `<key_prefix>commands` (XADD with MAXLEN
-// ~ history_size: trimmed to about that many entries), as a single field "c"
-// holding the command in the format of broker_command.proto. Every node
-// reads that stream on a thread of its own (XREAD BLOCK, at most a second at
-// a time, so Stop() is prompt) and applies each entry in stream order, so
-// all nodes see the same commands in the same order, and a command's
-// position is its stream entry id: "<ms>-<seq>" is Position{ms, seq}.
-// Entries that do not decode are logged and skipped, never applied.
+// The broker of a service of several nodes sharing one Redis. Commands go
+// into two Redis Streams, each entry a single field "c" holding the command
+// in the format of broker_command.proto:
+// - `<key_prefix>events`: publishes and reconnect-interval changes, what a
+//   client replays; trimmed (XADD MAXLEN ~) to about `history_size`.
+// - `<key_prefix>commands`: disconnects and group changes; trimmed to about
+//   `commands_history_size`.
+// So a burst of group joins never pushes an event out of the replay window.
+// (Reconnect-interval changes stay with the events: a replaying client must
+// get them at their place among the events, and they are rare.)
 //
-// The stream doubles as the shared history. Start() reads the newest
-// `history_size` entries, tells the sink the boundary (the id of the newest
-// entry left out, or Position{0, 0} when they are the whole stream) and
-// replays only their publishes and reconnect-interval changes: old
-// disconnects and group changes are not run again (groups live in the sets
-// below). So a client can resume with Last-Event-ID on any node, even one
-// started after the events. The reader then goes on from the newest entry.
+// One order for all nodes: every entry is written by one Lua script
+// (BrokerRedisScript, EVALSHA; Redis runs a script atomically) that gives
+// it an id above every id in either stream, so the ids of both streams are
+// one total order, the order in which Redis took the commands. Every node
+// reads both streams with one XREAD (BLOCK, at most a second at a time, so
+// Stop() is prompt) on a thread of its own and merges them by id
+// (RedisStreamReader: what a read cut off at its COUNT is read again before
+// anything later is applied), so all nodes apply the same commands in the
+// same order. A command's position is its entry id: "<ms>-<seq>" is
+// Position{ms, seq}. Entries that do not decode are logged and skipped,
+// never applied. (Two streams with one writer-side order were chosen over
+// one stream with a per-kind trim, which Redis does not have, and over
+// separate orders per stream, which would let a disconnect overtake the
+// publish sent before it.)
+//
+// The events stream is the shared history. Start() asks the script for the
+// newest id of both streams ("now"), reads the newest `history_size` events
+// up to it, tells the sink the boundary (the id of the newest event left
+// out, or Position{0, 0} when they are the whole stream) and replays them
+// (old disconnects and group changes are not run again: groups live in the
+// sets below). So a client can resume with Last-Event-ID on any node, even
+// one started after the events. The reader then goes on after "now" in
+// both streams.
+//
+// A node that reads too slowly (flow control holds its reader) can find
+// entries trimmed before it read them, in either stream. It then treats
+// everything through the newest lost id as lost, in both streams (so the
+// merged order stays intact): the sink hears LostHistory() (the hub closes
+// every connection; their clients resume and are told what they missed,
+// and a client whose disconnect was lost meets the no-reconnect store), and
+// the reader goes on after it. A lost group leave stays in effect on that
+// node until it forgets the client.
 //
 // Group memberships are also kept in one Redis set per client,
-// `<key_prefix>groups:<client id>`, changed in the same MULTI/EXEC as the
-// group command's XADD and expiring `group_retention` after its last
+// `<key_prefix>groups:<client id>`, changed by the same script call as the
+// group command's entry and expiring `group_retention` after its last
 // change, so a node learns the groups of a client it has never seen from
 // LoadGroups().
 //
@@ -53,14 +82,21 @@ namespace ssecast {
 // sink (SetBrokerHealthy(false)) and logs one line to stderr, reconnects
 // with backoff, resumes after the last entry it applied, then reports
 // healthy again and logs that. Streams open on a node stay open throughout.
-// A Redis that restarted without its data starts the stream afresh; its
-// new ids are later in time, so the readers pick them up.
+// A Redis that restarted without its data starts the streams afresh; its
+// new ids are later in time, so the readers pick them up. Every connection
+// loads the script when it connects (a restarted Redis or a new master has
+// none).
 //
-// With `wait_replicas`, every command is followed on the same connection by
-// WAIT, and Send() succeeds only when enough replicas confirm; when they do
-// not in time, the command is on the master (and will usually reach the
-// nodes) but Send() fails with UNAVAILABLE naming how many confirmed, so a
-// caller never takes as safe what a failover could lose.
+// Send() and SendBatch() of concurrent callers are pipelined on one
+// connection (RedisPipeline): each caller's script call (and WAIT) goes out
+// together with those of the others waiting, so callers do not take turns
+// for a round trip each.
+//
+// With `wait_replicas`, every script call is followed on the same
+// connection by WAIT, and Send() succeeds only when enough replicas confirm;
+// when they do not in time, the command is on the master (and will usually
+// reach the nodes) but Send() fails with UNAVAILABLE naming how many
+// confirmed, so a caller never takes as safe what a failover could lose.
 //
 // Thread-safe.
 class BrokerRedis : public Broker {
@@ -75,7 +111,11 @@ class BrokerRedis : public Broker {
     std::string master_name;
     std::string password;  // AUTH on every connect; empty for none
     std::string key_prefix = "ssecast:";
+    // Entries the events stream keeps, about (MAXLEN ~).
     size_t history_size = 10000;
+    // Entries the commands stream keeps, about: how far a node may fall
+    // behind in disconnects and group changes before it loses some.
+    size_t commands_history_size = 100000;
     absl::Duration group_retention = absl::Hours(1);
     // Bounds connecting and each command.
     absl::Duration timeout = absl::Seconds(2);
@@ -110,6 +150,10 @@ class BrokerRedis : public Broker {
   // was delivered then); FAILED_PRECONDITION when called a second time.
   absl::Status Start(BrokerSink* sink) override;
   absl::StatusOr<Position> Send(const BrokerCommand& command) override;
+  // One script call for all of `commands` (so one round trip and one
+  // atomic write); with `wait_replicas`, one WAIT for all.
+  absl::StatusOr<std::vector<Position>> SendBatch(
+      absl::Span<const BrokerCommand> commands) override;
   absl::StatusOr<std::vector<std::string>> LoadGroups(
       const std::string& client_id) override;
   void Stop() override;
@@ -122,24 +166,20 @@ class BrokerRedis : public Broker {
     std::string last_id;  // where the reader starts; "0-0" when empty
   };
 
-  BrokerRedis(const Options& options, std::string group_retention_millis);
+  BrokerRedis(const Options& options, std::string group_retention_millis,
+              std::string script_sha);
 
   absl::StatusOr<History> ReadHistory();
   // A reader that applies every entry after `after_id` to `sink`.
   std::unique_ptr<RedisStreamReader> StartReader(BrokerSink* sink,
                                                  const std::string& after_id);
-  // One page of XREVRANGE, newest first, ending at `end` ("+" or an id).
+  // One page of XREVRANGE of the events stream, newest first, ending at
+  // `end` (an id).
   absl::StatusOr<std::vector<RedisStreamEntry>> ReadHistoryPage(
-      const std::string& end, size_t count) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<RedisCommand> GroupTransaction(const GroupCommand& group,
-                                             RedisCommand xadd) const;
+      const std::string& end, size_t count);
   // OK when the WAIT reply counts at least wait_replicas replicas.
-  absl::Status CheckReplicated(const redisReply& wait, const Position& position)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The position in the reply of the XADD (alone, or first in MULTI/EXEC).
-  absl::StatusOr<Position> AddedPosition(const std::vector<RedisReply>& replies,
-                                         bool in_transaction)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckReplicated(const redisReply& wait,
+                               const Position& position);
   // Decodes `entry` and applies it to `sink`; when `replaying` history, only
   // publishes and reconnect-interval changes. Logs and skips what it cannot
   // decode.
@@ -150,17 +190,17 @@ class BrokerRedis : public Broker {
                           const std::string& address) const;
 
   const Options options_;
-  const std::string stream_key_;
-  // For the Redis commands: XADD's MAXLEN and the groups' PEXPIRE.
-  const std::string history_size_text_;
-  const std::string group_retention_millis_;
+  const BrokerRedisScript::Keys keys_;
+  const BrokerRedisScript::Limits limits_;
+  // The script's SHA1, which every connection loads as it connects.
+  const std::string script_sha_;
   // WAIT's arguments; empty when not waiting.
   const std::string wait_replicas_text_;
   const std::string wait_millis_;
 
-  // Send(), LoadGroups() and Start()'s replay take turns on one connection.
-  absl::Mutex mu_;
-  RedisConnection connection_ ABSL_GUARDED_BY(mu_);
+  // Send(), LoadGroups() and Start()'s replay share one pipelined
+  // connection: concurrent callers share its round trips.
+  RedisPipeline pipeline_;
 
   absl::Mutex reader_mu_;
   std::unique_ptr<RedisStreamReader> reader_ ABSL_GUARDED_BY(reader_mu_);

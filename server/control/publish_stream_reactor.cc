@@ -1,5 +1,9 @@
 #include "server/control/publish_stream_reactor.h"
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "bazel/tsan/hand_off.h"
@@ -12,66 +16,196 @@ namespace ssecast {
 PublishStreamReactor::PublishStreamReactor(Hub* hub, CommandGate* gate,
                                            v1::PublishStreamResponse* response)
     : hub_(hub), gate_(gate), response_(response) {
+  {
+    absl::MutexLock lock(&mu_);
+    awaiting_room_ = true;
+  }
   ReadWhenRoom();
 }
 
 void PublishStreamReactor::ReadWhenRoom() {
   tsan::HandOff(this);
-  hub_->WhenRoom([this] { StartRead(&request_); });
+  hub_->WhenRoom([this] {
+    tsan::TakeOver(this);
+    ReadIfStillOpen();
+  });
+}
+
+void PublishStreamReactor::ReadIfStillOpen() {
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    awaiting_room_ = false;
+    if (failure_.ok()) {
+      read_in_flight_ = true;
+      tsan::HandOff(this);
+      StartRead(&request_);
+      return;
+    }
+    finish = TakeFinishLocked();
+  }
+  if (finish) FinishWith(*finish);
+}
+
+bool PublishStreamReactor::ShouldReadLocked() {
+  if (awaiting_room_ || read_in_flight_ || closed_ || finished_ ||
+      !failure_.ok() || pending_.size() >= kMaxPending ||
+      pending_bytes_ >= kMaxPendingBytes) {
+    return false;
+  }
+  awaiting_room_ = true;
+  return true;
 }
 
 void PublishStreamReactor::OnReadDone(bool ok) {
   tsan::TakeOver(this);
-  // Not ok: the client closed its side (or the call broke, in which case
-  // gRPC drops the answer).
-  if (!ok) {
-    tsan::HandOff(this);
-    Finish(grpc::Status::OK);
-    return;
+  bool read_more = false;
+  bool publish = false;
+  std::optional<grpc::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    read_in_flight_ = false;
+    if (!ok) {
+      // The client closed its side (or the call broke, in which case gRPC
+      // drops the answer).
+      closed_ = true;
+    } else if (failure_.ok() && !finished_) {
+      pending_bytes_ += request_.ByteSizeLong();
+      pending_.push_back(std::move(request_));
+      // The reaction that finds no batch in flight publishes; the others
+      // leave their event to it.
+      publish = !publishing_;
+      publishing_ = true;
+    }
+    read_more = ShouldReadLocked();
+    finish = TakeFinishLocked();
   }
-  if (absl::Status status = PublishCurrent(); !status.ok()) {
-    tsan::HandOff(this);
-    Finish(ToGrpcStatus(status));
-    return;
+  if (read_more) ReadWhenRoom();
+  if (publish) PublishPending();
+  if (finish) FinishWith(*finish);
+}
+
+void PublishStreamReactor::PublishPending() {
+  while (true) {
+    // As many as the node has room for: a batch must not take the
+    // connections further behind than a publisher one at a time could.
+    const size_t room = hub_->log().Room();
+    std::vector<v1::PublishRequest> batch;
+    uint64_t first_index = 0;
+    std::optional<grpc::Status> finish;
+    bool wait_for_room = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (pending_.empty() || !failure_.ok()) {
+        pending_.clear();
+        pending_bytes_ = 0;
+        publishing_ = false;
+        finish = TakeFinishLocked();
+      } else if (room == 0) {
+        wait_for_room = true;  // still publishing_: the reactor waits too
+      } else {
+        const size_t take = std::min({pending_.size(), kMaxBatch, room});
+        for (size_t i = 0; i < take; ++i) {
+          pending_bytes_ -= pending_[i].ByteSizeLong();
+        }
+        batch.assign(std::make_move_iterator(pending_.begin()),
+                     std::make_move_iterator(pending_.begin() + take));
+        pending_.erase(pending_.begin(), pending_.begin() + take);
+        first_index = pending_index_;
+        pending_index_ += take;
+      }
+    }
+    if (wait_for_room) {
+      tsan::HandOff(this);
+      hub_->WhenRoom([this] {
+        tsan::TakeOver(this);
+        PublishPending();
+      });
+      return;
+    }
+    if (batch.empty()) {
+      if (finish) FinishWith(*finish);
+      return;
+    }
+    absl::Status published = PublishBatch(std::move(batch), first_index);
+    bool read_more;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!published.ok()) failure_ = published;
+      // Reading stopped while too much waited.
+      read_more = ShouldReadLocked();
+    }
+    if (read_more) ReadWhenRoom();
   }
-  ++index_;
-  ReadWhenRoom();
+}
+
+// Runs only with publishing_ set by the caller, so one at a time.
+absl::Status PublishStreamReactor::PublishBatch(
+    std::vector<v1::PublishRequest> batch, uint64_t first_index) {
+  absl::StatusOr<CommandGate::Pass> pass = gate_->Enter();
+  std::vector<Hub::BatchItem> items;
+  // Per request: its index in `items`, or why it cannot be published.
+  std::vector<absl::StatusOr<size_t>> slots;
+  for (const v1::PublishRequest& request : batch) {
+    absl::StatusOr<Target> target = TargetFromProto(request.target());
+    absl::StatusOr<EventInput> event = EventFromRequest(request);
+    if (!target.ok()) {
+      slots.push_back(target.status());
+    } else if (!event.ok()) {
+      slots.push_back(event.status());
+    } else {
+      slots.push_back(items.size());
+      items.push_back({*std::move(event), *std::move(target)});
+    }
+  }
+  absl::StatusOr<Hub::BatchResult> result =
+      !pass.ok() ? absl::StatusOr<Hub::BatchResult>(pass.status())
+                 : hub_->PublishBatchNow(std::move(items));
+  if (!result.ok()) {
+    const uint64_t accepted = response_->accepted();
+    return absl::Status(
+        result.status().code(),
+        absl::StrCat(result.status().message(), " (after ", accepted,
+                     " accepted event", accepted == 1 ? "" : "s", ")"));
+  }
+  for (size_t i = 0; i < slots.size(); ++i) {
+    absl::StatusOr<Hub::PublishResult> outcome =
+        slots[i].ok() ? result->items[*slots[i]]
+                      : absl::StatusOr<Hub::PublishResult>(slots[i].status());
+    if (outcome.ok()) {
+      response_->set_accepted(response_->accepted() + 1);
+      response_->set_connections(response_->connections() +
+                                 outcome->connections);
+      response_->set_last_position(outcome->position.ToString());
+      continue;
+    }
+    response_->set_rejected(response_->rejected() + 1);
+    if (response_->rejections_size() < kMaxListedRejections) {
+      v1::Rejection* rejection = response_->add_rejections();
+      rejection->set_index(first_index + i);
+      rejection->set_reason(std::string(outcome.status().message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<grpc::Status> PublishStreamReactor::TakeFinishLocked() {
+  if (finished_ || publishing_ || awaiting_room_) return std::nullopt;
+  // A failure ends the call even with a read in flight; the end of the
+  // client's side waits until what it sent is published.
+  if (failure_.ok() && (!closed_ || !pending_.empty())) return std::nullopt;
+  finished_ = true;
+  return failure_.ok() ? grpc::Status::OK : ToGrpcStatus(failure_);
+}
+
+void PublishStreamReactor::FinishWith(const grpc::Status& status) {
+  tsan::HandOff(this);
+  Finish(status);
 }
 
 void PublishStreamReactor::OnDone() {
   tsan::TakeOver(this);
   delete this;
-}
-
-absl::Status PublishStreamReactor::PublishCurrent() {
-  absl::StatusOr<CommandGate::Pass> pass = gate_->Enter();
-  absl::StatusOr<Target> target = TargetFromProto(request_.target());
-  absl::StatusOr<EventInput> event = EventFromRequest(request_);
-  absl::StatusOr<Hub::PublishResult> result =
-      !pass.ok()     ? pass.status()
-      : !target.ok() ? target.status()
-      : !event.ok()  ? event.status()
-                     : hub_->PublishNow(*std::move(event), *std::move(target));
-  if (result.ok()) {
-    response_->set_accepted(response_->accepted() + 1);
-    response_->set_connections(response_->connections() + result->connections);
-    response_->set_last_position(result->position.ToString());
-    return absl::OkStatus();
-  }
-  if (absl::IsInvalidArgument(result.status())) {
-    response_->set_rejected(response_->rejected() + 1);
-    if (response_->rejections_size() < kMaxListedRejections) {
-      v1::Rejection* rejection = response_->add_rejections();
-      rejection->set_index(index_);
-      rejection->set_reason(std::string(result.status().message()));
-    }
-    return absl::OkStatus();
-  }
-  const uint64_t accepted = response_->accepted();
-  return absl::Status(
-      result.status().code(),
-      absl::StrCat(result.status().message(), " (after ", accepted,
-                   " accepted event", accepted == 1 ? "" : "s", ")"));
 }
 
 }  // namespace ssecast

@@ -1,9 +1,19 @@
-// Serves one PublishStream call: publishes each event as it arrives, in
+// Serves one PublishStream call: publishes the events as they arrive, in
 // order, and answers with the counts once the client closes its side.
 //
+// Batching: events that arrive while a batch is being published wait and
+// go out together in the next one (Hub::PublishBatchNow, one broker call),
+// up to kMaxBatch at a time; reading goes on meanwhile, up to kMaxPending
+// events (kMaxPendingBytes) waiting. So a backend that streams fast gets
+// few broker round trips, and a single event is never held back waiting
+// for more (the reaction that read it publishes it at once when no batch
+// is in flight).
+//
 // Flow control: the next message is read only once the Hub has room for
-// it (Hub::WhenRoom). While the node's connections are behind, the call
-// stops reading, gRPC's flow control fills, and the backend's Write()
+// it (Hub::WhenRoom) and not too much waits, and a batch takes no more
+// events than the node has room for (EventLog::Room); with none, it waits
+// for room (WhenRoom) too. While the node's connections are behind, the
+// call stops reading, gRPC's flow control fills, and the backend's Write()
 // blocks: nothing is dropped or failed, and no thread waits.
 //
 // An event the Hub refuses as invalid (INVALID_ARGUMENT, including a bad
@@ -12,21 +22,26 @@
 // Any other failure (UNAVAILABLE when the broker is unreachable or when the
 // node is shutting down and its CommandGate is closed, ...) ends the call
 // with that code and the message followed by how many events were accepted
-// before it.
+// before it; the events read after the failing batch are not published.
 //
 // BroadcasterService creates one per call; gRPC owns it from then on and it
-// deletes itself in OnDone(), which comes only after Finish(): a reactor
-// waiting for room has no read outstanding and is not finished, so it lives
-// until the Hub runs its callback. Its reactions and that callback run one
-// at a time (each starts the next step), so its state needs no lock; it
-// tells TSan so (bazel/tsan/hand_off.h), since that ordering is invisible
-// to it. Does not own the Hub or the gate.
+// deletes itself in OnDone(), which comes only after Finish(). Finish() is
+// called once nothing is being published and no Hub callback is pending (a
+// reactor waiting for room lives until the Hub runs its callback). Its
+// state is guarded by one mutex; the reactions run on gRPC's threads, and
+// the one that finds no batch in flight publishes (TSan is told of the
+// hand-offs through gRPC it cannot see, bazel/tsan/hand_off.h). Does not
+// own the Hub or the gate.
 #ifndef SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 
 #include <cstdint>
+#include <optional>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.pb.h"
 #include "server/control/command_gate.h"
@@ -38,6 +53,11 @@ class PublishStreamReactor final
     : public grpc::ServerReadReactor<v1::PublishRequest> {
  public:
   static constexpr int kMaxListedRejections = 100;
+  // Events per broker call at most, and events (and their bytes) read
+  // ahead at most.
+  static constexpr size_t kMaxBatch = 1024;
+  static constexpr size_t kMaxPending = 2048;
+  static constexpr size_t kMaxPendingBytes = 4 << 20;
 
   // `response` belongs to gRPC and lives until OnDone().
   PublishStreamReactor(Hub* hub, CommandGate* gate,
@@ -50,18 +70,48 @@ class PublishStreamReactor final
   void OnDone() override;
 
  private:
-  // Publishes request_ and records the outcome in response_. Returns an
-  // error only for a failure that must end the stream.
-  absl::Status PublishCurrent();
-  // Reads the next message once the Hub has room for it.
+  // Publishes what waits, batch after batch, until nothing does; then
+  // finishes if the call is over. For the reaction that set publishing_.
+  void PublishPending() ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether to ask for the next read now (and marks it asked for).
+  bool ShouldReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Publishes `batch` (the events from stream index `first_index` on) and
+  // records the outcome in response_. Returns an error only for a failure
+  // that must end the stream.
+  absl::Status PublishBatch(std::vector<v1::PublishRequest> batch,
+                            uint64_t first_index);
+  // Asks the Hub to start the next read once it has room.
   void ReadWhenRoom();
+  // The Hub has room: starts the next read, or finishes if the call
+  // failed meanwhile.
+  void ReadIfStillOpen() ABSL_LOCKS_EXCLUDED(mu_);
+  // The status to Finish() with, if the call is over and nothing is in
+  // flight; marks it finished.
+  std::optional<grpc::Status> TakeFinishLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishWith(const grpc::Status& status);
 
   Hub* const hub_;
   CommandGate* const gate_;
+  // Written by the publishing reaction only (one at a time: publishing_),
+  // read by gRPC after Finish().
   v1::PublishStreamResponse* const response_;
+  // The message of the read in flight (at most one).
   v1::PublishRequest request_;
-  // Index in the stream of request_.
-  uint64_t index_ = 0;
+
+  absl::Mutex mu_;
+  std::vector<v1::PublishRequest> pending_ ABSL_GUARDED_BY(mu_);
+  size_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Stream index of pending_.front().
+  uint64_t pending_index_ ABSL_GUARDED_BY(mu_) = 0;
+  bool publishing_ ABSL_GUARDED_BY(mu_) = false;
+  // A Hub::WhenRoom() callback is pending (the reactor must outlive it), or
+  // a read is in flight (Finish() may come first; gRPC then ends the read).
+  bool awaiting_room_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;  // the client's side
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace ssecast

@@ -130,6 +130,16 @@ void EventLog::AwaitRoom() {
   NoteWait(absl::Now() - start);
 }
 
+size_t EventLog::Room() const {
+  absl::MutexLock lock(&mu_);
+  const Backlog backlog = BacklogLocked();
+  if (backlog.bytes >= options_.max_pending_bytes ||
+      backlog.entries >= options_.max_pending) {
+    return 0;
+  }
+  return options_.max_pending - backlog.entries;
+}
+
 void EventLog::WhenRoom(std::function<void()> ready) {
   {
     absl::MutexLock lock(&mu_);

@@ -93,6 +93,9 @@ class EventLog {
   // otherwise later, on the thread whose report or removal makes room, with
   // no lock held. `ready` must be quick and must not block.
   void WhenRoom(std::function<void()> ready);
+  // How many more entries fit before publishers must wait (0: none); for a
+  // publisher of batches, which must not overshoot the bound by a batch.
+  size_t Room() const;
 
   // Serializes `input` for `target` and appends it, at `position` if given
   // (it must be above every position in the log; a lower one is dropped and

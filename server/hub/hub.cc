@@ -115,6 +115,40 @@ absl::StatusOr<Hub::PublishResult> Hub::PublishNow(EventInput event,
   return result;
 }
 
+absl::StatusOr<Hub::BatchResult> Hub::PublishBatchNow(
+    std::vector<BatchItem> batch) {
+  const absl::Time start = absl::Now();
+  BatchResult result;
+  result.items.reserve(batch.size());
+  std::vector<BrokerCommand> commands;
+  std::vector<size_t> sent_items;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    absl::Status valid = ValidatePublish(batch[i].event, batch[i].target);
+    if (!valid.ok()) {
+      result.items.push_back(valid);
+      continue;
+    }
+    result.items.push_back(PublishResult());  // set once sent
+    sent_items.push_back(i);
+    commands.push_back(
+        PublishCommand{std::move(batch[i].event), batch[i].target});
+  }
+  if (commands.empty()) return result;
+  absl::StatusOr<std::vector<Position>> positions =
+      broker_->SendBatch(commands);
+  if (!positions.ok()) return positions.status();
+  // Each reach waits for this node to apply its publish, which it does in
+  // order: once the first is there, the rest follow within one read.
+  for (size_t k = 0; k < sent_items.size(); ++k) {
+    const size_t i = sent_items[k];
+    result.items[i] = PublishResult{TakeReach((*positions)[k], batch[i].target),
+                                    (*positions)[k]};
+  }
+  const absl::Duration took = absl::Now() - start;
+  for (size_t k = 0; k < sent_items.size(); ++k) metrics_->PublishDone(took);
+  return result;
+}
+
 absl::Status Hub::ValidatePublish(const EventInput& event,
                                   const Target& target) const {
   if (absl::Status status = ValidateEvent(event, max_event_bytes_);

@@ -93,6 +93,20 @@ class Hub : public BrokerSink {
   absl::StatusOr<PublishResult> Publish(EventInput event, Target target);
   // The same without waiting, for a publisher that waited with WhenRoom().
   absl::StatusOr<PublishResult> PublishNow(EventInput event, Target target);
+  struct BatchItem {
+    EventInput event;
+    Target target;
+  };
+  struct BatchResult {
+    // Per item, in order: its result, or INVALID_ARGUMENT saying why it was
+    // refused (the others are published all the same).
+    std::vector<absl::StatusOr<PublishResult>> items;
+  };
+  // PublishNow() for many events at once: validates each, sends the valid
+  // ones to every node with one broker call (Broker::SendBatch), in order,
+  // and then counts each one's reach as Publish does. Fails as a whole
+  // (nothing published) only when the broker cannot take them.
+  absl::StatusOr<BatchResult> PublishBatchNow(std::vector<BatchItem> batch);
   // Runs `ready` once this node can take another publish (see
   // EventLog::WhenRoom): a publisher that must not block a thread, like a
   // gRPC stream that stops reading, waits with this.

@@ -85,6 +85,27 @@ TEST_F(HubTest, PublishRejectsBadInputWithReasons) {
   EXPECT_EQ(hub_.log().next_sequence(), 1u) << "nothing may be appended";
 }
 
+TEST_F(HubTest, PublishBatchPublishesTheValidOnesInOrderAndCountsEach) {
+  auto a = Connect(1, "alice");
+  auto b = Connect(2, "bob");
+  std::vector<Hub::BatchItem> batch;
+  batch.push_back({{.data = "to all"}, Target::All()});
+  batch.push_back({{.id = "a\nb"}, Target::All()});
+  batch.push_back({{.data = "to bob"}, Target::Clients({"bob"})});
+  absl::StatusOr<Hub::BatchResult> result =
+      hub_.PublishBatchNow(std::move(batch));
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->items.size(), 3u);
+  ASSERT_TRUE(result->items[0].ok());
+  EXPECT_EQ(result->items[0]->connections, 2u);
+  EXPECT_EQ(result->items[1].status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(result->items[2].ok());
+  EXPECT_EQ(result->items[2]->connections, 1u);
+  EXPECT_LT(result->items[0]->position, result->items[2]->position);
+  EXPECT_EQ(hub_.log().next_sequence(), 3u) << "only the valid two";
+}
+
 TEST_F(HubTest, DisconnectClosesAndBlocksReconnect) {
   auto a1 = Connect(1, "alice");
   auto a2 = Connect(2, "alice");
@@ -456,6 +477,14 @@ class DeferredBroker : public Broker {
     // After the log's own epoch (its start time), as a Redis id would be.
     queued_.emplace_back(command, Position{kEpoch, ++sequence_});
     return queued_.back().second;
+  }
+  absl::StatusOr<std::vector<Position>> SendBatch(
+      absl::Span<const BrokerCommand> commands) override {
+    std::vector<Position> positions;
+    for (const BrokerCommand& command : commands) {
+      positions.push_back(*Send(command));
+    }
+    return positions;
   }
   absl::StatusOr<std::vector<std::string>> LoadGroups(
       const std::string&) override {

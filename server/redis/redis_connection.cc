@@ -42,9 +42,11 @@ absl::Status CheckTimeout(absl::string_view name, absl::Duration timeout) {
 }
 
 // Sends `commands` in one pipeline on `context`; an error reply counts as a
-// failure. The message names the failed command, not the address.
+// failure unless `keep_errors`. The message names the failed command, not
+// the address.
 absl::StatusOr<std::vector<RedisReply>> Pipeline(
-    redisContext* context, absl::Span<const RedisCommand> commands) {
+    redisContext* context, absl::Span<const RedisCommand> commands,
+    bool keep_errors = false) {
   const ScopedSigpipeBlock no_sigpipe;
   for (const RedisCommand& command : commands) {
     std::vector<const char*> argv;
@@ -67,7 +69,7 @@ absl::StatusOr<std::vector<RedisReply>> Pipeline(
           absl::StrCat(command[0], ": ", DescribeIoError(*context, errno)));
     }
     RedisReply reply(static_cast<redisReply*>(raw_reply));
-    if (reply->type == REDIS_REPLY_ERROR) {
+    if (reply->type == REDIS_REPLY_ERROR && !keep_errors) {
       return absl::UnavailableError(
           absl::StrCat(command[0], " failed: ", reply->str));
     }
@@ -190,11 +192,15 @@ absl::Status RedisConnection::ConnectTo(const Endpoint& server) {
   // A sentinel may still name a master that has just been demoted, or one
   // that came back as a replica: writing there would fail or be lost.
   if (UsesSentinels()) handshake.push_back({"ROLE"});
+  const size_t role_index = handshake.size() - 1;
+  handshake.insert(handshake.end(), options_.setup.begin(),
+                   options_.setup.end());
   absl::StatusOr<std::vector<RedisReply>> replies =
       Pipeline(context.get(), handshake);
   if (!replies.ok()) return Unavailable(replies.status().message());
-  if (UsesSentinels() && !SaysMaster(*replies->back())) {
-    return Unavailable(absl::StrCat("ROLE is ", RoleName(*replies->back()),
+  if (UsesSentinels() && !SaysMaster(*(*replies)[role_index])) {
+    return Unavailable(absl::StrCat("ROLE is ",
+                                    RoleName(*(*replies)[role_index]),
                                     ", not master (the sentinels have not "
                                     "finished a failover)"));
   }
@@ -274,6 +280,16 @@ void RedisConnection::CheckMaster() {
 
 absl::StatusOr<std::vector<RedisReply>> RedisConnection::Run(
     absl::Span<const RedisCommand> commands) {
+  return RunPipeline(commands, /*keep_errors=*/false);
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisConnection::RunKeepingErrors(
+    absl::Span<const RedisCommand> commands) {
+  return RunPipeline(commands, /*keep_errors=*/true);
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisConnection::RunPipeline(
+    absl::Span<const RedisCommand> commands, bool keep_errors) {
   CheckMaster();
   if (context_ != nullptr && !IdleConnectionLooksAlive(*context_)) {
     context_.reset();
@@ -282,7 +298,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::Run(
     if (absl::Status connected = Connect(); !connected.ok()) return connected;
   }
   absl::StatusOr<std::vector<RedisReply>> replies =
-      Pipeline(context_.get(), commands);
+      Pipeline(context_.get(), commands, keep_errors);
   if (!replies.ok()) {
     context_.reset();
     return Unavailable(replies.status().message());

@@ -88,6 +88,11 @@ class RedisConnection {
     // Bounds each command's writes and reads (a blocking command needs its
     // block time on top).
     absl::Duration command_timeout = absl::Seconds(2);
+    // Sent after the handshake on every connect, in the same pipeline; an
+    // error reply fails the connect. For what a server must hold before the
+    // owner's commands (SCRIPT LOAD: a restarted Redis or a new master has
+    // an empty script cache).
+    std::vector<RedisCommand> setup;
   };
 
   // Options with one `timeout` for connecting and for each command, as the
@@ -115,6 +120,12 @@ class RedisConnection {
   absl::StatusOr<std::vector<RedisReply>> Run(
       absl::Span<const RedisCommand> commands);
   absl::StatusOr<RedisReply> RunOne(const RedisCommand& command);
+  // Like Run(), but an error reply is returned as a reply (of type
+  // REDIS_REPLY_ERROR) instead of failing the call, for an owner that
+  // sends the commands of several callers at once; only a lost or hung
+  // connection fails (and is dropped).
+  absl::StatusOr<std::vector<RedisReply>> RunKeepingErrors(
+      absl::Span<const RedisCommand> commands);
 
   // Closes the connection, for an owner that no longer trusts what it says
   // (a reply of an unexpected shape); the next call connects afresh.
@@ -136,6 +147,8 @@ class RedisConnection {
   using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
 
   bool UsesSentinels() const { return !options_.sentinels.empty(); }
+  absl::StatusOr<std::vector<RedisReply>> RunPipeline(
+      absl::Span<const RedisCommand> commands, bool keep_errors);
   // Connects to `server`: AUTH, PING and (with sentinels) ROLE must be
   // master.
   absl::Status ConnectTo(const Endpoint& server);

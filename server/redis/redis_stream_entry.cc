@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -67,18 +69,32 @@ absl::StatusOr<std::vector<RedisStreamEntry>> ParseStreamEntries(
   return entries;
 }
 
-absl::StatusOr<std::vector<RedisStreamEntry>> ParseXreadEntries(
-    const redisReply& reply) {
-  if (reply.type == REDIS_REPLY_NIL) return std::vector<RedisStreamEntry>();
-  // [[key, entries]]
-  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 1) {
-    return Malformed("XREAD did not answer for exactly one stream");
+absl::StatusOr<std::vector<std::vector<RedisStreamEntry>>> ParseXreadEntries(
+    const redisReply& reply, const std::vector<std::string>& keys) {
+  std::vector<std::vector<RedisStreamEntry>> per_key(keys.size());
+  if (reply.type == REDIS_REPLY_NIL) return per_key;
+  // [[key, entries], ...] for the streams that had entries.
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements > keys.size()) {
+    return Malformed("XREAD did not answer with a list of streams");
   }
-  const redisReply& stream = *reply.element[0];
-  if (stream.type != REDIS_REPLY_ARRAY || stream.elements != 2) {
-    return Malformed("XREAD's stream is not [key, entries]");
+  for (size_t i = 0; i < reply.elements; ++i) {
+    const redisReply& stream = *reply.element[i];
+    if (stream.type != REDIS_REPLY_ARRAY || stream.elements != 2 ||
+        !IsString(*stream.element[0])) {
+      return Malformed("XREAD's stream is not [key, entries]");
+    }
+    const std::string key = StringOf(*stream.element[0]);
+    auto found = std::find(keys.begin(), keys.end(), key);
+    if (found == keys.end()) {
+      return Malformed(absl::StrCat("XREAD answered for stream ", key,
+                                    ", which it was not asked for"));
+    }
+    absl::StatusOr<std::vector<RedisStreamEntry>> entries =
+        ParseStreamEntries(*stream.element[1]);
+    if (!entries.ok()) return entries.status();
+    per_key[found - keys.begin()] = *std::move(entries);
   }
-  return ParseStreamEntries(*stream.element[1]);
+  return per_key;
 }
 
 }  // namespace ssecast

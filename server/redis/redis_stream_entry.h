@@ -27,11 +27,13 @@ struct RedisStreamEntry {
 absl::StatusOr<std::vector<RedisStreamEntry>> ParseStreamEntries(
     const redisReply& reply);
 
-// The entries of an XREAD reply for one stream: none when the read timed
-// out (nil), else those of its only stream. INVALID_ARGUMENT for any other
-// shape.
-absl::StatusOr<std::vector<RedisStreamEntry>> ParseXreadEntries(
-    const redisReply& reply);
+// The entries of an XREAD reply, per stream: `keys` are the streams the
+// XREAD named, and the result holds one list per key, in the same order
+// (empty for a stream that had nothing new; all empty when the read timed
+// out with nil). INVALID_ARGUMENT for any other shape, or a stream that was
+// not asked for.
+absl::StatusOr<std::vector<std::vector<RedisStreamEntry>>> ParseXreadEntries(
+    const redisReply& reply, const std::vector<std::string>& keys);
 
 }  // namespace ssecast
 

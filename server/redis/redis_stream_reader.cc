@@ -38,6 +38,15 @@ std::optional<std::pair<uint64_t, uint64_t>> ParseStreamId(
   return parsed;
 }
 
+// Whether stream id `a` sorts after `b`; an unparsable id sorts first.
+bool IdAfter(absl::string_view a, absl::string_view b) {
+  const auto parsed_a = ParseStreamId(a);
+  const auto parsed_b = ParseStreamId(b);
+  if (!parsed_a) return false;
+  if (!parsed_b) return true;
+  return *parsed_b < *parsed_a;
+}
+
 // The id just before `id` in stream order.
 std::string IdBefore(std::pair<uint64_t, uint64_t> id) {
   if (id.second > 0) return absl::StrCat(id.first, "-", id.second - 1);
@@ -54,7 +63,8 @@ RedisStreamReader::RedisStreamReader(Options options, std::string after_id,
       on_health_(std::move(on_health)),
       on_gap_(std::move(on_gap)),
       connection_(ForBlockingReads(options_.connection, options_.block)),
-      last_id_(std::move(after_id)) {
+      last_ids_(options_.keys.size(), after_id),
+      check_gap_(options_.keys.size(), false) {
   absl::MutexLock lock(&join_mu_);
   thread_ = std::thread(&RedisStreamReader::Run, this);
 }
@@ -88,14 +98,16 @@ void RedisStreamReader::Run() {
   }
 }
 
-absl::Status RedisStreamReader::CheckForGap() {
+absl::Status RedisStreamReader::CheckForGap(size_t index) {
   // Trimming removes the oldest entries first: while the last entry handed
   // over is still there, everything after it is too. When it is gone, the
   // entries between it and the oldest one left are lost (or there were
   // none, which cannot be told apart: that rare case is reported too).
+  const std::string& key = options_.keys[index];
+  const std::string& last_id = last_ids_[index];
   absl::StatusOr<std::vector<RedisReply>> replies =
-      connection_.Run({{"XRANGE", options_.key, last_id_, last_id_},
-                       {"XRANGE", options_.key, "-", "+", "COUNT", "1"}});
+      connection_.Run({{"XRANGE", key, last_id, last_id},
+                       {"XRANGE", key, "-", "+", "COUNT", "1"}});
   if (!replies.ok()) return replies.status();
   absl::StatusOr<std::vector<RedisStreamEntry>> last =
       ParseStreamEntries(*(*replies)[0]);
@@ -106,25 +118,30 @@ absl::Status RedisStreamReader::CheckForGap() {
     return connection_.Unavailable("XRANGE answered with no entries");
   }
   if (!last->empty() || oldest->empty()) return absl::OkStatus();
-  const auto last_id = ParseStreamId(last_id_);
-  const auto oldest_id = ParseStreamId(oldest->front().id);
-  if (!last_id || !oldest_id || !(*last_id < *oldest_id)) {
+  const auto last_parsed = ParseStreamId(last_id);
+  const auto oldest_parsed = ParseStreamId(oldest->front().id);
+  if (!last_parsed || !oldest_parsed || !(*last_parsed < *oldest_parsed)) {
     return absl::OkStatus();
   }
-  const std::string newest_lost = IdBefore(*oldest_id);
+  const std::string newest_lost = IdBefore(*oldest_parsed);
   LogError(
       "redis stream: entries were trimmed before this node read them (it "
       "fell more than the history behind)",
-      {{"stream", options_.key}, {"after", last_id_}, {"up_to", newest_lost}});
+      {{"stream", key}, {"after", last_id}, {"up_to", newest_lost}});
   if (on_gap_) on_gap_(newest_lost);
-  last_id_ = newest_lost;
+  // Every stream goes on after the loss, so that nothing older than an
+  // entry already reported lost is handed over after it.
+  for (std::string& id : last_ids_) {
+    if (IdAfter(newest_lost, id)) id = newest_lost;
+  }
   return absl::OkStatus();
 }
 
 absl::Status RedisStreamReader::ReadOnce(bool wait) {
-  if (check_gap_) {
-    if (absl::Status checked = CheckForGap(); !checked.ok()) return checked;
-    check_gap_ = false;
+  for (size_t i = 0; i < options_.keys.size(); ++i) {
+    if (!check_gap_[i]) continue;
+    if (absl::Status checked = CheckForGap(i); !checked.ok()) return checked;
+    check_gap_[i] = false;
   }
   RedisCommand xread = {"XREAD", "COUNT", absl::StrCat(options_.batch)};
   if (wait) {
@@ -132,23 +149,53 @@ absl::Status RedisStreamReader::ReadOnce(bool wait) {
         xread.end(),
         {"BLOCK", absl::StrCat(absl::ToInt64Milliseconds(options_.block))});
   }
-  xread.insert(xread.end(), {"STREAMS", options_.key, last_id_});
+  xread.push_back("STREAMS");
+  xread.insert(xread.end(), options_.keys.begin(), options_.keys.end());
+  xread.insert(xread.end(), last_ids_.begin(), last_ids_.end());
   absl::StatusOr<RedisReply> reply = connection_.RunOne(xread);
   if (!reply.ok()) return reply.status();
-  absl::StatusOr<std::vector<RedisStreamEntry>> entries =
-      ParseXreadEntries(**reply);
-  if (!entries.ok()) {
+  absl::StatusOr<std::vector<std::vector<RedisStreamEntry>>> per_stream =
+      ParseXreadEntries(**reply, options_.keys);
+  if (!per_stream.ok()) {
     connection_.Drop();
-    return connection_.Unavailable(entries.status().message());
+    return connection_.Unavailable(per_stream.status().message());
   }
+  // A stream that filled its COUNT may have more entries right after its
+  // last: nothing of another stream above that id goes first.
+  const std::string* limit = nullptr;
+  for (const std::vector<RedisStreamEntry>& entries : *per_stream) {
+    if (entries.size() < static_cast<size_t>(options_.batch)) continue;
+    if (limit == nullptr || IdAfter(*limit, entries.back().id)) {
+      limit = &entries.back().id;
+    }
+  }
+  std::vector<size_t> next(per_stream->size(), 0);
+  std::vector<bool> handed_over(per_stream->size(), false);
   const absl::Time start = absl::Now();
-  for (const RedisStreamEntry& entry : *entries) {
-    if (stopping_.HasBeenNotified()) break;
+  while (!stopping_.HasBeenNotified()) {
+    // The stream whose next entry has the lowest id.
+    std::optional<size_t> lowest;
+    for (size_t i = 0; i < per_stream->size(); ++i) {
+      if (next[i] >= (*per_stream)[i].size()) continue;
+      if (!lowest || IdAfter((*per_stream)[*lowest][next[*lowest]].id,
+                             (*per_stream)[i][next[i]].id)) {
+        lowest = i;
+      }
+    }
+    if (!lowest) break;
+    const RedisStreamEntry& entry = (*per_stream)[*lowest][next[*lowest]];
+    if (limit != nullptr && IdAfter(entry.id, *limit)) break;
     on_entry_(entry);
-    last_id_ = entry.id;
+    last_ids_[*lowest] = entry.id;
+    handed_over[*lowest] = true;
+    ++next[*lowest];
   }
-  check_gap_ = entries->size() >= static_cast<size_t>(options_.batch) ||
-               absl::Now() - start > kSlowBatch;
+  const bool slow = absl::Now() - start > kSlowBatch;
+  for (size_t i = 0; i < per_stream->size(); ++i) {
+    check_gap_[i] =
+        handed_over[i] && (slow || (*per_stream)[i].size() >=
+                                       static_cast<size_t>(options_.batch));
+  }
   return absl::OkStatus();
 }
 

@@ -70,7 +70,7 @@ class RedisStreamReaderTest : public RedisServerTest {
                                                  Timeline* timeline) {
     RedisStreamReader::Options options;
     options.connection = ConnectionOptions();
-    options.key = kKey;
+    options.keys = {kKey};
     options.max_backoff = absl::Milliseconds(300);
     return std::make_unique<RedisStreamReader>(
         options, after_id,
@@ -123,7 +123,7 @@ TEST_F(RedisStreamReaderTest, ReportsEntriesTrimmedBeforeItReadThem) {
   absl::Notification release;
   RedisStreamReader::Options options;
   options.connection = ConnectionOptions();
-  options.key = kKey;
+  options.keys = {kKey};
   RedisStreamReader reader(
       options, "0-0",
       [this, &release](const RedisStreamEntry& entry) {
@@ -170,6 +170,36 @@ TEST_F(RedisStreamReaderTest, ReportsEntriesTrimmedBeforeItReadThem) {
   for (int i = 290; i < 300; ++i) expected.push_back(absl::StrCat("v=", i));
   EXPECT_EQ(timeline_.Await(expected.size()), expected);
   EXPECT_EQ(expected.front(), "v=first");
+}
+
+// Two streams whose ids are one order (as the broker's script writes
+// them): the reader hands over the merge in id order, although one stream
+// fills its COUNT many times while the other has entries far ahead.
+TEST_F(RedisStreamReaderTest, MergesStreamsInIdOrderAcrossFullReads) {
+  RedisConnection connection(ConnectionOptions());
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 1000; ++i) {
+    const char* key = i % 7 == 0 ? "other" : kKey;
+    absl::StatusOr<RedisReply> id = connection.RunOne(
+        {"XADD", key, absl::StrCat("5-", i), "v", absl::StrCat(key, i)});
+    ASSERT_TRUE(id.ok()) << id.status();
+    expected.push_back(absl::StrCat("v=", key, i));
+  }
+  RedisStreamReader::Options options;
+  options.connection = ConnectionOptions();
+  options.keys = {kKey, "other"};
+  options.batch = 50;
+  RedisStreamReader reader(
+      options, "0-0",
+      [this](const RedisStreamEntry& entry) {
+        const std::string* value = entry.Field("v");
+        timeline_.Add(absl::StrCat("v=", value ? *value : "<none>"));
+      },
+      [](bool, const absl::Status&, const std::string&) {});
+  EXPECT_EQ(timeline_.Await(expected.size()), expected);
+  // And goes on with both.
+  ASSERT_TRUE(connection.RunOne({"XADD", "other", "6-0", "v", "late"}).ok());
+  EXPECT_EQ(timeline_.Await(expected.size() + 1).back(), "v=late");
 }
 
 TEST_F(RedisStreamReaderTest, StopEndsTheHandOver) {
