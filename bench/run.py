@@ -781,10 +781,13 @@ def run_trial_once(system, args, clients, rate, duration, inflight,
                 server, args, trial, clients, count, duration, connect_only)
         publishing = CpuClock(server)
         if publish:
+            # A stream ends only when the server has applied every event
+            # it accepted; through a slow broker that tail can be long.
             trial.publish = run_tool(
                 publisher_command(server, rate, count, duration, inflight,
                                   stream),
-                "grpc_publisher", duration * 3 + 30)
+                "grpc_publisher",
+                duration + DRAIN_CAP_S + 30 if stream else duration * 3 + 30)
         if load_proc is not None:
             trial.load = reader.json_line("sse_load",
                                           duration + DRAIN_CAP_S + 30)
