@@ -353,7 +353,7 @@ class SsecastServer:
         return sum(read_cpu_ticks(p) for p in self.pids())
 
     def cpu_parts(self):
-        """CPU ticks per component; one component here."""
+        """CPU ticks per component of a cluster; none for one process."""
         return {}
 
     def publisher_args(self, stream=False):
@@ -499,23 +499,32 @@ class RedisServer:
                  "--daemonize", "no"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)
-            if self._wait_for_pong(15):
+            if self._wait_until_ours_answers(15):
                 self.address = f"127.0.0.1:{self.port}"
                 return
             last_error = self.log_tail()
             stop_process_group(self.proc)
         shutil.rmtree(self._dir, ignore_errors=True)
-        raise RuntimeError(f"redis-server did not answer PING:\n{last_error}")
+        raise RuntimeError(f"redis-server did not come up:\n{last_error}")
 
-    def _wait_for_pong(self, timeout_s):
+    def _wait_until_ours_answers(self, timeout_s):
+        """True once a redis-server answers on the port and says it is the
+        process we started (another one may have taken the port first)."""
+        ours = f"process_id:{self.proc.pid}\r\n".encode()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 with socket.create_connection(("127.0.0.1", self.port),
                                               0.5) as conn:
                     conn.settimeout(2)
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(64).startswith(b"+PONG"):
+                    conn.sendall(b"INFO server\r\n")
+                    reply = b""
+                    while ours not in reply and len(reply) < 65536:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        reply += chunk
+                    if ours in reply:
                         return True
             except OSError:
                 pass

@@ -103,6 +103,23 @@ class RedisServerTest(unittest.TestCase):
         self.assertIsNotNone(redis.proc.returncode)
         self.assertFalse(os.path.exists(directory))
 
+    def test_does_not_take_another_redis_on_its_port_for_its_own(self):
+        other = run.RedisServer()
+        ports = [other.port]  # the first "free" port is taken by `other`
+        real_free_port = run.free_port
+        run.free_port = lambda: ports.pop() if ports else real_free_port()
+        try:
+            redis = run.RedisServer()
+        finally:
+            run.free_port = real_free_port
+        try:
+            self.assertNotEqual(redis.port, other.port)
+            self.assertEqual(redis.address, f"127.0.0.1:{redis.port}")
+            self.assertEqual(len(redis.pids()), 1)
+        finally:
+            redis.stop()
+            other.stop()
+
 
 if __name__ == "__main__":
     unittest.main()
