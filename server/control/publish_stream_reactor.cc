@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <thread>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -118,8 +119,13 @@ void PublishStreamReactor::PublishPending() {
     if (wait_for_room) {
       tsan::HandOff(this);
       hub_->WhenRoom([this] {
-        tsan::TakeOver(this);
-        PublishPending();
+        // Runs on the thread that made room (a stream writer), which must
+        // not block: the batch goes out on a thread of its own. Rare: only
+        // while the node's connections are behind.
+        std::thread([this] {
+          tsan::TakeOver(this);
+          PublishPending();
+        }).detach();
       });
       return;
     }

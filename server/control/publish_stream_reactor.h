@@ -12,9 +12,11 @@
 // Flow control: the next message is read only once the Hub has room for
 // it (Hub::WhenRoom) and not too much waits, and a batch takes no more
 // events than the node has room for (EventLog::Room); with none, it waits
-// for room (WhenRoom) too. While the node's connections are behind, the
-// call stops reading, gRPC's flow control fills, and the backend's Write()
-// blocks: nothing is dropped or failed, and no thread waits.
+// for room (WhenRoom) too, and then publishes on a short-lived thread of
+// its own (the thread that makes room must not block). While the node's
+// connections are behind, the call stops reading, gRPC's flow control
+// fills, and the backend's Write() blocks: nothing is dropped or failed,
+// and no thread waits.
 //
 // An event the Hub refuses as invalid (INVALID_ARGUMENT, including a bad
 // target) is counted as rejected, the first kMaxListedRejections of them
