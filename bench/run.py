@@ -3,7 +3,8 @@
 
 For every measured run it starts a fresh server (ssecast from bazel-bin, or
 nginx with the nchan module from a generated config in a temporary
-directory), opens the subscribers with sse_load, publishes with
+directory, or a Redis-backed ssecast cluster: its own redis-server plus N
+ssecast nodes), opens the subscribers with sse_load, publishes with
 grpc_publisher, samples the server's memory and CPU from /proc, stops the
 server, and prints one table row (Markdown) plus one JSON line per result.
 
@@ -58,7 +59,61 @@ SYSMEM_MIN_CONNECTIONS = 2000
 # than this much CPU (percent of one core) during the measurement.
 OTHER_CPU_NOTE_PERCENT = 15
 
-SCENARIOS = ["S1", "S2", "S3", "S3M", "S4", "P1", "P2", "C1", "D1"]
+SCENARIOS = ["S1", "S2", "S3", "S3M", "S4", "P1", "P2", "PR", "C1", "D1"]
+# PR repeats P1/P2's no-subscriber rows; it runs only when asked for.
+DEFAULT_SCENARIOS = [s for s in SCENARIOS if s != "PR"]
+
+# The issue 8 targets the publish summary checks a Redis system against:
+# unary Publish at least this share of one memory node's rate, and one
+# PublishStream at least this many events per second.
+TARGET_UNARY_SHARE = 0.8
+TARGET_STREAM_RATE = 300000
+
+# Systems --system accepts. "ssecast" is one node with its in-memory broker
+# and store (the defaults); "ssecast-redisN" is N nodes on one redis-server
+# that the driver starts (--broker=redis --no_reconnect_store=redis), with
+# the publisher on the first node and the subscribers on the last, so that
+# with N >= 2 every delivery crosses Redis.
+SYSTEM_ALIASES = {
+    "both": ["ssecast", "nchan"],
+    "multinode": ["ssecast", "ssecast-redis1", "ssecast-redis2"],
+}
+MAX_REDIS_NODES = 8
+REDIS_SERVER = "redis-server"
+
+
+def redis_nodes(system):
+    """N for "ssecast-redisN", else 0."""
+    prefix = "ssecast-redis"
+    if system.startswith(prefix) and system[len(prefix):].isdigit():
+        return int(system[len(prefix):])
+    return 0
+
+
+def is_ssecast(system):
+    return system == "ssecast" or redis_nodes(system) > 0
+
+
+def parse_systems(spec):
+    """The systems named by --system (comma-separated names or aliases), in
+    order, without repeats. Raises ValueError on an unknown name."""
+    systems = []
+    for name in (part.strip() for part in spec.split(",")):
+        if not name:
+            continue
+        expanded = SYSTEM_ALIASES.get(name, [name])
+        for system in expanded:
+            if system not in ("ssecast", "nchan") and not (
+                    1 <= redis_nodes(system) <= MAX_REDIS_NODES):
+                raise ValueError(
+                    f"unknown system {system!r}: use ssecast, nchan, "
+                    f"ssecast-redis1..{MAX_REDIS_NODES}, or an alias "
+                    f"({', '.join(SYSTEM_ALIASES)})")
+            if system not in systems:
+                systems.append(system)
+    if not systems:
+        raise ValueError("no system named")
+    return systems
 
 
 def log(message):
@@ -267,9 +322,13 @@ class SsecastServer:
         self._extra_args = extra_args
         self._dir = tempfile.mkdtemp(prefix="ssecast-bench-")
         self._stderr = open(os.path.join(self._dir, "stderr.log"), "w")
+        # Every listener on port 0: several nodes run side by side, and
+        # nothing else on the machine may hold a fixed port (the metrics
+        # listener defaults to 9477).
         self.proc = subprocess.Popen(
             [SsecastServer.binary, "--http_address=127.0.0.1:0",
-             "--grpc_address=127.0.0.1:0"] + extra_args,
+             "--grpc_address=127.0.0.1:0", "--admin_address=127.0.0.1:0"]
+            + extra_args,
             stdout=subprocess.PIPE, stderr=self._stderr, text=True,
             start_new_session=True)
         self._reader = LineReader(self.proc)
@@ -292,6 +351,10 @@ class SsecastServer:
 
     def cpu_ticks(self):
         return sum(read_cpu_ticks(p) for p in self.pids())
+
+    def cpu_parts(self):
+        """CPU ticks per component of a cluster; none for one process."""
+        return {}
 
     def publisher_args(self, stream=False):
         mode = "stream" if stream else "unary"
@@ -386,6 +449,9 @@ class NchanServer:
     def workers(self):
         return child_pids(self.proc.pid) if self.proc.poll() is None else []
 
+    def cpu_parts(self):
+        return {}
+
     def rss_kb(self):
         # The workers hold the connections; the master stays the same size.
         return sum(read_rss_kb(p) for p in self.workers())
@@ -416,9 +482,135 @@ class NchanServer:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
+class RedisServer:
+    """A private redis-server for one trial: loopback, a free port, no
+    persistence, its files in a temporary directory removed on stop()."""
+
+    def __init__(self):
+        self._dir = tempfile.mkdtemp(prefix="redis-bench-")
+        self._log = os.path.join(self._dir, "redis.log")
+        last_error = ""
+        for _ in range(3):  # the free port may be taken before redis binds
+            self.port = free_port()
+            self.proc = subprocess.Popen(
+                [REDIS_SERVER, "--bind", "127.0.0.1", "--port",
+                 str(self.port), "--save", "", "--appendonly", "no",
+                 "--dir", self._dir, "--logfile", self._log,
+                 "--daemonize", "no"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, start_new_session=True)
+            if self._wait_until_ours_answers(15):
+                self.address = f"127.0.0.1:{self.port}"
+                return
+            last_error = self.log_tail()
+            stop_process_group(self.proc)
+        shutil.rmtree(self._dir, ignore_errors=True)
+        raise RuntimeError(f"redis-server did not come up:\n{last_error}")
+
+    def _wait_until_ours_answers(self, timeout_s):
+        """True once a redis-server answers on the port and says it is the
+        process we started (another one may have taken the port first)."""
+        ours = f"process_id:{self.proc.pid}\r\n".encode()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port),
+                                              0.5) as conn:
+                    conn.settimeout(2)
+                    conn.sendall(b"INFO server\r\n")
+                    reply = b""
+                    while ours not in reply and len(reply) < 65536:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        reply += chunk
+                    if ours in reply:
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def pids(self):
+        return [self.proc.pid] if self.proc.poll() is None else []
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self._log) as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        stop_process_group(self.proc)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class SsecastCluster:
+    """N ssecast nodes sharing one private Redis (broker and no-reconnect
+    store). Publishers talk to the first node, subscribers (and D1's
+    browser) to the last one: with two nodes or more, every event reaches
+    its subscribers through Redis. Memory and CPU are those of all nodes
+    and redis-server together."""
+
+    sub_path = SsecastServer.sub_path
+
+    def __init__(self, nodes, extra_args):
+        self.name = f"ssecast-redis{nodes}"
+        self.redis = RedisServer()
+        self.nodes = []
+        try:
+            for _ in range(nodes):
+                self.nodes.append(SsecastServer(
+                    ["--broker=redis", "--no_reconnect_store=redis",
+                     f"--redis_address={self.redis.address}"] + extra_args))
+        except RuntimeError:
+            self.stop()
+            raise
+        publisher, subscriber = self.nodes[0], self.nodes[-1]
+        self.grpc = publisher.grpc
+        self.http = subscriber.http
+        self.port = subscriber.port
+
+    def _processes(self):
+        """(label, pids) per component: node A, node B, ..., redis."""
+        parts = [(f"node {chr(ord('A') + i)}", node.pids())
+                 for i, node in enumerate(self.nodes)]
+        return parts + [("redis", self.redis.pids())]
+
+    def pids(self):
+        return [p for _, pids in self._processes() for p in pids]
+
+    def rss_kb(self):
+        return sum(read_rss_kb(p) for p in self.pids())
+
+    def cpu_ticks(self):
+        return sum(read_cpu_ticks(p) for p in self.pids())
+
+    def cpu_parts(self):
+        return {label: sum(read_cpu_ticks(p) for p in pids)
+                for label, pids in self._processes()}
+
+    def publisher_args(self, stream=False):
+        return self.nodes[0].publisher_args(stream)
+
+    def stderr_tail(self, lines=20):
+        return "".join(f"--- node {chr(ord('A') + i)}:\n"
+                       + node.stderr_tail(lines)
+                       for i, node in enumerate(self.nodes)) + (
+                           "--- redis:\n" + self.redis.log_tail(lines))
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+        self.redis.stop()
+
+
 def start_server(system, args):
     if system == "ssecast":
         return SsecastServer(args.ssecast_arg)
+    if redis_nodes(system):
+        return SsecastCluster(redis_nodes(system), args.ssecast_arg)
     return NchanServer(args.nginx_workers)
 
 
@@ -453,6 +645,7 @@ class Trial:
         self.sysmem_per_conn_kb = None   # MemAvailable drop
         self.kernel_per_conn_kb = None   # slab + stacks + TCP pages
         self.cpu_percent = 0.0
+        self.cpu_parts = {}  # component -> percent, for clusters
         self.tools_cpu_percent = 0.0
         self.other_cpu_percent = 0.0  # everything but server and tools
         self.error = None
@@ -505,8 +698,19 @@ class CpuClock:
     def __init__(self, server):
         self._server = server
         self._server_start = server.cpu_ticks()
+        self._parts_start = server.cpu_parts()
         self._machine_start = machine_busy_ticks()
         self._wall_start = time.monotonic()
+
+    def parts(self):
+        """Percent of one core per server component (node A, node B, redis)
+        since the start; empty for a one-process server."""
+        wall = time.monotonic() - self._wall_start
+        if wall <= 0:
+            return {}
+        now = self._server.cpu_parts()
+        return {label: 100.0 * (now.get(label, 0) - start) / CLK_TCK / wall
+                for label, start in self._parts_start.items()}
 
     def read(self):
         """(server percent, machine percent, wall seconds) since the start."""
@@ -586,10 +790,13 @@ def run_trial_once(system, args, clients, rate, duration, inflight,
                 server, args, trial, clients, count, duration, connect_only)
         publishing = CpuClock(server)
         if publish:
+            # A stream ends only when the server has applied every event
+            # it accepted; through a slow broker that tail can be long.
             trial.publish = run_tool(
                 publisher_command(server, rate, count, duration, inflight,
                                   stream),
-                "grpc_publisher", duration * 3 + 30)
+                "grpc_publisher",
+                duration + DRAIN_CAP_S + 30 if stream else duration * 3 + 30)
         if load_proc is not None:
             trial.load = reader.json_line("sse_load",
                                           duration + DRAIN_CAP_S + 30)
@@ -599,6 +806,8 @@ def run_trial_once(system, args, clients, rate, duration, inflight,
         # publishing and delivering.
         trial.cpu_percent = (connect_cpu if connect_only
                              else publishing.read()[0])
+        if not connect_only:
+            trial.cpu_parts = publishing.parts()
         server_all, machine_all, wall = whole.read()
         tools_cpu_s = sum(r["cpu_s"] for r in (trial.load, trial.publish)
                           if r)
@@ -670,6 +879,14 @@ class Row:
         return json.dumps(self.data, sort_keys=True)
 
 
+def cpu_parts_note(trial):
+    """"server CPU: node A 40%, node B 30%, redis 20%" for a cluster."""
+    if not trial.cpu_parts:
+        return ""
+    return "server CPU: " + ", ".join(
+        f"{label} {percent:.0f}%" for label, percent in trial.cpu_parts.items())
+
+
 def na_row(system, scenario, why):
     return Row(system, scenario, offered="n/a", achieved="n/a", notes=why)
 
@@ -702,6 +919,8 @@ def delivery_row(system, scenario, trial, clients, rate, notes=""):
                      f"{json.dumps(pub['outcomes'])}")
     if notes:
         extra.append(notes)
+    if trial.cpu_parts:
+        extra.append(cpu_parts_note(trial))
     return Row(system, scenario, clients=trial.open_connections(),
                offered=f"{rate:g} ev/s",
                achieved=f"{human_rate(deliveries)} del/s",
@@ -712,6 +931,7 @@ def delivery_row(system, scenario, trial, clients, rate, notes=""):
                sysmem_per_conn_kb=trial.sysmem_per_conn_kb,
                kernel_per_conn_kb=trial.kernel_per_conn_kb,
                publish_rate=pub["achieved_rate"] if pub else None,
+               cpu_parts=trial.cpu_parts,
                rss_peak_kb=trial.rss_peak_kb, load=load, publish=pub,
                other_cpu=trial.other_cpu_percent,
                notes="; ".join(extra))
@@ -783,14 +1003,17 @@ def scenario_flood(system, args, name, clients, duration):
     return [row]
 
 
-def scenario_publish_max(system, args, name, duration, stream=False):
-    """Publishes as fast as possible with 0, then 100 subscribers."""
+def scenario_publish_max(system, args, name, duration, stream=False,
+                         subscriber_counts=(0, 100), label_format="{name}/"
+                         "{subscribers} subs"):
+    """Publishes as fast as possible with each number of subscribers (by
+    default 0, then 100)."""
     rows = []
-    for subscribers in (0, 100):
+    for subscribers in subscriber_counts:
         log(f"{system} {name}: max publish rate, {subscribers} subscribers")
         trial = run_trial(system, args, subscribers, 0, duration,
                           args.p1_inflight, stream=stream)
-        label = f"{name}/{subscribers} subs"
+        label = label_format.format(name=name, subscribers=subscribers)
         if trial.error or not trial.publish:
             rows.append(Row(system, label, clients=subscribers, offered="max",
                             achieved="error", notes=trial.error or ""))
@@ -817,6 +1040,8 @@ def scenario_publish_max(system, args, name, duration, stream=False):
         if trial.other_cpu_percent > OTHER_CPU_NOTE_PERCENT:
             notes.append(f"other processes used "
                          f"{trial.other_cpu_percent:.0f}% CPU meanwhile")
+        if trial.cpu_parts:
+            notes.append(cpu_parts_note(trial))
         rows.append(Row(
             system, label, clients=subscribers, offered="max",
             achieved=f"{human_rate(pub['achieved_rate'])} pub/s",
@@ -824,22 +1049,45 @@ def scenario_publish_max(system, args, name, duration, stream=False):
             lost=trial.lost() if subscribers else None,
             dup=trial.load["duplicates"] if trial.load else None,
             cpu=trial.cpu_percent, tools_cpu=trial.tools_cpu_percent,
-            publish=pub, load=trial.load,
+            cpu_parts=trial.cpu_parts, publish=pub, load=trial.load,
             notes="; ".join(notes) + ("; latency = one Write on the stream"
                                       if stream else
                                       "; latency = publish call")))
     return rows
 
 
+def publisher_has_stream_mode():
+    modes = subprocess.run([PUBLISHER, "--print_modes"], stdout=subprocess.PIPE,
+                           text=True, timeout=30).stdout.split()
+    return "stream" in modes
+
+
 def scenario_p2(system, args, duration):
     if system == "nchan":
         return [na_row(system, "P2", "nchan has no streaming publish")]
-    modes = subprocess.run([PUBLISHER, "--print_modes"], stdout=subprocess.PIPE,
-                           text=True, timeout=30).stdout.split()
-    if "stream" not in modes:
+    if not publisher_has_stream_mode():
         return [na_row(system, "P2", "this grpc_publisher build has no "
                        "stream mode")]
     return scenario_publish_max(system, args, "P2", duration, stream=True)
+
+
+def scenario_pr(system, args, duration):
+    """Publish rate alone, no subscribers: unary Publish (as P1) and one
+    PublishStream (as P2), back to back on fresh servers. With --repeat and
+    several systems this is the side-by-side comparison that
+    print_publish_summary() condenses."""
+    rows = scenario_publish_max(system, args, "PR", duration,
+                                subscriber_counts=(0,),
+                                label_format="PR/unary")
+    if system == "nchan":
+        return rows + [na_row(system, "PR/stream",
+                              "nchan has no streaming publish")]
+    if not publisher_has_stream_mode():
+        return rows + [na_row(system, "PR/stream", "this grpc_publisher "
+                              "build has no stream mode")]
+    return rows + scenario_publish_max(system, args, "PR", duration,
+                                       stream=True, subscriber_counts=(0,),
+                                       label_format="PR/stream")
 
 
 def scenario_c1(system, args, clients):
@@ -873,7 +1121,9 @@ def scenario_d1(system, args, iterations):
                        "nchan has no per-client disconnect with 204")]
     log(f"{system} D1: {iterations} disconnects")
     wait_until_idle(args.wait_idle)
-    server = SsecastServer(args.ssecast_arg)
+    # In a cluster the Disconnect goes to the first node, the browser to
+    # the last.
+    server = start_server(system, args)
     try:
         result = run_tool([DISCONNECT, f"--http={server.http}",
                            f"--grpc={server.grpc}",
@@ -921,6 +1171,8 @@ def run_scenario(system, scenario, args):
         return scenario_publish_max(system, args, "P1", 3 if quick else 10)
     if scenario == "P2":
         return scenario_p2(system, args, 3 if quick else 10)
+    if scenario == "PR":
+        return scenario_pr(system, args, 3 if quick else 10)
     if scenario == "C1":
         return scenario_c1(system, args, 2000 if quick else 10000)
     if scenario == "D1":
@@ -934,7 +1186,7 @@ def run_scenario(system, scenario, args):
 def build(systems):
     targets = ["//bench:sse_load", "//bench:grpc_publisher",
                "//bench:disconnect_latency"]
-    if "ssecast" in systems:
+    if any(is_ssecast(s) for s in systems):
         targets.append("//server:ssecast")
     log("bazel build " + " ".join(targets))
     subprocess.run(["bazel", "build"] + targets, cwd=REPO, check=True)
@@ -943,9 +1195,20 @@ def build(systems):
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--system", default="both",
-                        choices=["ssecast", "nchan", "both"])
-    parser.add_argument("--scenario", default=",".join(SCENARIOS),
-                        help="comma-separated, from " + ",".join(SCENARIOS))
+                        help="comma-separated: ssecast (one node, memory), "
+                        "nchan, ssecast-redisN (N nodes on a private Redis, "
+                        "publishing to the first, subscribers on the last), "
+                        "both (= ssecast,nchan), multinode (= ssecast,"
+                        "ssecast-redis1,ssecast-redis2)")
+    parser.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),
+                        help="comma-separated, from " + ",".join(SCENARIOS)
+                        + " (default: all but PR)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each scenario this many times, the "
+                        "systems taking turns within each round")
+    parser.add_argument("--pr_rounds", type=int, default=3,
+                        help="rounds of PR (times --repeat), the systems "
+                        "taking turns; the summary shows the median")
     parser.add_argument("--quick", action="store_true",
                         help="short smoke run: fewer clients, seconds, steps")
     parser.add_argument("--no_build", action="store_true",
@@ -980,18 +1243,26 @@ def parse_args():
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenarios {unknown}")
+    try:
+        args.systems = parse_systems(args.system)
+    except ValueError as e:
+        parser.error(str(e))
+    if args.repeat < 1 or args.pr_rounds < 1:
+        parser.error("--repeat and --pr_rounds must be at least 1")
     return args
 
 
 def main():
     args = parse_args()
-    systems = ["ssecast", "nchan"] if args.system == "both" else [args.system]
+    systems = args.systems
     if "nchan" in systems and not os.path.exists(NCHAN_MODULE):
         sys.exit("nchan is not installed: run bench/setup.sh")
+    if any(redis_nodes(s) for s in systems) and not shutil.which(REDIS_SERVER):
+        sys.exit("redis-server is not installed: run bazel/setup.sh")
     if not args.no_build:
         build(systems)
     snapshot_dir = None
-    if "ssecast" in systems:
+    if any(is_ssecast(s) for s in systems):
         SsecastServer.binary, SsecastServer.build_id = snapshot_ssecast()
         snapshot_dir = os.path.dirname(SsecastServer.binary)
         log(f"measuring ssecast build {SsecastServer.build_id}")
@@ -1009,20 +1280,88 @@ def main():
     print("|" + "---|" * len(Row.COLUMNS))
     for row in rows:
         print(row.markdown())
+    summary = publish_summary(rows)
+    if summary:
+        print()
+        print("\n".join(summary))
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def publish_summary(rows):
+    """Markdown lines comparing the no-subscriber publish rates (PR, and
+    P1/P2 with 0 subscribers: the same measurement) of each system with
+    one memory node's, against the issue 8 targets. Empty without such
+    rows."""
+    unary, stream = {}, {}
+    for row in rows:
+        d = row.data
+        pub = d.get("publish")
+        if not pub or pub.get("failed"):
+            continue
+        if d["scenario"] in ("PR/unary", "P1/0 subs"):
+            unary.setdefault(d["system"], []).append(pub["achieved_rate"])
+        elif d["scenario"] in ("PR/stream", "P2/0 subs"):
+            stream.setdefault(d["system"], []).append(pub["achieved_rate"])
+    systems = [s for s in dict.fromkeys(r.data["system"] for r in rows)
+               if s in unary or s in stream]
+    if not systems:
+        return []
+    memory_unary = median(unary["ssecast"]) if "ssecast" in unary else None
+
+    def runs(values):
+        if not values:
+            return "n/a"
+        listed = ", ".join(human_rate(v) for v in values)
+        return f"{human_rate(median(values))} ({listed})"
+
+    lines = ["Publish rate, no subscribers (median of the runs, each run "
+             "in brackets):", "",
+             "| system | unary pub/s | unary vs 1 memory node | "
+             "stream ev/s | targets (Redis) |", "|---|---|---|---|---|"]
+    for system in systems:
+        u, st = unary.get(system, []), stream.get(system, [])
+        share = (f"{100 * median(u) / memory_unary:.0f}%"
+                 if u and memory_unary else "n/a")
+        targets = []
+        if redis_nodes(system):
+            if u and memory_unary:
+                met = median(u) >= TARGET_UNARY_SHARE * memory_unary
+                targets.append(f"unary >= {TARGET_UNARY_SHARE:.0%} of "
+                               f"memory: {'yes' if met else 'no'}")
+            if st:
+                met = median(st) >= TARGET_STREAM_RATE
+                targets.append(f"stream >= {human_rate(TARGET_STREAM_RATE)}"
+                               f"/s: {'yes' if met else 'no'}")
+        lines.append(f"| {system} | {runs(u)} | {share} | {runs(st)} | "
+                     f"{'; '.join(targets) or 'n/a'} |")
+    return lines
 
 
 def run_all(args, systems, rows):
     for scenario in args.scenarios:
-        for system in systems:
-            for row in run_scenario(system, scenario, args):
-                if system == "ssecast":
-                    row.data["ssecast_build"] = SsecastServer.build_id
-                rows.append(row)
-                print(row.markdown(), flush=True)
-                print(row.json(), flush=True)
-                if args.json_out:
-                    with open(args.json_out, "a") as f:
-                        f.write(row.json() + "\n")
+        rounds = args.repeat * (args.pr_rounds if scenario == "PR" else 1)
+        for _ in range(rounds):
+            for system in systems:
+                run_one(args, system, scenario, rows)
+
+
+def run_one(args, system, scenario, rows):
+    for row in run_scenario(system, scenario, args):
+        if is_ssecast(system):
+            row.data["ssecast_build"] = SsecastServer.build_id
+        rows.append(row)
+        print(row.markdown(), flush=True)
+        print(row.json(), flush=True)
+        if args.json_out:
+            with open(args.json_out, "a") as f:
+                f.write(row.json() + "\n")
 
 
 if __name__ == "__main__":
