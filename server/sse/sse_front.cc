@@ -55,8 +55,7 @@ std::optional<std::string> LastEventId(const httplib::Request& request) {
 std::string Prelude(const Hub::AttachResult& attached) {
   std::string prelude;
   if (attached.retry > absl::ZeroDuration()) {
-    prelude = FrameChunk(absl::StrCat(
-        "retry: ", absl::ToInt64Milliseconds(attached.retry), "\n\n"));
+    prelude = RetryChunk(attached.retry);
   }
   if (attached.resync_reason) {
     std::string text;
@@ -126,9 +125,13 @@ void SseFront::Route() {
     // A stream (200) is counted as it opens; anything else is a refusal.
     if (response.status != -1 && response.status != 200) {
       metrics_->Refused(response.status);
-      LogDebug("request refused", {{"path", "/events"},
-                                   {"status", response.status},
-                                   {"remote", request.remote_addr}});
+      // The fields are built only when the line is written: refusals come
+      // in floods.
+      if (LogEnabled(LogLevel::kDebug)) {
+        LogDebug("request refused", {{"path", "/events"},
+                                     {"status", response.status},
+                                     {"remote", request.remote_addr}});
+      }
     }
   });
   http_.Options("/events", [this](const httplib::Request& request,
@@ -323,8 +326,10 @@ void SseFront::HandleEvents(const httplib::Request& request,
   if (!attached->admitted) {
     // Per the SSE spec, 204 makes EventSource stop reconnecting for good.
     response.status = 204;
-    LogDebug("client may not reconnect",
-             {{"client", ClientIdForLog(identity->client_id)}});
+    if (LogEnabled(LogLevel::kDebug)) {
+      LogDebug("client may not reconnect",
+               {{"client", ClientIdForLog(identity->client_id)}});
+    }
     return;
   }
   response.set_header("Cache-Control", "no-cache");
@@ -332,12 +337,14 @@ void SseFront::HandleEvents(const httplib::Request& request,
   stream->Prepare(attached->first_sequence, Prelude(*attached),
                   identity->expires);
   metrics_->StreamOpened();
-  LogDebug("stream opened",
-           {{"connection", stream->id()},
-            {"client", ClientIdForLog(identity->client_id)},
-            {"remote", stream->remote_address()},
-            {"groups", attach.groups.size()},
-            {"resync", attached->resync_reason.value_or("none")}});
+  if (LogEnabled(LogLevel::kDebug)) {
+    LogDebug("stream opened",
+             {{"connection", stream->id()},
+              {"client", ClientIdForLog(identity->client_id)},
+              {"remote", stream->remote_address()},
+              {"groups", attach.groups.size()},
+              {"resync", attached->resync_reason.value_or("none")}});
+  }
   TakeoverHttpServer::StreamTo(
       response, kEventStream,
       [this, stream, holds](UniqueFd socket,
