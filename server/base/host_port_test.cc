@@ -7,6 +7,8 @@
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::StatusIs;
+
 TEST(ParseHostPortTest, SplitsAtTheLastColon) {
   absl::StatusOr<HostPort> parsed = ParseHostPort("redis.internal:6380");
   ASSERT_OK(parsed);
@@ -21,9 +23,9 @@ TEST(ParseHostPortTest, SplitsAtTheLastColon) {
 }
 
 TEST(ParseHostPortTest, PortZeroOnlyWhereItPicksAFreePort) {
-  absl::StatusOr<HostPort> refused = ParseHostPort("127.0.0.1:0");
-  EXPECT_EQ(refused.status(),
-            absl::InvalidArgumentError("\"127.0.0.1:0\" is not HOST:PORT"));
+  EXPECT_THAT(ParseHostPort("127.0.0.1:0"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "\"127.0.0.1:0\" is not HOST:PORT"));
 
   absl::StatusOr<HostPort> listen =
       ParseHostPort("127.0.0.1:0", PortZero::kPicksFreePort);
