@@ -1,13 +1,14 @@
 #include "bench/http_post_publisher.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast::bench {
 namespace {
 
 TEST(ParseHttpUrlTest, HostPortPathAndQuery) {
   absl::StatusOr<HttpUrl> url = ParseHttpUrl("http://127.0.0.1:8080/pub?id=ch");
-  ASSERT_TRUE(url.ok()) << url.status();
+  ASSERT_OK(url);
   EXPECT_EQ(url->host, "127.0.0.1");
   EXPECT_EQ(url->port, 8080);
   EXPECT_EQ(url->path_and_query, "/pub?id=ch");
@@ -15,7 +16,7 @@ TEST(ParseHttpUrlTest, HostPortPathAndQuery) {
 
 TEST(ParseHttpUrlTest, DefaultsToPort80AndRootPath) {
   absl::StatusOr<HttpUrl> url = ParseHttpUrl("http://localhost");
-  ASSERT_TRUE(url.ok()) << url.status();
+  ASSERT_OK(url);
   EXPECT_EQ(url->host, "localhost");
   EXPECT_EQ(url->port, 80);
   EXPECT_EQ(url->path_and_query, "/");

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast::bench {
 namespace {
@@ -21,7 +22,7 @@ size_t FeedInPieces(HttpResponseParser& parser, absl::string_view response,
   size_t used = 0;
   for (size_t i = 0; i < response.size(); i += piece) {
     absl::StatusOr<size_t> n = parser.Feed(response.substr(i, piece), &sink);
-    EXPECT_TRUE(n.ok()) << n.status();
+    EXPECT_OK(n);
     if (!n.ok()) return used;
     used += *n;
     if (parser.complete()) break;
@@ -63,14 +64,14 @@ TEST(HttpResponseParserTest, ContentLengthStopsAtTheEndForKeepAlive) {
   HttpResponseParser parser;
   CollectingSink sink;
   absl::StatusOr<size_t> used = parser.Feed(first + second, &sink);
-  ASSERT_TRUE(used.ok()) << used.status();
+  ASSERT_OK(used);
   EXPECT_EQ(*used, first.size());
   EXPECT_TRUE(parser.complete());
   EXPECT_EQ(parser.status_code(), 202);
   EXPECT_EQ(sink.body, "hello");
   parser.Reset();
   used = parser.Feed(second, &sink);
-  ASSERT_TRUE(used.ok()) << used.status();
+  ASSERT_OK(used);
   EXPECT_TRUE(parser.complete());
   EXPECT_EQ(parser.status_code(), 201);
 }
@@ -79,7 +80,7 @@ TEST(HttpResponseParserTest, NoContentHasNoBody) {
   HttpResponseParser parser;
   absl::StatusOr<size_t> used =
       parser.Feed("HTTP/1.1 204 No Content\r\nX: y\r\n\r\n", nullptr);
-  ASSERT_TRUE(used.ok());
+  ASSERT_OK(used);
   EXPECT_TRUE(parser.complete());
   EXPECT_EQ(parser.status_code(), 204);
 }
@@ -87,10 +88,10 @@ TEST(HttpResponseParserTest, NoContentHasNoBody) {
 TEST(HttpResponseParserTest, BodyUntilCloseCompletesOnEof) {
   HttpResponseParser parser;
   CollectingSink sink;
-  ASSERT_TRUE(parser.Feed("HTTP/1.0 200 OK\n\ndata: a\n\n", &sink).ok());
+  ASSERT_OK(parser.Feed("HTTP/1.0 200 OK\n\ndata: a\n\n", &sink));
   EXPECT_TRUE(parser.headers_complete());
   EXPECT_FALSE(parser.complete());
-  EXPECT_TRUE(parser.FinishOnEof().ok());
+  EXPECT_OK(parser.FinishOnEof());
   EXPECT_TRUE(parser.complete());
   EXPECT_EQ(sink.body, "data: a\n\n");
 }

@@ -15,6 +15,7 @@
 #include "bench/socket_address.h"
 #include "gtest/gtest.h"
 #include "server/base/unique_fd.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast::bench {
 namespace {
@@ -67,7 +68,7 @@ void Serve(int listen_fd, int streams, int refusals) {
     const std::string response =
         i < streams ? ScriptedStream()
                     : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-    ASSERT_TRUE(SendAll(client.get(), response).ok());
+    ASSERT_OK(SendAll(client.get(), response));
   }
 }
 

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "client/utf8_fields.h"
-#include "server/control/status_conversion.h"
+#include "rpc/status_conversion.h"
 #include "server/control/testing/health.grpc.pb.h"
 
 namespace ssecast {

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "client/utf8_fields.h"
-#include "server/control/status_conversion.h"
+#include "rpc/status_conversion.h"
 
 namespace ssecast {
 

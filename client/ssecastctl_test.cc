@@ -30,6 +30,7 @@
 #include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/hub.h"
+#include "testing/status_assertions.h"
 
 extern char** environ;
 
@@ -107,7 +108,7 @@ std::string ClosedAddress() {
   RunningHub running;
   absl::StatusOr<std::unique_ptr<ControlServer>> server =
       ControlServer::Start("127.0.0.1:0", &running.hub);
-  EXPECT_TRUE(server.ok()) << server.status();
+  EXPECT_OK(server);
   if (!server.ok()) return "127.0.0.1:1";
   return (*server)->bound_address();  // the destructor shuts it down
 }
@@ -242,7 +243,7 @@ class SsecastctlTest : public ::testing::Test {
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<ControlServer>> server =
         ControlServer::Start("127.0.0.1:0", &hub_);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_OK(server);
     server_ = std::move(*server);
   }
 
@@ -261,7 +262,7 @@ class SsecastctlTest : public ::testing::Test {
     Hub::AttachRequest request;
     request.groups = std::move(groups);
     absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
-    ASSERT_TRUE(attached.ok()) << attached.status();
+    ASSERT_OK(attached);
     ASSERT_TRUE(attached->admitted);
     streams_.push_back(stream);
   }

@@ -21,7 +21,7 @@
 #include "server/base/unique_fd.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_test_client.h"
 

@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/completed_process.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/server_process.h"
 
 namespace ssecast::test_support {

@@ -22,7 +22,7 @@
 #include "tests/completed_process.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/runfile_path.h"
 #include "tests/support/server_process.h"
 #include "tests/support/sse_test_client.h"

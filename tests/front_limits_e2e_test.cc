@@ -24,7 +24,7 @@
 #include "tests/process_usage.h"
 #include "tests/raw_http.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_test_client.h"
 

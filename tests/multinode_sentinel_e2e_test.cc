@@ -25,7 +25,7 @@
 #include "tests/node_health.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/redis_sentinel_group.h"
 #include "tests/support/sse_test_client.h"
 

@@ -27,7 +27,7 @@
 #include "tests/multinode_cluster.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {

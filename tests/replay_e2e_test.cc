@@ -11,7 +11,7 @@
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {

@@ -14,7 +14,7 @@
 #include "tests/completed_process.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/server_process.h"
 #include "tests/support/sse_test_client.h"
 

@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "tests/status_assertions.h"
+#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {

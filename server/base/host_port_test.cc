@@ -2,31 +2,34 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::StatusIs;
+
 TEST(ParseHostPortTest, SplitsAtTheLastColon) {
   absl::StatusOr<HostPort> parsed = ParseHostPort("redis.internal:6380");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->host, "redis.internal");
   EXPECT_EQ(parsed->port, 6380);
   EXPECT_EQ(parsed->ToString(), "redis.internal:6380");
 
   parsed = ParseHostPort("[::1]:80");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed);
   EXPECT_EQ(parsed->host, "[::1]");
   EXPECT_EQ(parsed->port, 80);
 }
 
 TEST(ParseHostPortTest, PortZeroOnlyWhereItPicksAFreePort) {
-  absl::StatusOr<HostPort> refused = ParseHostPort("127.0.0.1:0");
-  EXPECT_EQ(refused.status(),
-            absl::InvalidArgumentError("\"127.0.0.1:0\" is not HOST:PORT"));
+  EXPECT_THAT(ParseHostPort("127.0.0.1:0"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "\"127.0.0.1:0\" is not HOST:PORT"));
 
   absl::StatusOr<HostPort> listen =
       ParseHostPort("127.0.0.1:0", PortZero::kPicksFreePort);
-  ASSERT_TRUE(listen.ok()) << listen.status();
+  ASSERT_OK(listen);
   EXPECT_EQ(listen->port, 0);
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -41,7 +42,7 @@ TEST(WakeableEpollTest, ReportsAddedDescriptorsWithTheirTag) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
   UniqueFd a(pair[0]), b(pair[1]);
   int tag;
-  ASSERT_TRUE(epoll.Add(a.get(), EPOLLIN, &tag).ok());
+  ASSERT_OK(epoll.Add(a.get(), EPOLLIN, &tag));
   ASSERT_EQ(::write(b.get(), "x", 1), 1);
   epoll_event events[4];
   ASSERT_EQ(epoll.Wait(events, 4, absl::Seconds(60)), 1);

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_command.pb.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -19,7 +20,7 @@ namespace wire = ::ssecast::broker::wire;
 BrokerCommand RoundTrip(const BrokerCommand& command) {
   absl::StatusOr<BrokerCommand> decoded =
       DecodeBrokerCommand(EncodeBrokerCommand(command));
-  EXPECT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_OK(decoded);
   return decoded.value_or(RetryCommand{});
 }
 

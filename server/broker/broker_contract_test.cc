@@ -28,6 +28,7 @@
 #include "server/broker/broker_redis.h"
 #include "server/redis/redis_connection.h"
 #include "server/redis/redis_server_fixture.h"
+#include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 
 namespace ssecast {
@@ -250,13 +251,13 @@ class BrokerContractTest : public ::testing::Test {
     ASSERT_TRUE(broker.ok()) << "cannot make the broker: " << broker.status();
     broker_ = *std::move(broker);
     absl::Status started = broker_->Start(&sink_);
-    ASSERT_TRUE(started.ok()) << started;
+    ASSERT_OK(started);
   }
 
   std::vector<std::string> Groups(const std::string& client_id) {
     absl::StatusOr<std::vector<std::string>> groups =
         broker_->LoadGroups(client_id);
-    EXPECT_TRUE(groups.ok()) << groups.status();
+    EXPECT_OK(groups);
     return groups.value_or(std::vector<std::string>{"<error>"});
   }
 
@@ -451,10 +452,10 @@ class RedisBrokerTest : public RedisServerTest {
   void StartNode(Node* node, const BrokerRedis::Options& options) {
     absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
         BrokerRedis::Create(options);
-    ASSERT_TRUE(broker.ok()) << broker.status();
+    ASSERT_OK(broker);
     node->broker = *std::move(broker);
     absl::Status started = node->broker->Start(&node->sink);
-    ASSERT_TRUE(started.ok()) << started;
+    ASSERT_OK(started);
   }
   void StartNode(Node* node) { StartNode(node, Options()); }
 
@@ -465,7 +466,7 @@ class RedisBrokerTest : public RedisServerTest {
     RedisConnection connection(ConnectionOptions());
     absl::StatusOr<RedisReply> added = connection.RunOne(
         {"XADD", Options().key_prefix + stream, "*", field, value});
-    ASSERT_TRUE(added.ok()) << added.status();
+    ASSERT_OK(added);
   }
 };
 
@@ -520,7 +521,7 @@ TEST_F(RedisBrokerTest, NodeStartedLaterReplaysPublishesButNotOtherCommands) {
       << "the replay covers the whole stream";
   EXPECT_THAT(c.sink.applied(), ElementsAre(p1, p2, retry));
   absl::StatusOr<std::vector<std::string>> groups = c.broker->LoadGroups("bob");
-  ASSERT_TRUE(groups.ok()) << groups.status();
+  ASSERT_OK(groups);
   EXPECT_THAT(*groups, ElementsAre("fans"));
 
   // Then it follows the stream from where the replay ended.
@@ -692,7 +693,7 @@ TEST_F(RedisBrokerTest, DeadRedisFailsSendsAndReaderRecoversAfterRestart) {
   EXPECT_THAT(loaded.message(), HasSubstr(RedisErrorPrefix()));
   EXPECT_TRUE(node.sink.AwaitHealth(false));
 
-  ASSERT_TRUE(redis().Restart().ok());
+  ASSERT_OK(redis().Restart());
   EXPECT_TRUE(node.sink.AwaitHealth(true));
   EXPECT_THAT(node.sink.health(), ElementsAre(true, false, true));
   const Applied after = SendExpectingOk(*node.broker, Publish("after"));
@@ -784,14 +785,14 @@ TEST_F(RedisBrokerTest, GroupsExpireAfterTheRetention) {
   SendExpectingOk(*node.broker, GroupCommand{{"alice"}, {"g"}, true});
   absl::StatusOr<std::vector<std::string>> groups =
       node.broker->LoadGroups("alice");
-  ASSERT_TRUE(groups.ok()) << groups.status();
+  ASSERT_OK(groups);
   EXPECT_THAT(*groups, ElementsAre("g"));
   const absl::Time deadline = absl::Now() + kWaitDeadline;
   while (groups.ok() && !groups->empty() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(100));
     groups = node.broker->LoadGroups("alice");
   }
-  ASSERT_TRUE(groups.ok()) << groups.status();
+  ASSERT_OK(groups);
   EXPECT_THAT(*groups, IsEmpty());
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -50,7 +51,7 @@ TEST(FlagSourcesTest, OrdersFileThenEnvironmentThenCommandLine) {
       {"ssecast", "--max_event_bytes=3000", absl::StrCat("--config=", config)},
       Sources({{"SSECAST_MAX_EVENT_BYTES", "2000"},
                {"SSECAST_HTTP_ADDRESS", "127.0.0.1:2"}}));
-  ASSERT_TRUE(merged.ok()) << merged.status();
+  ASSERT_OK(merged);
   // absl::ParseCommandLine keeps the last value of a flag.
   EXPECT_THAT(merged->args,
               ElementsAre("ssecast", "--http_address=0.0.0.0:1",
@@ -64,12 +65,12 @@ TEST(FlagSourcesTest, TakesTheConfigFromTheEnvironmentAndTheSeparateForm) {
   const std::string config = WriteFile("env.conf", "--demo_page=false\n");
   absl::StatusOr<MergedFlags> from_env =
       MergeFlagSources({"ssecast"}, Sources({{"SSECAST_CONFIG", config}}));
-  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  ASSERT_OK(from_env);
   EXPECT_THAT(from_env->args, ElementsAre("ssecast", "--demo_page=false"));
 
   absl::StatusOr<MergedFlags> separate = MergeFlagSources(
       {"ssecast", "--config", config, "--http_address=:1"}, Sources({}));
-  ASSERT_TRUE(separate.ok()) << separate.status();
+  ASSERT_OK(separate);
   EXPECT_THAT(separate->args,
               ElementsAre("ssecast", "--demo_page=false", "--http_address=:1"));
 }
@@ -77,7 +78,7 @@ TEST(FlagSourcesTest, TakesTheConfigFromTheEnvironmentAndTheSeparateForm) {
 TEST(FlagSourcesTest, WarnsAboutVariablesThatNameNoFlag) {
   absl::StatusOr<MergedFlags> merged = MergeFlagSources(
       {"ssecast"}, Sources({{"SSECAST_HTTP_ADRESS", "x"}, {"HOME", "/root"}}));
-  ASSERT_TRUE(merged.ok()) << merged.status();
+  ASSERT_OK(merged);
   EXPECT_THAT(merged->args, ElementsAre("ssecast"));
   EXPECT_THAT(merged->warnings,
               ElementsAre("environment variable SSECAST_HTTP_ADRESS names no "

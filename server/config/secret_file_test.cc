@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -25,22 +26,22 @@ std::string WriteFile(const std::string& name, const std::string& contents) {
 TEST(ReadSecretFileTest, DropsOneTrailingNewline) {
   absl::StatusOr<std::string> password =
       ReadSecretFile(WriteFile("lf", "s3cret\n"), "secret file");
-  ASSERT_TRUE(password.ok()) << password.status();
+  ASSERT_OK(password);
   EXPECT_EQ(*password, "s3cret");
 
   password = ReadSecretFile(WriteFile("crlf", "s3cret\r\n"), "secret file");
-  ASSERT_TRUE(password.ok()) << password.status();
+  ASSERT_OK(password);
   EXPECT_EQ(*password, "s3cret");
 }
 
 TEST(ReadSecretFileTest, KeepsEverythingElse) {
   absl::StatusOr<std::string> password =
       ReadSecretFile(WriteFile("bare", " s3 cret"), "secret file");
-  ASSERT_TRUE(password.ok()) << password.status();
+  ASSERT_OK(password);
   EXPECT_EQ(*password, " s3 cret");
 
   password = ReadSecretFile(WriteFile("two", "s3cret\n\n"), "secret file");
-  ASSERT_TRUE(password.ok()) << password.status();
+  ASSERT_OK(password);
   EXPECT_EQ(*password, "s3cret\n");
 }
 

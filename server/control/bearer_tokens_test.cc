@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -33,7 +34,7 @@ TEST(BearerTokensTest, ParsesOneTokenALineSkippingBlanksAndComments) {
       BearerTokens::Parse(absl::StrCat("# rotation: new token first\n\n  ",
                                        kFirst, "  \r\n\t# old one\n", kSecond),
                           "tokens.txt");
-  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_OK(tokens);
   EXPECT_THAT(*tokens, ElementsAre(kFirst, kSecond));
 }
 
@@ -72,13 +73,13 @@ TEST(BearerTokensTest, ReloadSwapsTheSetAndKeepsItWhenTheFileIsBad) {
   std::ofstream(path) << kFirst << "\n";
   absl::StatusOr<std::unique_ptr<BearerTokens>> tokens =
       BearerTokens::Load(path);
-  ASSERT_TRUE(tokens.ok()) << tokens.status();
+  ASSERT_OK(tokens);
   EXPECT_TRUE((*tokens)->Accepts(kFirst));
   EXPECT_FALSE((*tokens)->Accepts(kSecond));
 
   std::ofstream(path) << kSecond << "\n";
   absl::StatusOr<size_t> reloaded = (*tokens)->Reload();
-  ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+  ASSERT_OK(reloaded);
   EXPECT_EQ(*reloaded, 1u);
   EXPECT_FALSE((*tokens)->Accepts(kFirst));
   EXPECT_TRUE((*tokens)->Accepts(kSecond));

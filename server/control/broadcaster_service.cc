@@ -9,10 +9,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "rpc/status_conversion.h"
 #include "server/control/client_page_token.h"
 #include "server/control/publish_stream_reactor.h"
 #include "server/control/request_conversion.h"
-#include "server/control/status_conversion.h"
 #include "server/hub/names.h"
 #include "server/hub/target.h"
 

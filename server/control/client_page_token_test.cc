@@ -1,6 +1,7 @@
 #include "server/control/client_page_token.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -9,7 +10,7 @@ TEST(ClientPageTokenTest, RoundTrips) {
   for (const char* id : {"a", "user@example.com", "0123456789abcdef"}) {
     absl::StatusOr<std::string> decoded =
         DecodeClientPageToken(EncodeClientPageToken(id));
-    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    ASSERT_OK(decoded);
     EXPECT_EQ(*decoded, id);
   }
 }

@@ -6,6 +6,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -14,7 +15,7 @@ TEST(CommandGateTest, OpenUntilClosedThenUnavailable) {
   CommandGate gate;
   {
     absl::StatusOr<CommandGate::Pass> pass = gate.Enter();
-    EXPECT_TRUE(pass.ok());
+    EXPECT_OK(pass);
   }
   EXPECT_FALSE(gate.closed());
   EXPECT_TRUE(gate.Close(absl::Seconds(1)));
@@ -55,7 +56,7 @@ TEST(CommandGateTest, CloseWaitsForCommandsLetIn) {
 TEST(CommandGateTest, CloseGivesUpAfterItsTimeout) {
   CommandGate gate;
   absl::StatusOr<CommandGate::Pass> pass = gate.Enter();
-  ASSERT_TRUE(pass.ok());
+  ASSERT_OK(pass);
   EXPECT_FALSE(gate.Close(absl::Milliseconds(10)));
 }
 

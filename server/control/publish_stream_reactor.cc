@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "bazel/tsan/hand_off.h"
+#include "rpc/status_conversion.h"
 #include "server/control/request_conversion.h"
-#include "server/control/status_conversion.h"
 #include "server/hub/target.h"
 
 namespace ssecast {

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/health/periodic_probe.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -60,7 +61,7 @@ TEST(PeriodicProbeTest, KeepsTheLatestResult) {
   while (!probe.last().ok() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(5));
   }
-  EXPECT_TRUE(probe.last().ok());
+  EXPECT_OK(probe.last());
 }
 
 TEST(PeriodicProbeTest, ASlowProbeDoesNotBlockLast) {
@@ -78,7 +79,7 @@ TEST(PeriodicProbeTest, ASlowProbeDoesNotBlockLast) {
   }
   ASSERT_GE(runs.load(), 2);
   // The second probe hangs; last() answers anyway.
-  EXPECT_TRUE(probe.last().ok());
+  EXPECT_OK(probe.last());
   release.Notify();
 }
 

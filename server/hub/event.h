@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/hub/position.h"
+#include "server/hub/retry_change.h"
 #include "server/hub/target.h"
 
 namespace ssecast {
@@ -27,14 +28,6 @@ inline constexpr size_t kMaxEventTypeBytes = 256;
 // Checks `event` against the WHATWG rules and the size limit. The message of
 // an error names the field and what is wrong with it.
 absl::Status ValidateEvent(const EventInput& event, size_t max_data_bytes);
-
-// A change of the reconnect interval browsers are told (`retry:`). Each
-// connection gets `retry` plus a random offset in [-jitter, +jitter], so
-// that a restart does not bring every client back at the same moment.
-struct RetryChange {
-  absl::Duration retry;
-  absl::Duration jitter;
-};
 
 // One entry of the event log: a published event, serialized once and
 // shared, immutable, by every connection it is delivered to; or a change of

@@ -143,8 +143,6 @@ class EventLog {
   // never published).
   absl::StatusOr<uint64_t> SequenceAfter(const Position& position);
 
-  uint64_t epoch() const { return epoch_; }
-
   void AddReader(Reader* reader);
   void RemoveReader(Reader* reader);
   // How many of a reader's slowest cursors the log needs in each report:

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -138,7 +139,7 @@ TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
   log.AddReader(&reader);
   log.ReportProgress(&reader, 1, {log.next_sequence()});
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(log.WaitForRoom().ok());
+    ASSERT_OK(log.WaitForRoom());
     log.Append({.data = "e"}, Target::All());
   }
   absl::Status status = log.WaitForRoom();
@@ -147,7 +148,7 @@ TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
             std::string::npos)
       << status;
   CatchUp(log, reader);
-  EXPECT_TRUE(log.WaitForRoom().ok());
+  EXPECT_OK(log.WaitForRoom());
   log.RemoveReader(&reader);
 }
 
@@ -161,7 +162,7 @@ TEST(EventLogTest, BackPressureReleasesPublishersWhenReadersCatchUp) {
   for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
   std::atomic<bool> released{false};
   std::thread publisher([&] {
-    EXPECT_TRUE(log.WaitForRoom().ok());
+    EXPECT_OK(log.WaitForRoom());
     released = true;
   });
   CatchUp(log, reader);
@@ -177,7 +178,7 @@ TEST(EventLogTest, IdleReadersHoldNobodyBack) {
   log.ReportProgress(&reader, 1, {log.next_sequence()});
   log.ReportProgress(&reader, 0, {});  // no connections
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(log.WaitForRoom().ok());
+    ASSERT_OK(log.WaitForRoom());
     log.Append({.data = "e"}, Target::All());
   }
   log.ReportProgress(&reader, 1, {1});
@@ -195,14 +196,14 @@ TEST(EventLogTest, BackPressureCountsBytesToo) {
   log.ReportProgress(&reader, 1, {log.next_sequence()});
   // Two 4 KiB events make 8 KiB and more pending, far below 250 events.
   for (int i = 0; i < 2; ++i) {
-    ASSERT_TRUE(log.WaitForRoom().ok());
+    ASSERT_OK(log.WaitForRoom());
     log.Append({.data = std::string(4096, 'x')}, Target::All());
   }
   EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(log.backlog().entries, 2u);
   EXPECT_GT(log.backlog().bytes, 8192u);
   CatchUp(log, reader);
-  EXPECT_TRUE(log.WaitForRoom().ok());
+  EXPECT_OK(log.WaitForRoom());
   log.RemoveReader(&reader);
 }
 
@@ -280,7 +281,7 @@ TEST(EventLogTest, TheSlowestShareOfAllConnectionsHoldsNobodyBack) {
   // of two connections one may lag, wherever it is.
   log.ReportProgress(&stalled_reader, 1, {1});
   log.ReportProgress(&healthy_reader, 1, {next});
-  EXPECT_TRUE(log.WaitForRoom().ok());
+  EXPECT_OK(log.WaitForRoom());
   EXPECT_EQ(log.backlog().entries, 0u);
   // 20 connections, 3 of them stalled (2 on one writer): 2 may lag, the
   // third holds publishers back.
@@ -292,7 +293,7 @@ TEST(EventLogTest, TheSlowestShareOfAllConnectionsHoldsNobodyBack) {
   EXPECT_EQ(log.backlog().entries, next - 1);
   // One of the stalled ones catches up: 2 lag, which is allowed.
   log.ReportProgress(&stalled_reader, 2, {1, next});
-  EXPECT_TRUE(log.WaitForRoom().ok());
+  EXPECT_OK(log.WaitForRoom());
   log.RemoveReader(&stalled_reader);
   log.RemoveReader(&healthy_reader);
 }
@@ -300,7 +301,7 @@ TEST(EventLogTest, TheSlowestShareOfAllConnectionsHoldsNobodyBack) {
 TEST(EventLogTest, NoReadersNoBackPressure) {
   EventLog log(SmallLog(4), 1);
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(log.WaitForRoom().ok());
+    ASSERT_OK(log.WaitForRoom());
     log.Append({.data = "e"}, Target::All());
   }
 }
@@ -318,7 +319,7 @@ TEST(EventLogTest, TellsOfEveryPublisherThatWaitedAndHowLong) {
   log.AddReader(&reader);
   log.ReportProgress(&reader, 1, {log.next_sequence()});
   // With room, nobody waits.
-  ASSERT_TRUE(log.WaitForRoom().ok());
+  ASSERT_OK(log.WaitForRoom());
   log.AwaitRoom();
   log.WhenRoom([] {});
   EXPECT_EQ(waits.load(), 0);

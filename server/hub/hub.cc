@@ -338,7 +338,7 @@ absl::StatusOr<Hub::AttachResult> Hub::Attach(
     entry.connections.push_back(connection);
     ++connection_count_;
     ResolveCursorLocked(request.last_event_id, &result);
-    result.retry = JitteredRetryLocked();
+    result.retry = PickRetry(retry_, random_);
   }
   // Registered before the check, so a Disconnect racing with this attach
   // either put the id in the store already or will find the connection.
@@ -385,16 +385,6 @@ void Hub::ResolveCursorLocked(const std::optional<std::string>& last_event_id,
   result->resync_reason =
       absl::IsOutOfRange(sequence.status()) ? "too_old" : "unknown";
   result->resync_position = end.last_position;
-}
-
-absl::Duration Hub::JitteredRetryLocked() {
-  if (retry_.retry <= absl::ZeroDuration()) return absl::ZeroDuration();
-  if (retry_.jitter <= absl::ZeroDuration()) return retry_.retry;
-  const int64_t jitter_ms = absl::ToInt64Milliseconds(retry_.jitter);
-  const int64_t offset = absl::Uniform<int64_t>(absl::IntervalClosed, random_,
-                                                -jitter_ms, jitter_ms);
-  return std::max(absl::Milliseconds(1),
-                  retry_.retry + absl::Milliseconds(offset));
 }
 
 void Hub::Detach(const Connection& connection) {

@@ -287,7 +287,6 @@ class Hub : public BrokerSink {
   void ResolveCursorLocked(const std::optional<std::string>& last_event_id,
                            AttachResult* result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Duration JitteredRetryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NoteAppliedLocked(const Position& position)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The reach of the command at `position` as recorded by Apply(), waiting

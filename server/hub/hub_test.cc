@@ -8,6 +8,7 @@
 #include "server/metrics/metric_value.h"
 #include "server/metrics/metrics.h"
 #include "server/store/no_reconnect_store_memory.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -23,7 +24,7 @@ class RecordingConnection : public Connection {
 class HubTest : public ::testing::Test {
  protected:
   HubTest() : store_(absl::Hours(1)), hub_(Options(), &store_, &broker_) {
-    EXPECT_TRUE(broker_.Start(&hub_).ok());
+    EXPECT_OK(broker_.Start(&hub_));
   }
   ~HubTest() override { broker_.Stop(); }
 
@@ -46,7 +47,7 @@ class HubTest : public ::testing::Test {
   bool Admitted(const std::string& client) {
     auto connection = std::make_shared<RecordingConnection>(99, client);
     absl::StatusOr<Hub::AttachResult> result = hub_.Attach(connection, {});
-    EXPECT_TRUE(result.ok());
+    EXPECT_OK(result);
     hub_.Detach(*connection);
     return result->admitted;
   }
@@ -61,10 +62,10 @@ TEST_F(HubTest, PublishCountsMatchingConnections) {
   auto a2 = Connect(2, "alice");
   auto b = Connect(3, "bob");
   auto all = hub_.Publish({.data = "x"}, Target::All());
-  ASSERT_TRUE(all.ok());
+  ASSERT_OK(all);
   EXPECT_EQ(all->connections, 3u);
   auto some = hub_.Publish({.data = "x"}, Target::Clients({"alice", "carol"}));
-  ASSERT_TRUE(some.ok());
+  ASSERT_OK(some);
   EXPECT_EQ(some->connections, 2u);
   EXPECT_LT(all->position, some->position);
   EXPECT_EQ(hub_.log().next_sequence(), 3u);
@@ -111,7 +112,7 @@ TEST_F(HubTest, DisconnectClosesAndBlocksReconnect) {
   auto a2 = Connect(2, "alice");
   auto b = Connect(3, "bob");
   auto closed = hub_.Disconnect(Target::Clients({"alice"}), false);
-  ASSERT_TRUE(closed.ok());
+  ASSERT_OK(closed);
   EXPECT_EQ(*closed, 2u);
   EXPECT_EQ(a1->closes, 1);
   EXPECT_EQ(a2->closes, 1);
@@ -130,11 +131,11 @@ TEST_F(HubTest, UnknownClientIsNotBlocked) {
 
 TEST_F(HubTest, DisconnectOfAbsentClientStillBlocksItsNextConnect) {
   auto closed = hub_.Disconnect(Target::Clients({"offline"}), false);
-  ASSERT_TRUE(closed.ok());
+  ASSERT_OK(closed);
   EXPECT_EQ(*closed, 0u);
   EXPECT_FALSE(Admitted("offline"));
   auto removed = hub_.AllowReconnect({"offline", "other"});
-  ASSERT_TRUE(removed.ok());
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, 1u);
   EXPECT_TRUE(Admitted("offline"));
 }
@@ -154,7 +155,7 @@ TEST_F(HubTest, DisconnectAllIsRefused) {
 TEST_F(HubTest, GroupsApplyToEveryConnectionAndLaterOnes) {
   auto a1 = Connect(1, "alice");
   auto b = Connect(2, "bob", {.groups = {"red"}});
-  ASSERT_TRUE(hub_.ChangeGroups({"alice"}, {"blue"}, true).ok());
+  ASSERT_OK(hub_.ChangeGroups({"alice"}, {"blue"}, true));
   auto a2 = Connect(3, "alice");
   EXPECT_TRUE(a2->client().InGroup("blue"));
   EXPECT_TRUE(b->client().InGroup("red"));
@@ -168,14 +169,14 @@ TEST_F(HubTest, GroupsApplyToEveryConnectionAndLaterOnes) {
   EXPECT_EQ(hub_.ListClients("blue")[0].groups,
             std::vector<std::string>{"blue"});
 
-  ASSERT_TRUE(hub_.ChangeGroups({"alice"}, {"blue"}, false).ok());
+  ASSERT_OK(hub_.ChangeGroups({"alice"}, {"blue"}, false));
   EXPECT_FALSE(a1->client().InGroup("blue"));
   EXPECT_EQ(hub_.Publish({.data = "x"}, Target::Groups({"blue"}))->connections,
             0u);
 }
 
 TEST_F(HubTest, GroupsOfAClientNotConnectedApplyWhenItConnects) {
-  ASSERT_TRUE(hub_.ChangeGroups({"later"}, {"news"}, true).ok());
+  ASSERT_OK(hub_.ChangeGroups({"later"}, {"news"}, true));
   auto later = Connect(1, "later");
   EXPECT_TRUE(later->client().InGroup("news"));
 }
@@ -195,7 +196,7 @@ TEST_F(HubTest, ResumesAfterLastEventId) {
   auto connection = std::make_shared<RecordingConnection>(1, "alice");
   auto result = hub_.Attach(
       connection, {.last_event_id = first->position.ToString() + ":x"});
-  ASSERT_TRUE(result.ok());
+  ASSERT_OK(result);
   EXPECT_EQ(result->first_sequence, 2u);
   EXPECT_FALSE(result->resync_reason.has_value());
 }
@@ -246,7 +247,7 @@ TEST_F(HubTest, LostHistoryClosesEveryConnectionAndTellsTheirReplayIsOld) {
   EXPECT_EQ(b->closes, 1);
   auto back = hub_.Attach(std::make_shared<RecordingConnection>(3, "alice"),
                           {.last_event_id = seen->position.ToString()});
-  ASSERT_TRUE(back.ok());
+  ASSERT_OK(back);
   EXPECT_EQ(back->resync_reason, "too_old");
 }
 
@@ -351,7 +352,7 @@ TEST_F(HubTest, ClientWithoutKeptGroupsIsForgottenWithItsLastConnection) {
 
 TEST_F(HubTest, GroupsFromABackendOutliveConnectionsButConnectGroupsDoNot) {
   auto c = Connect(1, "member", {.groups = {"chat"}});
-  ASSERT_TRUE(hub_.ChangeGroups({"member"}, {"vip"}, true).ok());
+  ASSERT_OK(hub_.ChangeGroups({"member"}, {"vip"}, true));
   hub_.Detach(*c);
   EXPECT_EQ(hub_.known_client_count(), 1u);
   auto again = Connect(2, "member");
@@ -359,12 +360,12 @@ TEST_F(HubTest, GroupsFromABackendOutliveConnectionsButConnectGroupsDoNot) {
   EXPECT_FALSE(again->client().InGroup("chat"));
   // Once a backend takes its last group away, nothing is left to keep.
   hub_.Detach(*again);
-  ASSERT_TRUE(hub_.ChangeGroups({"member"}, {"vip"}, false).ok());
+  ASSERT_OK(hub_.ChangeGroups({"member"}, {"vip"}, false));
   EXPECT_EQ(hub_.known_client_count(), 0u);
 }
 
 TEST_F(HubTest, LeavingAGroupCreatesNoRecord) {
-  ASSERT_TRUE(hub_.ChangeGroups({"stranger"}, {"vip"}, false).ok());
+  ASSERT_OK(hub_.ChangeGroups({"stranger"}, {"vip"}, false));
   EXPECT_EQ(hub_.known_client_count(), 0u);
 }
 
@@ -415,8 +416,8 @@ TEST_F(HubTest, ListClientPageWalksAllClientsInIdOrder) {
 }
 
 TEST(ClientIdTest, Validation) {
-  EXPECT_TRUE(ValidateClientId("3f2a9c0e1b7d4e5f8a6b2c1d0e9f8a7b").ok());
-  EXPECT_TRUE(ValidateClientId("user@example.com").ok());
+  EXPECT_OK(ValidateClientId("3f2a9c0e1b7d4e5f8a6b2c1d0e9f8a7b"));
+  EXPECT_OK(ValidateClientId("user@example.com"));
   EXPECT_EQ(ValidateClientId("").message(), "client id is empty");
   EXPECT_FALSE(ValidateClientId("a b").ok());
   EXPECT_FALSE(ValidateClientId("a\nb").ok());
@@ -453,7 +454,7 @@ TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
   HubOptions options;
   options.metrics = &metrics;
   Hub hub(options, &store, &broker);
-  ASSERT_TRUE(broker.Start(&hub).ok());
+  ASSERT_OK(broker.Start(&hub));
   auto metric = [&metrics](const std::string& series) {
     return MetricValue(metrics, series).value_or(-1);
   };
@@ -467,21 +468,21 @@ TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
   auto a1 = connect(1, "alice", {.groups = {"red", "blue"}});
   auto a2 = connect(2, "alice");
   auto b = connect(3, "bob", {.groups = {"red"}});
-  ASSERT_TRUE(hub.ChangeGroups({"carol"}, {"green"}, true).ok());
+  ASSERT_OK(hub.ChangeGroups({"carol"}, {"green"}, true));
   const Hub::Stats stats = hub.stats();
   EXPECT_EQ(stats.connections, 3u);
   EXPECT_EQ(stats.connected_clients, 2u);
   EXPECT_EQ(stats.known_clients, 3u);  // carol is remembered for her group
   EXPECT_EQ(stats.groups, 3u);
 
-  ASSERT_TRUE(hub.Publish({.data = "x"}, Target::All()).ok());
-  ASSERT_TRUE(hub.PublishNow({.data = "y"}, Target::All()).ok());
+  ASSERT_OK(hub.Publish({.data = "x"}, Target::All()));
+  ASSERT_OK(hub.PublishNow({.data = "y"}, Target::All()));
   EXPECT_FALSE(hub.Publish({.data = ""}, Target::Groups({"bad name"})).ok());
   EXPECT_EQ(metric("ssecast_events_published_total"), 2);
   EXPECT_EQ(metric("ssecast_publish_duration_seconds_count"), 2)
       << "only successful publishes are timed";
 
-  ASSERT_TRUE(hub.Disconnect(Target::Clients({"alice"}), false).ok());
+  ASSERT_OK(hub.Disconnect(Target::Clients({"alice"}), false));
   EXPECT_EQ(metric("ssecast_kicked_connections_total"), 2);
   EXPECT_EQ(metric("ssecast_store_up"), 1);
   store.down = true;
@@ -547,11 +548,11 @@ TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
   NoReconnectStoreMemory store(absl::Hours(1));
   DeferredBroker broker;
   Hub hub(HubOptions(), &store, &broker);
-  ASSERT_TRUE(broker.Start(&hub).ok());
+  ASSERT_OK(broker.Start(&hub));
   EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()))
       << "nothing sent, nothing to wait for";
   // Acknowledged (the broker took it) but not yet applied here.
-  ASSERT_TRUE(hub.Publish({.data = "x"}, Target::All()).ok());
+  ASSERT_OK(hub.Publish({.data = "x"}, Target::All()));
   EXPECT_FALSE(hub.AwaitOwnCommandsApplied(absl::Milliseconds(10)));
   EXPECT_EQ(hub.log().next_sequence(), hub.log().first_sequence());
   broker.Deliver();
@@ -563,8 +564,8 @@ TEST(HubDrainTest, TheInMemoryBrokerAppliesAsItSends) {
   NoReconnectStoreMemory store(absl::Hours(1));
   BrokerMemory broker;
   Hub hub(HubOptions(), &store, &broker);
-  ASSERT_TRUE(broker.Start(&hub).ok());
-  ASSERT_TRUE(hub.Publish({.data = "x"}, Target::All()).ok());
+  ASSERT_OK(broker.Start(&hub));
+  ASSERT_OK(hub.Publish({.data = "x"}, Target::All()));
   EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
   broker.Stop();
 }

@@ -53,4 +53,9 @@ std::string FrameChunk(absl::string_view payload) {
   return absl::StrCat(absl::Hex(payload.size()), "\r\n", payload, "\r\n");
 }
 
+std::string RetryChunk(absl::Duration retry) {
+  return FrameChunk(
+      absl::StrCat("retry: ", absl::ToInt64Milliseconds(retry), "\n\n"));
+}
+
 }  // namespace ssecast

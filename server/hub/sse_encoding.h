@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/hub/event.h"
 
 namespace ssecast {
@@ -38,6 +39,10 @@ std::string FrameChunk(absl::string_view payload);
 // publish path.
 size_t BuildSseEventChunk(const EventInput& event, absl::string_view wire_id,
                           std::string* buffer);
+
+// The chunk that tells the browser its reconnect interval: "retry: <ms>"
+// in a block of its own (whole milliseconds, rounded down).
+std::string RetryChunk(absl::Duration retry);
 
 // The chunk that ends a chunked response.
 inline constexpr absl::string_view kLastChunk = "0\r\n\r\n";

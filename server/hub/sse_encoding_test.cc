@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -69,7 +70,7 @@ TEST(SseEncodingTest, ValidateEventNamesTheField) {
             "event.type must not contain CR, LF or NUL");
   EXPECT_EQ(ValidateEvent({.data = std::string(11, 'x')}, 10).message(),
             "event.data is 11 bytes; the limit (--max_event_bytes) is 10");
-  EXPECT_TRUE(ValidateEvent({.data = std::string(10, 'x')}, 10).ok());
+  EXPECT_OK(ValidateEvent({.data = std::string(10, 'x')}, 10));
   EXPECT_FALSE(ValidateEvent({.id = std::string(257, 'i')}, 10).ok());
 }
 

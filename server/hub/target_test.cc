@@ -1,6 +1,7 @@
 #include "server/hub/target.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -8,7 +9,7 @@ namespace {
 TEST(TargetTest, AllMatchesEveryone) {
   ClientRecord anyone("anyone");
   EXPECT_TRUE(Target::All().Matches(anyone));
-  EXPECT_TRUE(Target::All().Validate().ok());
+  EXPECT_OK(Target::All().Validate());
 }
 
 TEST(TargetTest, ClientsAreSortedAndDeduplicated) {
@@ -35,7 +36,7 @@ TEST(TargetTest, ValidationNamesTheProblem) {
   EXPECT_EQ(Target::Groups({"a b"}).Validate().message(),
             "group name \"a b\" may only hold letters, digits and ._:@/-");
   EXPECT_FALSE(Target::Clients({"x\n"}).Validate().ok());
-  EXPECT_TRUE(Target::Groups({"team-1", "org:acme/eu"}).Validate().ok());
+  EXPECT_OK(Target::Groups({"team-1", "org:acme/eu"}).Validate());
 }
 
 }  // namespace

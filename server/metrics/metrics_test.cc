@@ -12,6 +12,7 @@
 #include "prometheus/collectable.h"
 #include "prometheus/text_serializer.h"
 #include "server/metrics/admin_server.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -116,7 +117,7 @@ TEST(AdminServerTest, ServesMetricsOnThePortItReports) {
   metrics.StreamOpened();
   absl::StatusOr<std::unique_ptr<AdminServer>> admin =
       AdminServer::Start("127.0.0.1:0", &metrics);
-  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_OK(admin);
   const std::string address = (*admin)->bound_address();
   int port = 0;
   ASSERT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port))

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/redis/redis_connection.h"
+#include "testing/status_assertions.h"
 #include "tests/support/redis_sentinel_group.h"
 #include "tests/support/redis_server.h"
 
@@ -44,7 +45,7 @@ class RedisConnectionSentinelTest : public ::testing::Test {
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<RedisSentinelGroup>> group =
         RedisSentinelGroup::Start();
-    ASSERT_TRUE(group.ok()) << group.status();
+    ASSERT_OK(group);
     group_ = *std::move(group);
   }
 
@@ -54,17 +55,17 @@ class RedisConnectionSentinelTest : public ::testing::Test {
 TEST_F(RedisConnectionSentinelTest, FindsTheMasterAndFollowsAFailover) {
   RedisConnection connection(SentinelOptions(*group_));
   absl::StatusOr<int> first_master = group_->MasterPort();
-  ASSERT_TRUE(first_master.ok()) << first_master.status();
-  ASSERT_TRUE(connection.RunOne({"SET", "before", "1"}).ok());
+  ASSERT_OK(first_master);
+  ASSERT_OK(connection.RunOne({"SET", "before", "1"}));
   EXPECT_EQ(connection.address(), absl::StrCat("127.0.0.1:", *first_master));
   // WAIT makes sure the replica has the key before the master dies.
   absl::StatusOr<RedisReply> replicated =
       connection.RunOne({"WAIT", "1", "5000"});
-  ASSERT_TRUE(replicated.ok()) << replicated.status();
+  ASSERT_OK(replicated);
   ASSERT_EQ((*replicated)->integer, 1);
 
   absl::StatusOr<int> killed = group_->KillMaster();
-  ASSERT_TRUE(killed.ok()) << killed.status();
+  ASSERT_OK(killed);
   ASSERT_EQ(*killed, *first_master);
   // Until the failover, calls fail naming the master; then they succeed on
   // the new one, with no other help than the sentinels.
@@ -86,10 +87,10 @@ TEST_F(RedisConnectionSentinelTest, FindsTheMasterAndFollowsAFailover) {
   ASSERT_TRUE(wrote) << "no failover was followed; last: " << last;
   EXPECT_NE(connection.address(), absl::StrCat("127.0.0.1:", *killed));
   absl::StatusOr<RedisReply> role = connection.RunOne({"ROLE"});
-  ASSERT_TRUE(role.ok()) << role.status();
+  ASSERT_OK(role);
   EXPECT_EQ(std::string((*role)->element[0]->str), "master");
   absl::StatusOr<RedisReply> before = connection.RunOne({"GET", "before"});
-  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_OK(before);
   ASSERT_EQ((*before)->type, REDIS_REPLY_STRING);
   EXPECT_EQ(std::string((*before)->str), "1");
 }
@@ -98,12 +99,12 @@ TEST_F(RedisConnectionSentinelTest, FindsTheMasterAndFollowsAFailover) {
 // asking the sentinels again moves the connection.
 TEST_F(RedisConnectionSentinelTest, LeavesADemotedMasterThatStillAnswers) {
   RedisConnection connection(SentinelOptions(*group_));
-  ASSERT_TRUE(connection.RunOne({"PING"}).ok());
+  ASSERT_OK(connection.RunOne({"PING"}));
   const std::string first = connection.address();
   absl::StatusOr<int> old_master = group_->RequestFailover();
-  ASSERT_TRUE(old_master.ok()) << old_master.status();
+  ASSERT_OK(old_master);
   ASSERT_EQ(first, absl::StrCat("127.0.0.1:", *old_master));
-  ASSERT_TRUE(group_->AwaitFailoverFrom(*old_master, kFailoverTimeout).ok());
+  ASSERT_OK(group_->AwaitFailoverFrom(*old_master, kFailoverTimeout));
   std::string role;
   const absl::Time deadline = absl::Now() + kFailoverTimeout;
   while (absl::Now() < deadline && role != "master") {
@@ -120,10 +121,10 @@ TEST_F(RedisConnectionSentinelTest, LeavesADemotedMasterThatStillAnswers) {
     absl::SleepFor(absl::Milliseconds(100));
     old_role = RedisRoleOf(*old_master);
   }
-  ASSERT_TRUE(old_role.ok()) << old_role.status();
+  ASSERT_OK(old_role);
   EXPECT_EQ(*old_role, "slave");
   absl::StatusOr<RedisReply> still = connection.RunOne({"ROLE"});
-  ASSERT_TRUE(still.ok()) << still.status();
+  ASSERT_OK(still);
   EXPECT_EQ(std::string((*still)->element[0]->str), "master");
 }
 
@@ -145,13 +146,13 @@ TEST_F(RedisConnectionSentinelTest, DeadSentinelsAreSkipped) {
   // A port nobody listens on goes first: the others answer.
   absl::StatusOr<std::unique_ptr<RedisServerProcess>> gone =
       RedisServerProcess::Start();
-  ASSERT_TRUE(gone.ok()) << gone.status();
+  ASSERT_OK(gone);
   const int dead_port = (*gone)->port();
   (*gone)->Kill();
   options.sentinels.insert(options.sentinels.begin(), {"127.0.0.1", dead_port});
   RedisConnection connection(options);
   absl::Status connected = connection.Connect();
-  EXPECT_TRUE(connected.ok()) << connected;
+  EXPECT_OK(connected);
 }
 
 TEST(RedisConnectionSentinelOptionsTest, BadSentinelOptionsAreNamed) {

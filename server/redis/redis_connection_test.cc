@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/redis/redis_server_fixture.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -32,9 +33,9 @@ TEST_F(RedisConnectionTest, WordsTravelByteForByte) {
   RedisConnection connection(ConnectionOptions());
   const std::string key("key with space\r\n\0", 17);
   const std::string value("\0\xff*3\r\n$", 8);
-  ASSERT_TRUE(connection.RunOne({"SET", key, value}).ok());
+  ASSERT_OK(connection.RunOne({"SET", key, value}));
   absl::StatusOr<RedisReply> got = connection.RunOne({"GET", key});
-  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_OK(got);
   ASSERT_EQ((*got)->type, REDIS_REPLY_STRING);
   EXPECT_EQ(StringOf(**got), value);
 }
@@ -43,7 +44,7 @@ TEST_F(RedisConnectionTest, PipelineAnswersInOrder) {
   RedisConnection connection(ConnectionOptions());
   absl::StatusOr<std::vector<RedisReply>> replies = connection.Run(
       {{"RPUSH", "list", "a"}, {"RPUSH", "list", "b"}, {"LLEN", "list"}});
-  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_OK(replies);
   ASSERT_EQ(replies->size(), 3u);
   EXPECT_EQ((*replies)[0]->integer, 1);
   EXPECT_EQ((*replies)[1]->integer, 2);
@@ -52,7 +53,7 @@ TEST_F(RedisConnectionTest, PipelineAnswersInOrder) {
 
 TEST_F(RedisConnectionTest, ErrorReplyIsUnavailableNamingTheCommand) {
   RedisConnection connection(ConnectionOptions());
-  ASSERT_TRUE(connection.RunOne({"SET", "text", "not a number"}).ok());
+  ASSERT_OK(connection.RunOne({"SET", "text", "not a number"}));
   absl::Status failed = connection.RunOne({"INCR", "text"}).status();
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(failed.message(),
@@ -62,32 +63,32 @@ TEST_F(RedisConnectionTest, ErrorReplyIsUnavailableNamingTheCommand) {
 
 TEST_F(RedisConnectionTest, DeadRedisIsUnavailableUntilItIsBack) {
   RedisConnection connection(ConnectionOptions());
-  ASSERT_TRUE(connection.Connect().ok());
+  ASSERT_OK(connection.Connect());
   redis().Kill();
   absl::Status failed = connection.RunOne({"PING"}).status();
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(failed.message(), RedisErrorPrefix() + "Connection refused");
-  ASSERT_TRUE(redis().Restart().ok());
+  ASSERT_OK(redis().Restart());
   absl::Status answered = connection.RunOne({"PING"}).status();
-  EXPECT_TRUE(answered.ok()) << answered;
+  EXPECT_OK(answered);
 }
 
 TEST_F(RedisConnectionTest, ConnectionClosedWhileIdleCostsNoFailedCall) {
   RedisConnection connection(ConnectionOptions());
-  ASSERT_TRUE(connection.RunOne({"SET", "k", "v"}).ok());
+  ASSERT_OK(connection.RunOne({"SET", "k", "v"}));
   redis().Kill();
-  ASSERT_TRUE(redis().Restart().ok());
+  ASSERT_OK(redis().Restart());
   absl::StatusOr<RedisReply> got = connection.RunOne({"EXISTS", "k"});
-  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_OK(got);
   EXPECT_EQ((*got)->integer, 0) << "the restarted redis keeps no data";
 }
 
 TEST_F(RedisConnectionTest, DroppedConnectionIsReplaced) {
   RedisConnection connection(ConnectionOptions());
-  ASSERT_TRUE(connection.RunOne({"CLIENT", "SETNAME", "first"}).ok());
+  ASSERT_OK(connection.RunOne({"CLIENT", "SETNAME", "first"}));
   connection.Drop();
   absl::StatusOr<RedisReply> name = connection.RunOne({"CLIENT", "GETNAME"});
-  ASSERT_TRUE(name.ok()) << name.status();
+  ASSERT_OK(name);
   EXPECT_EQ((*name)->type, REDIS_REPLY_NIL) << "a new connection has no name";
 }
 
@@ -104,7 +105,7 @@ TEST(RedisConnectionOptionsTest, BadOptionsAreNamed) {
   no_timeout.connect_timeout = absl::ZeroDuration();
   EXPECT_EQ(RedisConnection::CheckOptions(no_timeout).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(RedisConnection::CheckOptions({}).ok());
+  EXPECT_OK(RedisConnection::CheckOptions({}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 ABSL_DECLARE_FLAG(std::string, redis_sentinels);
 ABSL_DECLARE_FLAG(std::string, redis_master_name);
@@ -17,7 +18,7 @@ namespace {
 TEST(ParseRedisEndpointsTest, ListsEveryEntry) {
   absl::StatusOr<std::vector<RedisConnection::Endpoint>> parsed =
       ParseRedisEndpoints("10.0.0.1:26379, sentinel-b:26380", "--x");
-  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_OK(parsed);
   ASSERT_EQ(parsed->size(), 2u);
   EXPECT_EQ((*parsed)[0].ToString(), "10.0.0.1:26379");
   EXPECT_EQ((*parsed)[1].ToString(), "sentinel-b:26380");
@@ -46,7 +47,7 @@ class SentinelFlagsTest : public ::testing::Test {
 TEST_F(SentinelFlagsTest, NoneMeansNoSentinel) {
   absl::StatusOr<RedisSentinelSettings> settings =
       RedisSentinelSettingsFromFlags();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_OK(settings);
   EXPECT_TRUE(settings->sentinels.empty());
 }
 
@@ -55,7 +56,7 @@ TEST_F(SentinelFlagsTest, BothTogether) {
   absl::SetFlag(&FLAGS_redis_master_name, "mymaster");
   absl::StatusOr<RedisSentinelSettings> settings =
       RedisSentinelSettingsFromFlags();
-  ASSERT_TRUE(settings.ok()) << settings.status();
+  ASSERT_OK(settings);
   EXPECT_EQ(settings->sentinels.size(), 2u);
   EXPECT_EQ(settings->master_name, "mymaster");
 }

@@ -21,6 +21,7 @@
 #include "server/redis/redis_connection.h"
 #include "server/redis/redis_server_fixture.h"
 #include "server/redis/redis_stream_entry.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -62,7 +63,7 @@ class RedisStreamReaderTest : public RedisServerTest {
     RedisConnection connection(ConnectionOptions());
     absl::StatusOr<RedisReply> id =
         connection.RunOne({"XADD", kKey, "*", "v", value});
-    EXPECT_TRUE(id.ok()) << id.status();
+    EXPECT_OK(id);
     return id.ok() ? std::string((*id)->str, (*id)->len) : "";
   }
 
@@ -109,7 +110,7 @@ TEST_F(RedisStreamReaderTest, ReportsLossAndRecoveryAndGoesOn) {
   const std::vector<std::string> lost = timeline_.Await(2);
   ASSERT_EQ(lost.size(), 2u);
   EXPECT_THAT(lost[1], HasSubstr("lost: " + RedisErrorPrefix()));
-  ASSERT_TRUE(redis().Restart().ok());
+  ASSERT_OK(redis().Restart());
   EXPECT_EQ(timeline_.Await(3).back(), "healthy");
   Add("after");
   const std::vector<std::string> all = timeline_.Await(4);
@@ -145,7 +146,7 @@ TEST_F(RedisStreamReaderTest, ReportsEntriesTrimmedBeforeItReadThem) {
   for (int i = 0; i < 300; ++i) {
     absl::StatusOr<RedisReply> id = connection.RunOne(
         {"XADD", kKey, "MAXLEN", "10", "*", "v", absl::StrCat(i)});
-    ASSERT_TRUE(id.ok()) << id.status();
+    ASSERT_OK(id);
     ids.emplace_back((*id)->str, (*id)->len);
   }
   release.Notify();

@@ -13,6 +13,7 @@
 #include "server/sse/jwt_client_id_provider.h"
 #include "server/sse/jwt_test_keys.h"
 #include "server/sse/query_client_id_provider.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -50,10 +51,10 @@ absl::StatusOr<ClientIdentity> IdentifyBearer(ClientIdProvider& provider,
 
 TEST(ClientIdFlagTest, CookieUsesTheCookieName) {
   auto provider = MakeClientIdProvider("cookie", "my_cookie", "");
-  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_OK(provider);
   ASSERT_NE(dynamic_cast<CookieClientIdProvider*>(provider->get()), nullptr);
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify({});
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_THAT(identity->set_cookie, HasSubstr("my_cookie="));
 
   EXPECT_EQ(MakeClientIdProvider("cookie", "", "").status(),
@@ -62,12 +63,12 @@ TEST(ClientIdFlagTest, CookieUsesTheCookieName) {
 
 TEST(ClientIdFlagTest, HeaderUsesTheNamedHeader) {
   auto provider = Make("header:X-User-Id");
-  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_OK(provider);
   ASSERT_NE(dynamic_cast<HeaderClientIdProvider*>(provider->get()), nullptr);
   httplib::Request request;
   request.set_header("X-User-Id", "user-7");
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "user-7");
 }
 
@@ -88,12 +89,12 @@ TEST(ClientIdFlagTest, HeaderNeedsAValidName) {
 
 TEST(ClientIdFlagTest, QueryUsesTheNamedParameter) {
   auto provider = Make("query:uid");
-  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_OK(provider);
   ASSERT_NE(dynamic_cast<QueryClientIdProvider*>(provider->get()), nullptr);
   httplib::Request request;
   request.params.emplace("uid", "user-8");
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "user-8");
 
   EXPECT_EQ(Make("query:").status(),
@@ -106,11 +107,11 @@ TEST(ClientIdFlagTest, JwtReadsSecretLessTrailingNewline) {
     const std::string path =
         WriteTempFile("secret", absl::StrCat(kOutsideSecret, ending));
     auto provider = Make("jwt", path);
-    ASSERT_TRUE(provider.ok()) << provider.status();
+    ASSERT_OK(provider);
     ASSERT_NE(dynamic_cast<JwtClientIdProvider*>(provider->get()), nullptr);
     absl::StatusOr<ClientIdentity> identity =
         IdentifyBearer(**provider, kOutsideToken);
-    ASSERT_TRUE(identity.ok()) << identity.status();
+    ASSERT_OK(identity);
     EXPECT_EQ(identity->client_id, "user-42@example.com");
   }
 }
@@ -119,7 +120,7 @@ TEST(ClientIdFlagTest, JwtKeepsAllButOneTrailingNewline) {
   const std::string path =
       WriteTempFile("secret", absl::StrCat(kOutsideSecret, "\n\n"));
   auto provider = Make("jwt", path);
-  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_OK(provider);
   EXPECT_EQ(IdentifyBearer(**provider, kOutsideToken).status(),
             absl::UnauthenticatedError("token signature does not match"));
 }
@@ -130,10 +131,10 @@ TEST(ClientIdFlagTest, JwtVerifiesWithThePublicKeyFile) {
     const JwtTestKey key = ec ? JwtTestKey::Ec() : JwtTestKey::Rsa();
     const std::string path = WriteTempFile("public.pem", key.PublicPem());
     auto provider = MakeClientIdProvider("jwt", "ssecast_id", "", path);
-    ASSERT_TRUE(provider.ok()) << provider.status();
+    ASSERT_OK(provider);
     absl::StatusOr<ClientIdentity> identity =
         IdentifyBearer(**provider, key.Sign(ec ? "ES256" : "RS256", kClaims));
-    ASSERT_TRUE(identity.ok()) << identity.status();
+    ASSERT_OK(identity);
     EXPECT_EQ(identity->client_id, "user-7");
     // An HS256 token is refused under a public key, whatever its secret.
     EXPECT_EQ(IdentifyBearer(**provider, kOutsideToken).status(),

@@ -1,6 +1,7 @@
 #include "server/sse/cookie_client_id_provider.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -17,7 +18,7 @@ TEST(CookieClientIdProviderTest, IssuesFreshIdsWhenAbsentOrMalformed) {
   CookieClientIdProvider provider("ssecast_id");
   httplib::Request bare;
   auto first = provider.Identify(bare);
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   EXPECT_TRUE(CookieClientIdProvider::IsWellFormed(first->client_id));
   EXPECT_EQ(first->set_cookie, "ssecast_id=" + first->client_id +
                                    "; Path=/; HttpOnly; SameSite=Lax");
@@ -37,7 +38,7 @@ TEST(CookieClientIdProviderTest, KeepsAWellFormedId) {
   request.set_header("Cookie",
                      "other=1; ssecast_id=0123456789abcdef0123456789abcdef");
   auto identity = provider.Identify(request);
-  ASSERT_TRUE(identity.ok());
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "0123456789abcdef0123456789abcdef");
   EXPECT_TRUE(identity->set_cookie.empty());
 }

@@ -4,13 +4,14 @@
 
 #include "gtest/gtest.h"
 #include "server/sse/cookie_client_id_provider.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
 
 TrustedProxies Proxies(std::vector<std::string> cidrs) {
   absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(cidrs);
-  EXPECT_TRUE(proxies.ok()) << proxies.status();
+  EXPECT_OK(proxies);
   return proxies.ok() ? *proxies : TrustedProxies();
 }
 
@@ -77,13 +78,13 @@ TEST(CookieSecurePolicyTest, TheIssuedCookieCarriesSecure) {
       CookieSecurePolicy(CookieSecureMode::kAuto, Proxies({"127.0.0.1"})));
   absl::StatusOr<ClientIdentity> over_tls =
       provider.Identify(From("127.0.0.1", {"https"}));
-  ASSERT_TRUE(over_tls.ok());
+  ASSERT_OK(over_tls);
   EXPECT_EQ(over_tls->set_cookie,
             "ssecast_id=" + over_tls->client_id +
                 "; Path=/; HttpOnly; SameSite=Lax; Secure");
   absl::StatusOr<ClientIdentity> plain =
       provider.Identify(From("192.0.2.1", {"https"}));
-  ASSERT_TRUE(plain.ok());
+  ASSERT_OK(plain);
   EXPECT_EQ(plain->set_cookie, "ssecast_id=" + plain->client_id +
                                    "; Path=/; HttpOnly; SameSite=Lax");
 }

@@ -3,24 +3,25 @@
 #include <sys/resource.h>
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
 
 TEST(DescriptorBudgetTest, DerivedReserveIsAtLeast256OrATenth) {
   absl::StatusOr<DescriptorBudget> small = PlanDescriptors(1200, 0, 0);
-  ASSERT_TRUE(small.ok()) << small.status();
+  ASSERT_OK(small);
   EXPECT_EQ(small->reserve, 256u);
   EXPECT_EQ(small->max_connections, 944u);
   absl::StatusOr<DescriptorBudget> large = PlanDescriptors(20000, 0, 0);
-  ASSERT_TRUE(large.ok());
+  ASSERT_OK(large);
   EXPECT_EQ(large->reserve, 2000u);
   EXPECT_EQ(large->max_connections, 18000u);
 }
 
 TEST(DescriptorBudgetTest, ExplicitValues) {
   absl::StatusOr<DescriptorBudget> budget = PlanDescriptors(20000, 5000, 300);
-  ASSERT_TRUE(budget.ok());
+  ASSERT_OK(budget);
   EXPECT_EQ(budget->reserve, 300u);
   EXPECT_EQ(budget->max_connections, 5000u);
 }
@@ -40,7 +41,7 @@ TEST(DescriptorBudgetTest, RaisesTheSoftLimitToTheHardOne) {
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
   }
   absl::StatusOr<uint64_t> raised = RaiseDescriptorLimit();
-  ASSERT_TRUE(raised.ok()) << raised.status();
+  ASSERT_OK(raised);
   rlimit now{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &now), 0);
   EXPECT_EQ(now.rlim_cur, *raised);

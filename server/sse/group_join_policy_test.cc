@@ -1,6 +1,7 @@
 #include "server/sse/group_join_policy.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -20,8 +21,8 @@ TEST(GroupJoinPolicyTest, PatternsMatchNamesOrPrefixes) {
   EXPECT_FALSE(GroupPatternMatches("news.*", "newsroom"));
   EXPECT_FALSE(GroupPatternMatches("news.*", "news"));
   EXPECT_TRUE(GroupPatternMatches("*", "admins"));
-  EXPECT_TRUE(ValidateGroupPattern("*").ok());
-  EXPECT_TRUE(ValidateGroupPattern("org:acme/*").ok());
+  EXPECT_OK(ValidateGroupPattern("*"));
+  EXPECT_OK(ValidateGroupPattern("org:acme/*"));
   EXPECT_FALSE(ValidateGroupPattern("**").ok());
   EXPECT_FALSE(ValidateGroupPattern("a*b").ok());
   EXPECT_FALSE(ValidateGroupPattern("").ok());
@@ -34,13 +35,13 @@ TEST(GroupJoinPolicyTest, DecidesByPolicy) {
   const std::vector<std::string> admins = {"news.eu", "admins"};
   EXPECT_TRUE(
       CheckGroupJoin(GroupJoin::kAnyone, ClientIdentity(), admins).ok());
-  EXPECT_TRUE(CheckGroupJoin(GroupJoin::kNobody, reader, {}).ok());
+  EXPECT_OK(CheckGroupJoin(GroupJoin::kNobody, reader, {}));
   absl::Status nobody = CheckGroupJoin(GroupJoin::kNobody, reader, allowed);
   EXPECT_EQ(nobody.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(nobody.message(),
             "this server does not let clients join groups themselves (query "
             "parameter group); a backend puts clients in groups");
-  EXPECT_TRUE(CheckGroupJoin(GroupJoin::kJwt, reader, allowed).ok());
+  EXPECT_OK(CheckGroupJoin(GroupJoin::kJwt, reader, allowed));
   absl::Status forbidden = CheckGroupJoin(GroupJoin::kJwt, reader, admins);
   EXPECT_EQ(forbidden.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(forbidden.message(),

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -96,7 +97,7 @@ std::string RefusalOf(const absl::StatusOr<ClientIdentity>& identity) {
 TEST(JwtClientIdProviderTest, AcceptsTokenSignedByAnOutsideImplementation) {
   absl::StatusOr<ClientIdentity> identity =
       IdentifyBearer(kOutsideToken, kOutsideSecret);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "user-42@example.com");
   EXPECT_EQ(identity->expires, absl::FromUnixSeconds(kFarFuture));
   EXPECT_TRUE(identity->set_cookie.empty());
@@ -120,7 +121,7 @@ TEST(JwtClientIdProviderTest, AcceptsAccessTokenQueryParameter) {
       "access_token",
       MakeToken(absl::StrCat(R"({"sub":"bob","exp":)", kFarFuture, "}")));
   absl::StatusOr<ClientIdentity> identity = MakeProvider().Identify(request);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "bob");
 }
 
@@ -134,7 +135,7 @@ TEST(JwtClientIdProviderTest, PrefersBearerHeaderOverQueryParameter) {
       "access_token",
       MakeToken(absl::StrCat(R"({"sub":"query","exp":)", kFarFuture, "}")));
   absl::StatusOr<ClientIdentity> identity = MakeProvider().Identify(request);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "header");
 }
 
@@ -152,7 +153,7 @@ TEST(JwtClientIdProviderTest, RefusesRequestWithoutToken) {
 TEST(JwtClientIdProviderTest, SetsExpiresToExp) {
   absl::StatusOr<ClientIdentity> identity =
       IdentifyBearer(MakeToken(R"({"sub":"carol","exp":1700000060.5})"));
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->expires,
             absl::FromUnixSeconds(kNow + 60) + absl::Milliseconds(500));
 }
@@ -177,7 +178,7 @@ TEST(JwtClientIdProviderTest, RefusesTokenBeforeNotBefore) {
             "token is not valid before 2023-11-14T22:14:20+00:00");
   absl::StatusOr<ClientIdentity> at_nbf = IdentifyBearer(MakeToken(absl::StrCat(
       R"({"sub":"erin","exp":)", kFarFuture, R"(,"nbf":)", kNow, "}")));
-  EXPECT_TRUE(at_nbf.ok()) << at_nbf.status();
+  EXPECT_OK(at_nbf);
 }
 
 TEST(JwtClientIdProviderTest, RefusesMissingOrNonNumericTimes) {
@@ -263,12 +264,12 @@ TEST(JwtClientIdProviderTest, ReadsTheGroupsClaim) {
   absl::StatusOr<ClientIdentity> identity = IdentifyBearer(MakeToken(
       absl::StrCat(R"({"sub":"a","groups":["news.*","team-1"],"exp":)",
                    kFarFuture, "}")));
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->joinable_groups,
             (std::vector<std::string>{"news.*", "team-1"}));
   identity = IdentifyBearer(
       MakeToken(absl::StrCat(R"({"sub":"a","exp":)", kFarFuture, "}")));
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_TRUE(identity->joinable_groups.empty());
 }
 
@@ -297,7 +298,7 @@ TEST(JwtClientIdProviderTest, RefusesAnUnusableGroupsClaim) {
 TEST(JwtClientIdProviderTest, RefusesMalformedTokens) {
   const std::string valid =
       MakeToken(absl::StrCat(R"({"sub":"alice","exp":)", kFarFuture, "}"));
-  ASSERT_TRUE(IdentifyBearer(valid).ok());
+  ASSERT_OK(IdentifyBearer(valid));
 
   EXPECT_EQ(RefusalOf(IdentifyBearer("abc.def")),
             "malformed token: expected 3 dot-separated parts, got 2");

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "server/sse/jwt_client_id_provider.h"
 #include "server/sse/jwt_test_keys.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -27,7 +28,7 @@ std::string B64(absl::string_view bytes) {
 
 std::unique_ptr<PublicKeyJwtVerifier> VerifierFor(const JwtTestKey& key) {
   auto verifier = PublicKeyJwtVerifier::FromPem(key.PublicPem());
-  EXPECT_TRUE(verifier.ok()) << verifier.status();
+  EXPECT_OK(verifier);
   return verifier.ok() ? *std::move(verifier) : nullptr;
 }
 
@@ -45,7 +46,7 @@ TEST(PublicKeyJwtVerifierTest, AcceptsRs256UnderAnRsaKey) {
   EXPECT_EQ(verifier->alg(), "RS256");
   absl::StatusOr<google::protobuf::Struct> claims =
       verifier->Verify(key.Sign("RS256", kClaims));
-  ASSERT_TRUE(claims.ok()) << claims.status();
+  ASSERT_OK(claims);
   EXPECT_EQ(claims->fields().at("sub").string_value(), "user-42");
 }
 
@@ -56,7 +57,7 @@ TEST(PublicKeyJwtVerifierTest, AcceptsEs256UnderAP256Key) {
   EXPECT_EQ(verifier->alg(), "ES256");
   absl::StatusOr<google::protobuf::Struct> claims =
       verifier->Verify(key.Sign("ES256", kClaims));
-  ASSERT_TRUE(claims.ok()) << claims.status();
+  ASSERT_OK(claims);
   EXPECT_EQ(claims->fields().at("exp").number_value(), 4102444800.0);
 }
 
@@ -157,7 +158,7 @@ TEST(PublicKeyJwtVerifierTest, ServesTheJwtClientIdProvider) {
   request.set_header("Authorization",
                      absl::StrCat("Bearer ", key.Sign("ES256", kClaims)));
   absl::StatusOr<ClientIdentity> identity = provider.Identify(request);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "user-42");
   EXPECT_EQ(identity->expires, absl::FromUnixSeconds(4102444800));
 

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -22,7 +23,7 @@ TEST(QueryClientIdProviderTest, TakesIdFromParameter) {
   request.params.emplace("other", "x");
   request.params.emplace("uid", "user-7");
   absl::StatusOr<ClientIdentity> identity = provider.Identify(request);
-  ASSERT_TRUE(identity.ok()) << identity.status();
+  ASSERT_OK(identity);
   EXPECT_EQ(identity->client_id, "user-7");
   EXPECT_TRUE(identity->set_cookie.empty());
   EXPECT_EQ(identity->expires, absl::InfiniteFuture());

@@ -133,9 +133,13 @@ void SseFront::Route() {
     // A stream (200) is counted as it opens; anything else is a refusal.
     if (response.status != -1 && response.status != 200) {
       metrics_->Refused(response.status);
-      LogDebug("request refused", {{"path", "/events"},
-                                   {"status", response.status},
-                                   {"remote", request.remote_addr}});
+      // The fields are built only when the line is written: refusals come
+      // in floods.
+      if (LogEnabled(LogLevel::kDebug)) {
+        LogDebug("request refused", {{"path", "/events"},
+                                     {"status", response.status},
+                                     {"remote", request.remote_addr}});
+      }
     }
   });
   http_.Options("/events", [this](const httplib::Request& request,
@@ -330,8 +334,10 @@ void SseFront::HandleEvents(const httplib::Request& request,
   if (!attached->admitted) {
     // Per the SSE spec, 204 makes EventSource stop reconnecting for good.
     response.status = 204;
-    LogDebug("client may not reconnect",
-             {{"client", ClientIdForLog(identity->client_id)}});
+    if (LogEnabled(LogLevel::kDebug)) {
+      LogDebug("client may not reconnect",
+               {{"client", ClientIdForLog(identity->client_id)}});
+    }
     return;
   }
   response.set_header("Cache-Control", "no-cache");
@@ -339,12 +345,14 @@ void SseFront::HandleEvents(const httplib::Request& request,
   stream->Prepare(attached->first_sequence, Prelude(*attached),
                   identity->expires);
   metrics_->StreamOpened();
-  LogDebug("stream opened",
-           {{"connection", stream->id()},
-            {"client", ClientIdForLog(identity->client_id)},
-            {"remote", stream->remote_address()},
-            {"groups", attach.groups.size()},
-            {"resync", attached->resync_reason.value_or("none")}});
+  if (LogEnabled(LogLevel::kDebug)) {
+    LogDebug("stream opened",
+             {{"connection", stream->id()},
+              {"client", ClientIdForLog(identity->client_id)},
+              {"remote", stream->remote_address()},
+              {"groups", attach.groups.size()},
+              {"resync", attached->resync_reason.value_or("none")}});
+  }
   TakeoverHttpServer::StreamTo(
       response, kEventStream,
       [this, stream, holds](UniqueFd socket,

@@ -13,9 +13,9 @@ SseStream::~SseStream() = default;
 
 void SseStream::Prepare(uint64_t first_sequence, std::string prelude,
                         absl::Time expires) {
-  cursor_ = first_sequence;
-  control_ = std::move(prelude);
-  expires_ = expires;
+  delivery_.cursor = first_sequence;
+  delivery_.control = std::move(prelude);
+  delivery_.expires = expires;
 }
 
 void SseStream::SetWriter(StreamWriter* writer) { writer_.store(writer); }

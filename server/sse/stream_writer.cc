@@ -125,7 +125,7 @@ void StreamWriter::Run() {
     }
     if (close_pending_.exchange(false)) {
       for (auto& stream : streams_) {
-        if (stream->close_before() != 0 && !stream->closing_) {
+        if (stream->close_before() != 0 && !stream->delivery().closing) {
           BeginClosing(*stream, stream->close_before(),
                        now + options_.write_timeout, StreamEnd::kServerClosed);
         }
@@ -152,8 +152,8 @@ void StreamWriter::ReportProgress() {
   cursors_.clear();
   for (const auto& stream : streams_) {
     // A closing stream is on its way out; it holds nobody back.
-    if (stream->socket_.valid() && !stream->closing_) {
-      cursors_.push_back(stream->cursor_);
+    if (stream->delivery().socket.valid() && !stream->delivery().closing) {
+      cursors_.push_back(stream->delivery().cursor);
     }
   }
   const size_t connections = cursors_.size();
@@ -172,7 +172,8 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
     return;
   }
   sweep_due_ = true;
-  if (!stream->socket_.valid()) return;  // dropped earlier in this round
+  if (!stream->delivery().socket.valid())
+    return;  // dropped earlier in this round
   if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
     Drop(*stream, StreamEnd::kClientGone);
     return;
@@ -182,8 +183,9 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
     // discarded, and end of input means it has gone.
     char sink[512];
     while (true) {
-      ssize_t r = ::recv(stream->socket_.get(), sink, sizeof(sink), 0);
-      if (r > 0 && (stream->received_ += static_cast<size_t>(r)) >
+      ssize_t r =
+          ::recv(stream->delivery().socket.get(), sink, sizeof(sink), 0);
+      if (r > 0 && (stream->delivery().received += static_cast<size_t>(r)) >
                        options_.max_bytes_after_head) {
         Drop(*stream, StreamEnd::kTooMuchInput,
              "it sent more than --max_bytes_after_head");
@@ -196,7 +198,7 @@ void StreamWriter::HandleEpollEvent(uint32_t events, SseStream* stream) {
       return;
     }
   }
-  if (events & EPOLLOUT) stream->blocked_ = false;
+  if (events & EPOLLOUT) stream->delivery().blocked = false;
 }
 
 void StreamWriter::TakeAdopted(absl::Time now) {
@@ -227,8 +229,8 @@ void StreamWriter::TakeAdopted(absl::Time now) {
       stream_count_.fetch_sub(1);
       continue;
     }
-    stream->socket_ = std::move(socket);
-    stream->last_write_ = now;
+    stream->delivery().socket = std::move(socket);
+    stream->delivery().last_write = now;
     if (stop_seen_) {
       BeginClosing(*stream, kWindowEnd, now, StreamEnd::kShutdown);
     } else if (stream->close_before() != 0) {
@@ -241,14 +243,15 @@ void StreamWriter::TakeAdopted(absl::Time now) {
 
 void StreamWriter::BeginClosing(SseStream& stream, uint64_t end,
                                 absl::Time deadline, StreamEnd reason) {
-  if (!stream.closing_) {
-    stream.closing_ = true;
-    stream.close_at_ = end;
-    stream.close_reason_ = reason;
+  if (!stream.delivery().closing) {
+    stream.delivery().closing = true;
+    stream.delivery().close_at = end;
+    stream.delivery().close_reason = reason;
   } else {
-    stream.close_at_ = std::min(stream.close_at_, end);
+    stream.delivery().close_at = std::min(stream.delivery().close_at, end);
   }
-  stream.close_deadline_ = std::min(stream.close_deadline_, deadline);
+  stream.delivery().close_deadline =
+      std::min(stream.delivery().close_deadline, deadline);
 }
 
 void StreamWriter::SyncWindow() {
@@ -268,7 +271,8 @@ void StreamWriter::SyncWindow() {
   }
   const uint64_t new_end = window_first_ + window_.size();
   for (auto& stream : streams_) {
-    if (stream->close_at_ == kWindowEnd) stream->close_at_ = new_end;
+    if (stream->delivery().close_at == kWindowEnd)
+      stream->delivery().close_at = new_end;
   }
 }
 
@@ -281,77 +285,86 @@ void StreamWriter::Sweep(absl::Time now) {
   }
   for (auto& stream_ptr : streams_) {
     SseStream& stream = *stream_ptr;
-    if (!stream.socket_.valid()) continue;
-    if (stream.cursor_ < window_first_) {
+    if (!stream.delivery().socket.valid()) continue;
+    if (stream.delivery().cursor < window_first_) {
       Drop(stream, StreamEnd::kOutOfHistory,
            "it fell out of the event history");
       continue;
     }
-    if (!stream.closing_ && now >= stream.expires_) {
+    if (!stream.delivery().closing && now >= stream.delivery().expires) {
       // The client's identity (a token) expired; it may reconnect with a
       // fresh one.
       BeginClosing(stream, window_end, now + options_.write_timeout,
                    StreamEnd::kTokenExpired);
     }
-    if (stream.closing_ && now >= stream.close_deadline_) {
+    if (stream.delivery().closing && now >= stream.delivery().close_deadline) {
       Drop(stream, StreamEnd::kCloseTimeout,
            "it did not drain within the write timeout while closing");
       continue;
     }
-    const uint64_t lag = window_end - stream.cursor_;
-    stream.best_lag_ = std::min(stream.best_lag_, lag);
-    if (stream.blocked_) {
-      if (lag - stream.best_lag_ > options_.max_lag_events) {
+    const uint64_t lag = window_end - stream.delivery().cursor;
+    stream.delivery().best_lag = std::min(stream.delivery().best_lag, lag);
+    if (stream.delivery().blocked) {
+      if (lag - stream.delivery().best_lag > options_.max_lag_events) {
         Drop(stream, StreamEnd::kSlow,
              "it is too slow: it fell --max_lag_events further behind than "
              "it had been");
-      } else if (now - stream.last_write_ > options_.write_timeout) {
+      } else if (now - stream.delivery().last_write > options_.write_timeout) {
         Drop(stream, StreamEnd::kWriteTimeout,
              "its socket accepted nothing within the write timeout");
       }
       continue;
     }
-    const bool idle = stream.cursor_ == window_end &&
-                      stream.control_offset_ == stream.control_.size();
-    if (idle && keepalive_due && !stream.closing_ &&
-        now - stream.last_write_ >= options_.keepalive_interval) {
-      stream.control_.assign(kKeepaliveChunk.data(), kKeepaliveChunk.size());
-      stream.control_offset_ = 0;
-    } else if (idle && !stream.closing_) {
+    const bool idle =
+        stream.delivery().cursor == window_end &&
+        stream.delivery().control_offset == stream.delivery().control.size();
+    if (idle && keepalive_due && !stream.delivery().closing &&
+        now - stream.delivery().last_write >= options_.keepalive_interval) {
+      stream.delivery().control.assign(kKeepaliveChunk.data(),
+                                       kKeepaliveChunk.size());
+      stream.delivery().control_offset = 0;
+    } else if (idle && !stream.delivery().closing) {
       continue;
     }
     if (!Flush(stream, now)) {
       // Flush ends a stream once its last chunk is out, or on an error.
       const bool finished =
-          stream.ending_ && stream.control_offset_ == stream.control_.size();
-      Drop(stream, finished ? stream.close_reason_ : StreamEnd::kWriteError);
+          stream.delivery().ending &&
+          stream.delivery().control_offset == stream.delivery().control.size();
+      Drop(stream,
+           finished ? stream.delivery().close_reason : StreamEnd::kWriteError);
     }
   }
-  streams_.erase(
-      std::remove_if(streams_.begin(), streams_.end(),
-                     [](const auto& s) { return !s->socket_.valid(); }),
-      streams_.end());
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
+                                [](const auto& s) {
+                                  return !s->delivery().socket.valid();
+                                }),
+                 streams_.end());
 }
 
 bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
   const uint64_t window_end = window_first_ + window_.size();
   while (true) {
     const uint64_t limit =
-        stream.closing_ ? std::min(stream.close_at_, window_end) : window_end;
+        stream.delivery().closing
+            ? std::min(stream.delivery().close_at, window_end)
+            : window_end;
     iov_.clear();
     gathered_.clear();
     size_t bytes = 0;
-    if (stream.control_offset_ == stream.control_.size()) {
+    if (stream.delivery().control_offset == stream.delivery().control.size()) {
       TakeRetryChanges(stream, limit);
     }
-    if (stream.control_offset_ < stream.control_.size()) {
-      iov_.push_back({stream.control_.data() + stream.control_offset_,
-                      stream.control_.size() - stream.control_offset_});
-      gathered_.push_back({kControl, stream.control_offset_});
+    if (stream.delivery().control_offset < stream.delivery().control.size()) {
+      iov_.push_back(
+          {stream.delivery().control.data() + stream.delivery().control_offset,
+           stream.delivery().control.size() -
+               stream.delivery().control_offset});
+      gathered_.push_back({kControl, stream.delivery().control_offset});
       bytes += iov_.back().iov_len;
     }
-    uint64_t sequence = stream.cursor_;
-    size_t offset = stream.cursor_offset_;
+    uint64_t sequence = stream.delivery().cursor;
+    size_t offset = stream.delivery().cursor_offset;
     for (; sequence < limit && iov_.size() < kMaxIov && bytes < kMaxBatchBytes;
          ++sequence) {
       const Event& event = *window_[sequence - window_first_];
@@ -366,28 +379,31 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
       offset = 0;
     }
     if (iov_.empty()) {
-      stream.cursor_ = sequence;
-      if (sequence < limit) continue;    // stopped at a retry change
-      if (stream.ending_) return false;  // the last chunk is out: done
-      if (stream.closing_ && stream.cursor_ >= stream.close_at_) {
-        stream.control_ = LastWords();
-        stream.control_offset_ = 0;
-        stream.ending_ = true;
+      stream.delivery().cursor = sequence;
+      if (sequence < limit) continue;  // stopped at a retry change
+      if (stream.delivery().ending)
+        return false;  // the last chunk is out: done
+      if (stream.delivery().closing &&
+          stream.delivery().cursor >= stream.delivery().close_at) {
+        stream.delivery().control = LastWords();
+        stream.delivery().control_offset = 0;
+        stream.delivery().ending = true;
         continue;
       }
       return true;
     }
-    const ssize_t written = ::writev(stream.socket_.get(), iov_.data(),
-                                     static_cast<int>(iov_.size()));
+    const ssize_t written =
+        ::writev(stream.delivery().socket.get(), iov_.data(),
+                 static_cast<int>(iov_.size()));
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        stream.blocked_ = true;
+        stream.delivery().blocked = true;
         return true;
       }
       return false;
     }
-    stream.last_write_ = now;
+    stream.delivery().last_write = now;
     delivered_bytes_ += static_cast<uint64_t>(written);
     AccountWritten(stream, static_cast<size_t>(written), sequence);
   }
@@ -398,28 +414,22 @@ std::string StreamWriter::LastWords() {
   if (!stop_seen_ || spread_ms <= 0) return std::string(kLastChunk);
   const int64_t retry_ms =
       absl::Uniform<int64_t>(absl::IntervalClosed, random_, 0, spread_ms);
-  return absl::StrCat(FrameChunk(absl::StrCat("retry: ", retry_ms, "\n\n")),
-                      kLastChunk);
+  return absl::StrCat(RetryChunk(absl::Milliseconds(retry_ms)), kLastChunk);
 }
 
 void StreamWriter::TakeRetryChanges(SseStream& stream, uint64_t limit) {
-  if (stream.cursor_offset_ != 0) return;
+  if (stream.delivery().cursor_offset != 0) return;
   const RetryChange* change = nullptr;
   // Of several changes in a row, the last one counts.
-  while (stream.cursor_ < limit && IsRetryChange(stream.cursor_)) {
-    change = &*window_[stream.cursor_ - window_first_]->retry_change();
-    ++stream.cursor_;
+  while (stream.delivery().cursor < limit &&
+         IsRetryChange(stream.delivery().cursor)) {
+    change =
+        &*window_[stream.delivery().cursor - window_first_]->retry_change();
+    ++stream.delivery().cursor;
   }
   if (change == nullptr) return;
-  const int64_t jitter_ms = absl::ToInt64Milliseconds(change->jitter);
-  const int64_t retry_ms =
-      absl::ToInt64Milliseconds(change->retry) +
-      (jitter_ms > 0 ? absl::Uniform<int64_t>(absl::IntervalClosed, random_,
-                                              -jitter_ms, jitter_ms)
-                     : 0);
-  stream.control_ = FrameChunk(
-      absl::StrCat("retry: ", std::max<int64_t>(retry_ms, 1), "\n\n"));
-  stream.control_offset_ = 0;
+  stream.delivery().control = RetryChunk(PickRetry(*change, random_));
+  stream.delivery().control_offset = 0;
 }
 
 void StreamWriter::AccountWritten(SseStream& stream, size_t written,
@@ -430,10 +440,10 @@ void StreamWriter::AccountWritten(SseStream& stream, size_t written,
     const Gathered& g = gathered_[i];
     if (written < length) {
       if (g.sequence == kControl) {
-        stream.control_offset_ += written;
+        stream.delivery().control_offset += written;
       } else {
-        stream.cursor_ = g.sequence;
-        stream.cursor_offset_ = g.offset + written;
+        stream.delivery().cursor = g.sequence;
+        stream.delivery().cursor_offset = g.offset + written;
       }
       stream.CountSent(completed);
       delivered_events_ += completed;
@@ -441,26 +451,27 @@ void StreamWriter::AccountWritten(SseStream& stream, size_t written,
     }
     written -= length;
     if (g.sequence == kControl) {
-      stream.control_offset_ = stream.control_.size();
-      if (!stream.ending_) {
-        stream.control_.clear();
-        stream.control_offset_ = 0;
-        if (stream.control_.capacity() > 16) stream.control_.shrink_to_fit();
+      stream.delivery().control_offset = stream.delivery().control.size();
+      if (!stream.delivery().ending) {
+        stream.delivery().control.clear();
+        stream.delivery().control_offset = 0;
+        if (stream.delivery().control.capacity() > 16)
+          stream.delivery().control.shrink_to_fit();
       }
     } else {
-      stream.cursor_ = g.sequence + 1;
-      stream.cursor_offset_ = 0;
+      stream.delivery().cursor = g.sequence + 1;
+      stream.delivery().cursor_offset = 0;
       ++completed;
     }
   }
-  stream.cursor_ = scanned_to;
-  stream.cursor_offset_ = 0;
+  stream.delivery().cursor = scanned_to;
+  stream.delivery().cursor_offset = 0;
   stream.CountSent(completed);
   delivered_events_ += completed;
 }
 
 void StreamWriter::Drop(SseStream& stream, StreamEnd reason, const char* why) {
-  if (!stream.socket_.valid()) return;
+  if (!stream.delivery().socket.valid()) return;
   metrics_->StreamClosed(reason);
   if (why != nullptr) {
     LogInfo("stream dropped", {{"connection", stream.id()},
@@ -474,8 +485,8 @@ void StreamWriter::Drop(SseStream& stream, StreamEnd reason, const char* why) {
                                {"reason", StreamEndLabel(reason)},
                                {"events_sent", stream.events_sent()}});
   }
-  epoll_.Remove(stream.socket_.get());
-  stream.socket_.Reset();
+  epoll_.Remove(stream.delivery().socket.get());
+  stream.delivery().socket.Reset();
   detach_(stream);
   stream_count_.fetch_sub(1);
 }

@@ -91,8 +91,6 @@ class StreamWriter : public EventLog::Reader {
   void BeginShutdown(absl::Duration grace);
   void Shutdown(absl::Duration grace);
 
-  size_t stream_count() const { return stream_count_.load(); }
-
  private:
   void Run();
   void HandleEpollEvent(uint32_t events, SseStream* stream);

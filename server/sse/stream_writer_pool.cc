@@ -24,10 +24,4 @@ void StreamWriterPool::Shutdown(absl::Duration grace) {
   for (auto& writer : writers_) writer->Shutdown(grace);
 }
 
-size_t StreamWriterPool::stream_count() const {
-  size_t count = 0;
-  for (const auto& writer : writers_) count += writer->stream_count();
-  return count;
-}
-
 }  // namespace ssecast

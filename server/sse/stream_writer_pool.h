@@ -28,8 +28,6 @@ class StreamWriterPool {
   // stops the threads.
   void Shutdown(absl::Duration grace);
 
-  size_t stream_count() const;
-
  private:
   std::vector<std::unique_ptr<StreamWriter>> writers_;
   std::atomic<size_t> next_{0};

@@ -16,6 +16,7 @@
 #include "server/broker/broker_memory.h"
 #include "server/hub/hub.h"
 #include "server/store/no_reconnect_store_memory.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -78,7 +79,7 @@ class StreamWriterTest : public ::testing::Test {
  protected:
   explicit StreamWriterTest(const HubOptions& options = HubOptions())
       : store_(absl::Hours(1)), hub_(options, &store_, &broker_) {
-    EXPECT_TRUE(broker_.Start(&hub_).ok());
+    EXPECT_OK(broker_.Start(&hub_));
   }
   ~StreamWriterTest() override {
     writer_.reset();
@@ -116,7 +117,7 @@ class StreamWriterTest : public ::testing::Test {
   }
 
   void Publish(const std::string& data, Target target = Target::All()) {
-    ASSERT_TRUE(hub_.Publish({.data = data}, target).ok());
+    ASSERT_OK(hub_.Publish({.data = data}, target));
   }
 
   NoReconnectStoreMemory store_;
@@ -175,7 +176,7 @@ TEST_F(StreamWriterTest, CloseDeliversWhatCameBeforeThenEndsTheChunkedBody) {
   StartWriter();
   auto peer = Open("alice");
   Publish("before");
-  ASSERT_TRUE(hub_.Disconnect(Target::Clients({"alice"}), true).ok());
+  ASSERT_OK(hub_.Disconnect(Target::Clients({"alice"}), true));
   Publish("after");
   ASSERT_TRUE(peer->ReadToEnd());
   EXPECT_TRUE(absl::StrContains(peer->received(), "data: before\n"));
@@ -300,7 +301,7 @@ TEST_F(StreamWriterTest, ClosingOutsideShutdownSendsNoRetry) {
   StartWriter(options);
   auto peer = Open("alice");
   Publish("before");
-  ASSERT_TRUE(hub_.Disconnect(Target::Clients({"alice"}), true).ok());
+  ASSERT_OK(hub_.Disconnect(Target::Clients({"alice"}), true));
   ASSERT_TRUE(peer->ReadToEnd());
   EXPECT_EQ(peer->received().find("retry: "), std::string::npos)
       << peer->received();
@@ -378,7 +379,7 @@ TEST_F(StreamWriterTest, AReplayingStreamIsNotDroppedForItsBacklog) {
   const std::string big(16 * 1024, 'x');
   absl::StatusOr<Hub::PublishResult> first =
       hub_.Publish({.data = "first"}, Target::All());
-  ASSERT_TRUE(first.ok());
+  ASSERT_OK(first);
   for (int i = 0; i < 100; ++i) Publish(absl::StrCat(i, " ", big));
   // 100 events behind from the start, with a socket that fills at once:
   // not 20 behind its best, so it is kept, and catches up.

@@ -1,6 +1,7 @@
 #include "server/sse/trusted_proxies.h"
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -8,7 +9,7 @@ namespace {
 TEST(TrustedProxiesTest, ParsesBlocksAndHosts) {
   absl::StatusOr<TrustedProxies> proxies =
       TrustedProxies::Parse({"10.0.0.0/8", "192.168.1.7", "fd00::/8"});
-  ASSERT_TRUE(proxies.ok()) << proxies.status();
+  ASSERT_OK(proxies);
   EXPECT_TRUE(proxies->Contains("10.1.2.3"));
   EXPECT_FALSE(proxies->Contains("11.1.2.3"));
   EXPECT_TRUE(proxies->Contains("192.168.1.7"));
@@ -30,7 +31,7 @@ TEST(TrustedProxiesTest, RefusesBadEntries) {
 TEST(TrustedProxiesTest, ClientAddressBelievesOnlyTrustedPeers) {
   absl::StatusOr<TrustedProxies> proxies =
       TrustedProxies::Parse({"127.0.0.1", "10.0.0.0/8"});
-  ASSERT_TRUE(proxies.ok());
+  ASSERT_OK(proxies);
   // Not a proxy: the header is the client's own claim.
   EXPECT_EQ(proxies->ClientAddress("8.8.8.8", "1.1.1.1"), "8.8.8.8");
   // The rightmost address not of a trusted proxy; what the client wrote

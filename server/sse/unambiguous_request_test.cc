@@ -3,6 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -39,7 +40,7 @@ TEST(UnambiguousRequestTest, RefusesNulInHeaders) {
   httplib::Request fine;
   fine.target = "/events?uid=alice";
   fine.headers.emplace("X-User-Id", "alice");
-  EXPECT_TRUE(CheckUnambiguous(fine).ok());
+  EXPECT_OK(CheckUnambiguous(fine));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "server/store/no_reconnect_store.h"
 #include "server/store/no_reconnect_store_memory.h"
 #include "server/store/no_reconnect_store_redis.h"
+#include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 
 namespace ssecast {
@@ -101,7 +102,7 @@ TYPED_TEST_SUITE(NoReconnectStoreContractTest, Implementations,
 
 bool IsContained(NoReconnectStore& store, const std::string& id) {
   absl::StatusOr<bool> contained = store.Contains(id);
-  EXPECT_TRUE(contained.ok()) << contained.status();
+  EXPECT_OK(contained);
   return contained.value_or(false);
 }
 
@@ -109,7 +110,7 @@ TYPED_TEST(NoReconnectStoreContractTest, NeverAddedIdIsNotContained) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);
   EXPECT_FALSE(IsContained(*store, "never-added"));
-  ASSERT_TRUE(store->Add({"someone-else"}).ok());
+  ASSERT_OK(store->Add({"someone-else"}));
   EXPECT_FALSE(IsContained(*store, "never-added"));
   EXPECT_FALSE(IsContained(*store, ""));
 }
@@ -117,14 +118,14 @@ TYPED_TEST(NoReconnectStoreContractTest, NeverAddedIdIsNotContained) {
 TYPED_TEST(NoReconnectStoreContractTest, CheckPassesWhileTheStoreIsUsable) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(store->Check().ok());
-  EXPECT_TRUE(store->Check().ok());
+  EXPECT_OK(store->Check());
+  EXPECT_OK(store->Check());
 }
 
 TYPED_TEST(NoReconnectStoreContractTest, AddedIdsAreContained) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Add({"alice", "bob"}).ok());
+  ASSERT_OK(store->Add({"alice", "bob"}));
   EXPECT_TRUE(IsContained(*store, "alice"));
   EXPECT_TRUE(IsContained(*store, "bob"));
   EXPECT_FALSE(IsContained(*store, "carol"));
@@ -134,7 +135,7 @@ TYPED_TEST(NoReconnectStoreContractTest, IdsAreTakenByteForByte) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);
   const std::string odd_id("with space\r\n*3\0nul", 18);
-  ASSERT_TRUE(store->Add({odd_id}).ok());
+  ASSERT_OK(store->Add({odd_id}));
   EXPECT_TRUE(IsContained(*store, odd_id));
   EXPECT_FALSE(IsContained(*store, "with space\r\n*3"));
 }
@@ -143,27 +144,27 @@ TYPED_TEST(NoReconnectStoreContractTest,
            RemoveCountsThePresentIdsAndForgetsThem) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Add({"alice", "bob", "carol"}).ok());
+  ASSERT_OK(store->Add({"alice", "bob", "carol"}));
 
   absl::StatusOr<int> removed = store->Remove({"alice", "bob", "dave"});
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, 2);
   EXPECT_FALSE(IsContained(*store, "alice"));
   EXPECT_FALSE(IsContained(*store, "bob"));
   EXPECT_TRUE(IsContained(*store, "carol"));
 
   removed = store->Remove({"alice"});
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, 0);
 }
 
 TYPED_TEST(NoReconnectStoreContractTest, EmptyBatchesChangeNothing) {
   std::unique_ptr<NoReconnectStore> store = this->MakeStore(kLongTtl);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Add({"alice"}).ok());
-  EXPECT_TRUE(store->Add({}).ok());
+  ASSERT_OK(store->Add({"alice"}));
+  EXPECT_OK(store->Add({}));
   absl::StatusOr<int> removed = store->Remove({});
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, 0);
   EXPECT_TRUE(IsContained(*store, "alice"));
 }
@@ -174,7 +175,7 @@ TYPED_TEST(NoReconnectStoreContractTest, EntriesExpireAfterTheTtl) {
   ASSERT_NE(store, nullptr);
 
   const absl::Time added_at = absl::Now();
-  ASSERT_TRUE(store->Add({"alice"}).ok());
+  ASSERT_OK(store->Add({"alice"}));
   const bool contained_at_once = IsContained(*store, "alice");
   // On a stalled machine the entry may rightly be gone already.
   if (absl::Now() - added_at < kTtl) {
@@ -188,7 +189,7 @@ TYPED_TEST(NoReconnectStoreContractTest, EntriesExpireAfterTheTtl) {
   EXPECT_FALSE(IsContained(*store, "alice"))
       << "still there " << kWaitDeadline << " after a ttl of " << kTtl;
   absl::StatusOr<int> removed = store->Remove({"alice"});
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, 0) << "an expired entry counts as absent";
 }
 
@@ -198,10 +199,10 @@ TYPED_TEST(NoReconnectStoreContractTest, AddingAgainRestartsTheTtl) {
   ASSERT_NE(store, nullptr);
 
   const absl::Time first_added_at = absl::Now();
-  ASSERT_TRUE(store->Add({"alice"}).ok());
+  ASSERT_OK(store->Add({"alice"}));
   absl::SleepFor(kTtl * 0.6);
   const absl::Time added_again_at = absl::Now();
-  ASSERT_TRUE(store->Add({"alice"}).ok());
+  ASSERT_OK(store->Add({"alice"}));
   // Past the first expiry, well before the second.
   absl::SleepFor(first_added_at + kTtl * 1.2 - absl::Now());
   const bool contained = IsContained(*store, "alice");
@@ -217,7 +218,7 @@ TYPED_TEST(NoReconnectStoreContractTest, ManyIdsAtOnce) {
   ASSERT_NE(store, nullptr);
   std::vector<std::string> ids;
   for (int i = 0; i < kIds; ++i) ids.push_back(absl::StrCat("client-", i));
-  ASSERT_TRUE(store->Add(ids).ok());
+  ASSERT_OK(store->Add(ids));
   for (const std::string& id : ids) {
     ASSERT_TRUE(IsContained(*store, id)) << id;
   }
@@ -228,13 +229,13 @@ TYPED_TEST(NoReconnectStoreContractTest, ManyIdsAtOnce) {
     return even;
   }();
   absl::StatusOr<int> removed = store->Remove(even_ids);
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, kIds / 2);
   for (int i = 0; i < kIds; ++i) {
     ASSERT_EQ(IsContained(*store, ids[i]), i % 2 == 1) << ids[i];
   }
   removed = store->Remove(ids);
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, kIds / 2);
 }
 
@@ -269,7 +270,7 @@ TYPED_TEST(NoReconnectStoreContractTest, ConcurrentAddsAndLookups) {
     }
   }
   absl::StatusOr<int> removed = store->Remove(all_ids);
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, kThreads * kIdsPerThread);
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -19,7 +20,7 @@ class NoReconnectStoreMemoryTest : public ::testing::Test {
  protected:
   bool IsContained(const std::string& id) {
     absl::StatusOr<bool> contained = store_.Contains(id);
-    EXPECT_TRUE(contained.ok()) << contained.status();
+    EXPECT_OK(contained);
     return contained.value_or(false);
   }
 
@@ -36,7 +37,7 @@ class NoReconnectStoreMemoryTest : public ::testing::Test {
 };
 
 TEST_F(NoReconnectStoreMemoryTest, ExpiresExactlyAtTheTtl) {
-  ASSERT_TRUE(store_.Add({"alice"}).ok());
+  ASSERT_OK(store_.Add({"alice"}));
   now_ = start_ + kTtl - absl::Nanoseconds(1);
   EXPECT_TRUE(IsContained("alice"));
   now_ = start_ + kTtl;
@@ -44,9 +45,9 @@ TEST_F(NoReconnectStoreMemoryTest, ExpiresExactlyAtTheTtl) {
 }
 
 TEST_F(NoReconnectStoreMemoryTest, AddingAgainRestartsTheTtl) {
-  ASSERT_TRUE(store_.Add({"alice"}).ok());
+  ASSERT_OK(store_.Add({"alice"}));
   now_ = start_ + kTtl / 2;
-  ASSERT_TRUE(store_.Add({"alice"}).ok());
+  ASSERT_OK(store_.Add({"alice"}));
   now_ = start_ + kTtl / 2 + kTtl - absl::Nanoseconds(1);
   EXPECT_TRUE(IsContained("alice"));
   now_ = start_ + kTtl / 2 + kTtl;
@@ -54,25 +55,25 @@ TEST_F(NoReconnectStoreMemoryTest, AddingAgainRestartsTheTtl) {
 }
 
 TEST_F(NoReconnectStoreMemoryTest, RemoveDoesNotCountExpiredEntries) {
-  ASSERT_TRUE(store_.Add({"alice"}).ok());
+  ASSERT_OK(store_.Add({"alice"}));
   now_ = start_ + kTtl;
-  ASSERT_TRUE(store_.Add({"bob"}).ok());
+  ASSERT_OK(store_.Add({"bob"}));
   ASSERT_EQ(store_.size(), 2u) << "alice is expected to be still unpurged";
   absl::StatusOr<int> removed = store_.Remove({"alice", "bob"});
-  ASSERT_TRUE(removed.ok()) << removed.status();
+  ASSERT_OK(removed);
   EXPECT_EQ(*removed, 1);
   EXPECT_EQ(store_.size(), 0u);
 }
 
 TEST_F(NoReconnectStoreMemoryTest, ExpiredEntriesArePurgedAsNewOnesArrive) {
   constexpr int kIds = 100000;
-  ASSERT_TRUE(store_.Add(Ids("old-", kIds)).ok());
+  ASSERT_OK(store_.Add(Ids("old-", kIds)));
   ASSERT_EQ(store_.size(), static_cast<size_t>(kIds));
 
   now_ = start_ + kTtl;
   // One at a time, as a server adds them: no single call sees them all.
   for (const std::string& id : Ids("new-", kIds)) {
-    ASSERT_TRUE(store_.Add({id}).ok());
+    ASSERT_OK(store_.Add({id}));
   }
   // Without purging the map would hold 2 * kIds entries. Adding as many new
   // ids as there were old ones doubles the map since the last sweep at the
@@ -85,7 +86,7 @@ TEST_F(NoReconnectStoreMemoryTest, ExpiredEntriesArePurgedAsNewOnesArrive) {
 TEST_F(NoReconnectStoreMemoryTest, LiveEntriesSurviveSweeps) {
   constexpr int kIds = 10000;
   const std::vector<std::string> ids = Ids("client-", kIds);
-  for (const std::string& id : ids) ASSERT_TRUE(store_.Add({id}).ok());
+  for (const std::string& id : ids) ASSERT_OK(store_.Add({id}));
   now_ = start_ + kTtl - absl::Nanoseconds(1);
   for (const std::string& id : ids) ASSERT_TRUE(IsContained(id)) << id;
   EXPECT_EQ(store_.size(), static_cast<size_t>(kIds));

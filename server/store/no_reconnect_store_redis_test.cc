@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 
 namespace ssecast {
@@ -110,7 +111,7 @@ class PasswordProtectedRedisTest : public ::testing::Test {
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<RedisServerProcess>> server =
         RedisServerProcess::Start({.password = kPassword});
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_OK(server);
     server_ = *std::move(server);
   }
 
@@ -122,10 +123,10 @@ TEST_F(PasswordProtectedRedisTest, RightPasswordWorks) {
   options.password = kPassword;
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
-  ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE((*store)->Add({"alice"}).ok());
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Add({"alice"}));
   absl::StatusOr<bool> contained = (*store)->Contains("alice");
-  ASSERT_TRUE(contained.ok()) << contained.status();
+  ASSERT_OK(contained);
   EXPECT_TRUE(*contained);
 }
 
@@ -154,13 +155,13 @@ class RedisFaultTest : public ::testing::Test {
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<RedisServerProcess>> server =
         RedisServerProcess::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_OK(server);
     server_ = *std::move(server);
     NoReconnectStoreRedis::Options options = OptionsFor(*server_);
     options.timeout = absl::Milliseconds(500);
     absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
         NoReconnectStoreRedis::Create(options);
-    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_OK(store);
     store_ = *std::move(store);
   }
 
@@ -186,30 +187,30 @@ class RedisFaultTest : public ::testing::Test {
 };
 
 TEST_F(RedisFaultTest, DeadRedisMakesCallsUnavailableUntilItIsBack) {
-  ASSERT_TRUE(store_->Add({"alice"}).ok());
+  ASSERT_OK(store_->Add({"alice"}));
   server_->Kill();
   ExpectEveryCallUnavailable();
   EXPECT_THAT(store_->Contains("bob").status().message(),
               HasSubstr("Connection refused"));
 
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
   absl::Status answering = WaitUntilAnswering(*store_);
-  ASSERT_TRUE(answering.ok()) << answering;
-  EXPECT_TRUE(store_->Check().ok());
-  ASSERT_TRUE(store_->Add({"bob"}).ok());
+  ASSERT_OK(answering);
+  EXPECT_OK(store_->Check());
+  ASSERT_OK(store_->Add({"bob"}));
   absl::StatusOr<bool> contained = store_->Contains("bob");
-  ASSERT_TRUE(contained.ok()) << contained.status();
+  ASSERT_OK(contained);
   EXPECT_TRUE(*contained);
 }
 
 // The old connection was closed by the dying server while the store sat
 // idle; the store must notice that before sending, not fail the call.
 TEST_F(RedisFaultTest, ConnectionBrokenWhileIdleCostsNoFailedCall) {
-  ASSERT_TRUE(store_->Add({"alice"}).ok());
+  ASSERT_OK(store_->Add({"alice"}));
   server_->Kill();
-  ASSERT_TRUE(server_->Restart().ok());
+  ASSERT_OK(server_->Restart());
   absl::StatusOr<bool> contained = store_->Contains("alice");
-  ASSERT_TRUE(contained.ok()) << contained.status();
+  ASSERT_OK(contained);
   EXPECT_FALSE(*contained) << "the restarted redis keeps no data";
 }
 
@@ -220,25 +221,25 @@ TEST_F(RedisFaultTest, HungRedisTimesOutAndRecovers) {
               HasSubstr("no answer within the timeout"));
   server_->Thaw();
   absl::Status answering = WaitUntilAnswering(*store_);
-  ASSERT_TRUE(answering.ok()) << answering;
-  ASSERT_TRUE(store_->Add({"alice"}).ok());
+  ASSERT_OK(answering);
+  ASSERT_OK(store_->Add({"alice"}));
   absl::StatusOr<bool> contained = store_->Contains("alice");
-  ASSERT_TRUE(contained.ok()) << contained.status();
+  ASSERT_OK(contained);
   EXPECT_TRUE(*contained);
 }
 
 TEST(NoReconnectStoreRedisTest, RedisItselfExpiresTheKeys) {
   absl::StatusOr<std::unique_ptr<RedisServerProcess>> server =
       RedisServerProcess::Start();
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   constexpr absl::Duration kTtl = absl::Seconds(60);
   NoReconnectStoreRedis::Options options = OptionsFor(**server);
   options.key_prefix = "ttl-test:";
   options.ttl = kTtl;
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
-  ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE((*store)->Add({"alice"}).ok());
+  ASSERT_OK(store);
+  ASSERT_OK((*store)->Add({"alice"}));
 
   redisContext* raw = redisConnect("127.0.0.1", (*server)->port());
   ASSERT_NE(raw, nullptr);

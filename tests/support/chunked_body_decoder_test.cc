@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast::test_support {
 namespace {
@@ -32,7 +33,7 @@ Decoded DecodePieces(const std::vector<std::string>& pieces) {
 TEST(ChunkedBodyDecoderTest, DecodesChunksUntilTheLastChunk) {
   Decoded decoded =
       DecodePieces({"5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"});
-  ASSERT_TRUE(decoded.status.ok()) << decoded.status;
+  ASSERT_OK(decoded.status);
   EXPECT_EQ(decoded.body, "hello world");
   EXPECT_TRUE(decoded.done);
 }
@@ -42,7 +43,7 @@ TEST(ChunkedBodyDecoderTest, ReadsMultiDigitHexSizesInEitherCase) {
   const std::string b(0x10b, 'b');
   Decoded decoded =
       DecodePieces({"1A\r\n" + a + "\r\n010B\r\n" + b + "\r\n0\r\n\r\n"});
-  ASSERT_TRUE(decoded.status.ok()) << decoded.status;
+  ASSERT_OK(decoded.status);
   EXPECT_EQ(decoded.body, a + b);
   EXPECT_TRUE(decoded.done);
 }
@@ -55,21 +56,21 @@ TEST(ChunkedBodyDecoderTest, IgnoresExtensionsAndTrailers) {
           .ok());
   EXPECT_EQ(body, "abc");
   EXPECT_FALSE(decoder.done()) << "the trailer section has not ended yet";
-  ASSERT_TRUE(decoder.Feed("\r\n", &body).ok());
+  ASSERT_OK(decoder.Feed("\r\n", &body));
   EXPECT_TRUE(decoder.done());
   EXPECT_EQ(decoder.data_chunks(), 1);
 }
 
 TEST(ChunkedBodyDecoderTest, IsNotDoneWithoutTheFinalCrLf) {
   Decoded decoded = DecodePieces({"2\r\nok\r\n0\r\n"});
-  ASSERT_TRUE(decoded.status.ok()) << decoded.status;
+  ASSERT_OK(decoded.status);
   EXPECT_EQ(decoded.body, "ok");
   EXPECT_FALSE(decoded.done);
 }
 
 TEST(ChunkedBodyDecoderTest, IgnoresBytesAfterTheEnd) {
   Decoded decoded = DecodePieces({"0\r\n\r\nHTTP/1.1 200 OK\r\n", "more"});
-  ASSERT_TRUE(decoded.status.ok()) << decoded.status;
+  ASSERT_OK(decoded.status);
   EXPECT_EQ(decoded.body, "");
   EXPECT_TRUE(decoded.done);
 }
@@ -89,7 +90,7 @@ TEST(ChunkedBodyDecoderTest, EverySplitGivesTheSameBody) {
   std::vector<std::string> bytes;
   for (char c : stream) bytes.emplace_back(1, c);
   Decoded decoded = DecodePieces(bytes);
-  ASSERT_TRUE(decoded.status.ok()) << decoded.status;
+  ASSERT_OK(decoded.status);
   EXPECT_EQ(decoded.body, data + "data");
   EXPECT_TRUE(decoded.done);
 }

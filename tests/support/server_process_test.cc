@@ -18,6 +18,7 @@
 #include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "server/base/unique_fd.h"
+#include "testing/status_assertions.h"
 #include "tests/support/runfile_path.h"
 
 namespace ssecast::test_support {
@@ -50,7 +51,7 @@ bool HasLine(const ServerProcess& process, const std::string& line) {
 TEST(ServerProcessTest, StartsOnFreePortsAndStopsOnSigterm) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
 
   EXPECT_GT((*server)->http_port(), 0);
   EXPECT_GT((*server)->grpc_port(), 0);
@@ -67,7 +68,7 @@ TEST(ServerProcessTest, StartsOnFreePortsAndStopsOnSigterm) {
               Contains(StartsWith("ssecast listening http=127.0.0.1:")));
 
   absl::StatusOr<int> exit_code = (*server)->Terminate();
-  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  ASSERT_OK(exit_code);
   EXPECT_EQ(*exit_code, 0);
   EXPECT_THAT(
       (*server)->stdout_lines(),
@@ -79,14 +80,14 @@ TEST(ServerProcessTest, StartsOnFreePortsAndStopsOnSigterm) {
 TEST(ServerProcessTest, AdminPortIsZeroWhenTheServerHasNone) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {"--admin_address="});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   EXPECT_EQ((*server)->admin_port(), 0);
 }
 
 TEST(ServerProcessTest, DestructorStopsTheServerWithSigterm) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {"--stop_exit_code=7"});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   // Only SIGTERM (or SIGINT) makes the fake exit with 7; SIGKILL would say
   // "killed by signal 9".
   EXPECT_NONFATAL_FAILURE(server->reset(), "exited with code 7 on SIGTERM");
@@ -95,7 +96,7 @@ TEST(ServerProcessTest, DestructorStopsTheServerWithSigterm) {
 TEST(ServerProcessTest, ExtraArgumentsOverrideTheDefaultAddresses) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {"--http_address=127.0.0.2:0"});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   EXPECT_EQ((*server)->http_address(),
             absl::StrCat("127.0.0.2:", (*server)->http_port()));
   EXPECT_TRUE(Accepts("127.0.0.2", (*server)->http_port()));
@@ -120,7 +121,7 @@ TEST(ServerProcessTest, ReportsAMissingBinary) {
 TEST(ServerProcessTest, KillsAServerThatIgnoresSigterm) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {"--ignore_sigterm"});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   absl::StatusOr<int> exit_code = (*server)->Terminate(absl::Seconds(1));
   EXPECT_EQ(exit_code.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_THAT(exit_code.status().message(), HasSubstr("SIGKILL"));
@@ -131,7 +132,7 @@ TEST(ServerProcessTest, KillsAServerThatIgnoresSigterm) {
 TEST(ServerProcessTest, KillEndsTheServerAtOnce) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   (*server)->Kill();
   EXPECT_THAT((*server)->WaitForExit(absl::Seconds(1)).status().message(),
               HasSubstr("killed by signal 9"));
@@ -140,7 +141,7 @@ TEST(ServerProcessTest, KillEndsTheServerAtOnce) {
 TEST(ServerProcessTest, WaitForExitLeavesARunningServerAlone) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   EXPECT_EQ((*server)->WaitForExit(absl::Milliseconds(100)).status().code(),
             absl::StatusCode::kDeadlineExceeded);
   EXPECT_TRUE(Accepts("127.0.0.1", (*server)->http_port()));
@@ -151,7 +152,7 @@ TEST(ServerProcessTest, WaitForExitLeavesARunningServerAlone) {
 TEST(ServerProcessTest, DrainsStdoutSoTheServerNeverBlocks) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {"--stdout_flood_lines=20000"});
-  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_OK(server);
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (!HasLine(**server, "flood done") && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));
@@ -159,7 +160,7 @@ TEST(ServerProcessTest, DrainsStdoutSoTheServerNeverBlocks) {
   EXPECT_TRUE(HasLine(**server, "flood done"));
   EXPECT_TRUE(HasLine(**server, "fake_ssecast: filler line 19999"));
   absl::StatusOr<int> exit_code = (*server)->Terminate();
-  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  ASSERT_OK(exit_code);
   EXPECT_EQ(*exit_code, 0);
 }
 

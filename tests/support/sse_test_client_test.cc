@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/base/unique_fd.h"
+#include "testing/status_assertions.h"
 #include "tests/support/http_test_request.h"
 
 namespace ssecast::test_support {
@@ -168,7 +169,7 @@ TEST(SseTestClientTest, SendsTheRequestAndParsesTheHead) {
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port(), "/events?topic=a",
                              {{"Cookie", "sid=old"}, {"Last-Event-ID", "42"}});
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
 
   EXPECT_EQ(server.Request(), absl::StrCat("GET /events?topic=a HTTP/1.1\r\n"
                                            "Host: 127.0.0.1:",
@@ -194,7 +195,7 @@ TEST(SseTestClientTest, CallerAcceptReplacesTheDefault) {
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port(), "/events",
                              {{"Accept", "text/html"}});
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   EXPECT_THAT(server.Request(), HasSubstr("\r\nAccept: text/html\r\n"));
   EXPECT_THAT(server.Request(), Not(HasSubstr("text/event-stream")));
 }
@@ -205,7 +206,7 @@ TEST(SseTestClientTest, AcceptCanBeLeftOut) {
   request.accept_event_stream = false;
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port(), request);
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   EXPECT_THAT(server.Request(), Not(HasSubstr("Accept")));
 }
 
@@ -217,12 +218,12 @@ TEST(SseTestClientTest, ParsesAChunkedStreamCutAtAwkwardPlaces) {
   CannedServer server({std::string(kChunkedStreamHead)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   SseTestClient& sse = **client;
 
   server.Write(Chunk(": keepalive\r\n"));
   absl::StatusOr<std::string> comment = sse.NextComment(kWait);
-  ASSERT_TRUE(comment.ok()) << comment.status();
+  ASSERT_OK(comment);
   EXPECT_EQ(*comment, "keepalive");
 
   const std::string ends_in_cr = "data: one\r";
@@ -236,7 +237,7 @@ TEST(SseTestClientTest, ParsesAChunkedStreamCutAtAwkwardPlaces) {
   server.Write(starts_with_lf.substr(1, 2));
   server.Write(starts_with_lf.substr(3));
   absl::StatusOr<SseEvent> event = sse.NextEvent(kWait);
-  ASSERT_TRUE(event.ok()) << event.status();
+  ASSERT_OK(event);
   EXPECT_EQ(*event, Event("", "message", "one\ntwo\nthree"));
 
   const std::string big_data(300, 'x');
@@ -247,17 +248,17 @@ TEST(SseTestClientTest, ParsesAChunkedStreamCutAtAwkwardPlaces) {
   server.Write(big_chunk.substr(2, 100));
   server.Write(big_chunk.substr(102));
   event = sse.NextEvent(kWait);
-  ASSERT_TRUE(event.ok()) << event.status();
+  ASSERT_OK(event);
   EXPECT_EQ(*event, Event("", "message", big_data));
 
   server.Write(Chunk("id: 9\revent: note\rdata: cr only\r\r"));
   server.Write(Chunk("data: unterminated\n"));
   server.Write("0\r\n\r\n");
   event = sse.NextEvent(kWait);
-  ASSERT_TRUE(event.ok()) << event.status();
+  ASSERT_OK(event);
   EXPECT_EQ(*event, Event("9", "note", "cr only"));
 
-  ASSERT_TRUE(sse.WaitForEnd(kWait).ok());
+  ASSERT_OK(sse.WaitForEnd(kWait));
   EXPECT_EQ(sse.end_kind(), EndKind::kCleanEnd);
   absl::StatusOr<SseEvent> after_end = sse.NextEvent(kWait);
   EXPECT_EQ(after_end.status().code(), absl::StatusCode::kOutOfRange)
@@ -271,14 +272,14 @@ TEST(SseTestClientTest, CloseWithoutTerminatorIsAnAbruptEof) {
   CannedServer server({std::string(kChunkedStreamHead)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   server.Write(Chunk("data: a\n\ndata: partial\n"));
   server.Close();
 
-  ASSERT_TRUE((*client)->WaitForEnd(kWait).ok());
+  ASSERT_OK((*client)->WaitForEnd(kWait));
   EXPECT_EQ((*client)->end_kind(), EndKind::kEof);
   absl::StatusOr<SseEvent> event = (*client)->NextEvent(kWait);
-  ASSERT_TRUE(event.ok()) << event.status();
+  ASSERT_OK(event);
   EXPECT_EQ(*event, Event("", "message", "a"));
   EXPECT_EQ((*client)->NextEvent(kWait).status().code(),
             absl::StatusCode::kOutOfRange);
@@ -290,12 +291,12 @@ TEST(SseTestClientTest, ResetWithoutTerminatorIsAReset) {
   CannedServer server({std::string(kChunkedStreamHead)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   server.Write(Chunk("data: a\n\n"));
-  ASSERT_TRUE((*client)->NextEvent(kWait).ok());
+  ASSERT_OK((*client)->NextEvent(kWait));
   server.Reset();
 
-  ASSERT_TRUE((*client)->WaitForEnd(kWait).ok());
+  ASSERT_OK((*client)->WaitForEnd(kWait));
   EXPECT_EQ((*client)->end_kind(), EndKind::kReset);
   EXPECT_THAT((*client)->end_detail(), HasSubstr("Connection reset by peer"));
 }
@@ -304,10 +305,10 @@ TEST(SseTestClientTest, MalformedChunkSizeEndsTheBody) {
   CannedServer server({std::string(kChunkedStreamHead)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   server.Write("zz\r\ndata: x\n\n\r\n");
 
-  ASSERT_TRUE((*client)->WaitForEnd(kWait).ok());
+  ASSERT_OK((*client)->WaitForEnd(kWait));
   EXPECT_EQ((*client)->end_kind(), EndKind::kMalformed);
   EXPECT_THAT((*client)->end_detail(), HasSubstr("malformed chunk size"));
 }
@@ -320,13 +321,13 @@ TEST(SseTestClientTest, ContentLengthBodyEndsCleanlyWithoutClose) {
        "only text/"});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   EXPECT_EQ((*client)->status(), 406);
   EXPECT_EQ((*client)->reason(), "Not Acceptable");
   server.Write("event-stream");  // The connection stays open after this.
 
   absl::StatusOr<std::string> body = (*client)->ReadAllBody(kWait);
-  ASSERT_TRUE(body.ok()) << body.status();
+  ASSERT_OK(body);
   EXPECT_EQ(*body, "only text/event-stream");
   EXPECT_EQ((*client)->end_kind(), EndKind::kCleanEnd);
 }
@@ -337,13 +338,13 @@ TEST(SseTestClientTest, ParsesEventsFromAContentLengthBody) {
                                     stream.size(), "\r\n\r\n", stream)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
-  ASSERT_TRUE((*client)->WaitForEnd(kWait).ok());
+  ASSERT_OK(client);
+  ASSERT_OK((*client)->WaitForEnd(kWait));
   EXPECT_EQ((*client)->end_kind(), EndKind::kCleanEnd);
   absl::StatusOr<SseEvent> first = (*client)->NextEvent(kWait);
   absl::StatusOr<SseEvent> second = (*client)->NextEvent(kWait);
-  ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_OK(first);
+  ASSERT_OK(second);
   EXPECT_EQ(*first, Event("", "message", "x"));
   EXPECT_EQ(*second, Event("3", "message", "y"));
 }
@@ -352,11 +353,11 @@ TEST(SseTestClientTest, NoContentHasAnEmptyBodyThatEndsAtOnce) {
   CannedServer server({"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   EXPECT_EQ((*client)->status(), 204);
   EXPECT_EQ((*client)->end_kind(), EndKind::kCleanEnd);
   absl::StatusOr<std::string> body = (*client)->ReadAllBody(kWait);
-  ASSERT_TRUE(body.ok()) << body.status();
+  ASSERT_OK(body);
   EXPECT_EQ(*body, "");
 }
 
@@ -364,11 +365,11 @@ TEST(SseTestClientTest, BodyWithoutLengthEndsAtClose) {
   CannedServer server({"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   server.Write("abc");
   server.Close();
   absl::StatusOr<std::string> body = (*client)->ReadAllBody(kWait);
-  ASSERT_TRUE(body.ok()) << body.status();
+  ASSERT_OK(body);
   EXPECT_EQ(*body, "abc");
   EXPECT_EQ((*client)->end_kind(), EndKind::kEof);
 }
@@ -377,7 +378,7 @@ TEST(SseTestClientTest, TimesOutNamingWhatItAwaited) {
   CannedServer server({std::string(kChunkedStreamHead)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   server.Write(Chunk("data: no blank line yet\n"));
 
   absl::StatusOr<SseEvent> event =
@@ -391,7 +392,7 @@ TEST(SseTestClientTest, ReadsFailAfterClose) {
   CannedServer server({std::string(kChunkedStreamHead)});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_OK(client);
   (*client)->Close();
   EXPECT_EQ((*client)->NextEvent(kWait).status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -443,7 +444,7 @@ TEST(HttpRequestTest, SendsOneShotRequestAndReadsTheResponse) {
        "no POSTs\n"});
   absl::StatusOr<HttpTestResponse> response =
       HttpRequest(server.port(), "POST", "/events");
-  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_OK(response);
   EXPECT_EQ(response->status, 405);
   EXPECT_EQ(response->header("allow"), "GET");
   EXPECT_EQ(response->body, "no POSTs\n");

@@ -1,4 +1,4 @@
-#include "server/control/status_conversion.h"
+#include "rpc/status_conversion.h"
 
 #include <string>
 

@@ -3,8 +3,8 @@
 // google.rpc codes, so the code maps 1:1 and the message is kept verbatim.
 // A code outside the canonical range becomes UNKNOWN. Pure functions;
 // thread-safe.
-#ifndef SSECAST_SERVER_CONTROL_STATUS_CONVERSION_H_
-#define SSECAST_SERVER_CONTROL_STATUS_CONVERSION_H_
+#ifndef SSECAST_RPC_STATUS_CONVERSION_H_
+#define SSECAST_RPC_STATUS_CONVERSION_H_
 
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
@@ -17,4 +17,4 @@ absl::Status ToAbslStatus(const grpc::Status& status);
 
 }  // namespace ssecast
 
-#endif  // SSECAST_SERVER_CONTROL_STATUS_CONVERSION_H_
+#endif  // SSECAST_RPC_STATUS_CONVERSION_H_

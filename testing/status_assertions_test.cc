@@ -1,0 +1,32 @@
+#include "testing/status_assertions.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ssecast::test_support {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(StatusIsTest, MatchesCodeAndMessage) {
+  const absl::Status status = absl::NotFoundError("no client \"a\"");
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound, "no client \"a\""));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("client")));
+  EXPECT_THAT(status, Not(StatusIs(absl::StatusCode::kInvalidArgument)));
+  EXPECT_THAT(status, Not(StatusIs(absl::StatusCode::kNotFound, "other")));
+}
+
+TEST(StatusIsTest, LooksThroughStatusOr) {
+  const absl::StatusOr<int> failed = absl::UnavailableError("redis away");
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable, "redis away"));
+  const absl::StatusOr<int> value = 3;
+  EXPECT_THAT(value, StatusIs(absl::StatusCode::kOk));
+  EXPECT_OK(value);
+  ASSERT_OK(absl::OkStatus());
+}
+
+}  // namespace
+}  // namespace ssecast::test_support
