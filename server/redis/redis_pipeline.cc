@@ -113,7 +113,12 @@ void RedisPipeline::Send(const std::vector<Call*>& calls) {
   for (Call* call : calls) {
     const size_t count = call->commands.size();
     if (!replies.ok()) {
-      results.push_back(replies.status());
+      // A Status of its own per caller, not copies sharing one
+      // reference-counted rep across threads: Debian's Abseil drops the
+      // last reference in code ThreadSanitizer does not see, so a shared
+      // rep freed here looks like a race with the caller's copies.
+      results.push_back(
+          absl::Status(replies.status().code(), replies.status().message()));
       continue;
     }
     std::vector<RedisReply> own;
