@@ -1,5 +1,7 @@
 #include "server/redis/redis_stream_reader.h"
 
+#include <hiredis/hiredis.h>
+
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -143,17 +145,28 @@ absl::Status RedisStreamReader::ReadOnce(bool wait) {
     if (absl::Status checked = CheckForGap(i); !checked.ok()) return checked;
     check_gap_[i] = false;
   }
-  RedisCommand xread = {"XREAD", "COUNT", absl::StrCat(options_.batch)};
-  if (wait) {
-    xread.insert(
-        xread.end(),
-        {"BLOCK", absl::StrCat(absl::ToInt64Milliseconds(options_.block))});
-  }
-  xread.push_back("STREAMS");
-  xread.insert(xread.end(), options_.keys.begin(), options_.keys.end());
-  xread.insert(xread.end(), last_ids_.begin(), last_ids_.end());
-  absl::StatusOr<RedisReply> reply = connection_.RunOne(xread);
+  auto xread = [this](bool block) {
+    RedisCommand command = {"XREAD", "COUNT", absl::StrCat(options_.batch)};
+    if (block) {
+      command.insert(
+          command.end(),
+          {"BLOCK", absl::StrCat(absl::ToInt64Milliseconds(options_.block))});
+    }
+    command.push_back("STREAMS");
+    command.insert(command.end(), options_.keys.begin(), options_.keys.end());
+    command.insert(command.end(), last_ids_.begin(), last_ids_.end());
+    return command;
+  };
+  absl::StatusOr<RedisReply> reply = connection_.RunOne(xread(wait));
   if (!reply.ok()) return reply.status();
+  if (wait && options_.keys.size() > 1 && (*reply)->type != REDIS_REPLY_NIL) {
+    // Redis answers a blocked XREAD with the entries of the stream that woke
+    // it only, although the same script call may have written to another
+    // stream with lower ids: read every stream again, without blocking, so
+    // that the merge below sees whole script calls.
+    reply = connection_.RunOne(xread(false));
+    if (!reply.ok()) return reply.status();
+  }
   absl::StatusOr<std::vector<std::vector<RedisStreamEntry>>> per_stream =
       ParseXreadEntries(**reply, options_.keys);
   if (!per_stream.ok()) {
