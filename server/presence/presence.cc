@@ -2,7 +2,19 @@
 
 #include <tuple>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace ssecast {
+
+std::vector<std::string> DistinctClientIds(
+    absl::Span<const std::string> client_ids) {
+  absl::flat_hash_set<absl::string_view> seen;
+  std::vector<std::string> distinct;
+  for (const std::string& id : client_ids) {
+    if (seen.insert(id).second) distinct.push_back(id);
+  }
+  return distinct;
+}
 
 bool PresenceRecordBefore(const PresenceRecord& a, const PresenceRecord& b) {
   return std::tie(a.client_id, a.node_id) < std::tie(b.client_id, b.node_id);

@@ -76,6 +76,9 @@ class Presence {
       size_t page_size) = 0;
 };
 
+// `client_ids` without repeats, in first-seen order: what Find() looks up.
+std::vector<std::string> DistinctClientIds(
+    absl::Span<const std::string> client_ids);
 // Record order: by client id, then node id.
 bool PresenceRecordBefore(const PresenceRecord& a, const PresenceRecord& b);
 // Whether (client_id, node_id) sorts after `cursor` (every record does when

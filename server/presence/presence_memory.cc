@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
-
 namespace ssecast {
 
 PresenceRecord PresenceMemory::Record(LocalClient client) const {
@@ -14,11 +12,7 @@ PresenceRecord PresenceMemory::Record(LocalClient client) const {
 
 absl::StatusOr<std::vector<PresenceRecord>> PresenceMemory::Find(
     absl::Span<const std::string> client_ids) {
-  absl::flat_hash_set<absl::string_view> seen;
-  std::vector<std::string> unique;
-  for (const std::string& id : client_ids) {
-    if (seen.insert(id).second) unique.push_back(id);
-  }
+  const std::vector<std::string> unique = DistinctClientIds(client_ids);
   std::vector<PresenceRecord> records;
   for (LocalClient& client : local_->Find(unique)) {
     records.push_back(Record(std::move(client)));

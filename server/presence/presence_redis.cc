@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "absl/container/btree_set.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -427,11 +426,7 @@ absl::StatusOr<std::vector<std::string>> PresenceRedis::LiveNodesLocked() {
 
 absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
     absl::Span<const std::string> client_ids) {
-  absl::flat_hash_set<absl::string_view> seen;
-  std::vector<std::string> unique;
-  for (const std::string& id : client_ids) {
-    if (seen.insert(id).second) unique.push_back(id);
-  }
+  const std::vector<std::string> unique = DistinctClientIds(client_ids);
   std::vector<PresenceRecord> records;
   if (unique.empty()) return records;
   absl::MutexLock lock(&query_mu_);
