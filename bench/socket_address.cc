@@ -37,10 +37,14 @@ absl::StatusOr<UniqueFd> ConnectBlocking(const sockaddr_in& address,
     return absl::UnavailableError(absl::StrCat("socket: ", strerror(errno)));
   }
   const timeval timeout = absl::ToTimeval(io_timeout);
-  setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
   const int one = 1;
-  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                 sizeof(timeout)) != 0 ||
+      setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout,
+                 sizeof(timeout)) != 0 ||
+      setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+    return absl::InternalError(absl::StrCat("setsockopt: ", strerror(errno)));
+  }
   if (connect(fd.get(), reinterpret_cast<const sockaddr*>(&address),
               sizeof(address)) != 0) {
     char ip[INET_ADDRSTRLEN] = {};

@@ -1,11 +1,14 @@
 // ssecast: pushes Server-Sent Events to browsers, steered over gRPC.
 // This file only parses flags and wires the parts together.
 
+#include <pthread.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -538,6 +541,28 @@ void WaitOutDrainDelay(const sigset_t& signals, absl::Duration delay) {
   }
 }
 
+// Blocks SIGINT, SIGTERM and SIGHUP in every thread started afterwards, so
+// that main's sigwait() takes them, and makes a write to a socket the peer
+// closed fail instead of killing the process.
+absl::Status TakeSignals(sigset_t* stop_signals) {
+  sigemptyset(stop_signals);
+  sigaddset(stop_signals, SIGINT);
+  sigaddset(stop_signals, SIGTERM);
+  // SIGHUP (a closed terminal, or an operator expecting a reload) must not
+  // end the server: it is taken and logged.
+  sigaddset(stop_signals, SIGHUP);
+  if (const int error = pthread_sigmask(SIG_BLOCK, stop_signals, nullptr);
+      error != 0) {
+    return absl::InternalError(
+        absl::StrCat("pthread_sigmask: ", std::strerror(error)));
+  }
+  if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+    return absl::InternalError(
+        absl::StrCat("ignoring SIGPIPE: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 int Fail(absl::string_view what, const absl::Status& status) {
   std::fprintf(stderr, "ssecast: %s: %s\n", std::string(what).c_str(),
                std::string(status.message()).c_str());
@@ -573,17 +598,10 @@ int Run() {
   absl::StatusOr<std::unique_ptr<NoReconnectStore>> store = MakeStore();
   if (!store.ok()) return Fail("no-reconnect store", store.status());
 
-  // Signals are taken by sigwait() below; every thread inherits the mask.
   sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  // SIGHUP (a closed terminal, or an operator expecting a reload) must not
-  // end the server: it is taken and logged below.
-  sigaddset(&stop_signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  // A write to a socket the peer closed must fail, not kill the process.
-  signal(SIGPIPE, SIG_IGN);
+  if (absl::Status taken = TakeSignals(&stop_signals); !taken.ok()) {
+    return Fail("signals", taken);
+  }
 
   // Outlives everything that counts into it.
   Metrics metrics;

@@ -29,7 +29,11 @@ absl::StatusOr<UniqueFd> ConnectRaw(int port) {
     return absl::UnavailableError(
         absl::StrCat("connect to port ", port, ": ", std::strerror(errno)));
   }
-  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    return absl::InternalError(
+        absl::StrCat("fcntl(O_NONBLOCK): ", std::strerror(errno)));
+  }
   return fd;
 }
 

@@ -23,8 +23,11 @@ class ScopedSigpipeBlock {
  private:
   sigset_t sigpipe_only_;
   sigset_t previous_mask_;
-  // A SIGPIPE that was pending before we started is not ours to discard.
-  bool was_pending_ = false;
+  // A SIGPIPE that was pending before we started (or that we could not
+  // rule out) is not ours to discard.
+  bool was_pending_ = true;
+  // False if the mask could not be changed: then there is nothing to undo.
+  bool blocked_ = false;
 };
 
 }  // namespace ssecast

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "server/base/half_close.h"
 #include "server/log/log.h"
 #include "server/sse/address_text.h"
 
@@ -450,12 +451,13 @@ void AcceptLoop::Refuse(Conn* conn, int status, const std::string& message,
       status == 429 || status == 503 ? options_.retry_after_seconds : 0;
   metrics_->Refused(status);
   SendBestEffort(conn->socket.get(), Answer(status, message, retry_after));
-  ::shutdown(conn->socket.get(), SHUT_WR);
+  const bool connected = HalfClose(conn->socket.get());
   if (conn->state != State::kLinger) waiting_.fetch_sub(1);
   conn->state = State::kLinger;
   conn->bytes.clear();
   conn->bytes.shrink_to_fit();
-  SetDeadline(conn, now + options_.linger);
+  // A connection the peer already reset has no reader to linger for.
+  SetDeadline(conn, connected ? now + options_.linger : now);
 }
 
 void AcceptLoop::RefuseNew(UniqueFd socket, int status,
@@ -463,8 +465,10 @@ void AcceptLoop::RefuseNew(UniqueFd socket, int status,
   metrics_->Refused(status);
   SendBestEffort(socket.get(),
                  Answer(status, message, options_.retry_after_seconds));
-  ::shutdown(socket.get(), SHUT_WR);
-  if (lingering_refusals_ >= options_.max_lingering_refusals) return;
+  if (!HalfClose(socket.get()) ||
+      lingering_refusals_ >= options_.max_lingering_refusals) {
+    return;
+  }
   // Lingers, reading what the client still sends, so that closing does not
   // reset the connection before the client has read the answer.
   auto conn = std::make_unique<Conn>(options_.head);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/base/half_close.h"
 #include "server/base/host_port.h"
 #include "server/log/log.h"
 #include "server/sse/socket_stream.h"
@@ -55,7 +56,12 @@ TakeoverHttpServer::TakeoverHttpServer(const AcceptLoopOptions& options,
   // server silently share our port; keep only SO_REUSEADDR.
   set_socket_options([](int sock) {
     int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    if (::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)) != 0) {
+      // Only a restart within TIME_WAIT suffers: its bind then fails, and
+      // says so.
+      LogWarning("cannot set SO_REUSEADDR on the HTTP listener",
+                 {{"error", std::strerror(errno)}});
+    }
   });
 }
 
@@ -172,8 +178,9 @@ void TakeoverHttpServer::Handle(std::unique_ptr<HeadedConnection> connection) {
     loop_.Resume(std::move(connection));
     return;
   }
-  ::shutdown(connection->socket.get(), SHUT_WR);
-  // `connection` closes the socket.
+  // Whether the peer is still there or not, `connection` closes the socket
+  // next; the half close only lets a live peer read to the end first.
+  HalfClose(connection->socket.get());
 }
 
 }  // namespace ssecast
