@@ -45,37 +45,10 @@
 
 #include "absl/base/options.h"
 #include "absl/synchronization/mutex.h"
+#include "bazel/tsan/real_absl_symbol.h"
 #include "bazel/tsan/tsan_suppressions.h"
 
 namespace {
-
-#define SSECAST_STRINGIFY2(x) #x
-#define SSECAST_STRINGIFY(x) SSECAST_STRINGIFY2(x)
-
-// The Itanium-mangled name of absl::<inline namespace>::<rest>, where
-// `rest` is the mangled tail after the namespaces (e.g. "5Mutex4LockEv").
-std::string AbslSymbol(const char* rest) {
-  const char* inline_namespace =
-      SSECAST_STRINGIFY(ABSL_OPTION_INLINE_NAMESPACE_NAME);
-  return "_ZN4absl" + std::to_string(std::strlen(inline_namespace)) +
-         inline_namespace + rest;
-}
-
-// libabsl_synchronization.so's definition of the member named by `rest`.
-// Fails loudly: a binary whose mutexes TSan cannot see is useless here.
-template <typename Function>
-Function Real(const char* rest) {
-  const std::string name = AbslSymbol(rest);
-  void* symbol = dlsym(RTLD_NEXT, name.c_str());
-  if (symbol == nullptr) {
-    std::fprintf(stderr,
-                 "absl_mutex_annotations: cannot find %s in the loaded "
-                 "Abseil: %s\n",
-                 name.c_str(), dlerror());
-    std::abort();
-  }
-  return reinterpret_cast<Function>(symbol);
-}
 
 // The mutexes this thread holds in reader mode, so that a wait on one of
 // them is annotated as a reader unlock and relock.
@@ -156,6 +129,8 @@ const char* __tsan_default_suppressions() {
   return ssecast::tsan::kSuppressions;
 }
 }  // extern "C"
+
+using ssecast::tsan::Real;
 
 namespace absl {
 ABSL_NAMESPACE_BEGIN

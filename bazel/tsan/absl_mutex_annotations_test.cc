@@ -1,4 +1,5 @@
-// Shows that absl_mutex_annotations.cc makes absl::Mutex visible to TSan
+// Shows that absl_mutex_annotations.cc makes absl::Mutex visible to TSan,
+// that absl_status_annotations.cc does so for a Status shared by threads
 // (and that hand_off.h tells it about hand-offs it cannot see):
 // race_probe (built, like this test, with the annotations under
 // --config=tsan) hands data between threads through each kind of absl
@@ -69,7 +70,7 @@ TEST_P(AbslMutexAnnotationsTest, NoReportWhenAbslSynchronizes) {
 INSTANTIATE_TEST_SUITE_P(EveryWay, AbslMutexAnnotationsTest,
                          testing::Values("lock", "reader_lock", "await",
                                          "await_with_timeout", "condvar",
-                                         "hand_off"));
+                                         "hand_off", "shared_status"));
 
 class AbslMutexAnnotationsRaceTest : public AbslMutexAnnotationsTest {};
 

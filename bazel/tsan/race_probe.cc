@@ -7,6 +7,7 @@
 #include <cstring>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "bazel/tsan/hand_off.h"
 
@@ -106,6 +107,23 @@ void RelaxedFlag(bool annotated) {
   writer.join();
 }
 
+// Copies of one non-OK Status on two threads: the last one to go frees
+// the shared rep inside the shared Abseil, after the other thread read it.
+// Nothing else orders the two threads (a relaxed flag).
+void SharedStatus() {
+  absl::Status status = absl::InternalError("shared between two threads");
+  std::atomic<bool> dropped{false};
+  std::thread reader([copy = status, &dropped]() mutable {
+    std::printf("%zu\n", copy.message().size());
+    copy = absl::OkStatus();
+    dropped.store(true, std::memory_order_relaxed);
+  });
+  while (!dropped.load(std::memory_order_relaxed)) {
+  }
+  status = absl::OkStatus();  // the last reference: frees the rep
+  reader.join();
+}
+
 void Unsynchronized() {
   std::thread writer([] { data = 1; });
   data = 2;
@@ -130,13 +148,15 @@ int main(int argc, char** argv) {
     RelaxedFlag(/*annotated=*/true);
   } else if (std::strcmp(way, "relaxed_flag") == 0) {
     RelaxedFlag(/*annotated=*/false);
+  } else if (std::strcmp(way, "shared_status") == 0) {
+    SharedStatus();
   } else if (std::strcmp(way, "unsynchronized") == 0) {
     Unsynchronized();
   } else {
     std::fprintf(
         stderr,
         "usage: race_probe lock|reader_lock|await|await_with_timeout|condvar|"
-        "hand_off|relaxed_flag|"
+        "hand_off|shared_status|relaxed_flag|"
         "unsynchronized\n");
     return 2;
   }
