@@ -1,12 +1,14 @@
 #ifndef SSECAST_SERVER_BROKER_BROKER_H_
 #define SSECAST_SERVER_BROKER_BROKER_H_
 
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "server/hub/event.h"
 #include "server/hub/position.h"
@@ -50,6 +52,9 @@ class BrokerSink {
   // broker that reads commands sent by other nodes calls it before applying
   // a publish, so that it never reads faster than it delivers.
   virtual void AwaitRoom() = 0;
+  // Whether AwaitRoom() would return at once; a broker that is about to
+  // wait tells the other nodes to hold their publishers meanwhile.
+  virtual bool HasRoom() = 0;
   // `position` increases from call to call.
   virtual void Apply(const BrokerCommand& command,
                      const Position& position) = 0;
@@ -97,6 +102,18 @@ class Broker {
 
   // Stops delivering; Apply() is not called after this returns.
   virtual void Stop() = 0;
+
+  // Flow control across nodes: another node whose connections are behind
+  // (its sink has no room) holds the publishers of this one. A broker that
+  // serves one node never holds: these defaults. HasRoom(): none holds now.
+  // WaitForRoom(): blocks while one does, for at most `max_wait`, then
+  // RESOURCE_EXHAUSTED naming it. WhenRoom(): runs `ready` once none holds
+  // (at once, or on a thread of the broker's; it must not block).
+  virtual bool HasRoom() { return true; }
+  virtual absl::Status WaitForRoom(absl::Duration max_wait) {
+    return absl::OkStatus();
+  }
+  virtual void WhenRoom(std::function<void()> ready) { ready(); }
 };
 
 }  // namespace ssecast

@@ -1,8 +1,10 @@
 #include "server/broker/broker_redis.h"
 
 #include <hiredis/hiredis.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -47,6 +49,21 @@ RedisConnection::Options SendingOptions(const BrokerRedis::Options& options) {
     connection.command_timeout += options.wait_timeout;
   }
   return connection;
+}
+
+ClusterHoldsRedis::Options HoldsOptions(const BrokerRedis::Options& options) {
+  ClusterHoldsRedis::Options holds;
+  holds.connection = ConnectionOptions(options, "redis broker holds");
+  holds.key = absl::StrCat(options.key_prefix, "holds");
+  holds.node = options.node_name;
+  if (holds.node.empty()) {
+    char host[HOST_NAME_MAX + 1] = {};
+    if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+    holds.node = absl::StrCat(host, ":pid", getpid());
+  }
+  holds.poll_interval = options.hold_poll_interval;
+  holds.ttl = options.hold_ttl;
+  return holds;
 }
 
 absl::Status CheckOptions(const BrokerRedis::Options& options) {
@@ -139,6 +156,10 @@ absl::StatusOr<std::unique_ptr<BrokerRedis>> BrokerRedis::Create(
   std::string sha((*loaded)->str, (*loaded)->len);
   auto broker = absl::WrapUnique(
       new BrokerRedis(options, *std::move(retention_millis), std::move(sha)));
+  absl::StatusOr<std::unique_ptr<ClusterHoldsRedis>> holds =
+      ClusterHoldsRedis::Create(HoldsOptions(options));
+  if (!holds.ok()) return holds.status();
+  broker->holds_ = *std::move(holds);
   return broker;
 }
 
@@ -334,7 +355,7 @@ absl::StatusOr<std::vector<RedisStreamEntry>> BrokerRedis::ReadHistoryPage(
 }
 
 void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
-                             bool replaying) {
+                             bool replaying) const {
   std::optional<Position> position = Position::Parse(entry.id);
   if (!position) {
     LogSkipped(entry.id, "the id is not <ms>-<seq>");
@@ -352,11 +373,26 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
   }
   if (replaying && !IsReplayed(*command)) return;
   // Flow control: the node takes no publish faster than its connections
-  // take events. Meanwhile the command stream waits in Redis.
-  if (!replaying && std::holds_alternative<PublishCommand>(*command)) {
+  // take events. Meanwhile the command stream waits in Redis, and the
+  // other nodes' publishers wait too, so that it does not grow past the
+  // history this node has yet to read.
+  if (!replaying && std::holds_alternative<PublishCommand>(*command) &&
+      !sink->HasRoom()) {
+    holds_->SetHolding(true);
     sink->AwaitRoom();
+    holds_->SetHolding(false);
   }
   sink->Apply(*command, *position);
+}
+
+bool BrokerRedis::HasRoom() { return holds_->HasRoom(); }
+
+absl::Status BrokerRedis::WaitForRoom(absl::Duration max_wait) {
+  return holds_->WaitForRoom(max_wait);
+}
+
+void BrokerRedis::WhenRoom(std::function<void()> ready) {
+  holds_->WhenRoom(std::move(ready));
 }
 
 void BrokerRedis::ReportReaderHealth(BrokerSink* sink, bool healthy,

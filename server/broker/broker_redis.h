@@ -13,6 +13,7 @@
 #include "absl/types/span.h"
 #include "server/broker/broker.h"
 #include "server/broker/broker_redis_script.h"
+#include "server/broker/cluster_holds_redis.h"
 #include "server/hub/position.h"
 #include "server/metrics/metrics.h"
 #include "server/redis/redis_connection.h"
@@ -98,6 +99,13 @@ namespace ssecast {
 // reach the nodes) but Send() fails with UNAVAILABLE naming how many
 // confirmed, so a caller never takes as safe what a failover could lose.
 //
+// Flow control reaches across the nodes: a node whose sink has no room for
+// the next publish it read holds every node's publishers until it has
+// (ClusterHoldsRedis), so that a node with slow connections slows the
+// cluster's publishers, as on one node, instead of falling behind the
+// shared history and losing events. HasRoom(), WaitForRoom() and
+// WhenRoom() answer for the other nodes' holds.
+//
 // Thread-safe.
 class BrokerRedis : public Broker {
  public:
@@ -126,6 +134,13 @@ class BrokerRedis : public Broker {
     // had not yet passed on).
     int wait_replicas = 0;
     absl::Duration wait_timeout = absl::Seconds(1);
+    // Cluster flow control (ClusterHoldsRedis, on `<key_prefix>holds`):
+    // this node's name there, unique in the cluster (empty: "<host
+    // name>:pid<pid>"); how often every node reads the holds; how long a
+    // hold outlives a node that died holding it.
+    std::string node_name;
+    absl::Duration hold_poll_interval = absl::Milliseconds(10);
+    absl::Duration hold_ttl = absl::Seconds(2);
     // Reconnect backoff of the reader: doubles from min to max.
     absl::Duration min_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
@@ -157,6 +172,9 @@ class BrokerRedis : public Broker {
   absl::StatusOr<std::vector<std::string>> LoadGroups(
       const std::string& client_id) override;
   void Stop() override;
+  bool HasRoom() override;
+  absl::Status WaitForRoom(absl::Duration max_wait) override;
+  void WhenRoom(std::function<void()> ready) override;
 
  private:
   // What Start() replays: the newest entries, oldest first.
@@ -182,9 +200,9 @@ class BrokerRedis : public Broker {
                                const Position& position);
   // Decodes `entry` and applies it to `sink`; when `replaying` history, only
   // publishes and reconnect-interval changes. Logs and skips what it cannot
-  // decode.
-  static void ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
-                         bool replaying);
+  // decode. Holds the other nodes' publishers while the sink has no room.
+  void ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
+                  bool replaying) const;
   void ReportReaderHealth(BrokerSink* sink, bool healthy,
                           const absl::Status& why,
                           const std::string& address) const;
@@ -201,6 +219,9 @@ class BrokerRedis : public Broker {
   // Send(), LoadGroups() and Start()'s replay share one pipelined
   // connection: concurrent callers share its round trips.
   RedisPipeline pipeline_;
+
+  // Set once by Create(); the reader starts after.
+  std::unique_ptr<ClusterHoldsRedis> holds_;
 
   absl::Mutex reader_mu_;
   std::unique_ptr<RedisStreamReader> reader_ ABSL_GUARDED_BY(reader_mu_);

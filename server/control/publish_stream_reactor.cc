@@ -90,7 +90,7 @@ void PublishStreamReactor::PublishPending() {
   while (true) {
     // As many as the node has room for: a batch must not take the
     // connections further behind than a publisher one at a time could.
-    const size_t room = hub_->log().Room();
+    const size_t room = hub_->Room();
     std::vector<v1::PublishRequest> batch;
     uint64_t first_index = 0;
     std::optional<grpc::Status> finish;

@@ -81,6 +81,7 @@ EventLog::Options CountingWaits(EventLog::Options options, Metrics* metrics) {
 Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
     : max_event_bytes_(options.max_event_bytes),
       client_retention_(options.client_retention),
+      max_publish_wait_(options.log.max_publish_wait),
       max_groups_per_client_(options.max_groups_per_client),
       metrics_(options.metrics != nullptr ? options.metrics
                                           : Metrics::Unexposed()),
@@ -97,11 +98,23 @@ absl::StatusOr<Hub::PublishResult> Hub::Publish(EventInput event,
     return status;
   }
   if (absl::Status status = log_.WaitForRoom(); !status.ok()) return status;
+  if (absl::Status status = broker_->WaitForRoom(max_publish_wait_);
+      !status.ok()) {
+    return status;
+  }
   absl::StatusOr<PublishResult> result =
       SendPublish(std::move(event), std::move(target));
   if (result.ok()) metrics_->PublishDone(absl::Now() - start);
   return result;
 }
+
+void Hub::WhenRoom(std::function<void()> ready) {
+  log_.WhenRoom([broker = broker_, ready = std::move(ready)]() mutable {
+    broker->WhenRoom(std::move(ready));
+  });
+}
+
+size_t Hub::Room() const { return broker_->HasRoom() ? log_.Room() : 0; }
 
 absl::StatusOr<Hub::PublishResult> Hub::PublishNow(EventInput event,
                                                    Target target) {

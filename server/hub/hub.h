@@ -107,12 +107,14 @@ class Hub : public BrokerSink {
   // and then counts each one's reach as Publish does. Fails as a whole
   // (nothing published) only when the broker cannot take them.
   absl::StatusOr<BatchResult> PublishBatchNow(std::vector<BatchItem> batch);
-  // Runs `ready` once this node can take another publish (see
-  // EventLog::WhenRoom): a publisher that must not block a thread, like a
-  // gRPC stream that stops reading, waits with this.
-  void WhenRoom(std::function<void()> ready) {
-    log_.WhenRoom(std::move(ready));
-  }
+  // Runs `ready` once this node's connections (EventLog::WhenRoom) and
+  // the other nodes' (Broker::WhenRoom) can take another publish: a
+  // publisher that must not block a thread, like a gRPC stream that stops
+  // reading, waits with this. `ready` must not block.
+  void WhenRoom(std::function<void()> ready);
+  // How many publishes may go out now without waiting: 0 while another
+  // node holds publishers back, else the room in this node's log.
+  size_t Room() const;
 
   // Ends every connection of the clients or group members in `target`
   // (wherever they are connected); unless `allow_reconnect`, first adds the
@@ -251,6 +253,7 @@ class Hub : public BrokerSink {
   // have refused (ValidateCommand()), wherever it came from.
   void StartHistory(const Position& boundary) override;
   void AwaitRoom() override { log_.AwaitRoom(); }
+  bool HasRoom() override { return log_.Room() > 0; }
   void LostHistory(const Position& newest_lost) override;
   void Apply(const BrokerCommand& command, const Position& position) override;
   void SetBrokerHealthy(bool healthy) override;
@@ -306,6 +309,8 @@ class Hub : public BrokerSink {
 
   const size_t max_event_bytes_;
   const absl::Duration client_retention_;
+  // How long Publish() waits for room on the other nodes, as on this one.
+  const absl::Duration max_publish_wait_;
   const size_t max_groups_per_client_;
   Metrics* const metrics_;
   NoReconnectStore* const store_;
