@@ -52,9 +52,12 @@ class BrokerSink {
   // broker that reads commands sent by other nodes calls it before applying
   // a publish, so that it never reads faster than it delivers.
   virtual void AwaitRoom() = 0;
-  // Whether AwaitRoom() would return at once; a broker that is about to
-  // wait tells the other nodes to hold their publishers meanwhile.
+  // Whether AwaitRoom() would return at once. A broker shared by several
+  // nodes that is about to wait holds the other nodes' publishers until
+  // CaughtUp(): the node's connections caught up well past the point where
+  // it had to wait (the hub: half its room is free again).
   virtual bool HasRoom() = 0;
+  virtual bool CaughtUp() = 0;
   // `position` increases from call to call.
   virtual void Apply(const BrokerCommand& command,
                      const Position& position) = 0;

@@ -123,6 +123,7 @@ class RecordingSink : public BrokerSink {
   }
   void AwaitRoom() override {}
   bool HasRoom() override { return true; }
+  bool CaughtUp() override { return true; }
   // Recorded among the commands, where it happened.
   void LostHistory(const Position& newest_lost) override {
     absl::MutexLock lock(&mu_);

@@ -378,9 +378,8 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
   // history this node has yet to read.
   if (!replaying && std::holds_alternative<PublishCommand>(*command) &&
       !sink->HasRoom()) {
-    holds_->SetHolding(true);
+    holds_->HoldUntil([sink] { return sink->CaughtUp(); });
     sink->AwaitRoom();
-    holds_->SetHolding(false);
   }
   sink->Apply(*command, *position);
 }

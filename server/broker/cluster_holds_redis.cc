@@ -82,10 +82,10 @@ ClusterHoldsRedis::~ClusterHoldsRedis() {
   if (declared) Poll(/*holding=*/false, /*release=*/true).IgnoreError();
 }
 
-void ClusterHoldsRedis::SetHolding(bool holding) {
+void ClusterHoldsRedis::HoldUntil(std::function<bool()> can_release) {
   absl::MutexLock lock(&mu_);
-  if (holding_ == holding) return;
-  holding_ = holding;
+  if (can_release_) return;
+  can_release_ = std::move(can_release);
   wake_ = true;
 }
 
@@ -131,8 +131,8 @@ uint64_t ClusterHoldsRedis::polls() const {
 
 void ClusterHoldsRedis::PollLoop() {
   while (true) {
-    bool holding;
-    bool release;
+    std::function<bool()> can_release;
+    bool declared;
     {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(
@@ -140,9 +140,17 @@ void ClusterHoldsRedis::PollLoop() {
           options_.poll_interval);
       if (stopping_) break;
       wake_ = false;
-      holding = holding_;
-      release = !holding_ && declared_;
+      can_release = can_release_;
+      declared = declared_;
     }
+    // Asked with no lock held: it looks at the node's connections.
+    const bool holding = can_release && !can_release();
+    if (can_release && !holding) {
+      // Nobody else sets it while it is set (HoldUntil is a no-op then).
+      absl::MutexLock lock(&mu_);
+      can_release_ = nullptr;
+    }
+    const bool release = !holding && declared;
     absl::StatusOr<std::vector<std::string>> holders = Poll(holding, release);
     std::vector<std::function<void()>> ready;
     {

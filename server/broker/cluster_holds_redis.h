@@ -22,10 +22,13 @@ namespace ssecast {
 // shared history and loses events (its connections must resync).
 //
 // A node that cannot take another publish (its broker reader waits for
-// room, see BrokerSink::AwaitRoom) holds the publishers of every node: it
-// sets SetHolding(true) and its field in the Redis hash `key` carries an
-// expiry in Redis's clock, renewed while it holds, so that a node that
-// died holding lets go within `ttl`. Every node reads the hash every
+// room, see BrokerSink::AwaitRoom) holds the publishers of every node
+// (HoldUntil) until its connections caught up well past that point, not
+// just by one event: a hold that ended at every event delivered would let
+// the publishers go at every poll that happened to see it ended. The hold
+// is the node's field in the Redis hash `key`, with an expiry in Redis's
+// clock renewed while it holds, so that a node that died holding lets go
+// within `ttl`. Every node reads the hash every
 // `poll_interval` on a thread and connection of its own, and keeps its
 // publishers waiting (WaitForRoom, WhenRoom) while another node's hold is
 // live. A node's own hold does not count for it: its own publishers wait
@@ -64,9 +67,10 @@ class ClusterHoldsRedis {
   ClusterHoldsRedis(const ClusterHoldsRedis&) = delete;
   ClusterHoldsRedis& operator=(const ClusterHoldsRedis&) = delete;
 
-  // Whether this node holds the others' publishers; written to Redis by the
-  // thread at once (it is woken for it).
-  void SetHolding(bool holding);
+  // Holds the other nodes' publishers (written to Redis at once: the
+  // thread is woken for it) until `can_release` returns true; the thread
+  // asks it at every poll, with no lock held. No-op while holding already.
+  void HoldUntil(std::function<bool()> can_release);
 
   // True while no other node holds, as of the last poll.
   bool HasRoom() const;
@@ -99,7 +103,8 @@ class ClusterHoldsRedis {
   const std::string ttl_millis_;
 
   mutable absl::Mutex mu_;
-  bool holding_ ABSL_GUARDED_BY(mu_) = false;
+  // Set while this node holds.
+  std::function<bool()> can_release_ ABSL_GUARDED_BY(mu_);
   // Whether Redis may still have a hold of ours to remove.
   bool declared_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;

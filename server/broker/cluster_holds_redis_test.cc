@@ -60,6 +60,8 @@ class ClusterHoldsRedisTest : public RedisServerTest {
     return node.ok() ? *std::move(node) : nullptr;
   }
 
+  std::atomic<bool> released_{false};
+
   static absl::Status WaitForHolders(const ClusterHoldsRedis& node,
                                      const std::vector<std::string>& want) {
     return PollUntil("holders", kDeadline, [&]() -> absl::Status {
@@ -69,6 +71,13 @@ class ClusterHoldsRedisTest : public RedisServerTest {
           absl::StrCat("holders: [", absl::StrJoin(seen, ", "), "]"));
     });
   }
+
+  // Makes `node` hold until Release().
+  void Hold(ClusterHoldsRedis& node) {
+    released_.store(false);
+    node.HoldUntil([this] { return released_.load(); });
+  }
+  void Release() { released_.store(true); }
 
   // Polls that got an answer since `before`: waits for two, so that a
   // whole round trip happened after whatever the caller did.
@@ -87,7 +96,7 @@ TEST_F(ClusterHoldsRedisTest, AHoldingNodeHoldsTheOthersButNotItself) {
   ASSERT_OK(WaitForTwoPolls(*a));
   EXPECT_TRUE(a->HasRoom());
 
-  b->SetHolding(true);
+  Hold(*b);
   ASSERT_OK(WaitForHolders(*a, {"b"}));
   EXPECT_FALSE(a->HasRoom());
   ASSERT_OK(WaitForTwoPolls(*b));
@@ -97,15 +106,21 @@ TEST_F(ClusterHoldsRedisTest, AHoldingNodeHoldsTheOthersButNotItself) {
   EXPECT_THAT(held, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_THAT(held.message(), HasSubstr("node b cannot deliver events"));
 
-  b->SetHolding(false);
+  Release();
   ASSERT_OK(WaitForHolders(*a, {}));
   EXPECT_OK(a->WaitForRoom(absl::Milliseconds(1)));
+
+  // And again: a node may hold any number of times.
+  Hold(*b);
+  ASSERT_OK(WaitForHolders(*a, {"b"}));
+  Release();
+  ASSERT_OK(WaitForHolders(*a, {}));
 }
 
 TEST_F(ClusterHoldsRedisTest, WaitersGoOnWhenTheHoldEnds) {
   std::unique_ptr<ClusterHoldsRedis> a = Node("a");
   std::unique_ptr<ClusterHoldsRedis> b = Node("b");
-  b->SetHolding(true);
+  Hold(*b);
   ASSERT_OK(WaitForHolders(*a, {"b"}));
 
   std::atomic<int> callbacks{0};
@@ -115,7 +130,7 @@ TEST_F(ClusterHoldsRedisTest, WaitersGoOnWhenTheHoldEnds) {
   ASSERT_OK(WaitForTwoPolls(*a));
   EXPECT_EQ(callbacks.load(), 0);
 
-  b->SetHolding(false);
+  Release();
   publisher.join();
   EXPECT_OK(waited);
   ASSERT_OK(PollUntil("the callback", kDeadline, [&]() -> absl::Status {
@@ -130,7 +145,7 @@ TEST_F(ClusterHoldsRedisTest, WaitersGoOnWhenTheHoldEnds) {
 TEST_F(ClusterHoldsRedisTest, ANodeThatGoesAwayLetsGo) {
   std::unique_ptr<ClusterHoldsRedis> a = Node("a");
   std::unique_ptr<ClusterHoldsRedis> b = Node("b");
-  b->SetHolding(true);
+  Hold(*b);
   ASSERT_OK(WaitForHolders(*a, {"b"}));
   // Stopped in order: its hold goes at once, long before the ttl.
   b.reset();
@@ -159,7 +174,7 @@ TEST_F(ClusterHoldsRedisTest, AHoldOfANodeThatDiedExpires) {
 TEST_F(ClusterHoldsRedisTest, AHolderRenewsItsHoldPastTheTtl) {
   std::unique_ptr<ClusterHoldsRedis> a = Node("a", absl::Milliseconds(200));
   std::unique_ptr<ClusterHoldsRedis> b = Node("b", absl::Milliseconds(200));
-  b->SetHolding(true);
+  Hold(*b);
   ASSERT_OK(WaitForHolders(*a, {"b"}));
   // Five ttls later the hold still stands (b renews it every poll).
   const absl::Time until = absl::Now() + absl::Seconds(1);
@@ -172,7 +187,7 @@ TEST_F(ClusterHoldsRedisTest, AHolderRenewsItsHoldPastTheTtl) {
 TEST_F(ClusterHoldsRedisTest, NobodyIsHeldWhileRedisIsAway) {
   std::unique_ptr<ClusterHoldsRedis> a = Node("a");
   std::unique_ptr<ClusterHoldsRedis> b = Node("b");
-  b->SetHolding(true);
+  Hold(*b);
   ASSERT_OK(WaitForHolders(*a, {"b"}));
   redis().Stop();
   ASSERT_OK(WaitForHolders(*a, {}));

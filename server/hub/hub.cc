@@ -82,6 +82,7 @@ Hub::Hub(const HubOptions& options, NoReconnectStore* store, Broker* broker)
     : max_event_bytes_(options.max_event_bytes),
       client_retention_(options.client_retention),
       max_publish_wait_(options.log.max_publish_wait),
+      caught_up_room_(std::max<size_t>(1, options.log.max_pending / 2)),
       max_groups_per_client_(options.max_groups_per_client),
       metrics_(options.metrics != nullptr ? options.metrics
                                           : Metrics::Unexposed()),

@@ -254,6 +254,7 @@ class Hub : public BrokerSink {
   void StartHistory(const Position& boundary) override;
   void AwaitRoom() override { log_.AwaitRoom(); }
   bool HasRoom() override { return log_.Room() > 0; }
+  bool CaughtUp() override { return log_.Room() >= caught_up_room_; }
   void LostHistory(const Position& newest_lost) override;
   void Apply(const BrokerCommand& command, const Position& position) override;
   void SetBrokerHealthy(bool healthy) override;
@@ -311,6 +312,8 @@ class Hub : public BrokerSink {
   const absl::Duration client_retention_;
   // How long Publish() waits for room on the other nodes, as on this one.
   const absl::Duration max_publish_wait_;
+  // Room that makes CaughtUp(): half of what the log may hold back.
+  const size_t caught_up_room_;
   const size_t max_groups_per_client_;
   Metrics* const metrics_;
   NoReconnectStore* const store_;
