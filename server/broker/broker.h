@@ -56,7 +56,7 @@ class BrokerSink {
   // nodes that is about to wait holds the other nodes' publishers until
   // CaughtUp(): the node's connections caught up well past the point where
   // it had to wait (the hub: half its room is free again).
-  virtual bool HasRoom() = 0;
+  virtual bool CanApplyNow() = 0;
   virtual bool CaughtUp() = 0;
   // `position` increases from call to call.
   virtual void Apply(const BrokerCommand& command,

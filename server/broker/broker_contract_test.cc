@@ -122,7 +122,7 @@ class RecordingSink : public BrokerSink {
     health_.push_back(healthy);
   }
   void AwaitRoom() override {}
-  bool HasRoom() override { return true; }
+  bool CanApplyNow() override { return true; }
   bool CaughtUp() override { return true; }
   // Recorded among the commands, where it happened.
   void LostHistory(const Position& newest_lost) override {

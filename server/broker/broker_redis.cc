@@ -377,7 +377,7 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
   // other nodes' publishers wait too, so that it does not grow past the
   // history this node has yet to read.
   if (!replaying && std::holds_alternative<PublishCommand>(*command) &&
-      !sink->HasRoom()) {
+      !sink->CanApplyNow()) {
     holds_->HoldUntil([sink] { return sink->CaughtUp(); });
     sink->AwaitRoom();
   }

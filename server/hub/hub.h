@@ -253,7 +253,7 @@ class Hub : public BrokerSink {
   // have refused (ValidateCommand()), wherever it came from.
   void StartHistory(const Position& boundary) override;
   void AwaitRoom() override { log_.AwaitRoom(); }
-  bool HasRoom() override { return log_.Room() > 0; }
+  bool CanApplyNow() override { return log_.Room() > 0; }
   bool CaughtUp() override { return log_.Room() >= caught_up_room_; }
   void LostHistory(const Position& newest_lost) override;
   void Apply(const BrokerCommand& command, const Position& position) override;
