@@ -2,6 +2,14 @@
 // the expression and the status message on failure, and the StatusIs
 // matcher for the failures a test expects. GoogleTest 1.12 has no such
 // assertions of its own. For every test of the project, unit and e2e.
+//
+// Both assertions take a streamed message like ASSERT_TRUE does:
+//   ASSERT_OK(Parse(line)) << "line " << line;
+//
+// Other status types join by specialising StatusAdapter<T> with a static
+// `Get(const T&)` that returns the absl::Status (by value or by reference)
+// before the test uses them; testing/grpc_status_assertions.h does so for
+// grpc::Status without this header knowing gRPC.
 #ifndef SSECAST_TESTING_STATUS_ASSERTIONS_H_
 #define SSECAST_TESTING_STATUS_ASSERTIONS_H_
 
@@ -16,17 +24,30 @@
 
 namespace ssecast::test_support {
 
-inline const absl::Status& StatusOf(const absl::Status& status) {
-  return status;
-}
+// The customisation point: how a value of type T yields its absl::Status.
 template <typename T>
-const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
+struct StatusAdapter;
+
+template <>
+struct StatusAdapter<absl::Status> {
+  static const absl::Status& Get(const absl::Status& status) { return status; }
+};
+
+template <typename T>
+struct StatusAdapter<absl::StatusOr<T>> {
+  static const absl::Status& Get(const absl::StatusOr<T>& status_or) {
+    return status_or.status();
+  }
+};
+
+template <typename T>
+decltype(auto) StatusOf(const T& value) {
+  return StatusAdapter<T>::Get(value);
 }
 
-// Matches an absl::Status or absl::StatusOr<T> whose code is `code` and
-// whose message matches `message` (a string for equality, or a matcher
-// such as HasSubstr("...")).
+// Matches a status (see StatusAdapter) whose code is `code` and whose
+// message matches `message` (a string for equality, or a matcher such as
+// HasSubstr("...")).
 MATCHER_P2(StatusIs, code, message,
            absl::StrCat(negation ? "is not " : "is ",
                         absl::StatusCodeToString(code), " with a message that ",
@@ -39,8 +60,8 @@ MATCHER_P2(StatusIs, code, message,
              std::string(status.message()));
 }
 
-// Matches an absl::Status or absl::StatusOr<T> whose code is `code`,
-// whatever its message.
+// Matches a status (see StatusAdapter) whose code is `code`, whatever its
+// message.
 MATCHER_P(StatusIs, code,
           absl::StrCat(negation ? "is not " : "is ",
                        absl::StatusCodeToString(code))) {
@@ -51,20 +72,22 @@ MATCHER_P(StatusIs, code,
 
 }  // namespace ssecast::test_support
 
-#define ASSERT_OK(expression)                          \
-  do {                                                 \
-    const absl::Status ssecast_status_ =               \
-        ::ssecast::test_support::StatusOf(expression); \
-    ASSERT_TRUE(ssecast_status_.ok())                  \
-        << #expression << ": " << ssecast_status_;     \
-  } while (false)
+// The status is evaluated once and copied, so a temporary StatusOr may be
+// passed. The if-with-initialiser keeps `ssecast_status_` scoped to the
+// statement, and its else leaves the assertion open for `<<`; the switch
+// and the if's own else keep an enclosing unbraced if/else intact, as
+// GoogleTest's own assertions do.
+#define SSECAST_STATUS_ASSERTION_(expression, assertion) \
+  GTEST_AMBIGUOUS_ELSE_BLOCKER_                          \
+  if (const ::absl::Status ssecast_status_ =             \
+          ::ssecast::test_support::StatusOf(expression); \
+      ssecast_status_.ok())                              \
+    ;                                                    \
+  else                                                   \
+    assertion(ssecast_status_.ok())                      \
+        << #expression << ": " << ssecast_status_ << " "
 
-#define EXPECT_OK(expression)                          \
-  do {                                                 \
-    const absl::Status ssecast_status_ =               \
-        ::ssecast::test_support::StatusOf(expression); \
-    EXPECT_TRUE(ssecast_status_.ok())                  \
-        << #expression << ": " << ssecast_status_;     \
-  } while (false)
+#define ASSERT_OK(expression) SSECAST_STATUS_ASSERTION_(expression, ASSERT_TRUE)
+#define EXPECT_OK(expression) SSECAST_STATUS_ASSERTION_(expression, EXPECT_TRUE)
 
 #endif  // SSECAST_TESTING_STATUS_ASSERTIONS_H_
