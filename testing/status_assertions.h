@@ -2,6 +2,7 @@
 // the expression and the status message on failure, and the StatusIs
 // matcher for the failures a test expects. GoogleTest 1.12 has no such
 // assertions of its own. For every test of the project, unit and e2e.
+// IsOkAndHolds(matcher) checks the value of an absl::StatusOr<T>.
 //
 // Both assertions take a streamed message like ASSERT_TRUE does:
 //   ASSERT_OK(Parse(line)) << "line " << line;
@@ -15,6 +16,7 @@
 
 #include <ostream>
 #include <string>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -68,6 +70,23 @@ MATCHER_P(StatusIs, code,
   const absl::Status& status = ::ssecast::test_support::StatusOf(arg);
   *result_listener << "which is " << status;
   return status.code() == code;
+}
+
+// Matches an absl::StatusOr<T> that holds a value matching `matcher`,
+// e.g. IsOkAndHolds(Field(&AttachResult::admitted, true)); a failed one
+// does not match and is printed.
+MATCHER_P(
+    IsOkAndHolds, matcher,
+    absl::StrCat(
+        negation ? "is not OK or holds a value that "
+                 : "is OK and holds a value that ",
+        ::testing::DescribeMatcher<typename std::decay_t<arg_type>::value_type>(
+            matcher, negation))) {
+  if (!arg.ok()) {
+    *result_listener << "which is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(matcher, *arg, result_listener);
 }
 
 }  // namespace ssecast::test_support

@@ -36,6 +36,16 @@ TEST(StatusIsTest, ExplainsAMismatch) {
       "which is INTERNAL: boom");
 }
 
+TEST(IsOkAndHoldsTest, MatchesTheValueOfAnOkStatusOrOnly) {
+  EXPECT_THAT(absl::StatusOr<int>(3), IsOkAndHolds(3));
+  EXPECT_THAT(absl::StatusOr<int>(3), Not(IsOkAndHolds(4)));
+  EXPECT_THAT(absl::StatusOr<std::string>("abc"), IsOkAndHolds(HasSubstr("b")));
+  EXPECT_NONFATAL_FAILURE(
+      EXPECT_THAT(absl::StatusOr<int>(absl::NotFoundError("none")),
+                  IsOkAndHolds(3)),
+      "which is NOT_FOUND: none");
+}
+
 TEST(StatusAssertionsTest, FailWithTheExpressionStatusAndStreamedMessage) {
   EXPECT_FATAL_FAILURE(ASSERT_OK(absl::DataLossError("torn")) << "at 7",
                        "absl::DataLossError(\"torn\"): DATA_LOSS: torn at 7");

@@ -6,6 +6,8 @@
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::StatusIs;
+
 TEST(ClientPageTokenTest, RoundTrips) {
   for (const char* id : {"a", "user@example.com", "0123456789abcdef"}) {
     absl::StatusOr<std::string> decoded =
@@ -21,8 +23,7 @@ TEST(ClientPageTokenTest, RefusesWhatItDidNotMake) {
         EncodeClientPageToken("a b"), EncodeClientPageToken(""),
         std::string("YWxpY2U")}) {
     absl::StatusOr<std::string> decoded = DecodeClientPageToken(token);
-    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument)
-        << token;
+    EXPECT_THAT(decoded, StatusIs(absl::StatusCode::kInvalidArgument)) << token;
     EXPECT_EQ(decoded.status().message(),
               "page_token is not a next_page_token this server issued");
   }

@@ -13,10 +13,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/json_check.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -87,7 +89,8 @@ TEST(ParseTest, LevelsAndFormats) {
               HasSubstr("debug, info, warning or error"));
   EXPECT_EQ(*ParseLogFormat("json"), LogFormat::kJson);
   EXPECT_EQ(*ParseLogFormat("text"), LogFormat::kText);
-  EXPECT_FALSE(ParseLogFormat("xml").ok());
+  EXPECT_THAT(ParseLogFormat("xml"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Lines written by a file descriptor the test reads back.

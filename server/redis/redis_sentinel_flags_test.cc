@@ -15,6 +15,8 @@ ABSL_DECLARE_FLAG(std::string, redis_master_name);
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::StatusIs;
+
 TEST(ParseRedisEndpointsTest, ListsEveryEntry) {
   absl::StatusOr<std::vector<RedisConnection::Endpoint>> parsed =
       ParseRedisEndpoints("10.0.0.1:26379, sentinel-b:26380", "--x");
@@ -29,8 +31,7 @@ TEST(ParseRedisEndpointsTest, BadEntriesAreNamed) {
        {"host", "host:0", "host:70000", ":26379", "a:1,,b:2", "host:port"}) {
     absl::StatusOr<std::vector<RedisConnection::Endpoint>> parsed =
         ParseRedisEndpoints(bad, "--redis_sentinels");
-    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
     EXPECT_EQ(parsed.status().message().substr(0, 20), "--redis_sentinels: \"")
         << bad;
   }

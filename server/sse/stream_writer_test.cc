@@ -21,6 +21,10 @@
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::IsOkAndHolds;
+using ::ssecast::test_support::StatusIs;
+using ::testing::Field;
+
 constexpr absl::Duration kDeadline = absl::Seconds(20);
 
 // The browser's end of a stream: a real socket pair, read with deadlines.
@@ -109,7 +113,8 @@ class StreamWriterTest : public ::testing::Test {
     auto stream =
         std::make_shared<SseStream>(next_id_++, client, "peer", absl::Now());
     absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
-    EXPECT_TRUE(attached.ok() && attached->admitted);
+    EXPECT_THAT(attached,
+                IsOkAndHolds(Field(&Hub::AttachResult::admitted, true)));
     stream->Prepare(attached->first_sequence, "", absl::InfiniteFuture());
     streams_.push_back(stream);
     writer_->Adopt(stream, UniqueFd(fds[0]));
@@ -202,8 +207,7 @@ TEST_F(StreamWriterTest, KeepalivesGoOutOnIdleStreams) {
 TEST_F(StreamWriterTest, RetryChangeReachesOpenStreamsWithinJitter) {
   StartWriter();
   auto peer = Open("alice");
-  ASSERT_TRUE(
-      hub_.ChangeReconnectInterval(absl::Seconds(4), absl::Seconds(1)).ok());
+  ASSERT_OK(hub_.ChangeReconnectInterval(absl::Seconds(4), absl::Seconds(1)));
   Publish("marker");
   ASSERT_TRUE(peer->ReadUntil("marker"));
   const std::string& got = peer->received();
@@ -331,8 +335,7 @@ TEST_F(FlowControlTest, AStalledMinorityHoldsNoPublisherBack) {
   // Far more than 8 events beyond what the stalled peer's socket holds: the
   // publisher waits only for the nine that read.
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(
-        hub_.Publish({.data = absl::StrCat(i, " ", big)}, Target::All()).ok())
+    ASSERT_OK(hub_.Publish({.data = absl::StrCat(i, " ", big)}, Target::All()))
         << "publish " << i;
     for (auto& peer : healthy) {
       ASSERT_TRUE(peer->ReadUntil(absl::StrCat("data: ", i, " ")));
@@ -360,7 +363,7 @@ TEST_F(FlowControlTest, AStalledMajorityHoldsPublishersBack) {
   for (; published < 100 && status.ok(); ++published) {
     status = hub_.Publish({.data = big}, Target::All()).status();
   }
-  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted));
   // What the sockets took, plus at most 8 events.
   EXPECT_LT(published, 40);
   // Once they read, publishing goes on.

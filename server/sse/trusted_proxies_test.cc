@@ -6,6 +6,8 @@
 namespace ssecast {
 namespace {
 
+using ::ssecast::test_support::StatusIs;
+
 TEST(TrustedProxiesTest, ParsesBlocksAndHosts) {
   absl::StatusOr<TrustedProxies> proxies =
       TrustedProxies::Parse({"10.0.0.0/8", "192.168.1.7", "fd00::/8"});
@@ -22,10 +24,14 @@ TEST(TrustedProxiesTest, ParsesBlocksAndHosts) {
 }
 
 TEST(TrustedProxiesTest, RefusesBadEntries) {
-  EXPECT_FALSE(TrustedProxies::Parse({"10.0.0.0/33"}).ok());
-  EXPECT_FALSE(TrustedProxies::Parse({"example.com"}).ok());
-  EXPECT_FALSE(TrustedProxies::Parse({"::1/129"}).ok());
-  EXPECT_FALSE(TrustedProxies::Parse({"1.2.3.4/x"}).ok());
+  EXPECT_THAT(TrustedProxies::Parse({"10.0.0.0/33"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustedProxies::Parse({"example.com"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustedProxies::Parse({"::1/129"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustedProxies::Parse({"1.2.3.4/x"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(TrustedProxiesTest, ClientAddressBelievesOnlyTrustedPeers) {

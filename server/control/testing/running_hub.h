@@ -10,13 +10,14 @@
 #include "server/broker/broker_memory.h"
 #include "server/hub/hub.h"
 #include "server/store/no_reconnect_store_memory.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 
 struct RunningHub {
   explicit RunningHub(const HubOptions& options = HubOptions())
       : hub(options, &store, &broker) {
-    EXPECT_TRUE(broker.Start(&hub).ok());
+    EXPECT_OK(broker.Start(&hub));
   }
   ~RunningHub() { broker.Stop(); }
 
