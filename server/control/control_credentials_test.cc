@@ -16,9 +16,9 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/broker/testing/running_hub.h"
 #include "server/control/control_server.h"
 #include "server/control/testing/health.grpc.pb.h"
-#include "server/control/testing/running_hub.h"
 #include "testing/grpc_status_assertions.h"
 #include "tests/test_certificates.h"
 

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
+#include "server/broker/testing/running_hub.h"
+#include "server/hub/testing/recording_connection.h"
 #include "server/metrics/metric_value.h"
 #include "server/metrics/metrics.h"
 #include "server/store/no_reconnect_store_memory.h"
@@ -17,21 +19,8 @@ using ::ssecast::test_support::IsOkAndHolds;
 using ::ssecast::test_support::StatusIs;
 using ::testing::Field;
 
-class RecordingConnection : public Connection {
- public:
-  RecordingConnection(uint64_t id, std::string client_id)
-      : Connection(id, std::move(client_id), "127.0.0.1:1", absl::Now()) {}
-  void OnClose() override { ++closes; }
-  int closes = 0;
-};
-
 class HubTest : public ::testing::Test {
  protected:
-  HubTest() : store_(absl::Hours(1)), hub_(Options(), &store_, &broker_) {
-    EXPECT_OK(broker_.Start(&hub_));
-  }
-  ~HubTest() override { broker_.Stop(); }
-
   static HubOptions Options() {
     HubOptions options;
     options.max_event_bytes = 100;
@@ -43,9 +32,7 @@ class HubTest : public ::testing::Test {
   std::shared_ptr<RecordingConnection> Connect(
       uint64_t id, const std::string& client, Hub::AttachRequest request = {}) {
     auto connection = std::make_shared<RecordingConnection>(id, client);
-    absl::StatusOr<Hub::AttachResult> result = hub_.Attach(connection, request);
-    EXPECT_THAT(result, IsOkAndHolds(Field(&Hub::AttachResult::admitted, true)))
-        << client;
+    AttachAdmitted(hub_, connection, request);
     return connection;
   }
 
@@ -57,9 +44,8 @@ class HubTest : public ::testing::Test {
     return result->admitted;
   }
 
-  NoReconnectStoreMemory store_;
-  BrokerMemory broker_;
-  Hub hub_;
+  RunningHub running_{Options()};
+  Hub& hub_ = running_.hub;
 };
 
 TEST_F(HubTest, PublishCountsMatchingConnections) {
@@ -118,9 +104,9 @@ TEST_F(HubTest, DisconnectClosesAndBlocksReconnect) {
   auto closed = hub_.Disconnect(Target::Clients({"alice"}), false);
   ASSERT_OK(closed);
   EXPECT_EQ(*closed, 2u);
-  EXPECT_EQ(a1->closes, 1);
-  EXPECT_EQ(a2->closes, 1);
-  EXPECT_EQ(b->closes, 0);
+  EXPECT_EQ(a1->closes(), 1);
+  EXPECT_EQ(a2->closes(), 1);
+  EXPECT_EQ(b->closes(), 0);
   EXPECT_FALSE(Admitted("alice"));
   EXPECT_TRUE(Admitted("bob"));
   hub_.Detach(*a1);
@@ -147,7 +133,7 @@ TEST_F(HubTest, DisconnectOfAbsentClientStillBlocksItsNextConnect) {
 TEST_F(HubTest, DisconnectWithAllowReconnectDoesNotBlock) {
   auto a = Connect(1, "alice");
   EXPECT_EQ(*hub_.Disconnect(Target::Clients({"alice"}), true), 1u);
-  EXPECT_EQ(a->closes, 1);
+  EXPECT_EQ(a->closes(), 1);
   EXPECT_TRUE(Admitted("alice"));
 }
 
@@ -189,8 +175,8 @@ TEST_F(HubTest, DisconnectByGroup) {
   auto a = Connect(1, "alice", {.groups = {"red"}});
   auto b = Connect(2, "bob");
   EXPECT_EQ(*hub_.Disconnect(Target::Groups({"red"}), false), 1u);
-  EXPECT_EQ(a->closes, 1);
-  EXPECT_EQ(b->closes, 0);
+  EXPECT_EQ(a->closes(), 1);
+  EXPECT_EQ(b->closes(), 0);
   EXPECT_FALSE(Admitted("alice"));
 }
 
@@ -247,8 +233,8 @@ TEST_F(HubTest, LostHistoryClosesEveryConnectionAndTellsTheirReplayIsOld) {
   // Commands after `seen` never reached this node.
   const Position lost{seen->position.epoch, seen->position.sequence + 5};
   hub_.LostHistory(lost);
-  EXPECT_EQ(a->closes, 1);
-  EXPECT_EQ(b->closes, 1);
+  EXPECT_EQ(a->closes(), 1);
+  EXPECT_EQ(b->closes(), 1);
   auto back = hub_.Attach(std::make_shared<RecordingConnection>(3, "alice"),
                           {.last_event_id = seen->position.ToString()});
   ASSERT_OK(back);
@@ -272,7 +258,7 @@ TEST_F(HubTest, BrokerCommandsThatGrpcWouldRefuseAreSkipped) {
   hub_.Apply(GroupCommand{{"alice"}, {"no spaces allowed"}, true},
              Position{epoch + 1000, 3});
   hub_.Apply(DisconnectCommand{Target::All(), true}, Position{epoch + 1000, 4});
-  EXPECT_EQ(a->closes, 0);
+  EXPECT_EQ(a->closes(), 0);
   EXPECT_TRUE(Admitted("alice"));
   ASSERT_EQ(hub_.ListClients().size(), 1u);
   EXPECT_TRUE(hub_.ListClients()[0].groups.empty());
@@ -455,20 +441,17 @@ class FlakyStore : public NoReconnectStore {
 TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
   Metrics metrics;
   FlakyStore store;
-  BrokerMemory broker;
   HubOptions options;
   options.metrics = &metrics;
-  Hub hub(options, &store, &broker);
-  ASSERT_OK(broker.Start(&hub));
+  RunningHub running(options, &store);
+  Hub& hub = running.hub;
   auto metric = [&metrics](const std::string& series) {
     return MetricValue(metrics, series).value_or(-1);
   };
   auto connect = [&hub](uint64_t id, const std::string& client,
                         Hub::AttachRequest request = {}) {
     auto connection = std::make_shared<RecordingConnection>(id, client);
-    absl::StatusOr<Hub::AttachResult> result = hub.Attach(connection, request);
-    EXPECT_THAT(result, IsOkAndHolds(Field(&Hub::AttachResult::admitted, true)))
-        << client;
+    AttachAdmitted(hub, connection, request);
     return connection;
   };
   auto a1 = connect(1, "alice", {.groups = {"red", "blue"}});
@@ -500,7 +483,6 @@ TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
   store.down = false;
   connect(5, "erin");
   EXPECT_EQ(metric("ssecast_store_up"), 1);
-  broker.Stop();
 }
 
 }  // namespace
@@ -569,13 +551,9 @@ TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
 }
 
 TEST(HubDrainTest, TheInMemoryBrokerAppliesAsItSends) {
-  NoReconnectStoreMemory store(absl::Hours(1));
-  BrokerMemory broker;
-  Hub hub(HubOptions(), &store, &broker);
-  ASSERT_OK(broker.Start(&hub));
-  ASSERT_OK(hub.Publish({.data = "x"}, Target::All()));
-  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
-  broker.Stop();
+  RunningHub running;
+  ASSERT_OK(running.hub.Publish({.data = "x"}, Target::All()));
+  EXPECT_TRUE(running.hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
 }
 
 }  // namespace

@@ -13,9 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "server/broker/broker_memory.h"
+#include "server/broker/testing/running_hub.h"
 #include "server/hub/hub.h"
-#include "server/store/no_reconnect_store_memory.h"
+#include "server/hub/testing/recording_connection.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast {
@@ -82,13 +82,8 @@ class Peer {
 class StreamWriterTest : public ::testing::Test {
  protected:
   explicit StreamWriterTest(const HubOptions& options = HubOptions())
-      : store_(absl::Hours(1)), hub_(options, &store_, &broker_) {
-    EXPECT_OK(broker_.Start(&hub_));
-  }
-  ~StreamWriterTest() override {
-    writer_.reset();
-    broker_.Stop();
-  }
+      : running_(options) {}
+  ~StreamWriterTest() override { writer_.reset(); }
 
   void StartWriter(StreamWriterOptions options = {}) {
     writer_ = std::make_unique<StreamWriter>(
@@ -112,9 +107,8 @@ class StreamWriterTest : public ::testing::Test {
     ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     auto stream =
         std::make_shared<SseStream>(next_id_++, client, "peer", absl::Now());
-    absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
-    EXPECT_THAT(attached,
-                IsOkAndHolds(Field(&Hub::AttachResult::admitted, true)));
+    absl::StatusOr<Hub::AttachResult> attached =
+        AttachAdmitted(hub_, stream, request);
     stream->Prepare(attached->first_sequence, "", absl::InfiniteFuture());
     streams_.push_back(stream);
     writer_->Adopt(stream, UniqueFd(fds[0]));
@@ -125,9 +119,8 @@ class StreamWriterTest : public ::testing::Test {
     ASSERT_OK(hub_.Publish({.data = data}, target));
   }
 
-  NoReconnectStoreMemory store_;
-  BrokerMemory broker_;
-  Hub hub_;
+  RunningHub running_;
+  Hub& hub_ = running_.hub;
   std::unique_ptr<StreamWriter> writer_;
   std::vector<std::shared_ptr<SseStream>> streams_;
   uint64_t next_id_ = 1;
