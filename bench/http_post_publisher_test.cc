@@ -6,8 +6,6 @@
 namespace ssecast::bench {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(ParseHttpUrlTest, HostPortPathAndQuery) {
   absl::StatusOr<HttpUrl> url = ParseHttpUrl("http://127.0.0.1:8080/pub?id=ch");
   ASSERT_OK(url);

@@ -8,8 +8,6 @@
 namespace ssecast::bench {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 class CollectingSink : public HttpResponseParser::BodySink {
  public:
   void OnBody(absl::string_view bytes) override {

@@ -91,6 +91,13 @@ MATCHER_P(
 
 }  // namespace ssecast::test_support
 
+// The project's tests live in namespace ssecast: the matchers are theirs
+// without a using-declaration in every file.
+namespace ssecast {
+using ::ssecast::test_support::IsOkAndHolds;
+using ::ssecast::test_support::StatusIs;
+}  // namespace ssecast
+
 // The status is evaluated once and copied, so a temporary StatusOr may be
 // passed. The if-with-initialiser keeps `ssecast_status_` scoped to the
 // statement, and its else leaves the assertion open for `<<`; the switch

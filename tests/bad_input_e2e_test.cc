@@ -28,7 +28,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::StartsWith;
 
 constexpr int kMaxEventBytes = 1024;

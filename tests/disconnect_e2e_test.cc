@@ -24,7 +24,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::ElementsAre;
 
 enum class StoreKind { kMemory, kRedis };

@@ -33,7 +33,6 @@ namespace ssecast::test_support {
 namespace {
 
 using ::grpc::health::v1::HealthCheckResponse;
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 

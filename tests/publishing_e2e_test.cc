@@ -34,7 +34,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::AllOf;
 using ::testing::Ge;
 using ::testing::Le;

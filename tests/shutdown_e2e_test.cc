@@ -21,7 +21,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 // The brief's promise: streams drained and the process gone within this.

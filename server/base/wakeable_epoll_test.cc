@@ -11,8 +11,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(WakeableEpollTest, WaitTimesOutWithNothingToReport) {
   WakeableEpoll epoll;
   epoll_event events[4];

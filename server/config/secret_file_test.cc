@@ -13,7 +13,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 std::string WriteFile(const std::string& name, const std::string& contents) {

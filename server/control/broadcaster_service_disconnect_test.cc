@@ -20,8 +20,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST_F(BroadcasterServiceTest, RejectsEmptyOrInvalidIdListsOfDisconnect) {
   ExpectInvalidArgument(client_->Disconnect({}, false).status(),
                         "client_ids and groups are both empty: set one of "

@@ -6,8 +6,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(ClientPageTokenTest, RoundTrips) {
   for (const char* id : {"a", "user@example.com", "0123456789abcdef"}) {
     absl::StatusOr<std::string> decoded =

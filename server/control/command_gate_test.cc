@@ -11,8 +11,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(CommandGateTest, OpenUntilClosedThenUnavailable) {
   CommandGate gate;
   {

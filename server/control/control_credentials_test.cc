@@ -25,7 +25,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using test_support::TestCertificates;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;

@@ -36,7 +36,6 @@ namespace ssecast {
 namespace {
 
 using ::grpc::health::v1::HealthCheckResponse;
-using ::ssecast::test_support::StatusIs;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;

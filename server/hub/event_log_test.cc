@@ -9,8 +9,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 class CountingReader : public EventLog::Reader {
  public:
   void Wake() override { wakes.fetch_add(1); }

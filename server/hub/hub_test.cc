@@ -15,9 +15,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::IsOkAndHolds;
-using ::ssecast::test_support::StatusIs;
-using ::testing::Field;
 
 class HubTest : public ::testing::Test {
  protected:

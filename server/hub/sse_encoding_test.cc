@@ -8,8 +8,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 std::string Encode(const EventInput& event, absl::string_view wire_id = "7-1") {
   std::string out;
   AppendSseEvent(event, wire_id, &out);

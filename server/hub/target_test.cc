@@ -6,8 +6,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(TargetTest, AllMatchesEveryone) {
   ClientRecord anyone("anyone");
   EXPECT_TRUE(Target::All().Matches(anyone));

@@ -17,7 +17,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 std::string Text(Metrics& metrics) {

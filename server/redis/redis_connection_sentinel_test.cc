@@ -24,7 +24,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 

@@ -21,7 +21,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 using RedisConnectionTest = RedisServerTest;

@@ -22,7 +22,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 using RedisPipelineTest = RedisServerTest;

@@ -15,8 +15,6 @@ ABSL_DECLARE_FLAG(std::string, redis_master_name);
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(ParseRedisEndpointsTest, ListsEveryEntry) {
   absl::StatusOr<std::vector<RedisConnection::Endpoint>> parsed =
       ParseRedisEndpoints("10.0.0.1:26379, sentinel-b:26380", "--x");

@@ -18,7 +18,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 // Signed with kOutsideSecret by Python's hmac module; expires in 2100.

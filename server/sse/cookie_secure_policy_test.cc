@@ -9,8 +9,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TrustedProxies Proxies(std::vector<std::string> cidrs) {
   absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(cidrs);
   EXPECT_OK(proxies);

@@ -8,8 +8,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(DescriptorBudgetTest, DerivedReserveIsAtLeast256OrATenth) {
   absl::StatusOr<DescriptorBudget> small = PlanDescriptors(1200, 0, 0);
   ASSERT_OK(small);

@@ -6,8 +6,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(GroupJoinPolicyTest, ParsesTheFlag) {
   EXPECT_EQ(*ParseGroupJoin("anyone"), GroupJoin::kAnyone);
   EXPECT_EQ(*ParseGroupJoin("nobody"), GroupJoin::kNobody);

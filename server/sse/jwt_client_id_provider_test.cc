@@ -20,7 +20,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr char kSecret[] = "test-secret-of-a-reasonable-length-0123";

@@ -18,7 +18,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 constexpr char kClaims[] = R"({"sub":"user-42","exp":4102444800})";

@@ -9,8 +9,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 // The message of a refusal, or a note that there was none.
 std::string RefusalOf(const absl::StatusOr<ClientIdentity>& identity) {
   if (identity.ok()) return "accepted as " + identity->client_id;

@@ -21,9 +21,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::IsOkAndHolds;
-using ::ssecast::test_support::StatusIs;
-using ::testing::Field;
 
 constexpr absl::Duration kDeadline = absl::Seconds(20);
 

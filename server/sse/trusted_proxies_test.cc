@@ -6,8 +6,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(TrustedProxiesTest, ParsesBlocksAndHosts) {
   absl::StatusOr<TrustedProxies> proxies =
       TrustedProxies::Parse({"10.0.0.0/8", "192.168.1.7", "fd00::/8"});

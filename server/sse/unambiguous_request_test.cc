@@ -8,8 +8,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(UnambiguousRequestTest, AcceptsOrdinaryQueries) {
   for (const char* target :
        {"/events", "/events?", "/events?group=a&group=b", "/events?uid=a%3Db",

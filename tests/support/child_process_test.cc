@@ -14,7 +14,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 

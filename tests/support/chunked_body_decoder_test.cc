@@ -11,7 +11,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::HasSubstr;
 
 struct Decoded {

@@ -27,7 +27,6 @@
 namespace ssecast::test_support {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;

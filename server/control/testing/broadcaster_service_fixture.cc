@@ -11,8 +11,6 @@
 
 namespace ssecast {
 
-using ::ssecast::test_support::StatusIs;
-
 v1::Event EventWithData(std::string data) {
   v1::Event event;
   event.set_data(std::move(data));
