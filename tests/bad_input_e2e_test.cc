@@ -28,6 +28,7 @@
 namespace ssecast::test_support {
 namespace {
 
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr int kMaxEventBytes = 1024;
@@ -190,8 +191,10 @@ TEST_F(BadInputE2eTest, InvalidUtf8FromARawStubDoesNotHurtTheServer) {
   v1::PublishResponse response;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kE2eTimeout));
+  // proto3's parser refuses the request before the service runs; gRPC
+  // picks the status.
   const grpc::Status status = stub->Publish(&context, request, &response);
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(status, Not(StatusIs(absl::StatusCode::kOk)));
   ASSERT_NO_FATAL_FAILURE(ExpectServerStillServes());
 }
 

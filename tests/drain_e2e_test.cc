@@ -258,10 +258,8 @@ TEST(DrainE2eTest, ReadyFalseThenRefusalThenStreamsEndWithEverythingAcked) {
   EXPECT_GE(refusals, 1);
   // PublishStream: ended by the node's refusal, saying how many it took.
   ASSERT_THAT(stream_publisher.outcome(),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  const absl::Status& stream_status = stream_publisher.outcome().status();
-  EXPECT_THAT(stream_status,
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr(kRefusal)));
+  const absl::Status& stream_status = stream_publisher.outcome().status();
   const int stream_accepted = AcceptedBeforeRefusal(stream_status);
   ASSERT_GE(stream_accepted, 10) << stream_status;
   EXPECT_LE(stream_accepted, stream_publisher.written());

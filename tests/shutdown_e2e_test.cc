@@ -137,7 +137,7 @@ void ExpectRefusedToStart(const std::vector<std::string>& flags,
 
   absl::StatusOr<std::unique_ptr<ServerProcess>> process =
       ServerProcess::Start(ServerBinaryPath(), flags);
-  EXPECT_THAT(process, StatusIs(absl::StatusCode::kInvalidArgument,
+  EXPECT_THAT(process, StatusIs(absl::StatusCode::kInternal,
                                 HasSubstr("exited with code 1")));
 }
 
