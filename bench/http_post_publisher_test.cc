@@ -23,11 +23,16 @@ TEST(ParseHttpUrlTest, DefaultsToPort80AndRootPath) {
 }
 
 TEST(ParseHttpUrlTest, RejectsWhatItCannotUse) {
-  EXPECT_FALSE(ParseHttpUrl("https://127.0.0.1/pub").ok());
-  EXPECT_FALSE(ParseHttpUrl("127.0.0.1:80/pub").ok());
-  EXPECT_FALSE(ParseHttpUrl("http://127.0.0.1:0/pub").ok());
-  EXPECT_FALSE(ParseHttpUrl("http://127.0.0.1:x/pub").ok());
-  EXPECT_FALSE(ParseHttpUrl("http:///pub").ok());
+  EXPECT_THAT(ParseHttpUrl("https://127.0.0.1/pub"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseHttpUrl("127.0.0.1:80/pub"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseHttpUrl("http://127.0.0.1:0/pub"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseHttpUrl("http://127.0.0.1:x/pub"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseHttpUrl("http:///pub"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 }  // namespace

@@ -98,13 +98,12 @@ TEST(HttpResponseParserTest, BodyUntilCloseCompletesOnEof) {
 
 TEST(HttpResponseParserTest, EofInsideChunkedBodyIsAnError) {
   HttpResponseParser parser;
-  ASSERT_TRUE(parser
-                  .Feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "5\r\nab",
-                        nullptr)
-                  .ok());
+  ASSERT_OK(
+      parser.Feed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nab",
+                  nullptr));
   const absl::Status status = parser.FinishOnEof();
-  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_NE(status.message().find("chunked"), std::string::npos) << status;
 }
 
@@ -112,23 +111,24 @@ TEST(HttpResponseParserTest, MalformedInputIsReported) {
   {
     HttpResponseParser parser;
     const auto used = parser.Feed("SMTP ready\r\n\r\n", nullptr);
-    ASSERT_FALSE(used.ok());
+    ASSERT_THAT(used, StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_NE(used.status().message().find("status line"), std::string::npos);
   }
   {
     HttpResponseParser parser;
     const auto used = parser.Feed(
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", nullptr);
-    ASSERT_FALSE(used.ok());
+    ASSERT_THAT(used, StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_NE(used.status().message().find("chunk size"), std::string::npos);
-    EXPECT_FALSE(parser.Feed("more", nullptr).ok());
+    EXPECT_THAT(parser.Feed("more", nullptr),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
   }
   {
     HttpResponseParser parser;
     const auto used = parser.Feed(
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY",
         nullptr);
-    ASSERT_FALSE(used.ok());
+    ASSERT_THAT(used, StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_NE(used.status().message().find("CRLF"), std::string::npos);
   }
 }

@@ -26,7 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/control/control_server.h"
-#include "server/control/testing/running_hub.h"
+#include "server/broker/testing/running_hub.h"
 #include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/hub.h"

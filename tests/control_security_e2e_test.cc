@@ -19,10 +19,10 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "testing/grpc_status_assertions.h"
 #include "tests/completed_process.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/runfile_path.h"
 #include "tests/support/server_process.h"
 #include "tests/support/sse_test_client.h"
@@ -123,13 +123,13 @@ TEST(ControlSecurityE2eTest, TokensGuardEveryCallButHealthAndRotateOnSighup) {
   absl::StatusOr<std::unique_ptr<Client>> anonymous_client =
       Client::Connect(target, kE2eTimeout, options);
   ASSERT_OK(anonymous_client);
-  EXPECT_EQ((*anonymous_client)->ListClients().status().code(),
-            absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ((*anonymous_client)->GetPresence({"alice"}).status().code(),
-            absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(GenericCall(target, kReflection, "").error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_TRUE(GenericCall(target, kReflection, kToken).ok());
+  EXPECT_THAT((*anonymous_client)->ListClients(),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT((*anonymous_client)->GetPresence({"alice"}),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(GenericCall(target, kReflection, ""),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(GenericCall(target, kReflection, kToken));
 
   // Rotation: the new token added, then the old one removed, each taking
   // effect on SIGHUP without a restart.
@@ -140,7 +140,7 @@ TEST(ControlSecurityE2eTest, TokensGuardEveryCallButHealthAndRotateOnSighup) {
                ? absl::OkStatus()
                : absl::UnavailableError("refused");
   }));
-  EXPECT_TRUE(GenericCall(target, kReflection, kToken).ok());
+  EXPECT_OK(GenericCall(target, kReflection, kToken));
   WriteFile("tokens", absl::StrCat(kNewToken, "\n"));
   ASSERT_EQ(::kill((*server)->pid(), SIGHUP), 0);
   ASSERT_OK(PollUntil("the old token refused", kE2eTimeout, [&] {
@@ -149,7 +149,7 @@ TEST(ControlSecurityE2eTest, TokensGuardEveryCallButHealthAndRotateOnSighup) {
                ? absl::OkStatus()
                : absl::UnavailableError("still accepted");
   }));
-  EXPECT_TRUE(GenericCall(target, kReflection, kNewToken).ok());
+  EXPECT_OK(GenericCall(target, kReflection, kNewToken));
 
   // A broken file on SIGHUP leaves the server up and serving the tokens in
   // force (that the old set stays is shown by bearer_tokens_test; here the
@@ -242,8 +242,8 @@ TEST_F(ControlTlsE2eTest, TlsWithTokensThroughTheClientLibrary) {
     absl::StatusOr<std::unique_ptr<Client>> client =
         Client::Connect((*server)->grpc_target(), kE2eTimeout, options);
     ASSERT_OK(client);
-    EXPECT_EQ((*client)->ListClients().status().code(),
-              absl::StatusCode::kUnauthenticated);
+    EXPECT_THAT((*client)->ListClients(),
+                StatusIs(absl::StatusCode::kUnauthenticated));
     options.bearer_token = kToken;
     client = Client::Connect((*server)->grpc_target(), kE2eTimeout, options);
     ASSERT_OK(client);
@@ -251,10 +251,9 @@ TEST_F(ControlTlsE2eTest, TlsWithTokensThroughTheClientLibrary) {
   }
   // A name the certificate does not carry is refused.
   options.tls->server_name = "ssecast.example.com";
-  EXPECT_EQ(Client::Connect((*server)->grpc_target(), kE2eTimeout, options)
-                .status()
-                .code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_THAT(
+      Client::Connect((*server)->grpc_target(), kE2eTimeout, options).status(),
+      StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(ControlSecurityE2eTest, BadSecurityFlagsStopTheServerAtStart) {

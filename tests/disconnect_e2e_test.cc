@@ -13,11 +13,11 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/sse_test_client.h"
 
@@ -162,8 +162,8 @@ TEST_P(DisconnectE2eTest, StreamEndsCleanlyAfterExactlyWhatWasPublishedBefore) {
     EXPECT_EQ(event->id, ids[i]);
   }
   ASSERT_NO_FATAL_FAILURE(ExpectCleanEnd(stream, client_id));
-  EXPECT_EQ(stream.NextEvent(absl::ZeroDuration()).status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(stream.NextEvent(absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kOutOfRange));
 }
 
 TEST_P(DisconnectE2eTest, ReconnectIsRefusedUntilAllowReconnect) {

@@ -16,10 +16,10 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_test_client.h"
 
@@ -359,10 +359,12 @@ TEST_F(GroupsE2eTest, ListClientsFiltersByGroupAndShowsEachClientsGroups) {
 
   absl::StatusOr<v1::ListClientsResponse> invalid =
       server_->control().ListClients("bad name");
-  EXPECT_EQ(invalid.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(invalid.status().message(),
-            "group: group name \"bad name\" may only hold letters, digits and "
-            "._:@/-");
+  EXPECT_THAT(
+      invalid,
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          "group: group name \"bad name\" may only hold letters, digits and "
+          "._:@/-"));
 }
 
 }  // namespace

@@ -32,10 +32,10 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "testing/grpc_status_assertions.h"
 #include "tests/event_builder.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_test_client.h"
 
@@ -178,8 +178,8 @@ class HostileInputE2eTest : public ::testing::Test {
   }
 
   void ExpectHealthy() {
-    ASSERT_TRUE(absl::IsDeadlineExceeded(
-        server_->process().WaitForExit(absl::ZeroDuration()).status()))
+    ASSERT_THAT(server_->process().WaitForExit(absl::ZeroDuration()),
+                StatusIs(absl::StatusCode::kDeadlineExceeded))
         << "the server exited";
     absl::StatusOr<HttpTestResponse> health =
         HttpGet(server_->http_port(), "/healthz");
@@ -698,10 +698,11 @@ TEST_F(HostileInputE2eTest, ControlPlaneAbuse) {
     context.set_deadline(absl::ToChronoTime(absl::Now() + kE2eTimeout));
     const grpc::Status status = test_case.call(*stub, context);
     if (test_case.any_failure) {
-      EXPECT_FALSE(status.ok());
+      EXPECT_THAT(status, Not(StatusIs(absl::StatusCode::kOk)));
     } else {
-      EXPECT_EQ(status.error_code(), test_case.code) << status.error_message();
-      EXPECT_THAT(status.error_message(), HasSubstr(test_case.says));
+      EXPECT_THAT(status,
+                  StatusIs(static_cast<absl::StatusCode>(test_case.code),
+                           HasSubstr(test_case.says)));
     }
     ASSERT_NO_FATAL_FAILURE(ExpectBackToBaseline());
   }

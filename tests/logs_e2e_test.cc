@@ -17,12 +17,12 @@
 #include "gtest/gtest.h"
 #include "server/hub/client_id_for_log.h"
 #include "server/log/json_check.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/completed_process.h"
 #include "tests/event_builder.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {
@@ -116,6 +116,7 @@ TEST(LogsE2eTest, JsonLinesForConnectsKicksRefusalsAndPublishes) {
     EXPECT_THAT(line, Not(HasSubstr(alice->client_id))) << line;
     EXPECT_THAT(line, Not(HasSubstr(bob->client_id))) << line;
     Record record;
+    // protobuf's own util::Status, which ASSERT_OK does not take.
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &record).ok())
         << line;
     EXPECT_THAT(Field(record, "time"),

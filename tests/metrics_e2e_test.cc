@@ -13,12 +13,12 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/completed_process.h"
 #include "tests/event_builder.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/prometheus_server.h"
 #include "tests/support/redis_server.h"
@@ -48,8 +48,7 @@ void ExpectScraped(const PrometheusServerProcess& prometheus,
         }
         return absl::OkStatus();
       });
-  EXPECT_TRUE(scraped.ok())
-      << scraped << "\nprometheus log: " << prometheus.LogTail();
+  EXPECT_OK(scraped) << "\nprometheus log: " << prometheus.LogTail();
 }
 
 TEST(MetricsE2eTest, PrometheusScrapesWhatBrowsersAndBackendsDid) {

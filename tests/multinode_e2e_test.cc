@@ -27,12 +27,12 @@
 #include "server/broker/broker.h"
 #include "server/broker/broker_command_codec.h"
 #include "server/redis/redis_connection.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/multinode_cluster.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {
@@ -518,8 +518,7 @@ TEST_F(MultiNodeE2eTest, ClientsOfAKilledNodeResumeOnAnotherWithoutLoss) {
     // Read until the last acknowledged event; everything before it too.
     while (received[i].back() != acknowledged.back()) {
       absl::StatusOr<SseEvent> event = streams[i]->NextEvent(kE2eTimeout);
-      ASSERT_TRUE(event.ok())
-          << event.status() << " after " << received[i].back();
+      ASSERT_OK(event) << " after " << received[i].back();
       received[i].push_back(event->id);
     }
     // The client saw every acknowledged event from its first one on, once.

@@ -20,12 +20,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/node_health.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/redis_sentinel_group.h"
 #include "tests/support/sse_test_client.h"
 
@@ -148,9 +148,8 @@ TEST_F(MultiNodeSentinelE2eTest, NodesFollowAFailoverAndNoClientMissesEvents) {
                                        expected_ids.end());
     while (received_ids.size() < expected_ids.size()) {
       absl::StatusOr<SseEvent> event = streams[s]->NextEvent(kFailoverTimeout);
-      ASSERT_TRUE(event.ok())
-          << event.status() << "; received " << received_ids.size() << " of "
-          << expected_ids.size();
+      ASSERT_OK(event) << "; received " << received_ids.size() << " of "
+                       << expected_ids.size();
       // A publish that failed during the failover may still have gone out
       // (its answer lost); nothing else may arrive.
       EXPECT_TRUE(attempted_.count(event->data)) << event->data;
@@ -246,10 +245,10 @@ TEST_F(MultiNodeSentinelE2eTest, WithWaitAPublishNeedsTheReplica) {
   absl::StatusOr<v1::PublishResponse> unconfirmed =
       nodes_[1]->control().PublishToAll(MakeEvent("unconfirmed"));
   replica->Thaw();
-  EXPECT_EQ(unconfirmed.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(unconfirmed.status().message()),
-              HasSubstr("only 0 of 1 replicas (--redis_wait_replicas) "
-                        "confirmed command"));
+  EXPECT_THAT(unconfirmed,
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("only 0 of 1 replicas (--redis_wait_replicas) "
+                                 "confirmed command")));
   EXPECT_OK(PublishUntilAcknowledged(*nodes_[1], "confirmed again"));
 }
 
@@ -324,10 +323,9 @@ TEST_F(MultiNodeSentinelE2eTest, WithWaitNoAcknowledgedPublishIsLost) {
     std::vector<std::string> received_ids;
     while (received_ids.size() < expected_ids.size()) {
       absl::StatusOr<SseEvent> event = streams[s]->NextEvent(kFailoverTimeout);
-      ASSERT_TRUE(event.ok())
-          << event.status() << "; received " << received_ids.size() << " of "
-          << expected_ids.size() << " (" << at_kill
-          << " acknowledged before the kill)";
+      ASSERT_OK(event) << "; received " << received_ids.size() << " of "
+                       << expected_ids.size() << " (" << at_kill
+                       << " acknowledged before the kill)";
       EXPECT_TRUE(attempted.count(event->data)) << event->data;
       if (wanted.count(event->id)) received_ids.push_back(event->id);
     }

@@ -23,11 +23,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/ssecast/v1/broadcaster.pb.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/multinode_cluster.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {
@@ -227,13 +227,13 @@ TEST(PresenceE2eTest, WithoutRedisTheCallsSayUnavailableAndPresenceReturns) {
   cluster.redis().Stop();
   absl::StatusOr<v1::GetPresenceResponse> found =
       a.control().GetPresence({alice_id});
-  EXPECT_EQ(found.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(found.status().message(),
-              HasSubstr(absl::StrCat("presence: redis at 127.0.0.1:",
-                                     cluster.redis().port())));
+  EXPECT_THAT(found,
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr(absl::StrCat("presence: redis at 127.0.0.1:",
+                                              cluster.redis().port()))));
   absl::StatusOr<v1::ListClientsResponse> listed =
       a.control().ListClusterClients();
-  EXPECT_EQ(listed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(listed, StatusIs(absl::StatusCode::kUnavailable));
   // The node is up: it answers for itself.
   absl::StatusOr<v1::ListClientsResponse> local = a.control().ListClients();
   ASSERT_OK(local);
@@ -257,14 +257,14 @@ TEST(PresenceE2eTest, BadRequestsAreRefusedSayingWhy) {
   std::vector<std::string> too_many(1001, "x");
   absl::StatusOr<v1::GetPresenceResponse> refused =
       a.control().GetPresence(too_many);
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(refused.status().message(), HasSubstr("at most 1000"));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("at most 1000")));
   refused = a.control().GetPresence({});
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
   refused = a.control().GetGroupPresence("not a group");
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
   refused = a.control().GetGroupPresencePage("team", 0, "garbage");
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument));
   absl::StatusOr<int> exit_code = a.process().Terminate();
   ASSERT_OK(exit_code);
   EXPECT_EQ(*exit_code, 0);

@@ -24,11 +24,11 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "testing/grpc_status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/poll_until.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/sse_test_client.h"
 
 namespace ssecast::test_support {
@@ -244,7 +244,7 @@ TEST_F(PublishingE2eTest, PublishWithoutAnEventIsRefusedAndSendsNothing) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + kE2eTimeout));
   v1::PublishResponse response;
   const grpc::Status status = stub->Publish(&context, no_event, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(status.error_message(), kReason);
 
   std::unique_ptr<PublishStreamWriter> writer =
@@ -324,12 +324,12 @@ TEST_F(PublishingE2eTest, ReconnectIntervalWithJitterNotBelowRetryIsInvalid) {
     SCOPED_TRACE(absl::FormatDuration(jitter));
     const absl::Status status =
         server_->control().ChangeReconnectInterval(absl::Seconds(2), jitter);
-    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-    EXPECT_EQ(status.message(), "jitter must be at least 0 and below retry");
+    EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 "jitter must be at least 0 and below retry"));
   }
   const absl::Status zero = server_->control().ChangeReconnectInterval(
       absl::ZeroDuration(), absl::ZeroDuration());
-  EXPECT_EQ(zero.code(), absl::StatusCode::kInvalidArgument) << zero;
+  EXPECT_THAT(zero, StatusIs(absl::StatusCode::kInvalidArgument));
 
   // Nothing reached the open stream, nor reaches a new one.
   const SseEvent marker = PublishToAll("marker");

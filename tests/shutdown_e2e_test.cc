@@ -11,10 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 #include "tests/completed_process.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/server_process.h"
 #include "tests/support/sse_test_client.h"
 
@@ -43,8 +43,8 @@ void ExpectEventsThenCleanEnd(SseTestClient& stream,
   }
   ASSERT_OK(stream.WaitForEnd(kE2eTimeout));
   EXPECT_EQ(stream.end_kind(), EndKind::kCleanEnd) << stream.end_detail();
-  EXPECT_EQ(stream.NextEvent(absl::ZeroDuration()).status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(stream.NextEvent(absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kOutOfRange));
 }
 
 TEST(ShutdownE2eTest, SigtermEndsEveryStreamCleanlyAndExitsZero) {
@@ -137,8 +137,8 @@ void ExpectRefusedToStart(const std::vector<std::string>& flags,
 
   absl::StatusOr<std::unique_ptr<ServerProcess>> process =
       ServerProcess::Start(ServerBinaryPath(), flags);
-  EXPECT_FALSE(process.ok());
-  EXPECT_THAT(process.status().message(), HasSubstr("exited with code 1"));
+  EXPECT_THAT(process, StatusIs(absl::StatusCode::kInternal,
+                                HasSubstr("exited with code 1")));
 }
 
 TEST(ShutdownE2eTest, UnknownStoreKindIsRefused) {
@@ -228,8 +228,8 @@ TEST(ShutdownE2eTest, SighupIsLoggedAndDoesNotStopTheServer) {
   absl::StatusOr<SseEvent> event = (*stream)->NextEvent(kE2eTimeout);
   ASSERT_OK(event);
   EXPECT_EQ(event->data, "after SIGHUP");
-  EXPECT_TRUE(absl::IsDeadlineExceeded(
-      (*server)->process().WaitForExit(absl::ZeroDuration()).status()));
+  EXPECT_THAT((*server)->process().WaitForExit(absl::ZeroDuration()),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
   absl::StatusOr<int> exit_code = (*server)->process().Terminate();
   ASSERT_OK(exit_code);
   EXPECT_EQ(*exit_code, 0);

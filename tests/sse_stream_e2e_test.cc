@@ -18,10 +18,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/base/unique_fd.h"
+#include "testing/status_assertions.h"
 #include "tests/client_cookie.h"
 #include "tests/event_builder.h"
 #include "tests/running_server.h"
-#include "testing/status_assertions.h"
 #include "tests/support/chunked_body_decoder.h"
 #include "tests/support/http_test_request.h"
 #include "tests/support/sse_stream_parser.h"
@@ -121,8 +121,7 @@ TEST_F(SseStreamE2eTest, ManyQuickPublishesArriveInOrderWithoutLoss) {
         server_->control().PublishToAll(MakeEvent(absl::StrCat("payload ", i),
                                                   absl::StrCat("e", i),
                                                   i % 2 == 0 ? "" : "tick"));
-    ASSERT_TRUE(published.ok())
-        << "publish " << i << ": " << published.status();
+    ASSERT_OK(published) << "publish " << i;
     EXPECT_EQ(published->connections(), 1u) << "publish " << i;
     if (!positions.empty()) {
       EXPECT_GT(SequenceOf(published->position()), SequenceOf(positions.back()))
@@ -133,7 +132,7 @@ TEST_F(SseStreamE2eTest, ManyQuickPublishesArriveInOrderWithoutLoss) {
 
   for (int i = 0; i < kEvents; ++i) {
     absl::StatusOr<SseEvent> event = stream->NextEvent(kE2eTimeout);
-    ASSERT_TRUE(event.ok()) << "event " << i << ": " << event.status();
+    ASSERT_OK(event) << "event " << i;
     SseEvent expected;
     expected.id = WireId(positions[i], absl::StrCat("e", i));
     expected.type = i % 2 == 0 ? "message" : "tick";
@@ -225,7 +224,7 @@ TEST_F(SseStreamE2eTest, IdleStreamGetsEmptyCommentKeepalives) {
 
   for (int i = 0; i < 3; ++i) {
     absl::StatusOr<std::string> comment = stream->NextComment(kE2eTimeout);
-    ASSERT_TRUE(comment.ok()) << "keepalive " << i << ": " << comment.status();
+    ASSERT_OK(comment) << "keepalive " << i;
     EXPECT_EQ(*comment, "") << "keepalive " << i;
   }
   // Nothing but keepalives after the block with the start position: whole

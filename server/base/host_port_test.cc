@@ -7,8 +7,6 @@
 namespace ssecast {
 namespace {
 
-using ::ssecast::test_support::StatusIs;
-
 TEST(ParseHostPortTest, SplitsAtTheLastColon) {
   absl::StatusOr<HostPort> parsed = ParseHostPort("redis.internal:6380");
   ASSERT_OK(parsed);

@@ -58,8 +58,7 @@ TEST(WakeableEpollTest, AddSaysWhichCallFailedAndWhy) {
   WakeableEpoll epoll;
   int tag;
   const absl::Status added = epoll.Add(/*fd=*/-1, EPOLLIN, &tag);
-  EXPECT_EQ(added.code(), absl::StatusCode::kFailedPrecondition)
-      << added;  // EBADF
+  EXPECT_THAT(added, StatusIs(absl::StatusCode::kFailedPrecondition));  // EBADF
   EXPECT_NE(added.message().find("EPOLL_CTL_ADD"), absl::string_view::npos)
       << added;
 }

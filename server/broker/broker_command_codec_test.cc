@@ -86,11 +86,11 @@ TEST(BrokerCommandCodecTest, RetryKeepsSubMillisecondPrecision) {
 }
 
 TEST(BrokerCommandCodecTest, RejectsWhatIsNoCommand) {
-  EXPECT_EQ(DecodeBrokerCommand("\xff\xff\xff").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(DecodeBrokerCommand("\xff\xff\xff"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   absl::Status empty = DecodeBrokerCommand("").status();
-  EXPECT_EQ(empty.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(empty.message(), HasSubstr("no kind"));
+  EXPECT_THAT(empty, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("no kind")));
 }
 
 // Why `command` does not decode; "decoded" when it does.
@@ -98,7 +98,7 @@ std::string WhyRejected(const wire::Command& command) {
   absl::StatusOr<BrokerCommand> decoded =
       DecodeBrokerCommand(command.SerializeAsString());
   if (decoded.ok()) return "decoded";
-  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(decoded, StatusIs(absl::StatusCode::kInvalidArgument));
   return std::string(decoded.status().message());
 }
 

@@ -211,7 +211,7 @@ void ExpectStrictlyIncreasing(const std::vector<Applied>& applied) {
 // Sends `command` and returns what the sink should see for it.
 Applied SendExpectingOk(Broker& broker, const BrokerCommand& command) {
   absl::StatusOr<Position> position = broker.Send(command);
-  EXPECT_TRUE(position.ok()) << Describe(command) << ": " << position.status();
+  EXPECT_OK(position) << Describe(command);
   return {Describe(command), position.value_or(Position())};
 }
 
@@ -250,7 +250,7 @@ class BrokerContractTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<Broker>> broker = brokers_.Make();
-    ASSERT_TRUE(broker.ok()) << "cannot make the broker: " << broker.status();
+    ASSERT_OK(broker) << "cannot make the broker: ";
     broker_ = *std::move(broker);
     absl::Status started = broker_->Start(&sink_);
     ASSERT_OK(started);
@@ -353,7 +353,7 @@ TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
   };
   absl::StatusOr<std::vector<Position>> positions =
       this->broker_->SendBatch(batch);
-  ASSERT_TRUE(positions.ok()) << positions.status();
+  ASSERT_OK(positions);
   ASSERT_EQ(positions->size(), batch.size());
   std::vector<Applied> expected = {before};
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -366,7 +366,7 @@ TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
     EXPECT_THAT(this->Groups("alice"), ElementsAre("g1"));
   }
   absl::StatusOr<std::vector<Position>> none = this->broker_->SendBatch({});
-  ASSERT_TRUE(none.ok()) << none.status();
+  ASSERT_OK(none);
   EXPECT_THAT(*none, IsEmpty());
 }
 
@@ -387,7 +387,7 @@ TYPED_TEST(BrokerContractTest, ConcurrentBatchesStayWholeAndInOrder) {
         }
         absl::StatusOr<std::vector<Position>> positions =
             this->broker_->SendBatch(batch);
-        ASSERT_TRUE(positions.ok()) << positions.status();
+        ASSERT_OK(positions);
         sent[t].push_back(*positions);
       }
     });
@@ -561,8 +561,7 @@ TEST_F(RedisBrokerTest, ControlCommandsDoNotEvictEventsFromTheHistory) {
   // Trimming (MAXLEN ~) works in whole nodes of this many entries; small
   // ones make it trim as soon as a stream is over its bound.
   RedisConnection admin(ConnectionOptions());
-  ASSERT_TRUE(
-      admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}).ok());
+  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}));
   std::vector<Applied> events;
   for (int i = 1; i <= 5; ++i) {
     events.push_back(
@@ -596,8 +595,7 @@ TEST_F(RedisBrokerTest, ReaderBehindTheCommandsTrimIsToldWhatItLost) {
   ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
   ASSERT_NO_FATAL_FAILURE(StartNode(&b, options));
   RedisConnection admin(ConnectionOptions());
-  ASSERT_TRUE(
-      admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}).ok());
+  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}));
   b.sink.HoldNextApply();
   const Applied first =
       SendExpectingOk(*a.broker, GroupCommand{{"alice"}, {"g"}, true});
@@ -611,7 +609,7 @@ TEST_F(RedisBrokerTest, ReaderBehindTheCommandsTrimIsToldWhatItLost) {
   // What the commands stream still holds: the entries after the loss.
   absl::StatusOr<RedisReply> oldest = admin.RunOne(
       {"XRANGE", options.key_prefix + "commands", "-", "+", "COUNT", "1"});
-  ASSERT_TRUE(oldest.ok()) << oldest.status();
+  ASSERT_OK(oldest);
   ASSERT_EQ((*oldest)->elements, 1u);
   const std::string oldest_id((*oldest)->element[0]->element[0]->str,
                               (*oldest)->element[0]->element[0]->len);
@@ -688,11 +686,11 @@ TEST_F(RedisBrokerTest, DeadRedisFailsSendsAndReaderRecoversAfterRestart) {
 
   redis().Kill();
   absl::StatusOr<Position> sent = node.broker->Send(Publish("while down"));
-  EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(sent.status().message(), HasSubstr(RedisErrorPrefix()));
+  EXPECT_THAT(sent, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr(RedisErrorPrefix())));
   absl::Status loaded = node.broker->LoadGroups("alice").status();
-  EXPECT_EQ(loaded.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(loaded.message(), HasSubstr(RedisErrorPrefix()));
+  EXPECT_THAT(loaded, StatusIs(absl::StatusCode::kUnavailable,
+                               HasSubstr(RedisErrorPrefix())));
   EXPECT_TRUE(node.sink.AwaitHealth(false));
 
   ASSERT_OK(redis().Restart());
@@ -708,8 +706,8 @@ TEST_F(RedisBrokerTest, HungRedisTimesOutAndReaderRecoversAfterThaw) {
   ASSERT_NO_FATAL_FAILURE(StartNode(&node));
   redis().Freeze();
   absl::StatusOr<Position> sent = node.broker->Send(Publish("while hung"));
-  EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(sent.status().message(), HasSubstr("no answer within"));
+  EXPECT_THAT(sent, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr("no answer within")));
   EXPECT_TRUE(node.sink.AwaitHealth(false));
   redis().Thaw();
   EXPECT_TRUE(node.sink.AwaitHealth(true));
@@ -723,23 +721,23 @@ TEST_F(RedisBrokerTest, HungRedisTimesOutAndReaderRecoversAfterThaw) {
 TEST_F(RedisBrokerTest, CreateFailsClearlyWhenNothingListens) {
   redis().Kill();
   absl::Status created = BrokerRedis::Create(Options()).status();
-  EXPECT_EQ(created.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(created.message(), RedisErrorPrefix() + "Connection refused");
+  EXPECT_THAT(created, StatusIs(absl::StatusCode::kUnavailable,
+                                RedisErrorPrefix() + "Connection refused"));
 }
 
 TEST_F(RedisBrokerTest, CreateRejectsBadOptions) {
   BrokerRedis::Options no_history = Options();
   no_history.history_size = 0;
-  EXPECT_EQ(BrokerRedis::Create(no_history).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BrokerRedis::Create(no_history),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   BrokerRedis::Options no_retention = Options();
   no_retention.group_retention = absl::ZeroDuration();
-  EXPECT_EQ(BrokerRedis::Create(no_retention).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BrokerRedis::Create(no_retention),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   BrokerRedis::Options bad_port = Options();
   bad_port.port = 0;
-  EXPECT_EQ(BrokerRedis::Create(bad_port).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(BrokerRedis::Create(bad_port),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(RedisBrokerTest, SendFailsWhenTooFewReplicasConfirm) {
@@ -749,12 +747,13 @@ TEST_F(RedisBrokerTest, SendFailsWhenTooFewReplicasConfirm) {
   Node node;
   ASSERT_NO_FATAL_FAILURE(StartNode(&node, options));
   absl::StatusOr<Position> sent = node.broker->Send(Publish("unconfirmed"));
-  EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(sent.status().message()),
-              ::testing::StartsWith(
-                  RedisErrorPrefix() +
-                  "only 0 of 1 replicas (--redis_wait_replicas) confirmed "
-                  "command "));
+  EXPECT_THAT(
+      sent,
+      StatusIs(absl::StatusCode::kUnavailable,
+               ::testing::StartsWith(
+                   RedisErrorPrefix() +
+                   "only 0 of 1 replicas (--redis_wait_replicas) confirmed "
+                   "command ")));
   // Group changes wait too; their transaction's answer is read first.
   absl::StatusOr<Position> grouped =
       node.broker->Send(GroupCommand{{"alice"}, {"g"}, true});

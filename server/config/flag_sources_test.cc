@@ -89,11 +89,12 @@ TEST(FlagSourcesTest, RefusesABadConfigFileNamingTheLine) {
   const std::string bad = WriteFile("bad.conf", "--demo_page=false\nport 80\n");
   absl::StatusOr<MergedFlags> merged = MergeFlagSources(
       {"ssecast", absl::StrCat("--config=", bad)}, Sources({}));
-  EXPECT_EQ(merged.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(merged.status().message(),
-            absl::StrCat("config file ", bad,
-                         " line 2: expected --flag=value (or --flag for "
-                         "true)"));
+  EXPECT_THAT(
+      merged,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("config file ", bad,
+                            " line 2: expected --flag=value (or --flag for "
+                            "true)")));
 
   const std::string nested = WriteFile("nested.conf", "--config=other\n");
   EXPECT_THAT(std::string(MergeFlagSources(

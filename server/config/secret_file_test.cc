@@ -48,15 +48,14 @@ TEST(ReadSecretFileTest, KeepsEverythingElse) {
 TEST(ReadSecretFileTest, MissingFileNamesThePath) {
   const std::string path = WriteFile("present", "x") + "-missing";
   absl::StatusOr<std::string> password = ReadSecretFile(path, "secret file");
-  EXPECT_EQ(password.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(password.status().message(), HasSubstr(path));
+  EXPECT_THAT(password, StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
 }
 
 TEST(ReadSecretFileTest, EmptyPasswordIsRejected) {
   const std::string path = WriteFile("empty", "\n");
   absl::StatusOr<std::string> password = ReadSecretFile(path, "secret file");
-  EXPECT_EQ(password.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(password.status().message(), HasSubstr(path));
+  EXPECT_THAT(password,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(path)));
 }
 
 }  // namespace

@@ -41,21 +41,22 @@ TEST(BearerTokensTest, ParsesOneTokenALineSkippingBlanksAndComments) {
 TEST(BearerTokensTest, RefusesBadLinesNamingTheLineButNotTheToken) {
   absl::StatusOr<std::vector<std::string>> short_token =
       BearerTokens::Parse(absl::StrCat(kFirst, "\nshort-secret\n"), "t.txt");
-  EXPECT_EQ(short_token.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(short_token.status().message(),
-            "token file t.txt line 2: a token must be 16 to 4096 characters "
-            "(this one has 12)");
+  EXPECT_THAT(
+      short_token,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "token file t.txt line 2: a token must be 16 to 4096 characters "
+               "(this one has 12)"));
 
   absl::StatusOr<std::vector<std::string>> spaced =
       BearerTokens::Parse("a token with spaces inside\n", "t.txt");
-  EXPECT_EQ(spaced.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(spaced.status().message(), HasSubstr("line 1: a token may hold"));
+  EXPECT_THAT(spaced, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("line 1: a token may hold")));
   EXPECT_THAT(spaced.status().message(), Not(HasSubstr("spaces inside")));
 
   absl::StatusOr<std::vector<std::string>> empty =
       BearerTokens::Parse("# nothing\n\n", "t.txt");
-  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(empty.status().message(), HasSubstr("holds no token"));
+  EXPECT_THAT(empty, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("holds no token")));
 }
 
 TEST(BearerTokensTest, AcceptsEveryTokenOfTheSetAndNothingElse) {
@@ -85,16 +86,18 @@ TEST(BearerTokensTest, ReloadSwapsTheSetAndKeepsItWhenTheFileIsBad) {
   EXPECT_TRUE((*tokens)->Accepts(kSecond));
 
   std::ofstream(path) << "too-short\n";
-  EXPECT_FALSE((*tokens)->Reload().ok());
+  EXPECT_THAT((*tokens)->Reload(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_TRUE((*tokens)->Accepts(kSecond)) << "a bad file keeps the old set";
 }
 
 TEST(BearerTokensTest, LoadNamesAMissingFile) {
   absl::StatusOr<std::unique_ptr<BearerTokens>> tokens =
       BearerTokens::Load("/nonexistent/tokens");
-  EXPECT_EQ(tokens.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(tokens.status().message(),
-              HasSubstr("cannot open token file /nonexistent/tokens"));
+  EXPECT_THAT(
+      tokens,
+      StatusIs(absl::StatusCode::kNotFound,
+               HasSubstr("cannot open token file /nonexistent/tokens")));
 }
 
 }  // namespace

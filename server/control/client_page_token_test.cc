@@ -21,8 +21,7 @@ TEST(ClientPageTokenTest, RefusesWhatItDidNotMake) {
         EncodeClientPageToken("a b"), EncodeClientPageToken(""),
         std::string("YWxpY2U")}) {
     absl::StatusOr<std::string> decoded = DecodeClientPageToken(token);
-    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument)
-        << token;
+    EXPECT_THAT(decoded, StatusIs(absl::StatusCode::kInvalidArgument)) << token;
     EXPECT_EQ(decoded.status().message(),
               "page_token is not a next_page_token this server issued");
   }

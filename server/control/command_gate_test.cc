@@ -21,17 +21,17 @@ TEST(CommandGateTest, OpenUntilClosedThenUnavailable) {
   EXPECT_TRUE(gate.Close(absl::Seconds(1)));
   EXPECT_TRUE(gate.closed());
   absl::StatusOr<CommandGate::Pass> refused = gate.Enter();
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(refused.status().message(),
-            "this ssecast node is shutting down and takes no more commands; "
-            "send it to another node");
+  ASSERT_THAT(
+      refused,
+      StatusIs(absl::StatusCode::kUnavailable,
+               "this ssecast node is shutting down and takes no more commands; "
+               "send it to another node"));
 }
 
 TEST(CommandGateTest, CloseWaitsForCommandsLetIn) {
   CommandGate gate;
   std::optional<absl::StatusOr<CommandGate::Pass>> pass(gate.Enter());
-  ASSERT_TRUE(pass->ok());
+  ASSERT_OK(*pass);
   std::atomic<bool> closed{false};
   absl::Notification entered_close;
   std::thread closer([&] {
@@ -45,7 +45,7 @@ TEST(CommandGateTest, CloseWaitsForCommandsLetIn) {
   while (!gate.closed() && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(1));
   }
-  EXPECT_FALSE(gate.Enter().ok());
+  EXPECT_THAT(gate.Enter(), StatusIs(absl::StatusCode::kUnavailable));
   absl::SleepFor(absl::Milliseconds(50));
   EXPECT_FALSE(closed.load()) << "Close() returned with a command inside";
   pass.reset();

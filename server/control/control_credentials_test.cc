@@ -16,9 +16,10 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/broker/testing/running_hub.h"
 #include "server/control/control_server.h"
 #include "server/control/testing/health.grpc.pb.h"
-#include "server/control/testing/running_hub.h"
+#include "testing/grpc_status_assertions.h"
 #include "tests/test_certificates.h"
 
 namespace ssecast {
@@ -69,7 +70,7 @@ class ControlCredentialsTest : public ::testing::Test {
     options.security = std::move(security);
     absl::StatusOr<std::unique_ptr<ControlServer>> server =
         ControlServer::Start("127.0.0.1:0", &running_.hub, options);
-    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_OK(server);
     server_ = *std::move(server);
   }
 
@@ -102,8 +103,8 @@ class ControlCredentialsTest : public ::testing::Test {
 
 TEST_F(ControlCredentialsTest, WithoutSecurityEveryoneMayCall) {
   StartServer({});
-  EXPECT_TRUE(PublishWith({}).ok());
-  EXPECT_TRUE(GenericCall(PlaintextChannel(), kReflection, "").ok());
+  EXPECT_OK(PublishWith({}));
+  EXPECT_OK(GenericCall(PlaintextChannel(), kReflection, ""));
 }
 
 TEST_F(ControlCredentialsTest, TokensAreNeededForEveryCallButHealth) {
@@ -112,18 +113,21 @@ TEST_F(ControlCredentialsTest, TokensAreNeededForEveryCallButHealth) {
                std::nullopt});
 
   const absl::Status no_token = PublishWith({});
-  EXPECT_EQ(no_token.code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(no_token.message(),
-            "this ssecast control plane needs a bearer token: send the "
-            "metadata \"authorization: Bearer <token>\" with a token from its "
-            "--grpc_token_file");
+  EXPECT_THAT(
+      no_token,
+      StatusIs(
+          absl::StatusCode::kUnauthenticated,
+          "this ssecast control plane needs a bearer token: send the "
+          "metadata \"authorization: Bearer <token>\" with a token from its "
+          "--grpc_token_file"));
   const absl::Status wrong = PublishWith(WithToken("not-the-token-0123456789"));
-  EXPECT_EQ(wrong.code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(wrong.message(),
-            "the bearer token is not one of the control plane's tokens "
-            "(--grpc_token_file)");
-  EXPECT_TRUE(PublishWith(WithToken(kToken)).ok());
-  EXPECT_TRUE(PublishWith(WithToken(kRotatedToken)).ok());
+  EXPECT_THAT(
+      wrong,
+      StatusIs(absl::StatusCode::kUnauthenticated,
+               "the bearer token is not one of the control plane's tokens "
+               "(--grpc_token_file)"));
+  EXPECT_OK(PublishWith(WithToken(kToken)));
+  EXPECT_OK(PublishWith(WithToken(kRotatedToken)));
 
   // Not "Bearer <token>".
   grpc::ClientContext basic;
@@ -134,23 +138,22 @@ TEST_F(ControlCredentialsTest, TokensAreNeededForEveryCallButHealth) {
   v1::PublishResponse response;
   const grpc::Status basic_status = v1::Broadcaster::NewStub(PlaintextChannel())
                                         ->Publish(&basic, request, &response);
-  EXPECT_EQ(basic_status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(basic_status, StatusIs(absl::StatusCode::kUnauthenticated));
   EXPECT_EQ(basic_status.error_message(),
             "the authorization metadata is not \"Bearer <token>\"");
 
   // Health answers probes without a token.
   grpc::ClientContext health_context;
   grpc::health::v1::HealthCheckResponse health;
-  ASSERT_TRUE(grpc::health::v1::Health::NewStub(PlaintextChannel())
-                  ->Check(&health_context,
-                          grpc::health::v1::HealthCheckRequest(), &health)
-                  .ok());
+  ASSERT_OK(grpc::health::v1::Health::NewStub(PlaintextChannel())
+                ->Check(&health_context, grpc::health::v1::HealthCheckRequest(),
+                        &health));
   EXPECT_EQ(health.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 
   // Reflection would list the API to anyone: it needs the token too.
-  EXPECT_EQ(GenericCall(PlaintextChannel(), kReflection, "").error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_TRUE(GenericCall(PlaintextChannel(), kReflection, kToken).ok());
+  EXPECT_THAT(GenericCall(PlaintextChannel(), kReflection, ""),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_OK(GenericCall(PlaintextChannel(), kReflection, kToken));
 }
 
 TEST_F(ControlCredentialsTest, PublishStreamNeedsTheTokenToo) {
@@ -158,7 +161,7 @@ TEST_F(ControlCredentialsTest, PublishStreamNeedsTheTokenToo) {
                std::nullopt});
   for (const std::string& token : {std::string(), std::string(kToken)}) {
     absl::StatusOr<std::unique_ptr<Client>> client = Connect(WithToken(token));
-    ASSERT_TRUE(client.ok()) << client.status();
+    ASSERT_OK(client);
     std::unique_ptr<PublishStreamWriter> stream =
         (*client)->OpenPublishStream();
     v1::PublishRequest request;
@@ -167,9 +170,9 @@ TEST_F(ControlCredentialsTest, PublishStreamNeedsTheTokenToo) {
     stream->Write(request);
     absl::StatusOr<v1::PublishStreamResponse> response = stream->Finish();
     if (token.empty()) {
-      EXPECT_EQ(response.status().code(), absl::StatusCode::kUnauthenticated);
+      EXPECT_THAT(response, StatusIs(absl::StatusCode::kUnauthenticated));
     } else {
-      ASSERT_TRUE(response.ok()) << response.status();
+      ASSERT_OK(response);
       EXPECT_EQ(response->accepted(), 1u);
     }
   }
@@ -181,27 +184,27 @@ TEST_F(ControlCredentialsTest, ReloadedTokensApplyToTheNextCall) {
   std::ofstream(path) << kToken << "\n";
   absl::StatusOr<std::unique_ptr<BearerTokens>> loaded =
       BearerTokens::Load(path);
-  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_OK(loaded);
   std::shared_ptr<BearerTokens> tokens = *std::move(loaded);
   StartServer({tokens, std::nullopt});
   absl::StatusOr<std::unique_ptr<Client>> old_client =
       Connect(WithToken(kToken));
-  ASSERT_TRUE(old_client.ok()) << old_client.status();
-  EXPECT_TRUE((*old_client)->PublishToAll(Data("x")).ok());
+  ASSERT_OK(old_client);
+  EXPECT_OK((*old_client)->PublishToAll(Data("x")));
 
   std::ofstream(path) << "# rotated\n" << kRotatedToken << "\n";
-  ASSERT_TRUE(tokens->Reload().ok());
-  EXPECT_EQ((*old_client)->PublishToAll(Data("x")).status().code(),
-            absl::StatusCode::kUnauthenticated)
+  ASSERT_OK(tokens->Reload());
+  EXPECT_THAT((*old_client)->PublishToAll(Data("x")),
+              StatusIs(absl::StatusCode::kUnauthenticated))
       << "a removed token stops working on an open channel";
-  EXPECT_TRUE(PublishWith(WithToken(kRotatedToken)).ok());
+  EXPECT_OK(PublishWith(WithToken(kRotatedToken)));
 }
 
 class ControlTlsTest : public ControlCredentialsTest {
  protected:
   void SetUp() override {
     absl::StatusOr<TestCertificates> certificates = TestCertificates::Create();
-    ASSERT_TRUE(certificates.ok()) << certificates.status();
+    ASSERT_OK(certificates);
     certs_ = *std::move(certificates);
   }
 
@@ -209,7 +212,7 @@ class ControlTlsTest : public ControlCredentialsTest {
                           const std::string& key = "") {
     absl::StatusOr<ClientTls> tls =
         ClientTlsFromFiles(certs_.ca_cert, cert, key);
-    EXPECT_TRUE(tls.ok()) << tls.status();
+    EXPECT_OK(tls);
     ClientOptions options;
     options.tls = *tls;
     return options;
@@ -221,40 +224,39 @@ class ControlTlsTest : public ControlCredentialsTest {
 TEST_F(ControlTlsTest, ServesTlsOnlyToClientsThatTrustItsCa) {
   StartServer(
       {nullptr, ControlTlsFiles{certs_.server_cert, certs_.server_key, ""}});
-  EXPECT_TRUE(PublishWith(TlsClient()).ok());
+  EXPECT_OK(PublishWith(TlsClient()));
 
   const absl::Status plaintext = PublishWith({});
-  EXPECT_EQ(plaintext.code(), absl::StatusCode::kUnavailable) << plaintext;
-  EXPECT_THAT(std::string(plaintext.message()),
-              StartsWith("ssecast control plane at "));
+  EXPECT_THAT(plaintext, StatusIs(absl::StatusCode::kUnavailable,
+                                  StartsWith("ssecast control plane at ")));
 
   ClientOptions system_roots;
   system_roots.tls = ClientTls();
-  EXPECT_EQ(PublishWith(system_roots).code(), absl::StatusCode::kUnavailable)
+  EXPECT_THAT(PublishWith(system_roots),
+              StatusIs(absl::StatusCode::kUnavailable))
       << "a certificate of an unknown CA is refused";
 }
 
 TEST_F(ControlTlsTest, MutualTlsRequiresAClientCertificateOfTheCa) {
   StartServer({nullptr, ControlTlsFiles{certs_.server_cert, certs_.server_key,
                                         certs_.ca_cert}});
-  EXPECT_TRUE(
-      PublishWith(TlsClient(certs_.client_cert, certs_.client_key)).ok());
-  EXPECT_EQ(PublishWith(TlsClient()).code(), absl::StatusCode::kUnavailable)
+  EXPECT_OK(PublishWith(TlsClient(certs_.client_cert, certs_.client_key)));
+  EXPECT_THAT(PublishWith(TlsClient()),
+              StatusIs(absl::StatusCode::kUnavailable))
       << "no client certificate";
-  EXPECT_EQ(
-      PublishWith(TlsClient(certs_.stranger_cert, certs_.stranger_key)).code(),
-      absl::StatusCode::kUnavailable)
+  EXPECT_THAT(PublishWith(TlsClient(certs_.stranger_cert, certs_.stranger_key)),
+              StatusIs(absl::StatusCode::kUnavailable))
       << "a client certificate of another CA";
 }
 
 TEST_F(ControlTlsTest, TokensApplyOverTls) {
   StartServer({std::make_shared<BearerTokens>(std::vector<std::string>{kToken}),
                ControlTlsFiles{certs_.server_cert, certs_.server_key, ""}});
-  EXPECT_EQ(PublishWith(TlsClient()).code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(PublishWith(TlsClient()),
+              StatusIs(absl::StatusCode::kUnauthenticated));
   ClientOptions with_token = TlsClient();
   with_token.bearer_token = kToken;
-  EXPECT_TRUE(PublishWith(with_token).ok());
+  EXPECT_OK(PublishWith(with_token));
 }
 
 TEST_F(ControlTlsTest, UnusableFilesAreNamed) {
@@ -263,17 +265,18 @@ TEST_F(ControlTlsTest, UnusableFilesAreNamed) {
       ControlTlsFiles{certs_.server_key, certs_.server_key, ""};
   absl::StatusOr<std::unique_ptr<ControlServer>> server =
       ControlServer::Start("127.0.0.1:0", &running_.hub, options);
-  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(server.status().message()),
-              HasSubstr("--grpc_tls_cert: " + certs_.server_key +
-                        " holds no PEM CERTIFICATE"));
+  EXPECT_THAT(server,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--grpc_tls_cert: " + certs_.server_key +
+                                 " holds no PEM CERTIFICATE")));
 
   options.security.tls =
       ControlTlsFiles{certs_.server_cert, "/nonexistent/key.pem", ""};
   server = ControlServer::Start("127.0.0.1:0", &running_.hub, options);
-  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(server.status().message()),
-              HasSubstr("--grpc_tls_key: cannot open /nonexistent/key.pem"));
+  EXPECT_THAT(
+      server,
+      StatusIs(absl::StatusCode::kNotFound,
+               HasSubstr("--grpc_tls_key: cannot open /nonexistent/key.pem")));
 }
 
 }  // namespace

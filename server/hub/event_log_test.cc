@@ -58,14 +58,14 @@ TEST(EventLogTest, SequenceAfterKnowsWhatIsStillHeld) {
   EXPECT_EQ(*log.SequenceAfter({9, 5}), 6u);
   EXPECT_EQ(*log.SequenceAfter({9, 6}), 7u);  // up to date
   // 2 was dropped, so what followed 1 is not all there.
-  EXPECT_EQ(log.SequenceAfter({9, 1}).status().code(),
-            absl::StatusCode::kOutOfRange);
-  EXPECT_EQ(log.SequenceAfter({9, 7}).status().code(),
-            absl::StatusCode::kNotFound);  // not published
-  EXPECT_EQ(log.SequenceAfter({8, 5}).status().code(),
-            absl::StatusCode::kOutOfRange);  // an earlier epoch
-  EXPECT_EQ(log.SequenceAfter({10, 1}).status().code(),
-            absl::StatusCode::kNotFound);  // a later epoch
+  EXPECT_THAT(log.SequenceAfter({9, 1}),
+              StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(log.SequenceAfter({9, 7}),
+              StatusIs(absl::StatusCode::kNotFound));  // not published
+  EXPECT_THAT(log.SequenceAfter({8, 5}),
+              StatusIs(absl::StatusCode::kOutOfRange));  // an earlier epoch
+  EXPECT_THAT(log.SequenceAfter({10, 1}),
+              StatusIs(absl::StatusCode::kNotFound));  // a later epoch
 }
 
 TEST(EventLogTest, NothingMissedFromTheStart) {
@@ -93,10 +93,10 @@ TEST(EventLogTest, GivenPositionsMustIncrease) {
   EXPECT_EQ(*log.SequenceAfter({1700, 3}), 1u);
   EXPECT_EQ(*log.SequenceAfter({1700, 5}), 2u);
   EXPECT_EQ(*log.SequenceAfter({1701, 0}), 3u);
-  EXPECT_EQ(log.SequenceAfter({1700, 4}).status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(log.SequenceAfter({1700, 1}).status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(log.SequenceAfter({1700, 4}),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(log.SequenceAfter({1700, 1}),
+              StatusIs(absl::StatusCode::kOutOfRange));
 }
 
 TEST(EventLogTest, EvictsEntriesOlderThanMaxAge) {
@@ -106,8 +106,8 @@ TEST(EventLogTest, EvictsEntriesOlderThanMaxAge) {
   log.Append({.data = "old"}, Target::All());
   // Wait until the entry is surely older than max_age.
   absl::SleepFor(absl::Milliseconds(20));
-  EXPECT_EQ(log.SequenceAfter({5, 0}).status().code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(log.SequenceAfter({5, 0}),
+              StatusIs(absl::StatusCode::kOutOfRange));
   EXPECT_EQ(log.first_sequence(), 2u);
 }
 
@@ -143,7 +143,7 @@ TEST(EventLogTest, BackPressureFailsWhenReadersStayBehind) {
     log.Append({.data = "e"}, Target::All());
   }
   absl::Status status = log.WaitForRoom();
-  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_NE(status.message().find("the connections are 4 events ("),
             std::string::npos)
       << status;
@@ -182,7 +182,8 @@ TEST(EventLogTest, IdleReadersHoldNobodyBack) {
     log.Append({.data = "e"}, Target::All());
   }
   log.ReportProgress(&reader, 1, {1});
-  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(log.WaitForRoom(),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   log.RemoveReader(&reader);
 }
 
@@ -199,7 +200,8 @@ TEST(EventLogTest, BackPressureCountsBytesToo) {
     ASSERT_OK(log.WaitForRoom());
     log.Append({.data = std::string(4096, 'x')}, Target::All());
   }
-  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(log.WaitForRoom(),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(log.backlog().entries, 2u);
   EXPECT_GT(log.backlog().bytes, 8192u);
   CatchUp(log, reader);
@@ -289,7 +291,8 @@ TEST(EventLogTest, TheSlowestShareOfAllConnectionsHoldsNobodyBack) {
   log.ReportProgress(&healthy_reader, 18, {1, next, next});
   log.ReportProgress(&stalled_reader, 2, {1, 1});
   EXPECT_EQ(log.slowest_wanted(), 3u);
-  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(log.WaitForRoom(),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(log.backlog().entries, next - 1);
   // One of the stalled ones catches up: 2 lag, which is allowed.
   log.ReportProgress(&stalled_reader, 2, {1, next});
@@ -325,7 +328,8 @@ TEST(EventLogTest, TellsOfEveryPublisherThatWaitedAndHowLong) {
   EXPECT_EQ(waits.load(), 0);
   for (int i = 0; i < 4; ++i) log.Append({.data = "e"}, Target::All());
   // A unary publisher that gives up after max_publish_wait (200 ms).
-  EXPECT_EQ(log.WaitForRoom().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(log.WaitForRoom(),
+              StatusIs(absl::StatusCode::kResourceExhausted));
   EXPECT_EQ(waits.load(), 1);
   EXPECT_GE(waited_ms.load(), 200);
   // A parked stream is told when it runs.

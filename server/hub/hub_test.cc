@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
+#include "server/broker/testing/running_hub.h"
+#include "server/hub/testing/recording_connection.h"
 #include "server/metrics/metric_value.h"
 #include "server/metrics/metrics.h"
 #include "server/store/no_reconnect_store_memory.h"
@@ -13,21 +15,9 @@
 namespace ssecast {
 namespace {
 
-class RecordingConnection : public Connection {
- public:
-  RecordingConnection(uint64_t id, std::string client_id)
-      : Connection(id, std::move(client_id), "127.0.0.1:1", absl::Now()) {}
-  void OnClose() override { ++closes; }
-  int closes = 0;
-};
 
 class HubTest : public ::testing::Test {
  protected:
-  HubTest() : store_(absl::Hours(1)), hub_(Options(), &store_, &broker_) {
-    EXPECT_OK(broker_.Start(&hub_));
-  }
-  ~HubTest() override { broker_.Stop(); }
-
   static HubOptions Options() {
     HubOptions options;
     options.max_event_bytes = 100;
@@ -39,8 +29,7 @@ class HubTest : public ::testing::Test {
   std::shared_ptr<RecordingConnection> Connect(
       uint64_t id, const std::string& client, Hub::AttachRequest request = {}) {
     auto connection = std::make_shared<RecordingConnection>(id, client);
-    absl::StatusOr<Hub::AttachResult> result = hub_.Attach(connection, request);
-    EXPECT_TRUE(result.ok() && result->admitted) << client;
+    AttachAdmitted(hub_, connection, request);
     return connection;
   }
 
@@ -52,9 +41,8 @@ class HubTest : public ::testing::Test {
     return result->admitted;
   }
 
-  NoReconnectStoreMemory store_;
-  BrokerMemory broker_;
-  Hub hub_;
+  RunningHub running_{Options()};
+  Hub& hub_ = running_.hub;
 };
 
 TEST_F(HubTest, PublishCountsMatchingConnections) {
@@ -73,16 +61,16 @@ TEST_F(HubTest, PublishCountsMatchingConnections) {
 
 TEST_F(HubTest, PublishRejectsBadInputWithReasons) {
   auto bad_id = hub_.Publish({.id = "a\nb"}, Target::All());
-  EXPECT_EQ(bad_id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_id, StatusIs(absl::StatusCode::kInvalidArgument));
   auto too_big = hub_.Publish({.data = std::string(101, 'x')}, Target::All());
   EXPECT_EQ(too_big.status().message(),
             "event.data is 101 bytes; the limit (--max_event_bytes) is 100");
   auto nobody = hub_.Publish({.data = "x"}, Target::Clients({}));
   EXPECT_EQ(nobody.status().message(), "target names no client");
   auto bad_client = hub_.Publish({.data = "x"}, Target::Clients({"a b"}));
-  EXPECT_EQ(bad_client.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_client, StatusIs(absl::StatusCode::kInvalidArgument));
   auto bad_group = hub_.Publish({.data = "x"}, Target::Groups({"a b"}));
-  EXPECT_EQ(bad_group.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad_group, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(hub_.log().next_sequence(), 1u) << "nothing may be appended";
 }
 
@@ -95,13 +83,12 @@ TEST_F(HubTest, PublishBatchPublishesTheValidOnesInOrderAndCountsEach) {
   batch.push_back({{.data = "to bob"}, Target::Clients({"bob"})});
   absl::StatusOr<Hub::BatchResult> result =
       hub_.PublishBatchNow(std::move(batch));
-  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_OK(result);
   ASSERT_EQ(result->items.size(), 3u);
-  ASSERT_TRUE(result->items[0].ok());
+  ASSERT_OK(result->items[0]);
   EXPECT_EQ(result->items[0]->connections, 2u);
-  EXPECT_EQ(result->items[1].status().code(),
-            absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(result->items[2].ok());
+  EXPECT_THAT(result->items[1], StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(result->items[2]);
   EXPECT_EQ(result->items[2]->connections, 1u);
   EXPECT_LT(result->items[0]->position, result->items[2]->position);
   EXPECT_EQ(hub_.log().next_sequence(), 3u) << "only the valid two";
@@ -114,9 +101,9 @@ TEST_F(HubTest, DisconnectClosesAndBlocksReconnect) {
   auto closed = hub_.Disconnect(Target::Clients({"alice"}), false);
   ASSERT_OK(closed);
   EXPECT_EQ(*closed, 2u);
-  EXPECT_EQ(a1->closes, 1);
-  EXPECT_EQ(a2->closes, 1);
-  EXPECT_EQ(b->closes, 0);
+  EXPECT_EQ(a1->closes(), 1);
+  EXPECT_EQ(a2->closes(), 1);
+  EXPECT_EQ(b->closes(), 0);
   EXPECT_FALSE(Admitted("alice"));
   EXPECT_TRUE(Admitted("bob"));
   hub_.Detach(*a1);
@@ -143,13 +130,13 @@ TEST_F(HubTest, DisconnectOfAbsentClientStillBlocksItsNextConnect) {
 TEST_F(HubTest, DisconnectWithAllowReconnectDoesNotBlock) {
   auto a = Connect(1, "alice");
   EXPECT_EQ(*hub_.Disconnect(Target::Clients({"alice"}), true), 1u);
-  EXPECT_EQ(a->closes, 1);
+  EXPECT_EQ(a->closes(), 1);
   EXPECT_TRUE(Admitted("alice"));
 }
 
 TEST_F(HubTest, DisconnectAllIsRefused) {
-  EXPECT_EQ(hub_.Disconnect(Target::All(), true).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(hub_.Disconnect(Target::All(), true),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(HubTest, GroupsApplyToEveryConnectionAndLaterOnes) {
@@ -185,8 +172,8 @@ TEST_F(HubTest, DisconnectByGroup) {
   auto a = Connect(1, "alice", {.groups = {"red"}});
   auto b = Connect(2, "bob");
   EXPECT_EQ(*hub_.Disconnect(Target::Groups({"red"}), false), 1u);
-  EXPECT_EQ(a->closes, 1);
-  EXPECT_EQ(b->closes, 0);
+  EXPECT_EQ(a->closes(), 1);
+  EXPECT_EQ(b->closes(), 0);
   EXPECT_FALSE(Admitted("alice"));
 }
 
@@ -203,20 +190,20 @@ TEST_F(HubTest, ResumesAfterLastEventId) {
 
 TEST_F(HubTest, AttachWithoutLastEventIdStartsAfterTheNewestPosition) {
   auto fresh = hub_.Attach(std::make_shared<RecordingConnection>(1, "a"), {});
-  ASSERT_TRUE(fresh.ok());
+  ASSERT_OK(fresh);
   EXPECT_EQ(fresh->start_position, hub_.log().last_position());
 
   auto newest = hub_.Publish({.data = "1"}, Target::All());
   auto later = hub_.Attach(std::make_shared<RecordingConnection>(2, "b"),
                            {.last_event_id = ""});
-  ASSERT_TRUE(later.ok());
+  ASSERT_OK(later);
   EXPECT_EQ(later->start_position, newest->position);
   EXPECT_EQ(later->first_sequence, hub_.log().next_sequence());
 
   // A client that names its own position needs none announced.
   auto resuming = hub_.Attach(std::make_shared<RecordingConnection>(3, "c"),
                               {.last_event_id = newest->position.ToString()});
-  ASSERT_TRUE(resuming.ok());
+  ASSERT_OK(resuming);
   EXPECT_FALSE(resuming->start_position.has_value());
 }
 
@@ -243,8 +230,8 @@ TEST_F(HubTest, LostHistoryClosesEveryConnectionAndTellsTheirReplayIsOld) {
   // Commands after `seen` never reached this node.
   const Position lost{seen->position.epoch, seen->position.sequence + 5};
   hub_.LostHistory(lost);
-  EXPECT_EQ(a->closes, 1);
-  EXPECT_EQ(b->closes, 1);
+  EXPECT_EQ(a->closes(), 1);
+  EXPECT_EQ(b->closes(), 1);
   auto back = hub_.Attach(std::make_shared<RecordingConnection>(3, "alice"),
                           {.last_event_id = seen->position.ToString()});
   ASSERT_OK(back);
@@ -268,7 +255,7 @@ TEST_F(HubTest, BrokerCommandsThatGrpcWouldRefuseAreSkipped) {
   hub_.Apply(GroupCommand{{"alice"}, {"no spaces allowed"}, true},
              Position{epoch + 1000, 3});
   hub_.Apply(DisconnectCommand{Target::All(), true}, Position{epoch + 1000, 4});
-  EXPECT_EQ(a->closes, 0);
+  EXPECT_EQ(a->closes(), 0);
   EXPECT_TRUE(Admitted("alice"));
   ASSERT_EQ(hub_.ListClients().size(), 1u);
   EXPECT_TRUE(hub_.ListClients()[0].groups.empty());
@@ -279,8 +266,7 @@ TEST_F(HubTest, BrokerCommandsThatGrpcWouldRefuseAreSkipped) {
 }
 
 TEST_F(HubTest, ReconnectIntervalWithJitterStaysInRange) {
-  ASSERT_TRUE(
-      hub_.ChangeReconnectInterval(absl::Seconds(10), absl::Seconds(2)).ok());
+  ASSERT_OK(hub_.ChangeReconnectInterval(absl::Seconds(10), absl::Seconds(2)));
   bool varied = false;
   absl::Duration first = absl::ZeroDuration();
   for (int i = 0; i < 50; ++i) {
@@ -292,8 +278,8 @@ TEST_F(HubTest, ReconnectIntervalWithJitterStaysInRange) {
     varied |= result->retry != first;
   }
   EXPECT_TRUE(varied);
-  EXPECT_FALSE(
-      hub_.ChangeReconnectInterval(absl::Seconds(1), absl::Seconds(1)).ok());
+  EXPECT_THAT(hub_.ChangeReconnectInterval(absl::Seconds(1), absl::Seconds(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   // The change is in the log for connections that are already open.
   std::deque<std::shared_ptr<const Event>> entries;
   hub_.log().CopyFrom(1, &entries);
@@ -322,7 +308,7 @@ TEST_F(HubTest, ConnectedClientsLeaveOutClientsOnlyRemembered) {
   auto a2 = Connect(2, "alice");
   auto b = Connect(3, "bob");
   // Put in a group while not connected: remembered, not connected.
-  ASSERT_TRUE(hub_.ChangeGroups({"carol"}, {"news"}, /*join=*/true).ok());
+  ASSERT_OK(hub_.ChangeGroups({"carol"}, {"news"}, /*join=*/true));
   hub_.Detach(*b);
   std::vector<Hub::ClientPresence> all = hub_.ConnectedClients();
   ASSERT_EQ(all.size(), 1u);
@@ -373,10 +359,11 @@ TEST_F(HubTest, GroupsPerClientAreCapped) {
   auto over = std::make_shared<RecordingConnection>(1, "greedy");
   absl::StatusOr<Hub::AttachResult> refused =
       hub_.Attach(over, {.groups = {"a", "b", "c", "d"}});
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(refused.status().message(),
-            "joining 4 more groups would put the client in 4; the limit "
-            "(--max_groups_per_client) is 3");
+  EXPECT_THAT(
+      refused,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "joining 4 more groups would put the client in 4; the limit "
+               "(--max_groups_per_client) is 3"));
   EXPECT_EQ(hub_.known_client_count(), 0u);
   EXPECT_EQ(hub_.connection_count(), 0u);
 
@@ -384,14 +371,12 @@ TEST_F(HubTest, GroupsPerClientAreCapped) {
   // Repeated names count once.
   auto same = Connect(3, "greedy", {.groups = {"a", "c", "c"}});
   absl::Status added = hub_.ChangeGroups({"greedy"}, {"d"}, true);
-  EXPECT_EQ(added.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(added.message(),
-            "client greedy would be in 4 groups; the limit "
-            "(--max_groups_per_client) is 3");
-  EXPECT_EQ(hub_.ChangeGroups({"other"}, {"a", "b", "c", "d"}, true).code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(hub_.ChangeGroups({"greedy"}, {"a"}, true).ok())
-      << "already a member";
+  EXPECT_THAT(added, StatusIs(absl::StatusCode::kInvalidArgument,
+                              "client greedy would be in 4 groups; the limit "
+                              "(--max_groups_per_client) is 3"));
+  EXPECT_THAT(hub_.ChangeGroups({"other"}, {"a", "b", "c", "d"}, true),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_OK(hub_.ChangeGroups({"greedy"}, {"a"}, true)) << "already a member";
 }
 
 TEST_F(HubTest, ListClientPageWalksAllClientsInIdOrder) {
@@ -419,9 +404,12 @@ TEST(ClientIdTest, Validation) {
   EXPECT_OK(ValidateClientId("3f2a9c0e1b7d4e5f8a6b2c1d0e9f8a7b"));
   EXPECT_OK(ValidateClientId("user@example.com"));
   EXPECT_EQ(ValidateClientId("").message(), "client id is empty");
-  EXPECT_FALSE(ValidateClientId("a b").ok());
-  EXPECT_FALSE(ValidateClientId("a\nb").ok());
-  EXPECT_FALSE(ValidateClientId(std::string(129, 'a')).ok());
+  EXPECT_THAT(ValidateClientId("a b"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidateClientId("a\nb"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidateClientId(std::string(129, 'a')),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // A store that fails every call while `down`.
@@ -450,19 +438,17 @@ class FlakyStore : public NoReconnectStore {
 TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
   Metrics metrics;
   FlakyStore store;
-  BrokerMemory broker;
   HubOptions options;
   options.metrics = &metrics;
-  Hub hub(options, &store, &broker);
-  ASSERT_OK(broker.Start(&hub));
+  RunningHub running(options, &store);
+  Hub& hub = running.hub;
   auto metric = [&metrics](const std::string& series) {
     return MetricValue(metrics, series).value_or(-1);
   };
   auto connect = [&hub](uint64_t id, const std::string& client,
                         Hub::AttachRequest request = {}) {
     auto connection = std::make_shared<RecordingConnection>(id, client);
-    absl::StatusOr<Hub::AttachResult> result = hub.Attach(connection, request);
-    EXPECT_TRUE(result.ok() && result->admitted) << client;
+    AttachAdmitted(hub, connection, request);
     return connection;
   };
   auto a1 = connect(1, "alice", {.groups = {"red", "blue"}});
@@ -477,7 +463,8 @@ TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
 
   ASSERT_OK(hub.Publish({.data = "x"}, Target::All()));
   ASSERT_OK(hub.PublishNow({.data = "y"}, Target::All()));
-  EXPECT_FALSE(hub.Publish({.data = ""}, Target::Groups({"bad name"})).ok());
+  EXPECT_THAT(hub.Publish({.data = ""}, Target::Groups({"bad name"})),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(metric("ssecast_events_published_total"), 2);
   EXPECT_EQ(metric("ssecast_publish_duration_seconds_count"), 2)
       << "only successful publishes are timed";
@@ -487,12 +474,12 @@ TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
   EXPECT_EQ(metric("ssecast_store_up"), 1);
   store.down = true;
   auto c = std::make_shared<RecordingConnection>(4, "dave");
-  EXPECT_FALSE(hub.Attach(c, {}).ok());
+  EXPECT_THAT(hub.Attach(c, {}),
+              StatusIs(absl::StatusCode::kUnavailable, "store down"));
   EXPECT_EQ(metric("ssecast_store_up"), 0);
   store.down = false;
   connect(5, "erin");
   EXPECT_EQ(metric("ssecast_store_up"), 1);
-  broker.Stop();
 }
 
 }  // namespace
@@ -561,13 +548,9 @@ TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
 }
 
 TEST(HubDrainTest, TheInMemoryBrokerAppliesAsItSends) {
-  NoReconnectStoreMemory store(absl::Hours(1));
-  BrokerMemory broker;
-  Hub hub(HubOptions(), &store, &broker);
-  ASSERT_OK(broker.Start(&hub));
-  ASSERT_OK(hub.Publish({.data = "x"}, Target::All()));
-  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
-  broker.Stop();
+  RunningHub running;
+  ASSERT_OK(running.hub.Publish({.data = "x"}, Target::All()));
+  EXPECT_TRUE(running.hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
 }
 
 }  // namespace

@@ -71,7 +71,8 @@ TEST(SseEncodingTest, ValidateEventNamesTheField) {
   EXPECT_EQ(ValidateEvent({.data = std::string(11, 'x')}, 10).message(),
             "event.data is 11 bytes; the limit (--max_event_bytes) is 10");
   EXPECT_OK(ValidateEvent({.data = std::string(10, 'x')}, 10));
-  EXPECT_FALSE(ValidateEvent({.id = std::string(257, 'i')}, 10).ok());
+  EXPECT_THAT(ValidateEvent({.id = std::string(257, 'i')}, 10),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(SseEncodingTest, ChunkFraming) {

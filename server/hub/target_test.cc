@@ -35,7 +35,8 @@ TEST(TargetTest, ValidationNamesTheProblem) {
   EXPECT_EQ(Target::Groups({}).Validate().message(), "target names no group");
   EXPECT_EQ(Target::Groups({"a b"}).Validate().message(),
             "group name \"a b\" may only hold letters, digits and ._:@/-");
-  EXPECT_FALSE(Target::Clients({"x\n"}).Validate().ok());
+  EXPECT_THAT(Target::Clients({"x\n"}).Validate(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_OK(Target::Groups({"team-1", "org:acme/eu"}).Validate());
 }
 

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/log/json_check.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -87,7 +88,8 @@ TEST(ParseTest, LevelsAndFormats) {
               HasSubstr("debug, info, warning or error"));
   EXPECT_EQ(*ParseLogFormat("json"), LogFormat::kJson);
   EXPECT_EQ(*ParseLogFormat("text"), LogFormat::kText);
-  EXPECT_FALSE(ParseLogFormat("xml").ok());
+  EXPECT_THAT(ParseLogFormat("xml"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 // Lines written by a file descriptor the test reads back.

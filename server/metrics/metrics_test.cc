@@ -132,9 +132,8 @@ TEST(AdminServerTest, ServesMetricsOnThePortItReports) {
   // Bound: a second server on the same port is refused with a reason.
   absl::StatusOr<std::unique_ptr<AdminServer>> again =
       AdminServer::Start(address, &metrics);
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(again.status().message()), HasSubstr(address));
+  ASSERT_THAT(again,
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr(address)));
 }
 
 TEST(AdminServerTest, RefusesWhatIsNotAnAddress) {
@@ -142,8 +141,8 @@ TEST(AdminServerTest, RefusesWhatIsNotAnAddress) {
   for (const char* bad : {"nonsense", "127.0.0.1:x", ":80", "1.2.3.4:70000"}) {
     absl::StatusOr<std::unique_ptr<AdminServer>> admin =
         AdminServer::Start(bad, &metrics);
-    ASSERT_FALSE(admin.ok()) << bad;
-    EXPECT_EQ(admin.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    ASSERT_THAT(admin, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(admin, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
 

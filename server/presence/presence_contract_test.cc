@@ -16,6 +16,7 @@
 #include "server/presence/presence.h"
 #include "server/presence/presence_memory.h"
 #include "server/presence/presence_redis.h"
+#include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 
 namespace ssecast {
@@ -86,15 +87,15 @@ class PresenceContractTest : public ::testing::Test {
 
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<Presence>> made = Presences::Make(&local_);
-    ASSERT_TRUE(made.ok()) << made.status();
+    ASSERT_OK(made);
     presence_ = *std::move(made);
   }
 
-  void Sync() { ASSERT_TRUE(Presences::Sync(*presence_).ok()); }
+  void Sync() { ASSERT_OK(Presences::Sync(*presence_)); }
 
   std::vector<std::string> FindIds(const std::vector<std::string>& ids) {
     absl::StatusOr<std::vector<PresenceRecord>> found = presence_->Find(ids);
-    EXPECT_TRUE(found.ok()) << found.status();
+    EXPECT_OK(found);
     std::vector<std::string> out;
     if (found.ok()) {
       for (const PresenceRecord& record : *found) {
@@ -113,7 +114,7 @@ class PresenceContractTest : public ::testing::Test {
     for (int pages = 0; pages < 1000; ++pages) {
       absl::StatusOr<PresencePage> page =
           presence_->List(group, cursor, page_size);
-      EXPECT_TRUE(page.ok()) << page.status();
+      EXPECT_OK(page);
       if (!page.ok()) break;
       EXPECT_LE(page->records.size(), page_size);
       for (const PresenceRecord& record : page->records) {
@@ -145,7 +146,7 @@ TYPED_TEST(PresenceContractTest, FindsConnectedClientsOnly) {
   this->Sync();
   absl::StatusOr<std::vector<PresenceRecord>> found =
       this->presence_->Find({"bob", "carol", "alice", "bob"});
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_OK(found);
   EXPECT_THAT(*found,
               ElementsAre(PresenceRecord{"alice", kNode, 2, {"blue", "red"}},
                           PresenceRecord{"bob", kNode, 1, {}}));
@@ -163,7 +164,7 @@ TYPED_TEST(PresenceContractTest, FollowsChanges) {
   this->Sync();
   absl::StatusOr<std::vector<PresenceRecord>> found =
       this->presence_->Find({"alice", "bob", "carol"});
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_OK(found);
   EXPECT_THAT(*found, ElementsAre(PresenceRecord{"bob", kNode, 3, {"blue"}},
                                   PresenceRecord{"carol", kNode, 1, {"red"}}));
   EXPECT_THAT(this->ListAll("red", 10), ElementsAre("carol"));
@@ -195,7 +196,7 @@ TYPED_TEST(PresenceContractTest, PageSizeZeroCountsAsOne) {
   this->Sync();
   absl::StatusOr<PresencePage> page =
       this->presence_->List(std::nullopt, {}, 0);
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_OK(page);
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].client_id, "a");
   EXPECT_TRUE(page->more);
@@ -208,13 +209,13 @@ TYPED_TEST(PresenceContractTest, CursorOfAnEarlierNodeStillListsThisNode) {
   // A cursor at ("a", a node sorting before this one) owes this node's "a".
   absl::StatusOr<PresencePage> page =
       this->presence_->List(std::nullopt, {"a", "node-0"}, 10);
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_OK(page);
   ASSERT_EQ(page->records.size(), 2u);
   EXPECT_EQ(page->records[0].client_id, "a");
   EXPECT_FALSE(page->more);
   // One at this node's "a" does not.
   page = this->presence_->List(std::nullopt, {"a", kNode}, 10);
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_OK(page);
   ASSERT_EQ(page->records.size(), 1u);
   EXPECT_EQ(page->records[0].client_id, "b");
 }

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "server/presence/fake_local_clients.h"
 #include "server/redis/redis_server_fixture.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -59,7 +60,7 @@ class PresenceRedisTest : public RedisServerTest {
                                        const LocalClients* local) {
     absl::StatusOr<std::unique_ptr<PresenceRedis>> presence =
         PresenceRedis::Create(options, local);
-    EXPECT_TRUE(presence.ok()) << presence.status();
+    EXPECT_OK(presence);
     return presence.ok() ? *std::move(presence) : nullptr;
   }
 
@@ -67,7 +68,7 @@ class PresenceRedisTest : public RedisServerTest {
   static std::vector<std::string> Where(Presence& presence,
                                         const std::vector<std::string>& ids) {
     absl::StatusOr<std::vector<PresenceRecord>> found = presence.Find(ids);
-    EXPECT_TRUE(found.ok()) << found.status();
+    EXPECT_OK(found);
     std::vector<std::string> out;
     if (!found.ok()) return out;
     for (const PresenceRecord& record : *found) {
@@ -85,7 +86,7 @@ class PresenceRedisTest : public RedisServerTest {
     for (int pages = 0; pages < 100; ++pages) {
       absl::StatusOr<PresencePage> page =
           presence.List(group, cursor, page_size);
-      EXPECT_TRUE(page.ok()) << page.status();
+      EXPECT_OK(page);
       if (!page.ok()) return out;
       for (const PresenceRecord& record : page->records) {
         out.push_back(absl::StrCat(record.client_id, "@", record.node_id));
@@ -109,8 +110,8 @@ TEST_F(PresenceRedisTest, EveryNodeAnswersForTheCluster) {
   local_a_.Set("both", 2, {"red"});
   local_b_.Set("bob", 1);
   local_b_.Set("both", 1, {"blue"});
-  ASSERT_TRUE(a->PublishNow().ok());
-  ASSERT_TRUE(b->PublishNow().ok());
+  ASSERT_OK(a->PublishNow());
+  ASSERT_OK(b->PublishNow());
   for (PresenceRedis* asked : {a.get(), b.get()}) {
     EXPECT_THAT(Where(*asked, {"alice", "bob", "both", "nobody"}),
                 ElementsAre("alice@a:1", "bob@b:1", "both@a:1", "both@b:1"));
@@ -123,7 +124,7 @@ TEST_F(PresenceRedisTest, EveryNodeAnswersForTheCluster) {
     }
   }
   absl::StatusOr<std::vector<PresenceRecord>> both = a->Find({"both"});
-  ASSERT_TRUE(both.ok());
+  ASSERT_OK(both);
   EXPECT_THAT(*both, ElementsAre(PresenceRecord{"both", "a:1", 2, {"red"}},
                                  PresenceRecord{"both", "b:1", 1, {"blue"}}));
 }
@@ -135,17 +136,15 @@ TEST_F(PresenceRedisTest, TheThreadPublishesChanges) {
   std::unique_ptr<PresenceRedis> a = Start(options, &local_a_);
   ASSERT_NE(a, nullptr);
   local_a_.Set("alice", 1);
-  ASSERT_TRUE(PollUntil("alice is published", kDeadline, [&] {
-                return Where(*a, {"alice"}).size() == 1
-                           ? absl::OkStatus()
-                           : absl::NotFoundError("not yet");
-              }).ok());
+  ASSERT_OK(PollUntil("alice is published", kDeadline, [&] {
+    return Where(*a, {"alice"}).size() == 1 ? absl::OkStatus()
+                                            : absl::NotFoundError("not yet");
+  }));
   local_a_.Set("alice", 0);
-  ASSERT_TRUE(PollUntil("alice is gone", kDeadline, [&] {
-                return Where(*a, {"alice"}).empty()
-                           ? absl::OkStatus()
-                           : absl::NotFoundError("still there");
-              }).ok());
+  ASSERT_OK(PollUntil("alice is gone", kDeadline, [&] {
+    return Where(*a, {"alice"}).empty() ? absl::OkStatus()
+                                        : absl::NotFoundError("still there");
+  }));
 }
 
 TEST_F(PresenceRedisTest, AStoppedNodeWithdrawsAtOnce) {
@@ -154,7 +153,7 @@ TEST_F(PresenceRedisTest, AStoppedNodeWithdrawsAtOnce) {
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
   local_b_.Set("bob", 1, {"red"});
-  ASSERT_TRUE(b->PublishNow().ok());
+  ASSERT_OK(b->PublishNow());
   EXPECT_THAT(Where(*a, {"bob"}), ElementsAre("bob@b:1"));
   b->Stop();
   EXPECT_THAT(Where(*a, {"bob"}), IsEmpty());
@@ -174,19 +173,19 @@ TEST_F(PresenceRedisTest, ANodeWhoseKeysExpiredVanishesUntilItRepublishes) {
     ASSERT_NE(b, nullptr);
     EXPECT_THAT(Where(*a, {"bob"}), ElementsAre("bob@b:1"));
     RedisConnection redis(ConnectionOptions());
-    ASSERT_TRUE(
-        redis.RunOne({"PEXPIRE", "ssecast:presence:node:b:1|alive", "1"}).ok());
-    ASSERT_TRUE(PollUntil("b's alive key expires", kDeadline, [&] {
-                  return Where(*a, {"bob"}).empty()
-                             ? absl::OkStatus()
-                             : absl::NotFoundError("bob is still listed");
-                }).ok());
+    ASSERT_OK(
+        redis.RunOne({"PEXPIRE", "ssecast:presence:node:b:1|alive", "1"}));
+    ASSERT_OK(PollUntil("b's alive key expires", kDeadline, [&] {
+      return Where(*a, {"bob"}).empty()
+                 ? absl::OkStatus()
+                 : absl::NotFoundError("bob is still listed");
+    }));
     absl::StatusOr<RedisReply> nodes =
         redis.RunOne({"SISMEMBER", "ssecast:presence:nodes", "b:1"});
-    ASSERT_TRUE(nodes.ok());
+    ASSERT_OK(nodes);
     EXPECT_EQ((*nodes)->integer, 0) << "the query removes a dead node";
     // Its next refresh finds `alive` gone and writes everything again.
-    ASSERT_TRUE(b->PublishNow().ok());
+    ASSERT_OK(b->PublishNow());
     EXPECT_THAT(Where(*a, {"bob"}), ElementsAre("bob@b:1"));
   }
 }
@@ -198,23 +197,23 @@ TEST_F(PresenceRedisTest, RedisGoneIsUnavailableAndPresenceReturnsWithIt) {
   std::unique_ptr<PresenceRedis> a = Start(options, &local_a_);
   ASSERT_NE(a, nullptr);
   local_a_.Set("alice", 1, {"red"});
-  ASSERT_TRUE(a->PublishNow().ok());
+  ASSERT_OK(a->PublishNow());
   redis().Stop();
   absl::StatusOr<std::vector<PresenceRecord>> found = a->Find({"alice"});
-  EXPECT_EQ(found.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(found.status().message(),
-              HasSubstr(absl::StrCat("presence: ", RedisErrorPrefix())));
+  EXPECT_THAT(
+      found,
+      StatusIs(absl::StatusCode::kUnavailable,
+               HasSubstr(absl::StrCat("presence: ", RedisErrorPrefix()))));
   absl::StatusOr<PresencePage> page = a->List(std::nullopt, {}, 10);
-  EXPECT_EQ(page.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(page, StatusIs(absl::StatusCode::kUnavailable));
   // Redis comes back empty; the thread writes the node's clients again.
-  ASSERT_TRUE(redis().Restart().ok());
-  ASSERT_TRUE(PollUntil("alice is published again", kDeadline, [&] {
-                absl::StatusOr<PresencePage> listed = a->List("red", {}, 10);
-                if (!listed.ok()) return listed.status();
-                return listed->records.size() == 1
-                           ? absl::OkStatus()
-                           : absl::NotFoundError("not yet");
-              }).ok());
+  ASSERT_OK(redis().Restart());
+  ASSERT_OK(PollUntil("alice is published again", kDeadline, [&] {
+    absl::StatusOr<PresencePage> listed = a->List("red", {}, 10);
+    if (!listed.ok()) return listed.status();
+    return listed->records.size() == 1 ? absl::OkStatus()
+                                       : absl::NotFoundError("not yet");
+  }));
 }
 
 TEST_F(PresenceRedisTest, ManyClientsGoOutInBoundedCommands) {
@@ -232,11 +231,11 @@ TEST_F(PresenceRedisTest, ManyClientsGoOutInBoundedCommands) {
   EXPECT_EQ(listed.front(), "client-10000@a:1");
   EXPECT_EQ(listed.back(), "client-12499@a:1");
   for (int i = 0; i < 1500; ++i) local_a_.Set(ids[i], 0);
-  ASSERT_TRUE(a->PublishNow().ok());
+  ASSERT_OK(a->PublishNow());
   EXPECT_EQ(ListAll(*a, std::nullopt, 1000).size(), 1000u);
   absl::StatusOr<std::vector<PresenceRecord>> found =
       a->Find(std::vector<std::string>(ids.begin() + 1000, ids.begin() + 2000));
-  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_OK(found);
   ASSERT_EQ(found->size(), 500u);
   EXPECT_EQ(found->front().client_id, "client-11500");
 }
@@ -251,8 +250,8 @@ TEST_F(PresenceRedisTest, RefusesBadOptions) {
   EXPECT_THAT(PresenceRedis::CheckOptions(options).message(),
               HasSubstr("at most a third of the ttl"));
   options = NodeOptions("");
-  EXPECT_EQ(PresenceRedis::CheckOptions(options).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(PresenceRedis::CheckOptions(options),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(PresenceRedisTest, CreateFailsWhenRedisIsUnreachable) {
@@ -260,8 +259,8 @@ TEST_F(PresenceRedisTest, CreateFailsWhenRedisIsUnreachable) {
   redis().Stop();
   absl::StatusOr<std::unique_ptr<PresenceRedis>> presence =
       PresenceRedis::Create(options, &local_a_);
-  EXPECT_EQ(presence.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(presence.status().message(), HasSubstr("presence: redis at"));
+  EXPECT_THAT(presence, StatusIs(absl::StatusCode::kUnavailable,
+                                 HasSubstr("presence: redis at")));
 }
 
 }  // namespace

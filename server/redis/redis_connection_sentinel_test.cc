@@ -77,10 +77,11 @@ TEST_F(RedisConnectionSentinelTest, FindsTheMasterAndFollowsAFailover) {
     if (last.ok()) {
       wrote = true;
     } else {
-      EXPECT_EQ(last.code(), absl::StatusCode::kUnavailable);
-      EXPECT_THAT(std::string(last.message()),
-                  StartsWith(absl::StrCat("redis master ",
-                                          RedisSentinelGroup::kMasterName)));
+      EXPECT_THAT(
+          last,
+          StatusIs(absl::StatusCode::kUnavailable,
+                   StartsWith(absl::StrCat("redis master ",
+                                           RedisSentinelGroup::kMasterName))));
       absl::SleepFor(absl::Milliseconds(100));
     }
   }
@@ -133,10 +134,11 @@ TEST_F(RedisConnectionSentinelTest, UnknownMasterNameIsNamedInTheError) {
   options.master_name = "nosuchmaster";
   RedisConnection connection(options);
   absl::Status failed = connection.Connect();
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(failed.message()),
-              StartsWith("redis master nosuchmaster: no sentinel names the "
-                         "master: sentinel at 127.0.0.1:"));
+  EXPECT_THAT(
+      failed,
+      StatusIs(absl::StatusCode::kUnavailable,
+               StartsWith("redis master nosuchmaster: no sentinel names the "
+                          "master: sentinel at 127.0.0.1:")));
   EXPECT_THAT(std::string(failed.message()),
               HasSubstr("does not know master nosuchmaster"));
 }

@@ -55,10 +55,10 @@ TEST_F(RedisConnectionTest, ErrorReplyIsUnavailableNamingTheCommand) {
   RedisConnection connection(ConnectionOptions());
   ASSERT_OK(connection.RunOne({"SET", "text", "not a number"}));
   absl::Status failed = connection.RunOne({"INCR", "text"}).status();
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(failed.message(),
-              HasSubstr(RedisErrorPrefix() + "INCR failed: ERR value is not"));
-  EXPECT_TRUE(connection.RunOne({"PING"}).ok()) << "the next call reconnects";
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable,
+                               HasSubstr(RedisErrorPrefix() +
+                                         "INCR failed: ERR value is not")));
+  EXPECT_OK(connection.RunOne({"PING"})) << "the next call reconnects";
 }
 
 TEST_F(RedisConnectionTest, DeadRedisIsUnavailableUntilItIsBack) {
@@ -66,8 +66,8 @@ TEST_F(RedisConnectionTest, DeadRedisIsUnavailableUntilItIsBack) {
   ASSERT_OK(connection.Connect());
   redis().Kill();
   absl::Status failed = connection.RunOne({"PING"}).status();
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(failed.message(), RedisErrorPrefix() + "Connection refused");
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kUnavailable,
+                               RedisErrorPrefix() + "Connection refused"));
   ASSERT_OK(redis().Restart());
   absl::Status answered = connection.RunOne({"PING"}).status();
   EXPECT_OK(answered);
@@ -103,8 +103,8 @@ TEST(RedisConnectionOptionsTest, BadOptionsAreNamed) {
             "redis port 70000 is not in 1..65535");
   RedisConnection::Options no_timeout;
   no_timeout.connect_timeout = absl::ZeroDuration();
-  EXPECT_EQ(RedisConnection::CheckOptions(no_timeout).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(RedisConnection::CheckOptions(no_timeout),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_OK(RedisConnection::CheckOptions({}));
 }
 

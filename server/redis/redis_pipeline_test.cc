@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "server/redis/redis_connection.h"
 #include "server/redis/redis_server_fixture.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -38,7 +39,7 @@ TEST_F(RedisPipelineTest, ConcurrentCallersGetTheirOwnRepliesInOrder) {
         // Two commands of one caller: nothing of another comes between.
         absl::StatusOr<std::vector<RedisReply>> replies =
             pipeline.Run({{"INCR", key}, {"GET", key}});
-        ASSERT_TRUE(replies.ok()) << replies.status();
+        ASSERT_OK(replies);
         ASSERT_EQ(replies->size(), 2u);
         ASSERT_EQ((*replies)[0]->type, REDIS_REPLY_INTEGER);
         ASSERT_EQ((*replies)[1]->type, REDIS_REPLY_STRING);
@@ -58,34 +59,35 @@ TEST_F(RedisPipelineTest, ConcurrentCallersGetTheirOwnRepliesInOrder) {
 TEST_F(RedisPipelineTest, AnErrorReplyFailsOnlyItsCaller) {
   RedisPipeline pipeline(ConnectionOptions());
   absl::StatusOr<RedisReply> failed = pipeline.RunOne({"NOSUCHCOMMAND", "x"});
-  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(failed.status().message()),
-              ::testing::StartsWith(RedisErrorPrefix() +
-                                    "NOSUCHCOMMAND failed: ERR unknown"));
+  EXPECT_THAT(
+      failed,
+      StatusIs(absl::StatusCode::kUnavailable,
+               ::testing::StartsWith(RedisErrorPrefix() +
+                                     "NOSUCHCOMMAND failed: ERR unknown")));
   absl::StatusOr<RedisReply> fine = pipeline.RunOne({"PING"});
-  ASSERT_TRUE(fine.ok()) << fine.status();
+  ASSERT_OK(fine);
   EXPECT_EQ(std::string((*fine)->str, (*fine)->len), "PONG");
 }
 
 TEST_F(RedisPipelineTest, LostRedisFailsCallersAndIsReconnectedAfterwards) {
   RedisPipeline pipeline(ConnectionOptions());
-  ASSERT_TRUE(pipeline.RunOne({"PING"}).ok());
+  ASSERT_OK(pipeline.RunOne({"PING"}));
   redis().Kill();
   absl::StatusOr<RedisReply> lost = pipeline.RunOne({"PING"});
-  EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(lost.status().message(), HasSubstr(RedisErrorPrefix()));
+  EXPECT_THAT(lost, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr(RedisErrorPrefix())));
   EXPECT_THAT(pipeline.Unavailable("x").message(),
               ::testing::StrEq(RedisErrorPrefix() + "x"));
-  ASSERT_TRUE(redis().Restart().ok());
+  ASSERT_OK(redis().Restart());
   absl::StatusOr<RedisReply> back = pipeline.RunOne({"SET", "k", "v"});
-  EXPECT_TRUE(back.ok()) << back.status();
+  EXPECT_OK(back);
 }
 
 TEST_F(RedisPipelineTest, HungRedisTimesOutEveryWaitingCaller) {
   RedisConnection::Options options = ConnectionOptions();
   options.command_timeout = absl::Milliseconds(300);
   RedisPipeline pipeline(options);
-  ASSERT_TRUE(pipeline.RunOne({"PING"}).ok());
+  ASSERT_OK(pipeline.RunOne({"PING"}));
   redis().Freeze();
   std::vector<absl::Status> results(4);
   std::vector<std::thread> callers;
@@ -97,10 +99,10 @@ TEST_F(RedisPipelineTest, HungRedisTimesOutEveryWaitingCaller) {
   for (std::thread& caller : callers) caller.join();
   redis().Thaw();
   for (const absl::Status& result : results) {
-    EXPECT_EQ(result.code(), absl::StatusCode::kUnavailable) << result;
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnavailable));
   }
   absl::StatusOr<RedisReply> back = pipeline.RunOne({"PING"});
-  EXPECT_TRUE(back.ok()) << back.status();
+  EXPECT_OK(back);
 }
 
 }  // namespace

@@ -29,8 +29,7 @@ TEST(ParseRedisEndpointsTest, BadEntriesAreNamed) {
        {"host", "host:0", "host:70000", ":26379", "a:1,,b:2", "host:port"}) {
     absl::StatusOr<std::vector<RedisConnection::Endpoint>> parsed =
         ParseRedisEndpoints(bad, "--redis_sentinels");
-    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument)
-        << bad;
+    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
     EXPECT_EQ(parsed.status().message().substr(0, 20), "--redis_sentinels: \"")
         << bad;
   }

@@ -189,7 +189,7 @@ TEST_F(RedisStreamReaderTest, MergesStreamsInIdOrderAcrossFullReads) {
     const char* key = i % 7 == 0 ? "other" : kKey;
     absl::StatusOr<RedisReply> id = connection.RunOne(
         {"XADD", key, absl::StrCat("5-", i), "v", absl::StrCat(key, i)});
-    ASSERT_TRUE(id.ok()) << id.status();
+    ASSERT_OK(id);
     expected.push_back(absl::StrCat("v=", key, i));
   }
   RedisStreamReader::Options options;
@@ -205,7 +205,7 @@ TEST_F(RedisStreamReaderTest, MergesStreamsInIdOrderAcrossFullReads) {
       [](bool, const absl::Status&, const std::string&) {});
   EXPECT_EQ(timeline_.Await(expected.size()), expected);
   // And goes on with both.
-  ASSERT_TRUE(connection.RunOne({"XADD", "other", "6-0", "v", "late"}).ok());
+  ASSERT_OK(connection.RunOne({"XADD", "other", "6-0", "v", "late"}));
   EXPECT_EQ(timeline_.Await(expected.size() + 1).back(), "v=late");
 }
 

@@ -83,8 +83,7 @@ TEST(ClientIdFlagTest, HeaderNeedsAValidName) {
       absl::InvalidArgumentError(
           "--client_id=header:NAME needs a header name (an RFC 9110 token), "
           "got \"X User\""));
-  EXPECT_EQ(Make("header:X:Y").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Make("header:X:Y"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ClientIdFlagTest, QueryUsesTheNamedParameter) {
@@ -158,17 +157,18 @@ TEST(ClientIdFlagTest, JwtTakesOneKeyFileThatHoldsAPublicKey) {
       WriteTempFile("private.pem", key.PrivatePem());
   absl::Status wrong =
       MakeClientIdProvider("jwt", "ssecast_id", "", private_key).status();
-  EXPECT_EQ(wrong.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(wrong.message()),
-              HasSubstr(absl::StrCat("--jwt_public_key_file ", private_key,
-                                     ": no PEM public key")));
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(absl::StrCat("--jwt_public_key_file ",
+                                                     private_key,
+                                                     ": no PEM public key"))));
 
   const std::string missing = public_key + "-missing";
   absl::Status not_found =
       MakeClientIdProvider("jwt", "ssecast_id", "", missing).status();
-  EXPECT_EQ(not_found.code(), absl::StatusCode::kNotFound) << not_found;
-  EXPECT_THAT(std::string(not_found.message()),
-              HasSubstr("cannot open --jwt_public_key_file " + missing));
+  EXPECT_THAT(
+      not_found,
+      StatusIs(absl::StatusCode::kNotFound,
+               HasSubstr("cannot open --jwt_public_key_file " + missing)));
 }
 
 TEST(ClientIdFlagTest, JwtNeedsAReadableNonEmptySecretFile) {
@@ -180,9 +180,9 @@ TEST(ClientIdFlagTest, JwtNeedsAReadableNonEmptySecretFile) {
 
   const std::string missing = WriteTempFile("present", "") + "-missing";
   absl::Status not_found = Make("jwt", missing).status();
-  EXPECT_EQ(not_found.code(), absl::StatusCode::kNotFound) << not_found;
-  EXPECT_THAT(std::string(not_found.message()),
-              HasSubstr("cannot open --jwt_secret_file " + missing));
+  EXPECT_THAT(not_found,
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("cannot open --jwt_secret_file " + missing)));
 
   for (const char* contents : {"", "\n", "\r\n"}) {
     const std::string empty = WriteTempFile("empty", contents);

@@ -27,9 +27,13 @@ TEST(DescriptorBudgetTest, ExplicitValues) {
 }
 
 TEST(DescriptorBudgetTest, RefusesWhatDoesNotFit) {
-  EXPECT_FALSE(PlanDescriptors(1024, 900, 0).ok());  // 1024-256 = 768
-  EXPECT_FALSE(PlanDescriptors(200, 0, 0).ok());     // nothing left
-  EXPECT_FALSE(PlanDescriptors(20000, 0, 10).ok());  // reserve too small
+  EXPECT_THAT(PlanDescriptors(1024, 900, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // 1024-256 = 768
+  EXPECT_THAT(PlanDescriptors(200, 0, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // nothing left
+  EXPECT_THAT(
+      PlanDescriptors(20000, 0, 10),
+      StatusIs(absl::StatusCode::kInvalidArgument));  // reserve too small
 }
 
 TEST(DescriptorBudgetTest, RaisesTheSoftLimitToTheHardOne) {

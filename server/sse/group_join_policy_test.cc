@@ -23,9 +23,12 @@ TEST(GroupJoinPolicyTest, PatternsMatchNamesOrPrefixes) {
   EXPECT_TRUE(GroupPatternMatches("*", "admins"));
   EXPECT_OK(ValidateGroupPattern("*"));
   EXPECT_OK(ValidateGroupPattern("org:acme/*"));
-  EXPECT_FALSE(ValidateGroupPattern("**").ok());
-  EXPECT_FALSE(ValidateGroupPattern("a*b").ok());
-  EXPECT_FALSE(ValidateGroupPattern("").ok());
+  EXPECT_THAT(ValidateGroupPattern("**"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidateGroupPattern("a*b"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidateGroupPattern(""),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(GroupJoinPolicyTest, DecidesByPolicy) {
@@ -33,20 +36,22 @@ TEST(GroupJoinPolicyTest, DecidesByPolicy) {
   reader.joinable_groups = {"news.*", "team-1"};
   const std::vector<std::string> allowed = {"news.eu", "team-1"};
   const std::vector<std::string> admins = {"news.eu", "admins"};
-  EXPECT_TRUE(
-      CheckGroupJoin(GroupJoin::kAnyone, ClientIdentity(), admins).ok());
+  EXPECT_OK(CheckGroupJoin(GroupJoin::kAnyone, ClientIdentity(), admins));
   EXPECT_OK(CheckGroupJoin(GroupJoin::kNobody, reader, {}));
   absl::Status nobody = CheckGroupJoin(GroupJoin::kNobody, reader, allowed);
-  EXPECT_EQ(nobody.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(nobody, StatusIs(absl::StatusCode::kPermissionDenied));
   EXPECT_EQ(nobody.message(),
             "this server does not let clients join groups themselves (query "
             "parameter group); a backend puts clients in groups");
   EXPECT_OK(CheckGroupJoin(GroupJoin::kJwt, reader, allowed));
   absl::Status forbidden = CheckGroupJoin(GroupJoin::kJwt, reader, admins);
-  EXPECT_EQ(forbidden.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(forbidden.message(),
-            "the token's groups claim does not allow joining group \"admins\"");
-  EXPECT_FALSE(CheckGroupJoin(GroupJoin::kJwt, ClientIdentity(), allowed).ok());
+  EXPECT_THAT(
+      forbidden,
+      StatusIs(
+          absl::StatusCode::kPermissionDenied,
+          "the token's groups claim does not allow joining group \"admins\""));
+  EXPECT_THAT(CheckGroupJoin(GroupJoin::kJwt, ClientIdentity(), allowed),
+              StatusIs(absl::StatusCode::kPermissionDenied));
 }
 
 }  // namespace

@@ -12,8 +12,7 @@ namespace {
 // The message of a refusal, or a note that there was none.
 std::string RefusalOf(const absl::StatusOr<ClientIdentity>& identity) {
   if (identity.ok()) return "accepted as " + identity->client_id;
-  EXPECT_EQ(identity.status().code(), absl::StatusCode::kUnauthenticated)
-      << identity.status();
+  EXPECT_THAT(identity, StatusIs(absl::StatusCode::kUnauthenticated));
   return std::string(identity.status().message());
 }
 

@@ -89,8 +89,7 @@ absl::StatusOr<ClientIdentity> IdentifyBearer(
 // The message of a refusal, or a note that there was none.
 std::string RefusalOf(const absl::StatusOr<ClientIdentity>& identity) {
   if (identity.ok()) return "accepted as " + identity->client_id;
-  EXPECT_EQ(identity.status().code(), absl::StatusCode::kUnauthenticated)
-      << identity.status();
+  EXPECT_THAT(identity, StatusIs(absl::StatusCode::kUnauthenticated));
   return std::string(identity.status().message());
 }
 
@@ -110,7 +109,7 @@ TEST(JwtClientIdProviderTest, AcceptsBearerHeaderWithAnySchemeCase) {
     httplib::Request request;
     request.set_header("Authorization", absl::StrCat(scheme, token));
     absl::StatusOr<ClientIdentity> identity = MakeProvider().Identify(request);
-    ASSERT_TRUE(identity.ok()) << scheme << identity.status();
+    ASSERT_OK(identity) << scheme;
     EXPECT_EQ(identity->client_id, "alice");
   }
 }
@@ -166,9 +165,8 @@ TEST(JwtClientIdProviderTest, RefusesExpiredToken) {
   EXPECT_THAT(RefusalOf(IdentifyBearer(MakeToken(
                   absl::StrCat(R"({"sub":"dave","exp":)", kNow, "}")))),
               HasSubstr("token expired at"));
-  EXPECT_TRUE(IdentifyBearer(MakeToken(absl::StrCat(R"({"sub":"dave","exp":)",
-                                                    kNow + 1, "}")))
-                  .ok());
+  EXPECT_OK(IdentifyBearer(
+      MakeToken(absl::StrCat(R"({"sub":"dave","exp":)", kNow + 1, "}"))));
 }
 
 TEST(JwtClientIdProviderTest, RefusesTokenBeforeNotBefore) {

@@ -34,8 +34,7 @@ std::unique_ptr<PublicKeyJwtVerifier> VerifierFor(const JwtTestKey& key) {
 
 std::string RefusalOf(const absl::StatusOr<google::protobuf::Struct>& claims) {
   if (claims.ok()) return "accepted";
-  EXPECT_EQ(claims.status().code(), absl::StatusCode::kUnauthenticated)
-      << claims.status();
+  EXPECT_THAT(claims, StatusIs(absl::StatusCode::kUnauthenticated));
   return std::string(claims.status().message());
 }
 
@@ -128,7 +127,7 @@ TEST(PublicKeyJwtVerifierTest, TheKeyDecidesTheAlgorithm) {
 TEST(PublicKeyJwtVerifierTest, RefusesKeysItCannotUseSayingWhy) {
   auto refusal = [](const std::string& pem) {
     auto verifier = PublicKeyJwtVerifier::FromPem(pem);
-    EXPECT_EQ(verifier.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(verifier, StatusIs(absl::StatusCode::kInvalidArgument));
     return std::string(verifier.status().message());
   };
   EXPECT_THAT(refusal(""), HasSubstr("no PEM public key"));

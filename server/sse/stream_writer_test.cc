@@ -13,13 +13,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "server/broker/broker_memory.h"
+#include "server/broker/testing/running_hub.h"
 #include "server/hub/hub.h"
-#include "server/store/no_reconnect_store_memory.h"
+#include "server/hub/testing/recording_connection.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
+
 
 constexpr absl::Duration kDeadline = absl::Seconds(20);
 
@@ -78,13 +79,8 @@ class Peer {
 class StreamWriterTest : public ::testing::Test {
  protected:
   explicit StreamWriterTest(const HubOptions& options = HubOptions())
-      : store_(absl::Hours(1)), hub_(options, &store_, &broker_) {
-    EXPECT_OK(broker_.Start(&hub_));
-  }
-  ~StreamWriterTest() override {
-    writer_.reset();
-    broker_.Stop();
-  }
+      : running_(options) {}
+  ~StreamWriterTest() override { writer_.reset(); }
 
   void StartWriter(StreamWriterOptions options = {}) {
     writer_ = std::make_unique<StreamWriter>(
@@ -108,8 +104,8 @@ class StreamWriterTest : public ::testing::Test {
     ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     auto stream =
         std::make_shared<SseStream>(next_id_++, client, "peer", absl::Now());
-    absl::StatusOr<Hub::AttachResult> attached = hub_.Attach(stream, request);
-    EXPECT_TRUE(attached.ok() && attached->admitted);
+    absl::StatusOr<Hub::AttachResult> attached =
+        AttachAdmitted(hub_, stream, request);
     stream->Prepare(attached->first_sequence, "", absl::InfiniteFuture());
     streams_.push_back(stream);
     writer_->Adopt(stream, UniqueFd(fds[0]));
@@ -120,9 +116,8 @@ class StreamWriterTest : public ::testing::Test {
     ASSERT_OK(hub_.Publish({.data = data}, target));
   }
 
-  NoReconnectStoreMemory store_;
-  BrokerMemory broker_;
-  Hub hub_;
+  RunningHub running_;
+  Hub& hub_ = running_.hub;
   std::unique_ptr<StreamWriter> writer_;
   std::vector<std::shared_ptr<SseStream>> streams_;
   uint64_t next_id_ = 1;
@@ -202,8 +197,7 @@ TEST_F(StreamWriterTest, KeepalivesGoOutOnIdleStreams) {
 TEST_F(StreamWriterTest, RetryChangeReachesOpenStreamsWithinJitter) {
   StartWriter();
   auto peer = Open("alice");
-  ASSERT_TRUE(
-      hub_.ChangeReconnectInterval(absl::Seconds(4), absl::Seconds(1)).ok());
+  ASSERT_OK(hub_.ChangeReconnectInterval(absl::Seconds(4), absl::Seconds(1)));
   Publish("marker");
   ASSERT_TRUE(peer->ReadUntil("marker"));
   const std::string& got = peer->received();
@@ -331,8 +325,7 @@ TEST_F(FlowControlTest, AStalledMinorityHoldsNoPublisherBack) {
   // Far more than 8 events beyond what the stalled peer's socket holds: the
   // publisher waits only for the nine that read.
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(
-        hub_.Publish({.data = absl::StrCat(i, " ", big)}, Target::All()).ok())
+    ASSERT_OK(hub_.Publish({.data = absl::StrCat(i, " ", big)}, Target::All()))
         << "publish " << i;
     for (auto& peer : healthy) {
       ASSERT_TRUE(peer->ReadUntil(absl::StrCat("data: ", i, " ")));
@@ -360,7 +353,7 @@ TEST_F(FlowControlTest, AStalledMajorityHoldsPublishersBack) {
   for (; published < 100 && status.ok(); ++published) {
     status = hub_.Publish({.data = big}, Target::All()).status();
   }
-  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kResourceExhausted));
   // What the sockets took, plus at most 8 events.
   EXPECT_LT(published, 40);
   // Once they read, publishing goes on.

@@ -22,10 +22,14 @@ TEST(TrustedProxiesTest, ParsesBlocksAndHosts) {
 }
 
 TEST(TrustedProxiesTest, RefusesBadEntries) {
-  EXPECT_FALSE(TrustedProxies::Parse({"10.0.0.0/33"}).ok());
-  EXPECT_FALSE(TrustedProxies::Parse({"example.com"}).ok());
-  EXPECT_FALSE(TrustedProxies::Parse({"::1/129"}).ok());
-  EXPECT_FALSE(TrustedProxies::Parse({"1.2.3.4/x"}).ok());
+  EXPECT_THAT(TrustedProxies::Parse({"10.0.0.0/33"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustedProxies::Parse({"example.com"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustedProxies::Parse({"::1/129"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(TrustedProxies::Parse({"1.2.3.4/x"}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(TrustedProxiesTest, ClientAddressBelievesOnlyTrustedPeers) {

@@ -85,23 +85,23 @@ TEST(NoReconnectStoreRedisTest, CreateFailsClearlyWhenNothingListens) {
   options.port = refusing.port();
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(store.status().message(),
-            absl::StrCat("redis at 127.0.0.1:", refusing.port(),
-                         ": Connection refused"));
+  EXPECT_THAT(store,
+              StatusIs(absl::StatusCode::kUnavailable,
+                       absl::StrCat("redis at 127.0.0.1:", refusing.port(),
+                                    ": Connection refused")));
 }
 
 TEST(NoReconnectStoreRedisTest, CreateRejectsBadOptions) {
   NoReconnectStoreRedis::Options no_ttl;
   no_ttl.ttl = absl::ZeroDuration();
-  EXPECT_EQ(NoReconnectStoreRedis::Create(no_ttl).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(NoReconnectStoreRedis::Create(no_ttl),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 
   NoReconnectStoreRedis::Options bad_port;
   bad_port.port = 70000;
   absl::Status status = NoReconnectStoreRedis::Create(bad_port).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("70000"));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("70000")));
 }
 
 class PasswordProtectedRedisTest : public ::testing::Test {
@@ -134,20 +134,22 @@ TEST_F(PasswordProtectedRedisTest, WrongPasswordFailsClearly) {
   NoReconnectStoreRedis::Options options = OptionsFor(*server_);
   options.password = "wrong-password";
   absl::Status status = NoReconnectStoreRedis::Create(options).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(status.message(),
-              HasSubstr(absl::StrCat("redis at 127.0.0.1:", server_->port(),
-                                     ": AUTH failed: WRONGPASS")));
+  EXPECT_THAT(
+      status,
+      StatusIs(absl::StatusCode::kUnavailable,
+               HasSubstr(absl::StrCat("redis at 127.0.0.1:", server_->port(),
+                                      ": AUTH failed: WRONGPASS"))));
   EXPECT_THAT(status.message(), Not(HasSubstr("wrong-password")));
 }
 
 TEST_F(PasswordProtectedRedisTest, MissingPasswordFailsClearly) {
   absl::Status status =
       NoReconnectStoreRedis::Create(OptionsFor(*server_)).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(status.message(),
-              HasSubstr(absl::StrCat("redis at 127.0.0.1:", server_->port(),
-                                     ": PING failed: NOAUTH")));
+  EXPECT_THAT(
+      status,
+      StatusIs(absl::StatusCode::kUnavailable,
+               HasSubstr(absl::StrCat("redis at 127.0.0.1:", server_->port(),
+                                      ": PING failed: NOAUTH"))));
 }
 
 class RedisFaultTest : public ::testing::Test {
@@ -169,17 +171,17 @@ class RedisFaultTest : public ::testing::Test {
     const std::string address =
         absl::StrCat("redis at 127.0.0.1:", server_->port(), ": ");
     absl::Status added = store_->Add({"bob"});
-    EXPECT_EQ(added.code(), absl::StatusCode::kUnavailable) << added;
-    EXPECT_THAT(added.message(), HasSubstr(address));
+    EXPECT_THAT(added,
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr(address)));
     absl::Status removed = store_->Remove({"bob"}).status();
-    EXPECT_EQ(removed.code(), absl::StatusCode::kUnavailable) << removed;
-    EXPECT_THAT(removed.message(), HasSubstr(address));
+    EXPECT_THAT(removed,
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr(address)));
     absl::Status looked_up = store_->Contains("bob").status();
-    EXPECT_EQ(looked_up.code(), absl::StatusCode::kUnavailable) << looked_up;
-    EXPECT_THAT(looked_up.message(), HasSubstr(address));
+    EXPECT_THAT(looked_up,
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr(address)));
     absl::Status checked = store_->Check();
-    EXPECT_EQ(checked.code(), absl::StatusCode::kUnavailable) << checked;
-    EXPECT_THAT(checked.message(), HasSubstr(address));
+    EXPECT_THAT(checked,
+                StatusIs(absl::StatusCode::kUnavailable, HasSubstr(address)));
   }
 
   std::unique_ptr<RedisServerProcess> server_;

@@ -51,9 +51,8 @@ TEST(ChunkedBodyDecoderTest, ReadsMultiDigitHexSizesInEitherCase) {
 TEST(ChunkedBodyDecoderTest, IgnoresExtensionsAndTrailers) {
   ChunkedBodyDecoder decoder;
   std::string body;
-  ASSERT_TRUE(
-      decoder.Feed("3;name=value\r\nabc\r\n0;last\r\nX-Checksum: 1\r\n", &body)
-          .ok());
+  ASSERT_OK(decoder.Feed("3;name=value\r\nabc\r\n0;last\r\nX-Checksum: 1\r\n",
+                         &body));
   EXPECT_EQ(body, "abc");
   EXPECT_FALSE(decoder.done()) << "the trailer section has not ended yet";
   ASSERT_OK(decoder.Feed("\r\n", &body));
@@ -82,8 +81,7 @@ TEST(ChunkedBodyDecoderTest, EverySplitGivesTheSameBody) {
                              "0\r\nTrailer: t\r\n\r\n";
   for (size_t cut = 1; cut < stream.size(); ++cut) {
     Decoded decoded = DecodePieces({stream.substr(0, cut), stream.substr(cut)});
-    ASSERT_TRUE(decoded.status.ok())
-        << "cut at " << cut << ": " << decoded.status;
+    ASSERT_OK(decoded.status) << "cut at " << cut;
     EXPECT_EQ(decoded.body, data + "data") << "cut at " << cut;
     EXPECT_TRUE(decoded.done) << "cut at " << cut;
   }
@@ -97,26 +95,26 @@ TEST(ChunkedBodyDecoderTest, EverySplitGivesTheSameBody) {
 
 TEST(ChunkedBodyDecoderTest, RejectsANonHexSize) {
   Decoded decoded = DecodePieces({"zz\r\n"});
-  EXPECT_EQ(decoded.status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(decoded.status.message(),
-              HasSubstr("malformed chunk size line: \"zz\""));
+  EXPECT_THAT(decoded.status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("malformed chunk size line: \"zz\"")));
 }
 
 TEST(ChunkedBodyDecoderTest, RejectsAnEmptySizeLine) {
-  EXPECT_EQ(DecodePieces({"\r\n"}).status.code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(DecodePieces({"\r\n"}).status,
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ChunkedBodyDecoderTest, RejectsASizeTooLargeForSixtyFourBits) {
-  EXPECT_EQ(DecodePieces({"10000000000000000\r\n"}).status.code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(DecodePieces({"10000000000000000\r\n"}).status,
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(ChunkedBodyDecoderTest, RejectsDataLongerThanItsSize) {
   Decoded decoded = DecodePieces({"3\r\nhello\r\n"});
-  EXPECT_EQ(decoded.status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(decoded.status.message(),
-              HasSubstr("chunk of 3 bytes is not followed by CRLF"));
+  EXPECT_THAT(decoded.status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("chunk of 3 bytes is not followed by CRLF")));
   EXPECT_EQ(decoded.body, "hel");
 }
 
@@ -129,7 +127,7 @@ TEST(ChunkedBodyDecoderTest, StaysFailedAfterAnError) {
   ChunkedBodyDecoder decoder;
   std::string body;
   const absl::Status first = decoder.Feed("x\r\n", &body);
-  ASSERT_FALSE(first.ok());
+  ASSERT_THAT(first, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(decoder.Feed("5\r\nhello\r\n", &body), first);
   EXPECT_EQ(decoder.Feed("", &body), first);
   EXPECT_EQ(body, "");

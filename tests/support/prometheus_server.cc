@@ -36,41 +36,6 @@ constexpr absl::Duration kStartDeadline = absl::Seconds(30);
 constexpr absl::Duration kStopGrace = absl::Seconds(10);
 constexpr absl::Duration kRequestTimeout = absl::Seconds(10);
 
-absl::Status ErrnoStatus(absl::string_view what) {
-  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
-absl::StatusOr<int> FindFreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return ErrnoStatus("socket");
-  sockaddr_in address = {};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  absl::StatusOr<int> port;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    port = ErrnoStatus("bind 127.0.0.1:0");
-  } else if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) !=
-             0) {
-    port = ErrnoStatus("getsockname");
-  } else {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-absl::StatusOr<std::string> MakeTempDirectory() {
-  const char* test_tmpdir = getenv("TEST_TMPDIR");
-  std::string pattern = absl::StrCat(
-      test_tmpdir != nullptr && *test_tmpdir != '\0' ? test_tmpdir : "/tmp",
-      "/prometheus-XXXXXX");
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return ErrnoStatus(absl::StrCat("mkdtemp ", pattern));
-  }
-  return pattern;
-}
-
 // Prometheus durations: whole milliseconds ("250ms").
 std::string PrometheusDuration(absl::Duration duration) {
   return absl::StrCat(absl::ToInt64Milliseconds(duration), "ms");
@@ -96,7 +61,7 @@ std::string UrlEncode(const std::string& text) {
 absl::StatusOr<std::unique_ptr<PrometheusServerProcess>>
 PrometheusServerProcess::Start(const std::string& target,
                                absl::Duration scrape_interval) {
-  absl::StatusOr<std::string> directory = MakeTempDirectory();
+  absl::StatusOr<std::string> directory = MakeTempDirectory("prometheus");
   if (!directory.ok()) return directory.status();
   auto server =
       absl::WrapUnique(new PrometheusServerProcess(*std::move(directory)));
@@ -113,17 +78,11 @@ PrometheusServerProcess::Start(const std::string& target,
            << "      - targets: ['" << target << "']\n";
     if (!config.good()) return ErrnoStatus("writing prometheus.yml");
   }
-  absl::Status last_error;
-  for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
-    absl::StatusOr<int> port = FindFreePort();
-    if (!port.ok()) return port.status();
-    last_error = server->Launch(*port);
-    if (last_error.ok()) return server;
-  }
-  return absl::Status(
-      last_error.code(),
-      absl::StrCat("prometheus did not start in ", kStartAttempts,
-                   " attempts; last: ", last_error.message()));
+  absl::Status started =
+      StartOnFreePort("prometheus", kStartAttempts,
+                      [&server](int port) { return server->Launch(port); });
+  if (!started.ok()) return started;
+  return server;
 }
 
 PrometheusServerProcess::PrometheusServerProcess(std::string directory)
@@ -145,34 +104,18 @@ absl::Status PrometheusServerProcess::Launch(int port) {
       absl::StrCat("--storage.tsdb.path=", directory_, "/data"),
       absl::StrCat("--web.listen-address=127.0.0.1:", port),
       "--log.level=warn"};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
   const std::string log_path = directory_ + "/prometheus.log";
   const int log_fd =
       open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return ErrnoStatus(absl::StrCat("open ", log_path));
 
-  const pid_t parent = getpid();
-  const pid_t child = fork();
-  if (child < 0) {
-    close(log_fd);
-    return ErrnoStatus("fork");
-  }
-  if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  absl::Status spawned = child_.Spawn(std::move(args), log_fd);
   close(log_fd);
-  pid_ = child;
+  if (!spawned.ok()) return spawned;
   const absl::Time deadline = absl::Now() + kStartDeadline;
   while (true) {
     int wait_status = 0;
-    if (ReapIfExited(&wait_status)) {
+    if (child_.ReapIfExited(&wait_status)) {
       return absl::UnavailableError(
           absl::StrCat("prometheus on port ", port, " exited (wait status ",
                        wait_status, "); log: ", LogTail()));
@@ -244,39 +187,11 @@ absl::StatusOr<double> PrometheusServerProcess::QueryScalar(
 }
 
 std::string PrometheusServerProcess::LogTail() const {
-  constexpr std::streamoff kTailBytes = 2000;
-  std::ifstream log(directory_ + "/prometheus.log", std::ios::binary);
-  if (!log.is_open()) return "(no log)";
-  log.seekg(0, std::ios::end);
-  const std::streamoff size = log.tellg();
-  log.seekg(size > kTailBytes ? size - kTailBytes : 0);
-  std::stringstream tail;
-  tail << log.rdbuf();
-  return tail.str();
-}
-
-bool PrometheusServerProcess::ReapIfExited(int* wait_status) {
-  if (pid_ <= 0) return true;
-  const pid_t reaped = waitpid(pid_, wait_status, WNOHANG);
-  if (reaped == 0 || (reaped < 0 && errno == EINTR)) return false;
-  pid_ = -1;
-  return true;
+  return FileTail(directory_ + "/prometheus.log");
 }
 
 void PrometheusServerProcess::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  const absl::Time deadline = absl::Now() + kStopGrace;
-  int wait_status = 0;
-  while (!ReapIfExited(&wait_status)) {
-    if (absl::Now() >= deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &wait_status, 0);
-      pid_ = -1;
-      return;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  child_.SignalAndReap(SIGTERM, kStopGrace);
 }
 
 }  // namespace ssecast::test_support

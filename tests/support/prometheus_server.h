@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/support/child_process.h"
 
 namespace ssecast::test_support {
 
@@ -47,12 +48,11 @@ class PrometheusServerProcess {
  private:
   explicit PrometheusServerProcess(std::string directory);
   absl::Status Launch(int port);
-  bool ReapIfExited(int* wait_status);
   void Stop();
 
   const std::string directory_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  ChildProcess child_;
 };
 
 // `text` escaped for a URL's query component.

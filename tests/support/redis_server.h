@@ -1,8 +1,6 @@
 #ifndef SSECAST_TESTS_SUPPORT_REDIS_SERVER_H_
 #define SSECAST_TESTS_SUPPORT_REDIS_SERVER_H_
 
-#include <sys/types.h>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "tests/support/child_process.h"
 
 namespace ssecast {
 
@@ -29,8 +28,9 @@ class RedisServerProcess {
     // Appended to the command line, e.g. {"--replicaof", "127.0.0.1 6390"}.
     std::vector<std::string> extra_args;
     // When not empty, the process is a sentinel (Debian's
-    // /usr/bin/redis-sentinel, from package redis-sentinel) and this is its configuration file's text (written to its directory;
-    // the sentinel rewrites it as it learns).
+    // /usr/bin/redis-sentinel, from package redis-sentinel) and this is its
+    // configuration file's text (written to its directory; the sentinel
+    // rewrites it as it learns).
     std::string sentinel_config;
   };
 
@@ -46,7 +46,7 @@ class RedisServerProcess {
 
   // The port it listens on; the same across Restart().
   int port() const { return port_; }
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_.running(); }
 
   // SIGTERM, then SIGKILL if it has not exited within 10 s; returns once the
   // process is reaped. Does nothing when it is not running.
@@ -73,15 +73,12 @@ class RedisServerProcess {
   absl::Status Launch(int port);
   absl::Status WaitUntilReady(absl::Time deadline);
   bool AnswersPing() const;
-  // Reaps the child if it has exited; returns whether it has.
-  bool ReapIfExited(int* wait_status);
-  void SignalAndReap(int signal_number, absl::Duration grace);
   std::string LogTail() const;
 
   const Options options_;
   const std::string directory_;
   int port_ = 0;
-  pid_t pid_ = -1;
+  test_support::ChildProcess child_;
 };
 
 }  // namespace ssecast

@@ -106,8 +106,8 @@ TEST(ServerProcessTest, ExtraArgumentsOverrideTheDefaultAddresses) {
 TEST(ServerProcessTest, ReportsTheExitCodeOfAServerThatDiesAtStart) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {"--exit_before_listening=3"});
-  ASSERT_FALSE(server.ok());
-  EXPECT_THAT(server.status().message(), HasSubstr("exited with code 3"));
+  ASSERT_THAT(server, StatusIs(absl::StatusCode::kInternal,
+                               HasSubstr("exited with code 3")));
   EXPECT_THAT(server.status().message(),
               HasSubstr("fake_ssecast: exiting with 3 before listening"));
 }
@@ -115,7 +115,7 @@ TEST(ServerProcessTest, ReportsTheExitCodeOfAServerThatDiesAtStart) {
 TEST(ServerProcessTest, ReportsAMissingBinary) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath() + "_missing", {});
-  EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(server, StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(ServerProcessTest, KillsAServerThatIgnoresSigterm) {
@@ -123,8 +123,8 @@ TEST(ServerProcessTest, KillsAServerThatIgnoresSigterm) {
       ServerProcess::Start(FakeServerPath(), {"--ignore_sigterm"});
   ASSERT_OK(server);
   absl::StatusOr<int> exit_code = (*server)->Terminate(absl::Seconds(1));
-  EXPECT_EQ(exit_code.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(exit_code.status().message(), HasSubstr("SIGKILL"));
+  EXPECT_THAT(exit_code, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                                  HasSubstr("SIGKILL")));
   EXPECT_THAT((*server)->Terminate().status().message(),
               HasSubstr("killed by signal 9"));
 }
@@ -142,8 +142,8 @@ TEST(ServerProcessTest, WaitForExitLeavesARunningServerAlone) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> server =
       ServerProcess::Start(FakeServerPath(), {});
   ASSERT_OK(server);
-  EXPECT_EQ((*server)->WaitForExit(absl::Milliseconds(100)).status().code(),
-            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT((*server)->WaitForExit(absl::Milliseconds(100)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
   EXPECT_TRUE(Accepts("127.0.0.1", (*server)->http_port()));
 }
 

@@ -229,8 +229,7 @@ TEST(SseTestClientTest, ParsesAChunkedStreamCutAtAwkwardPlaces) {
   const std::string ends_in_cr = "data: one\r";
   server.Write(Chunk(ends_in_cr));
   // Make sure the parser has seen the lone CR before the LF is sent.
-  ASSERT_TRUE(
-      sse.WaitForBodyBytes(sse.body().size() + ends_in_cr.size(), kWait).ok());
+  ASSERT_OK(sse.WaitForBodyBytes(sse.body().size() + ends_in_cr.size(), kWait));
   const std::string starts_with_lf =
       Chunk("\ndata: two\r\ndata: three\r\n\r\n");
   server.Write(starts_with_lf.substr(0, 1));
@@ -261,8 +260,7 @@ TEST(SseTestClientTest, ParsesAChunkedStreamCutAtAwkwardPlaces) {
   ASSERT_OK(sse.WaitForEnd(kWait));
   EXPECT_EQ(sse.end_kind(), EndKind::kCleanEnd);
   absl::StatusOr<SseEvent> after_end = sse.NextEvent(kWait);
-  EXPECT_EQ(after_end.status().code(), absl::StatusCode::kOutOfRange)
-      << after_end.status();
+  EXPECT_THAT(after_end, StatusIs(absl::StatusCode::kOutOfRange));
   EXPECT_THAT(sse.comments(), ElementsAre("keepalive"));
   EXPECT_EQ(sse.last_event_id(), "9");
   EXPECT_THAT(sse.body(), HasSubstr("data: unterminated\n"));
@@ -281,10 +279,10 @@ TEST(SseTestClientTest, CloseWithoutTerminatorIsAnAbruptEof) {
   absl::StatusOr<SseEvent> event = (*client)->NextEvent(kWait);
   ASSERT_OK(event);
   EXPECT_EQ(*event, Event("", "message", "a"));
-  EXPECT_EQ((*client)->NextEvent(kWait).status().code(),
-            absl::StatusCode::kOutOfRange);
-  EXPECT_EQ((*client)->ReadAllBody(kWait).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_THAT((*client)->NextEvent(kWait),
+              StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT((*client)->ReadAllBody(kWait),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST(SseTestClientTest, ResetWithoutTerminatorIsAReset) {
@@ -383,8 +381,8 @@ TEST(SseTestClientTest, TimesOutNamingWhatItAwaited) {
 
   absl::StatusOr<SseEvent> event =
       (*client)->NextEvent(absl::Milliseconds(200));
-  EXPECT_EQ(event.status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_THAT(event.status().message(), HasSubstr("the next event"));
+  EXPECT_THAT(event, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                              HasSubstr("the next event")));
   EXPECT_EQ((*client)->end_kind(), EndKind::kNotEnded);
 }
 
@@ -394,8 +392,8 @@ TEST(SseTestClientTest, ReadsFailAfterClose) {
       SseTestClient::Connect(server.port());
   ASSERT_OK(client);
   (*client)->Close();
-  EXPECT_EQ((*client)->NextEvent(kWait).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT((*client)->NextEvent(kWait),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST(SseTestClientTest, ConnectReportsARefusedConnection) {
@@ -414,8 +412,8 @@ TEST(SseTestClientTest, ConnectReportsARefusedConnection) {
 
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(ntohs(address.sin_port));
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(client.status().message(), HasSubstr("Connection refused"));
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kUnavailable,
+                               HasSubstr("Connection refused")));
 }
 
 TEST(SseTestClientTest, ConnectFailsWhenTheHeadIsCutShort) {
@@ -423,17 +421,18 @@ TEST(SseTestClientTest, ConnectFailsWhenTheHeadIsCutShort) {
                       CannedServer::AfterOpening::kClose);
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(client.status().message(),
-              HasSubstr("closed before the response head was complete"));
+  EXPECT_THAT(
+      client,
+      StatusIs(absl::StatusCode::kUnavailable,
+               HasSubstr("closed before the response head was complete")));
 }
 
 TEST(SseTestClientTest, ConnectRejectsAMalformedStatusLine) {
   CannedServer server({"HTTP/1.1 OK\r\n\r\n"});
   absl::StatusOr<std::unique_ptr<SseTestClient>> client =
       SseTestClient::Connect(server.port());
-  EXPECT_EQ(client.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(client.status().message(), HasSubstr("malformed status line"));
+  EXPECT_THAT(client, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("malformed status line")));
 }
 
 TEST(HttpRequestTest, SendsOneShotRequestAndReadsTheResponse) {
@@ -461,7 +460,7 @@ TEST(HttpRequestTest, GetFailsOnATruncatedBody) {
   CannedServer server({"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"},
                       CannedServer::AfterOpening::kClose);
   absl::StatusOr<HttpTestResponse> response = HttpGet(server.port(), "/x");
-  EXPECT_EQ(response.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(response, StatusIs(absl::StatusCode::kDataLoss));
 }
 
 }  // namespace
