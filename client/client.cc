@@ -1,9 +1,6 @@
 #include "client/client.h"
 
-#include <cerrno>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "client/utf8_fields.h"
 #include "rpc/status_conversion.h"
+#include "server/base/file_contents.h"
 #include "server/control/testing/health.grpc.pb.h"
 
 namespace ssecast {
@@ -26,21 +24,6 @@ absl::StatusOr<uint32_t> ToUint32Millis(absl::string_view name,
         std::numeric_limits<uint32_t>::max(), " ms"));
   }
   return static_cast<uint32_t>(millis);
-}
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
-                                          absl::string_view what) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file.is_open()) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat("cannot open ", what, " ", path));
-  }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) {
-    return absl::DataLossError(absl::StrCat("cannot read ", what, " ", path));
-  }
-  return std::move(contents).str();
 }
 
 }  // namespace
@@ -63,7 +46,7 @@ absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
                {key_file, "client key", &tls.private_key_pem}};
   for (const auto& file : files) {
     if (file.path.empty()) continue;
-    absl::StatusOr<std::string> pem = ReadWholeFile(file.path, file.what);
+    absl::StatusOr<std::string> pem = ReadFileContents(file.path, file.what);
     if (!pem.ok()) return pem.status();
     *file.pem = *std::move(pem);
   }
@@ -71,7 +54,7 @@ absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
 }
 
 absl::StatusOr<std::string> ReadBearerTokenFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadWholeFile(path, "token file");
+  absl::StatusOr<std::string> text = ReadFileContents(path, "token file");
   if (!text.ok()) return text.status();
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     line = absl::StripAsciiWhitespace(line);
