@@ -26,6 +26,34 @@ absl::StatusOr<uint32_t> ToUint32Millis(absl::string_view name,
   return static_cast<uint32_t>(millis);
 }
 
+// Sets the client_ids of `request` (a request message that has them);
+// INVALID_ARGUMENT naming the field when one is not UTF-8, which a proto3
+// string must be.
+template <typename Request>
+absl::Status SetClientIds(absl::Span<const std::string> client_ids,
+                          Request* request) {
+  request->mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
+  return CheckUtf8("client_ids", request->client_ids());
+}
+
+// The clients of every page, in one response: `fetch_page(token)` is
+// called from the first page (empty token) on, each time with the
+// next_page_token of the one before, until a page has none.
+template <typename Response, typename FetchPage>
+absl::StatusOr<Response> AllPages(FetchPage fetch_page) {
+  Response all;
+  std::string token;
+  do {
+    absl::StatusOr<Response> page = fetch_page(std::move(token));
+    if (!page.ok()) return page.status();
+    for (auto& client : *page->mutable_clients()) {
+      *all.add_clients() = std::move(client);
+    }
+    token = page->next_page_token();
+  } while (!token.empty());
+  return all;
+}
+
 }  // namespace
 
 absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
@@ -169,12 +197,10 @@ std::unique_ptr<PublishStreamWriter> Client::OpenPublishStream() {
 absl::StatusOr<uint32_t> Client::Disconnect(
     absl::Span<const std::string> client_ids, bool allow_reconnect) {
   v1::DisconnectRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
-  request.set_allow_reconnect(allow_reconnect);
-  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
-      !utf8.ok()) {
-    return utf8;
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
   }
+  request.set_allow_reconnect(allow_reconnect);
   return SendDisconnect(request);
 }
 
@@ -200,10 +226,8 @@ absl::StatusOr<uint32_t> Client::SendDisconnect(
 absl::StatusOr<uint32_t> Client::AllowReconnect(
     absl::Span<const std::string> client_ids) {
   v1::AllowReconnectRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
-  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
-      !utf8.ok()) {
-    return utf8;
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
   }
   absl::StatusOr<v1::AllowReconnectResponse> response =
       Call(&v1::Broadcaster::Stub::AllowReconnect, request);
@@ -226,12 +250,12 @@ absl::Status Client::ChangeGroups(GroupMethod method,
                                   absl::Span<const std::string> client_ids,
                                   absl::Span<const std::string> groups) {
   v1::GroupMembershipRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
+  }
   request.mutable_groups()->Add(groups.begin(), groups.end());
-  for (const absl::Status& utf8 :
-       {CheckUtf8("client_ids", request.client_ids()),
-        CheckUtf8("groups", request.groups())}) {
-    if (!utf8.ok()) return utf8;
+  if (absl::Status utf8 = CheckUtf8("groups", request.groups()); !utf8.ok()) {
+    return utf8;
   }
   return Call(method, request).status();
 }
@@ -267,43 +291,23 @@ absl::StatusOr<v1::ListClientsResponse> Client::ListClientsPage(
 
 absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
     std::optional<std::string> group) {
-  v1::ListClientsResponse all;
-  std::string token;
-  do {
-    absl::StatusOr<v1::ListClientsResponse> page =
-        ListClientsPage(group, 0, std::move(token));
-    if (!page.ok()) return page.status();
-    for (v1::ClientInfo& client : *page->mutable_clients()) {
-      *all.add_clients() = std::move(client);
-    }
-    token = page->next_page_token();
-  } while (!token.empty());
-  return all;
+  return AllPages<v1::ListClientsResponse>([&](std::string token) {
+    return ListClientsPage(group, 0, std::move(token));
+  });
 }
 
 absl::StatusOr<v1::ListClientsResponse> Client::ListClusterClients(
     std::optional<std::string> group) {
-  v1::ListClientsResponse all;
-  std::string token;
-  do {
-    absl::StatusOr<v1::ListClientsResponse> page =
-        ListClientsPage(group, 0, std::move(token), /*cluster=*/true);
-    if (!page.ok()) return page.status();
-    for (v1::ClientInfo& client : *page->mutable_clients()) {
-      *all.add_clients() = std::move(client);
-    }
-    token = page->next_page_token();
-  } while (!token.empty());
-  return all;
+  return AllPages<v1::ListClientsResponse>([&](std::string token) {
+    return ListClientsPage(group, 0, std::move(token), /*cluster=*/true);
+  });
 }
 
 absl::StatusOr<v1::GetPresenceResponse> Client::GetPresence(
     absl::Span<const std::string> client_ids) {
   v1::GetPresenceRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
-  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
-      !utf8.ok()) {
-    return utf8;
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
   }
   return Call(&v1::Broadcaster::Stub::GetPresence, request);
 }
@@ -320,18 +324,9 @@ absl::StatusOr<v1::GetPresenceResponse> Client::GetGroupPresencePage(
 
 absl::StatusOr<v1::GetPresenceResponse> Client::GetGroupPresence(
     const std::string& group) {
-  v1::GetPresenceResponse all;
-  std::string token;
-  do {
-    absl::StatusOr<v1::GetPresenceResponse> page =
-        GetGroupPresencePage(group, 0, std::move(token));
-    if (!page.ok()) return page.status();
-    for (v1::ClientPresence& client : *page->mutable_clients()) {
-      *all.add_clients() = std::move(client);
-    }
-    token = page->next_page_token();
-  } while (!token.empty());
-  return all;
+  return AllPages<v1::GetPresenceResponse>([&](std::string token) {
+    return GetGroupPresencePage(group, 0, std::move(token));
+  });
 }
 
 }  // namespace ssecast
