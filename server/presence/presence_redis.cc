@@ -92,18 +92,24 @@ absl::Status PresenceRedis::CheckOptions(const Options& options) {
   if (absl::Status status = ValidateNodeId(options.node_id); !status.ok()) {
     return status;
   }
-  if (options.ttl < absl::Milliseconds(100)) {
+  return CheckTiming(options.ttl, options.refresh_interval, "presence ttl",
+                     "presence refresh interval");
+}
+
+absl::Status PresenceRedis::CheckTiming(absl::Duration ttl,
+                                        absl::Duration refresh_interval,
+                                        absl::string_view ttl_name,
+                                        absl::string_view refresh_name) {
+  if (ttl < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("presence ttl is ", absl::FormatDuration(options.ttl),
+        absl::StrCat(ttl_name, " is ", absl::FormatDuration(ttl),
                      "; it must be at least 100ms"));
   }
-  if (options.refresh_interval <= absl::ZeroDuration() ||
-      options.refresh_interval * 3 > options.ttl) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("presence refresh interval is ",
-                     absl::FormatDuration(options.refresh_interval),
-                     "; it must be positive and at most a third of the ttl (",
-                     absl::FormatDuration(options.ttl), ")"));
+  if (refresh_interval <= absl::ZeroDuration() || refresh_interval * 3 > ttl) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        refresh_name, " is ", absl::FormatDuration(refresh_interval),
+        "; it must be positive and at most a third of the ttl (",
+        absl::FormatDuration(ttl), ")"));
   }
   return absl::OkStatus();
 }
