@@ -430,11 +430,9 @@ absl::StatusOr<std::vector<std::string>> PresenceRedis::LiveNodesLocked() {
   return live;
 }
 
-absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
+absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::FindDistinct(
     absl::Span<const std::string> client_ids) {
-  const std::vector<std::string> unique = DistinctClientIds(client_ids);
   std::vector<PresenceRecord> records;
-  if (unique.empty()) return records;
   absl::MutexLock lock(&query_mu_);
   absl::StatusOr<std::vector<std::string>> nodes = LiveNodesLocked();
   if (!nodes.ok()) return nodes.status();
@@ -442,7 +440,7 @@ absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
   std::vector<RedisCommand> reads;
   for (const std::string& node : *nodes) {
     RedisCommand hmget = {"HMGET", NodeKey(node, "clients")};
-    hmget.insert(hmget.end(), unique.begin(), unique.end());
+    hmget.insert(hmget.end(), client_ids.begin(), client_ids.end());
     reads.push_back(std::move(hmget));
   }
   absl::StatusOr<std::vector<RedisReply>> replies = querier_.Run(reads);
@@ -450,28 +448,26 @@ absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
   for (size_t n = 0; n < nodes->size(); ++n) {
     const redisReply* values = (*replies)[n].get();
     if (values->type != REDIS_REPLY_ARRAY ||
-        values->elements != unique.size()) {
+        values->elements != client_ids.size()) {
       return BadReply("HMGET");
     }
-    for (size_t i = 0; i < unique.size(); ++i) {
+    for (size_t i = 0; i < client_ids.size(); ++i) {
       const redisReply* value = values->element[i];
       if (!IsString(value)) continue;
       PresenceRecord record;
-      record.client_id = unique[i];
+      record.client_id = client_ids[i];
       record.node_id = (*nodes)[n];
       if (DecodeValue(absl::string_view(value->str, value->len), &record)) {
         records.push_back(std::move(record));
       }
     }
   }
-  std::sort(records.begin(), records.end(), PresenceRecordBefore);
   return records;
 }
 
-absl::StatusOr<PresencePage> PresenceRedis::List(
+absl::StatusOr<PresencePage> PresenceRedis::ListPage(
     const std::optional<std::string>& group, const PresenceCursor& after,
     size_t page_size) {
-  page_size = std::max<size_t>(page_size, 1);
   PresencePage page;
   absl::MutexLock lock(&query_mu_);
   absl::StatusOr<std::vector<std::string>> nodes = LiveNodesLocked();

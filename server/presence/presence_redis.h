@@ -90,13 +90,14 @@ class PresenceRedis final : public Presence {
   absl::Status PublishNow();
 
   const std::string& node_id() const override { return options_.node_id; }
-  absl::StatusOr<std::vector<PresenceRecord>> Find(
-      absl::Span<const std::string> client_ids) override;
-  absl::StatusOr<PresencePage> List(const std::optional<std::string>& group,
-                                    const PresenceCursor& after,
-                                    size_t page_size) override;
 
  private:
+  absl::StatusOr<std::vector<PresenceRecord>> FindDistinct(
+      absl::Span<const std::string> client_ids) override;
+  absl::StatusOr<PresencePage> ListPage(const std::optional<std::string>& group,
+                                        const PresenceCursor& after,
+                                        size_t page_size) override;
+
   struct Published {
     uint32_t connections = 0;
     std::vector<std::string> groups;  // sorted
