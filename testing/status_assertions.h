@@ -24,6 +24,16 @@ const absl::Status& StatusOf(const absl::StatusOr<T>& status_or) {
   return status_or.status();
 }
 
+// What ASSERT_OK and EXPECT_OK check: success when `value` (an absl::Status
+// or absl::StatusOr<T>) is OK, otherwise a failure naming `expression` and
+// the status.
+template <typename T>
+::testing::AssertionResult IsOk(const char* expression, const T& value) {
+  const absl::Status& status = StatusOf(value);
+  if (status.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << expression << ": " << status;
+}
+
 // Matches an absl::Status or absl::StatusOr<T> whose code is `code` and
 // whose message matches `message` (a string for equality, or a matcher
 // such as HasSubstr("...")).
@@ -51,20 +61,9 @@ MATCHER_P(StatusIs, code,
 
 }  // namespace ssecast::test_support
 
-#define ASSERT_OK(expression)                          \
-  do {                                                 \
-    const absl::Status ssecast_status_ =               \
-        ::ssecast::test_support::StatusOf(expression); \
-    ASSERT_TRUE(ssecast_status_.ok())                  \
-        << #expression << ": " << ssecast_status_;     \
-  } while (false)
-
-#define EXPECT_OK(expression)                          \
-  do {                                                 \
-    const absl::Status ssecast_status_ =               \
-        ::ssecast::test_support::StatusOf(expression); \
-    EXPECT_TRUE(ssecast_status_.ok())                  \
-        << #expression << ": " << ssecast_status_;     \
-  } while (false)
+#define ASSERT_OK(expression) \
+  ASSERT_PRED_FORMAT1(::ssecast::test_support::IsOk, expression)
+#define EXPECT_OK(expression) \
+  EXPECT_PRED_FORMAT1(::ssecast::test_support::IsOk, expression)
 
 #endif  // SSECAST_TESTING_STATUS_ASSERTIONS_H_

@@ -1,6 +1,7 @@
 #include "testing/status_assertions.h"
 
 #include "gmock/gmock.h"
+#include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 
 namespace ssecast::test_support {
@@ -26,6 +27,15 @@ TEST(StatusIsTest, LooksThroughStatusOr) {
   EXPECT_THAT(value, StatusIs(absl::StatusCode::kOk));
   EXPECT_OK(value);
   ASSERT_OK(absl::OkStatus());
+}
+
+TEST(StatusOkTest, FailureNamesTheExpressionAndTheStatus) {
+  EXPECT_NONFATAL_FAILURE(EXPECT_OK(absl::NotFoundError("no client")),
+                          "absl::NotFoundError(\"no client\"): NOT_FOUND: "
+                          "no client");
+  EXPECT_FATAL_FAILURE(
+      ASSERT_OK(absl::StatusOr<int>(absl::UnavailableError("redis away"))),
+      "UNAVAILABLE: redis away");
 }
 
 }  // namespace
