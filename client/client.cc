@@ -1,9 +1,6 @@
 #include "client/client.h"
 
-#include <cerrno>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "client/utf8_fields.h"
 #include "rpc/status_conversion.h"
+#include "server/base/file_contents.h"
 #include "server/control/testing/health.grpc.pb.h"
 
 namespace ssecast {
@@ -28,19 +26,32 @@ absl::StatusOr<uint32_t> ToUint32Millis(absl::string_view name,
   return static_cast<uint32_t>(millis);
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
-                                          absl::string_view what) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file.is_open()) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat("cannot open ", what, " ", path));
-  }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) {
-    return absl::DataLossError(absl::StrCat("cannot read ", what, " ", path));
-  }
-  return std::move(contents).str();
+// Sets the client_ids of `request` (a request message that has them);
+// INVALID_ARGUMENT naming the field when one is not UTF-8, which a proto3
+// string must be.
+template <typename Request>
+absl::Status SetClientIds(absl::Span<const std::string> client_ids,
+                          Request* request) {
+  request->mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
+  return CheckUtf8("client_ids", request->client_ids());
+}
+
+// The clients of every page, in one response: `fetch_page(token)` is
+// called from the first page (empty token) on, each time with the
+// next_page_token of the one before, until a page has none.
+template <typename Response, typename FetchPage>
+absl::StatusOr<Response> AllPages(FetchPage fetch_page) {
+  Response all;
+  std::string token;
+  do {
+    absl::StatusOr<Response> page = fetch_page(std::move(token));
+    if (!page.ok()) return page.status();
+    for (auto& client : *page->mutable_clients()) {
+      *all.add_clients() = std::move(client);
+    }
+    token = page->next_page_token();
+  } while (!token.empty());
+  return all;
 }
 
 }  // namespace
@@ -63,7 +74,7 @@ absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
                {key_file, "client key", &tls.private_key_pem}};
   for (const auto& file : files) {
     if (file.path.empty()) continue;
-    absl::StatusOr<std::string> pem = ReadWholeFile(file.path, file.what);
+    absl::StatusOr<std::string> pem = ReadFileContents(file.path, file.what);
     if (!pem.ok()) return pem.status();
     *file.pem = *std::move(pem);
   }
@@ -71,7 +82,7 @@ absl::StatusOr<ClientTls> ClientTlsFromFiles(const std::string& ca_file,
 }
 
 absl::StatusOr<std::string> ReadBearerTokenFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadWholeFile(path, "token file");
+  absl::StatusOr<std::string> text = ReadFileContents(path, "token file");
   if (!text.ok()) return text.status();
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     line = absl::StripAsciiWhitespace(line);
@@ -186,12 +197,10 @@ std::unique_ptr<PublishStreamWriter> Client::OpenPublishStream() {
 absl::StatusOr<uint32_t> Client::Disconnect(
     absl::Span<const std::string> client_ids, bool allow_reconnect) {
   v1::DisconnectRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
-  request.set_allow_reconnect(allow_reconnect);
-  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
-      !utf8.ok()) {
-    return utf8;
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
   }
+  request.set_allow_reconnect(allow_reconnect);
   return SendDisconnect(request);
 }
 
@@ -217,10 +226,8 @@ absl::StatusOr<uint32_t> Client::SendDisconnect(
 absl::StatusOr<uint32_t> Client::AllowReconnect(
     absl::Span<const std::string> client_ids) {
   v1::AllowReconnectRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
-  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
-      !utf8.ok()) {
-    return utf8;
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
   }
   absl::StatusOr<v1::AllowReconnectResponse> response =
       Call(&v1::Broadcaster::Stub::AllowReconnect, request);
@@ -243,12 +250,12 @@ absl::Status Client::ChangeGroups(GroupMethod method,
                                   absl::Span<const std::string> client_ids,
                                   absl::Span<const std::string> groups) {
   v1::GroupMembershipRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
+  }
   request.mutable_groups()->Add(groups.begin(), groups.end());
-  for (const absl::Status& utf8 :
-       {CheckUtf8("client_ids", request.client_ids()),
-        CheckUtf8("groups", request.groups())}) {
-    if (!utf8.ok()) return utf8;
+  if (absl::Status utf8 = CheckUtf8("groups", request.groups()); !utf8.ok()) {
+    return utf8;
   }
   return Call(method, request).status();
 }
@@ -284,43 +291,23 @@ absl::StatusOr<v1::ListClientsResponse> Client::ListClientsPage(
 
 absl::StatusOr<v1::ListClientsResponse> Client::ListClients(
     std::optional<std::string> group) {
-  v1::ListClientsResponse all;
-  std::string token;
-  do {
-    absl::StatusOr<v1::ListClientsResponse> page =
-        ListClientsPage(group, 0, std::move(token));
-    if (!page.ok()) return page.status();
-    for (v1::ClientInfo& client : *page->mutable_clients()) {
-      *all.add_clients() = std::move(client);
-    }
-    token = page->next_page_token();
-  } while (!token.empty());
-  return all;
+  return AllPages<v1::ListClientsResponse>([&](std::string token) {
+    return ListClientsPage(group, 0, std::move(token));
+  });
 }
 
 absl::StatusOr<v1::ListClientsResponse> Client::ListClusterClients(
     std::optional<std::string> group) {
-  v1::ListClientsResponse all;
-  std::string token;
-  do {
-    absl::StatusOr<v1::ListClientsResponse> page =
-        ListClientsPage(group, 0, std::move(token), /*cluster=*/true);
-    if (!page.ok()) return page.status();
-    for (v1::ClientInfo& client : *page->mutable_clients()) {
-      *all.add_clients() = std::move(client);
-    }
-    token = page->next_page_token();
-  } while (!token.empty());
-  return all;
+  return AllPages<v1::ListClientsResponse>([&](std::string token) {
+    return ListClientsPage(group, 0, std::move(token), /*cluster=*/true);
+  });
 }
 
 absl::StatusOr<v1::GetPresenceResponse> Client::GetPresence(
     absl::Span<const std::string> client_ids) {
   v1::GetPresenceRequest request;
-  request.mutable_client_ids()->Add(client_ids.begin(), client_ids.end());
-  if (absl::Status utf8 = CheckUtf8("client_ids", request.client_ids());
-      !utf8.ok()) {
-    return utf8;
+  if (absl::Status ids = SetClientIds(client_ids, &request); !ids.ok()) {
+    return ids;
   }
   return Call(&v1::Broadcaster::Stub::GetPresence, request);
 }
@@ -337,18 +324,9 @@ absl::StatusOr<v1::GetPresenceResponse> Client::GetGroupPresencePage(
 
 absl::StatusOr<v1::GetPresenceResponse> Client::GetGroupPresence(
     const std::string& group) {
-  v1::GetPresenceResponse all;
-  std::string token;
-  do {
-    absl::StatusOr<v1::GetPresenceResponse> page =
-        GetGroupPresencePage(group, 0, std::move(token));
-    if (!page.ok()) return page.status();
-    for (v1::ClientPresence& client : *page->mutable_clients()) {
-      *all.add_clients() = std::move(client);
-    }
-    token = page->next_page_token();
-  } while (!token.empty());
-  return all;
+  return AllPages<v1::GetPresenceResponse>([&](std::string token) {
+    return GetGroupPresencePage(group, 0, std::move(token));
+  });
 }
 
 }  // namespace ssecast

@@ -216,7 +216,7 @@ absl::StatusOr<std::unique_ptr<NoReconnectStore>> MakeStore() {
   absl::StatusOr<RedisTarget> redis = RedisTargetFromFlags();
   if (!redis.ok()) return redis.status();
   NoReconnectStoreRedis::Options options;
-  redis->ApplyTo(&options);
+  options.redis = *std::move(redis);
   options.ttl = ttl;
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
@@ -234,7 +234,7 @@ absl::StatusOr<std::unique_ptr<Broker>> MakeBroker(Metrics* metrics) {
   absl::StatusOr<RedisTarget> redis = RedisTargetFromFlags();
   if (!redis.ok()) return redis.status();
   BrokerRedis::Options options;
-  redis->ApplyTo(&options);
+  options.redis = *std::move(redis);
   absl::StatusOr<RedisWaitSettings> wait = RedisWaitSettingsFromFlags();
   if (!wait.ok()) return wait.status();
   options.wait_replicas = wait->replicas;
@@ -258,9 +258,7 @@ absl::StatusOr<std::unique_ptr<Presence>> MakePresence(
   if (absl::GetFlag(FLAGS_presence) == "redis") {
     absl::StatusOr<RedisTarget> target = RedisTargetFromFlags();
     if (!target.ok()) return target.status();
-    // Connecting and each command bounded as the broker's and the store's.
-    redis = RedisConnection::WithTimeout("", 0, "", absl::Seconds(2));
-    target->ApplyTo(&redis);
+    redis = target->ConnectionOptions("presence");
   }
   return PresenceFromFlags(local, http_port, redis);
 }

@@ -233,7 +233,7 @@ class RedisBrokers {
   absl::StatusOr<std::unique_ptr<Broker>> Make() {
     if (!server_.ok()) return server_.status();
     BrokerRedis::Options options;
-    options.port = (*server_)->port();
+    options.redis.port = (*server_)->port();
     absl::StatusOr<std::unique_ptr<BrokerRedis>> broker =
         BrokerRedis::Create(options);
     if (!broker.ok()) return broker.status();
@@ -444,8 +444,8 @@ class RedisBrokerTest : public RedisServerTest {
  protected:
   BrokerRedis::Options Options() const {
     BrokerRedis::Options options;
-    options.port = redis_port();
-    options.timeout = kShortTimeout;
+    options.redis.port = redis_port();
+    options.redis.timeout = kShortTimeout;
     options.max_backoff = absl::Milliseconds(500);
     return options;
   }
@@ -735,7 +735,7 @@ TEST_F(RedisBrokerTest, CreateRejectsBadOptions) {
   EXPECT_THAT(BrokerRedis::Create(no_retention),
               StatusIs(absl::StatusCode::kInvalidArgument));
   BrokerRedis::Options bad_port = Options();
-  bad_port.port = 0;
+  bad_port.redis.port = 0;
   EXPECT_THAT(BrokerRedis::Create(bad_port),
               StatusIs(absl::StatusCode::kInvalidArgument));
 }

@@ -28,12 +28,7 @@ constexpr size_t kHistoryPageEntries = 1000;
 
 RedisConnection::Options ConnectionOptions(const BrokerRedis::Options& options,
                                            std::string user) {
-  RedisConnection::Options connection = RedisConnection::WithTimeout(
-      options.host, options.port, options.password, options.timeout);
-  connection.sentinels = options.sentinels;
-  connection.master_name = options.master_name;
-  connection.user = std::move(user);
-  return connection;
+  return options.redis.ConnectionOptions(std::move(user));
 }
 
 RedisCommand LoadScript() {

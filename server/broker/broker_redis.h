@@ -20,6 +20,7 @@
 #include "server/redis/redis_pipeline.h"
 #include "server/redis/redis_stream_entry.h"
 #include "server/redis/redis_stream_reader.h"
+#include "server/redis/redis_target.h"
 
 namespace ssecast {
 
@@ -110,14 +111,8 @@ namespace ssecast {
 class BrokerRedis : public Broker {
  public:
   struct Options {
-    std::string host = "127.0.0.1";
-    int port = 6379;
-    // When not empty: the master these sentinels name `master_name`,
-    // followed through failovers (see RedisConnection), instead of
-    // host:port.
-    std::vector<RedisConnection::Endpoint> sentinels;
-    std::string master_name;
-    std::string password;  // AUTH on every connect; empty for none
+    // Which Redis; its timeout bounds connecting and each command.
+    RedisTarget redis;
     std::string key_prefix = "ssecast:";
     // Entries the events stream keeps, about (MAXLEN ~).
     size_t history_size = 10000;
@@ -125,8 +120,6 @@ class BrokerRedis : public Broker {
     // behind in disconnects and group changes before it loses some.
     size_t commands_history_size = 100000;
     absl::Duration group_retention = absl::Hours(1);
-    // Bounds connecting and each command.
-    absl::Duration timeout = absl::Seconds(2);
     // Durability: when positive, Send() is acknowledged only once this many
     // replicas confirm they have the command (WAIT, for at most
     // `wait_timeout`); otherwise it fails with UNAVAILABLE saying so. 0: the

@@ -10,6 +10,16 @@
 #include "absl/strings/string_view.h"
 
 namespace ssecast {
+namespace {
+
+// The position a stream id reply ("<ms>-<seq>") names; none when the reply
+// is not a string or not such an id.
+std::optional<Position> PositionFromReply(const redisReply& reply) {
+  if (reply.type != REDIS_REPLY_STRING) return std::nullopt;
+  return Position::Parse(absl::string_view(reply.str, reply.len));
+}
+
+}  // namespace
 
 // KEYS: events stream, commands stream, then one group set per client of
 // each group command, in order. ARGV: mode ("now" or "add"), events
@@ -113,11 +123,7 @@ absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(
   std::vector<Position> positions;
   positions.reserve(count);
   for (size_t i = 0; i < reply.elements; ++i) {
-    const redisReply& id = *reply.element[i];
-    std::optional<Position> position =
-        id.type == REDIS_REPLY_STRING
-            ? Position::Parse(absl::string_view(id.str, id.len))
-            : std::nullopt;
+    std::optional<Position> position = PositionFromReply(*reply.element[i]);
     if (!position) {
       return absl::InvalidArgumentError(
           "the broker script answered with an id that is not <ms>-<seq>");
@@ -128,10 +134,7 @@ absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(
 }
 
 absl::StatusOr<Position> BrokerRedisScript::ParseNow(const redisReply& reply) {
-  std::optional<Position> position =
-      reply.type == REDIS_REPLY_STRING
-          ? Position::Parse(absl::string_view(reply.str, reply.len))
-          : std::nullopt;
+  std::optional<Position> position = PositionFromReply(reply);
   if (!position) {
     return absl::InvalidArgumentError(
         "the broker script answered with no <ms>-<seq> id for now");

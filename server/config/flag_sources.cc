@@ -1,10 +1,6 @@
 #include "server/config/flag_sources.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iterator>
-#include <sstream>
 
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
@@ -12,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/base/file_contents.h"
 
 namespace ssecast {
 namespace {
@@ -41,16 +38,14 @@ std::optional<ConfigArg> FindConfigArg(const std::vector<std::string>& args) {
 
 absl::StatusOr<std::vector<std::string>> ReadConfigFile(
     const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file.is_open()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot open config file ", path, ": ", std::strerror(errno)));
+  // Whatever stops the file from being read is a bad --config.
+  absl::StatusOr<std::string> contents = ReadFileContents(path, "config file");
+  if (!contents.ok()) {
+    return absl::InvalidArgumentError(contents.status().message());
   }
-  std::ostringstream contents;
-  contents << file.rdbuf();
   std::vector<std::string> flags;
   int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(contents.str(), '\n')) {
+  for (absl::string_view line : absl::StrSplit(*contents, '\n')) {
     ++line_number;
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#') continue;

@@ -1,12 +1,11 @@
 #include "server/control/bearer_tokens.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/base/file_contents.h"
 
 namespace ssecast {
 
@@ -63,17 +62,9 @@ absl::StatusOr<std::vector<std::string>> BearerTokens::Parse(
 namespace {
 
 absl::StatusOr<std::vector<std::string>> ReadTokens(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file.is_open()) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat("cannot open token file ", path));
-  }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) {
-    return absl::DataLossError(absl::StrCat("cannot read token file ", path));
-  }
-  return BearerTokens::Parse(contents.str(), path);
+  absl::StatusOr<std::string> contents = ReadFileContents(path, "token file");
+  if (!contents.ok()) return contents.status();
+  return BearerTokens::Parse(*contents, path);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "server/presence/presence.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
@@ -14,6 +15,23 @@ std::vector<std::string> DistinctClientIds(
     if (seen.insert(id).second) distinct.push_back(id);
   }
   return distinct;
+}
+
+absl::StatusOr<std::vector<PresenceRecord>> Presence::Find(
+    absl::Span<const std::string> client_ids) {
+  const std::vector<std::string> distinct = DistinctClientIds(client_ids);
+  if (distinct.empty()) return std::vector<PresenceRecord>();
+  absl::StatusOr<std::vector<PresenceRecord>> records = FindDistinct(distinct);
+  if (records.ok()) {
+    std::sort(records->begin(), records->end(), PresenceRecordBefore);
+  }
+  return records;
+}
+
+absl::StatusOr<PresencePage> Presence::List(
+    const std::optional<std::string>& group, const PresenceCursor& after,
+    size_t page_size) {
+  return ListPage(group, after, std::max<size_t>(page_size, 1));
 }
 
 bool PresenceRecordBefore(const PresenceRecord& a, const PresenceRecord& b) {

@@ -65,13 +65,27 @@ class Presence {
   // given), sorted; ids connected nowhere have none. The work is bounded by
   // the number of ids times the number of nodes, not by how many clients
   // are connected; callers bound the number of ids.
-  virtual absl::StatusOr<std::vector<PresenceRecord>> Find(
-      absl::Span<const std::string> client_ids) = 0;
+  absl::StatusOr<std::vector<PresenceRecord>> Find(
+      absl::Span<const std::string> client_ids);
 
   // At most `page_size` (at least 1) records after `after`, sorted; of the
   // members of `group` when given. Clients connecting meanwhile may or may
   // not be listed; none is listed twice.
-  virtual absl::StatusOr<PresencePage> List(
+  absl::StatusOr<PresencePage> List(const std::optional<std::string>& group,
+                                    const PresenceCursor& after,
+                                    size_t page_size);
+
+ private:
+  // What Find() and List() promise about their arguments and order is kept
+  // here once; an implementation only looks the records up.
+
+  // The records of `client_ids`, which are distinct and at least one, in
+  // any order.
+  virtual absl::StatusOr<std::vector<PresenceRecord>> FindDistinct(
+      absl::Span<const std::string> client_ids) = 0;
+
+  // List() with a `page_size` of at least 1.
+  virtual absl::StatusOr<PresencePage> ListPage(
       const std::optional<std::string>& group, const PresenceCursor& after,
       size_t page_size) = 0;
 };

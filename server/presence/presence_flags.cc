@@ -59,17 +59,11 @@ absl::StatusOr<std::unique_ptr<Presence>> PresenceFromFlags(
   options.node_id = std::move(node_id);
   options.ttl = absl::GetFlag(FLAGS_presence_ttl);
   options.refresh_interval = absl::GetFlag(FLAGS_presence_refresh);
-  if (options.ttl < absl::Milliseconds(100)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--presence_ttl=", absl::FormatDuration(options.ttl),
-                     " must be at least 100ms"));
-  }
-  if (options.refresh_interval <= absl::ZeroDuration() ||
-      options.refresh_interval * 3 > options.ttl) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--presence_refresh=", absl::FormatDuration(options.refresh_interval),
-        " must be positive and at most a third of --presence_ttl (",
-        absl::FormatDuration(options.ttl), ")"));
+  if (absl::Status timing =
+          PresenceRedis::CheckTiming(options.ttl, options.refresh_interval,
+                                     "--presence_ttl", "--presence_refresh");
+      !timing.ok()) {
+    return timing;
   }
   absl::StatusOr<std::unique_ptr<PresenceRedis>> presence =
       PresenceRedis::Create(std::move(options), local);

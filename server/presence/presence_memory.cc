@@ -10,21 +10,18 @@ PresenceRecord PresenceMemory::Record(LocalClient client) const {
           std::move(client.groups)};
 }
 
-absl::StatusOr<std::vector<PresenceRecord>> PresenceMemory::Find(
+absl::StatusOr<std::vector<PresenceRecord>> PresenceMemory::FindDistinct(
     absl::Span<const std::string> client_ids) {
-  const std::vector<std::string> unique = DistinctClientIds(client_ids);
   std::vector<PresenceRecord> records;
-  for (LocalClient& client : local_->Find(unique)) {
+  for (LocalClient& client : local_->Find(client_ids)) {
     records.push_back(Record(std::move(client)));
   }
-  std::sort(records.begin(), records.end(), PresenceRecordBefore);
   return records;
 }
 
-absl::StatusOr<PresencePage> PresenceMemory::List(
+absl::StatusOr<PresencePage> PresenceMemory::ListPage(
     const std::optional<std::string>& group, const PresenceCursor& after,
     size_t page_size) {
-  page_size = std::max<size_t>(page_size, 1);
   PresencePage page;
   // A cursor from a node sorting before this one (this node's only ever
   // carry its own id) still owes this node's record of its client.

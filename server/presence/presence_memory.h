@@ -18,13 +18,14 @@ class PresenceMemory final : public Presence {
       : node_id_(std::move(node_id)), local_(local) {}
 
   const std::string& node_id() const override { return node_id_; }
-  absl::StatusOr<std::vector<PresenceRecord>> Find(
-      absl::Span<const std::string> client_ids) override;
-  absl::StatusOr<PresencePage> List(const std::optional<std::string>& group,
-                                    const PresenceCursor& after,
-                                    size_t page_size) override;
 
  private:
+  absl::StatusOr<std::vector<PresenceRecord>> FindDistinct(
+      absl::Span<const std::string> client_ids) override;
+  absl::StatusOr<PresencePage> ListPage(const std::optional<std::string>& group,
+                                        const PresenceCursor& after,
+                                        size_t page_size) override;
+
   PresenceRecord Record(LocalClient client) const;
 
   const std::string node_id_;

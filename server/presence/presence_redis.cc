@@ -92,18 +92,24 @@ absl::Status PresenceRedis::CheckOptions(const Options& options) {
   if (absl::Status status = ValidateNodeId(options.node_id); !status.ok()) {
     return status;
   }
-  if (options.ttl < absl::Milliseconds(100)) {
+  return CheckTiming(options.ttl, options.refresh_interval, "presence ttl",
+                     "presence refresh interval");
+}
+
+absl::Status PresenceRedis::CheckTiming(absl::Duration ttl,
+                                        absl::Duration refresh_interval,
+                                        absl::string_view ttl_name,
+                                        absl::string_view refresh_name) {
+  if (ttl < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("presence ttl is ", absl::FormatDuration(options.ttl),
+        absl::StrCat(ttl_name, " is ", absl::FormatDuration(ttl),
                      "; it must be at least 100ms"));
   }
-  if (options.refresh_interval <= absl::ZeroDuration() ||
-      options.refresh_interval * 3 > options.ttl) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("presence refresh interval is ",
-                     absl::FormatDuration(options.refresh_interval),
-                     "; it must be positive and at most a third of the ttl (",
-                     absl::FormatDuration(options.ttl), ")"));
+  if (refresh_interval <= absl::ZeroDuration() || refresh_interval * 3 > ttl) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        refresh_name, " is ", absl::FormatDuration(refresh_interval),
+        "; it must be positive and at most a third of the ttl (",
+        absl::FormatDuration(ttl), ")"));
   }
   return absl::OkStatus();
 }
@@ -424,11 +430,9 @@ absl::StatusOr<std::vector<std::string>> PresenceRedis::LiveNodesLocked() {
   return live;
 }
 
-absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
+absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::FindDistinct(
     absl::Span<const std::string> client_ids) {
-  const std::vector<std::string> unique = DistinctClientIds(client_ids);
   std::vector<PresenceRecord> records;
-  if (unique.empty()) return records;
   absl::MutexLock lock(&query_mu_);
   absl::StatusOr<std::vector<std::string>> nodes = LiveNodesLocked();
   if (!nodes.ok()) return nodes.status();
@@ -436,7 +440,7 @@ absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
   std::vector<RedisCommand> reads;
   for (const std::string& node : *nodes) {
     RedisCommand hmget = {"HMGET", NodeKey(node, "clients")};
-    hmget.insert(hmget.end(), unique.begin(), unique.end());
+    hmget.insert(hmget.end(), client_ids.begin(), client_ids.end());
     reads.push_back(std::move(hmget));
   }
   absl::StatusOr<std::vector<RedisReply>> replies = querier_.Run(reads);
@@ -444,28 +448,26 @@ absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::Find(
   for (size_t n = 0; n < nodes->size(); ++n) {
     const redisReply* values = (*replies)[n].get();
     if (values->type != REDIS_REPLY_ARRAY ||
-        values->elements != unique.size()) {
+        values->elements != client_ids.size()) {
       return BadReply("HMGET");
     }
-    for (size_t i = 0; i < unique.size(); ++i) {
+    for (size_t i = 0; i < client_ids.size(); ++i) {
       const redisReply* value = values->element[i];
       if (!IsString(value)) continue;
       PresenceRecord record;
-      record.client_id = unique[i];
+      record.client_id = client_ids[i];
       record.node_id = (*nodes)[n];
       if (DecodeValue(absl::string_view(value->str, value->len), &record)) {
         records.push_back(std::move(record));
       }
     }
   }
-  std::sort(records.begin(), records.end(), PresenceRecordBefore);
   return records;
 }
 
-absl::StatusOr<PresencePage> PresenceRedis::List(
+absl::StatusOr<PresencePage> PresenceRedis::ListPage(
     const std::optional<std::string>& group, const PresenceCursor& after,
     size_t page_size) {
-  page_size = std::max<size_t>(page_size, 1);
   PresencePage page;
   absl::MutexLock lock(&query_mu_);
   absl::StatusOr<std::vector<std::string>> nodes = LiveNodesLocked();

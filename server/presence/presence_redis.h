@@ -61,6 +61,15 @@ class PresenceRedis final : public Presence {
   // INVALID_ARGUMENT naming the option that is wrong.
   static absl::Status CheckOptions(const Options& options);
 
+  // The part of CheckOptions() about `ttl` and `refresh_interval`: the ttl
+  // at least 100ms, the interval positive and at most a third of it. The
+  // message calls them `ttl_name` and `refresh_name` (the flags' names, for
+  // the flags).
+  static absl::Status CheckTiming(absl::Duration ttl,
+                                  absl::Duration refresh_interval,
+                                  absl::string_view ttl_name,
+                                  absl::string_view refresh_name);
+
   // Checks `options`, connects (UNAVAILABLE when Redis cannot be reached),
   // publishes once and starts the publishing thread.
   static absl::StatusOr<std::unique_ptr<PresenceRedis>> Create(
@@ -81,13 +90,14 @@ class PresenceRedis final : public Presence {
   absl::Status PublishNow();
 
   const std::string& node_id() const override { return options_.node_id; }
-  absl::StatusOr<std::vector<PresenceRecord>> Find(
-      absl::Span<const std::string> client_ids) override;
-  absl::StatusOr<PresencePage> List(const std::optional<std::string>& group,
-                                    const PresenceCursor& after,
-                                    size_t page_size) override;
 
  private:
+  absl::StatusOr<std::vector<PresenceRecord>> FindDistinct(
+      absl::Span<const std::string> client_ids) override;
+  absl::StatusOr<PresencePage> ListPage(const std::optional<std::string>& group,
+                                        const PresenceCursor& after,
+                                        size_t page_size) override;
+
   struct Published {
     uint32_t connections = 0;
     std::vector<std::string> groups;  // sorted

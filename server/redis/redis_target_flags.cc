@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/base/host_port.h"
 #include "server/config/secret_file.h"
 #include "server/redis/redis_sentinel_flags.h"
 
@@ -24,7 +25,8 @@ absl::StatusOr<RedisTarget> RedisTargetFromFlags() {
     return absl::InvalidArgumentError(
         absl::StrCat("--redis_address: ", address.status().message()));
   }
-  target.address = *std::move(address);
+  target.host = std::move(address->host);
+  target.port = address->port;
   absl::StatusOr<RedisSentinelSettings> sentinel =
       RedisSentinelSettingsFromFlags();
   if (!sentinel.ok()) return sentinel.status();

@@ -19,4 +19,17 @@ absl::StatusOr<ClientIdentity> IdentityFromClaimedId(absl::string_view source,
   return identity;
 }
 
+absl::StatusOr<ClientIdentity> IdentityFromSingleValue(absl::string_view source,
+                                                       size_t count,
+                                                       std::string value) {
+  if (count == 0) {
+    return absl::UnauthenticatedError(absl::StrCat("missing ", source));
+  }
+  if (count > 1) {
+    return absl::UnauthenticatedError(
+        absl::StrCat(source, " appears ", count, " times; expected once"));
+  }
+  return IdentityFromClaimedId(source, std::move(value));
+}
+
 }  // namespace ssecast

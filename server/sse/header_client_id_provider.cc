@@ -13,19 +13,9 @@ HeaderClientIdProvider::HeaderClientIdProvider(std::string header_name)
 
 absl::StatusOr<ClientIdentity> HeaderClientIdProvider::Identify(
     const httplib::Request& request) {
-  const size_t count = request.get_header_value_count(header_name_);
-  if (count == 0) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("missing header ", header_name_));
-  }
-  // Two values mean the proxy appended to a header the client sent; trusting
-  // either one could let the client choose its id.
-  if (count > 1) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "header ", header_name_, " appears ", count, " times; expected once"));
-  }
-  return IdentityFromClaimedId(absl::StrCat("header ", header_name_),
-                               request.get_header_value(header_name_));
+  return IdentityFromSingleValue(absl::StrCat("header ", header_name_),
+                                 request.get_header_value_count(header_name_),
+                                 request.get_header_value(header_name_));
 }
 
 }  // namespace ssecast

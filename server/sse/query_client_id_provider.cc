@@ -13,19 +13,9 @@ QueryClientIdProvider::QueryClientIdProvider(std::string parameter_name)
 
 absl::StatusOr<ClientIdentity> QueryClientIdProvider::Identify(
     const httplib::Request& request) {
-  const size_t count = request.get_param_value_count(parameter_name_);
-  if (count == 0) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("missing query parameter ", parameter_name_));
-  }
-  // With two values, which one a proxy or the page meant is a guess.
-  if (count > 1) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("query parameter ", parameter_name_, " appears ", count,
-                     " times; expected once"));
-  }
-  return IdentityFromClaimedId(
+  return IdentityFromSingleValue(
       absl::StrCat("query parameter ", parameter_name_),
+      request.get_param_value_count(parameter_name_),
       request.get_param_value(parameter_name_));
 }
 

@@ -58,7 +58,7 @@ struct RedisStores {
       return absl::FailedPreconditionError("redis-server is not running");
     }
     NoReconnectStoreRedis::Options options;
-    options.port = server->port();
+    options.redis.port = server->port();
     options.key_prefix = absl::StrCat("contract:", ++stores_made, ":");
     options.ttl = ttl;
     absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =

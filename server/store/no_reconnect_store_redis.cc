@@ -13,11 +13,8 @@ namespace ssecast {
 
 absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>>
 NoReconnectStoreRedis::Create(Options options) {
-  RedisConnection::Options connection = RedisConnection::WithTimeout(
-      options.host, options.port, options.password, options.timeout);
-  connection.sentinels = std::move(options.sentinels);
-  connection.master_name = std::move(options.master_name);
-  connection.user = "redis no-reconnect store";
+  RedisConnection::Options connection =
+      options.redis.ConnectionOptions("redis no-reconnect store");
   if (absl::Status valid = RedisConnection::CheckOptions(connection);
       !valid.ok()) {
     return valid;

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "server/redis/redis_connection.h"
+#include "server/redis/redis_target.h"
 #include "server/store/no_reconnect_store.h"
 
 namespace ssecast {
@@ -34,21 +35,13 @@ namespace ssecast {
 class NoReconnectStoreRedis final : public NoReconnectStore {
  public:
   struct Options {
-    std::string host = "127.0.0.1";
-    int port = 6379;
-    // When not empty: the master these sentinels name `master_name`,
-    // followed through failovers (see RedisConnection), instead of
-    // host:port.
-    std::vector<RedisConnection::Endpoint> sentinels;
-    std::string master_name;
-    // Sent with AUTH on every connect; empty means no AUTH.
-    std::string password;
+    // Which Redis; its timeout bounds connecting and each command's reads
+    // and writes.
+    RedisTarget redis;
     std::string key_prefix = "ssecast:noreconnect:";
     // Lifetime of an entry; must be at least 1 ms (Redis counts whole
     // milliseconds; a fraction is rounded up).
     absl::Duration ttl = absl::Hours(1);
-    // Bounds connecting and each command's reads and writes.
-    absl::Duration timeout = absl::Seconds(2);
   };
 
   // Checks `options`, connects, authenticates and PINGs, so that a Redis that

@@ -62,7 +62,7 @@ class RefusingPort {
 
 NoReconnectStoreRedis::Options OptionsFor(const RedisServerProcess& server) {
   NoReconnectStoreRedis::Options options;
-  options.port = server.port();
+  options.redis.port = server.port();
   options.ttl = absl::Minutes(10);
   return options;
 }
@@ -82,7 +82,7 @@ TEST(NoReconnectStoreRedisTest, CreateFailsClearlyWhenNothingListens) {
   const RefusingPort refusing;
   ASSERT_NE(refusing.port(), 0);
   NoReconnectStoreRedis::Options options;
-  options.port = refusing.port();
+  options.redis.port = refusing.port();
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
   EXPECT_THAT(store,
@@ -98,7 +98,7 @@ TEST(NoReconnectStoreRedisTest, CreateRejectsBadOptions) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 
   NoReconnectStoreRedis::Options bad_port;
-  bad_port.port = 70000;
+  bad_port.redis.port = 70000;
   absl::Status status = NoReconnectStoreRedis::Create(bad_port).status();
   EXPECT_THAT(status,
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("70000")));
@@ -120,7 +120,7 @@ class PasswordProtectedRedisTest : public ::testing::Test {
 
 TEST_F(PasswordProtectedRedisTest, RightPasswordWorks) {
   NoReconnectStoreRedis::Options options = OptionsFor(*server_);
-  options.password = kPassword;
+  options.redis.password = kPassword;
   absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
       NoReconnectStoreRedis::Create(options);
   ASSERT_OK(store);
@@ -132,7 +132,7 @@ TEST_F(PasswordProtectedRedisTest, RightPasswordWorks) {
 
 TEST_F(PasswordProtectedRedisTest, WrongPasswordFailsClearly) {
   NoReconnectStoreRedis::Options options = OptionsFor(*server_);
-  options.password = "wrong-password";
+  options.redis.password = "wrong-password";
   absl::Status status = NoReconnectStoreRedis::Create(options).status();
   EXPECT_THAT(
       status,
@@ -160,7 +160,7 @@ class RedisFaultTest : public ::testing::Test {
     ASSERT_OK(server);
     server_ = *std::move(server);
     NoReconnectStoreRedis::Options options = OptionsFor(*server_);
-    options.timeout = absl::Milliseconds(500);
+    options.redis.timeout = absl::Milliseconds(500);
     absl::StatusOr<std::unique_ptr<NoReconnectStoreRedis>> store =
         NoReconnectStoreRedis::Create(options);
     ASSERT_OK(store);

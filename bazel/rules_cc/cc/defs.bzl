@@ -1,28 +1,11 @@
 """Offline stand-in for rules_cc: re-exports Bazel 4.2.3's native C++ rules."""
 
-def cc_binary(**attrs):
-    native.cc_binary(**attrs)
-
-def cc_library(**attrs):
-    native.cc_library(**attrs)
-
-def cc_test(**attrs):
-    native.cc_test(**attrs)
-
-def cc_import(**attrs):
-    native.cc_import(**attrs)
-
-def cc_toolchain(**attrs):
-    native.cc_toolchain(**attrs)
-
-def cc_toolchain_suite(**attrs):
-    native.cc_toolchain_suite(**attrs)
-
-def objc_library(**attrs):
-    native.objc_library(**attrs)
-
-def objc_import(**attrs):
-    native.objc_import(**attrs)
-
-def cc_proto_library(**attrs):
-    native.cc_proto_library(**attrs)
+cc_binary = native.cc_binary
+cc_library = native.cc_library
+cc_test = native.cc_test
+cc_import = native.cc_import
+cc_toolchain = native.cc_toolchain
+cc_toolchain_suite = native.cc_toolchain_suite
+objc_library = native.objc_library
+objc_import = native.objc_import
+cc_proto_library = native.cc_proto_library
