@@ -11,7 +11,9 @@
 // Prints one human line and one JSON line on stdout.
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -142,7 +144,10 @@ absl::Status Run() {
   stats.AppendJson(elapsed, json);
   if (mode == "stream") json.Object("stream", stream_json);
   rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
+  if (getrusage(RUSAGE_SELF, &usage) != 0) {
+    return absl::InternalError(
+        absl::StrCat("getrusage: ", std::strerror(errno)));
+  }
   json.Number("cpu_s",
               absl::ToDoubleSeconds(absl::DurationFromTimeval(usage.ru_utime) +
                                     absl::DurationFromTimeval(usage.ru_stime)));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -34,10 +35,17 @@ class ScratchDirectory {
   }
   ~ScratchDirectory() {
     if (path_.empty()) return;
+    // Left-overs stay in TEST_TMPDIR, which Bazel removes; say so.
     for (const char* name : {"in", "out", "err"}) {
-      ::unlink(File(name).c_str());
+      if (::unlink(File(name).c_str()) != 0 && errno != ENOENT) {
+        std::fprintf(stderr, "unlink %s: %s\n", File(name).c_str(),
+                     std::strerror(errno));
+      }
     }
-    ::rmdir(path_.c_str());
+    if (::rmdir(path_.c_str()) != 0) {
+      std::fprintf(stderr, "rmdir %s: %s\n", path_.c_str(),
+                   std::strerror(errno));
+    }
   }
   ScratchDirectory(const ScratchDirectory&) = delete;
   ScratchDirectory& operator=(const ScratchDirectory&) = delete;
@@ -120,7 +128,9 @@ absl::StatusOr<CompletedProcess> RunToCompletion(
   int wait_status = 0;
   const bool exited = ReapBefore(pid, absl::Now() + timeout, &wait_status);
   if (!exited) {
-    ::kill(pid, SIGKILL);
+    if (::kill(pid, SIGKILL) != 0 && errno != ESRCH) {
+      std::fprintf(stderr, "kill(SIGKILL): %s\n", std::strerror(errno));
+    }
     ReapBefore(pid, absl::InfiniteFuture(), &wait_status);
   }
   CompletedProcess result;

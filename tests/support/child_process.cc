@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/base/unique_fd.h"
 
 namespace ssecast::test_support {
 
@@ -23,9 +25,17 @@ absl::Status ErrnoStatus(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
+void SendSignal(pid_t pid, int signal_number) {
+  if (kill(pid, signal_number) != 0 && errno != ESRCH) {
+    std::fprintf(stderr, "kill(%d, %d): %s\n", static_cast<int>(pid),
+                 signal_number, std::strerror(errno));
+  }
+}
+
 absl::StatusOr<int> FindFreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ErrnoStatus("socket");
+  const UniqueFd socket_fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!socket_fd.valid()) return ErrnoStatus("socket");
+  const int fd = socket_fd.get();
   sockaddr_in address = {};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -40,7 +50,6 @@ absl::StatusOr<int> FindFreeLoopbackPort() {
   } else {
     port = ntohs(address.sin_port);
   }
-  close(fd);
   return port;
 }
 
@@ -99,12 +108,13 @@ absl::Status ChildProcess::Spawn(std::vector<std::string> args, int output_fd) {
   const pid_t child = fork();
   if (child < 0) return ErrnoStatus("fork");
   if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The parent may have died before prctl took effect.
-    if (getppid() != parent) _exit(1);
-    if (output_fd >= 0) {
-      dup2(output_fd, STDOUT_FILENO);
-      dup2(output_fd, STDERR_FILENO);
+    // The parent may have died before prctl took effect. A child that
+    // cannot be tied to the parent's life, or whose output would go
+    // astray, does not run.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+    if (output_fd >= 0 && (dup2(output_fd, STDOUT_FILENO) < 0 ||
+                           dup2(output_fd, STDERR_FILENO) < 0)) {
+      _exit(126);
     }
     execv(argv[0], argv.data());
     _exit(127);
@@ -124,15 +134,16 @@ bool ChildProcess::ReapIfExited(int* wait_status) {
 
 void ChildProcess::SignalAndReap(int signal_number, absl::Duration grace) {
   if (pid_ <= 0) return;
-  kill(pid_, signal_number);
+  SendSignal(pid_, signal_number);
   // A stopped process would only act on the signal once continued.
-  kill(pid_, SIGCONT);
+  SendSignal(pid_, SIGCONT);
   const absl::Time deadline = absl::Now() + grace;
   int wait_status = 0;
   while (!ReapIfExited(&wait_status)) {
     if (absl::Now() >= deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &wait_status, 0);
+      SendSignal(pid_, SIGKILL);
+      while (waitpid(pid_, &wait_status, 0) < 0 && errno == EINTR) {
+      }
       pid_ = -1;
       return;
     }

@@ -37,6 +37,10 @@ absl::StatusOr<std::string> MakeTempDirectory(absl::string_view prefix);
 std::string FileTail(const std::string& path, size_t bytes = 2000);
 
 // Calls `launch` with a fresh free port until it succeeds, at most
+// kill(2) that reports on stderr a failure other than ESRCH (the process
+// is gone already, which reaping it finds).
+void SendSignal(pid_t pid, int signal_number);
+
 // `attempts` times; the error names `what` and the last failure.
 absl::Status StartOnFreePort(absl::string_view what, int attempts,
                              const std::function<absl::Status(int)>& launch);

@@ -76,7 +76,10 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   if (absl::GetFlag(FLAGS_ignore_sigterm)) {
-    signal(SIGTERM, SIG_IGN);
+    if (signal(SIGTERM, SIG_IGN) == SIG_ERR) {
+      std::perror("signal(SIGTERM)");
+      return 1;
+    }
   } else {
     sigaddset(&stop_signals, SIGTERM);
   }

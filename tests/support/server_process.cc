@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -221,7 +222,10 @@ std::vector<std::string> ServerProcess::stdout_lines() const {
 
 absl::StatusOr<int> ServerProcess::Terminate(absl::Duration deadline) {
   if (!TryReap()) {
-    ::kill(pid_, SIGTERM);
+    if (::kill(pid_, SIGTERM) != 0 && errno != ESRCH) {
+      return absl::InternalError(
+          absl::StrCat("kill(SIGTERM): ", std::strerror(errno)));
+    }
     if (!ReapBefore(absl::Now() + deadline)) {
       Kill();
       AwaitStdoutClosed(kFinalOutputWait);
@@ -245,7 +249,10 @@ absl::StatusOr<int> ServerProcess::WaitForExit(absl::Duration timeout) {
 
 void ServerProcess::Kill() {
   if (wait_status_.has_value()) return;
-  ::kill(pid_, SIGKILL);
+  // ESRCH: it exited by itself; the wait below reaps it all the same.
+  if (::kill(pid_, SIGKILL) != 0 && errno != ESRCH) {
+    std::fprintf(stderr, "kill(SIGKILL): %s\n", std::strerror(errno));
+  }
   int status = 0;
   pid_t reaped;
   while ((reaped = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
