@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -213,6 +214,21 @@ Applied SendExpectingOk(Broker& broker, const BrokerCommand& command) {
   return {Describe(command), position.value_or(Position())};
 }
 
+// Sends `command` with SendAsync() and waits for its outcome.
+absl::StatusOr<Position> SendAsyncAndWait(Broker& broker,
+                                          const BrokerCommand& command) {
+  absl::Notification done;
+  absl::StatusOr<Position> outcome = absl::UnknownError("no answer");
+  broker.SendAsync(command, [&](absl::StatusOr<Position> position) {
+    outcome = std::move(position);
+    done.Notify();
+  });
+  if (!done.WaitForNotificationWithTimeout(absl::Seconds(60))) {
+    return absl::DeadlineExceededError("SendAsync never answered");
+  }
+  return outcome;
+}
+
 // Makes in-memory brokers, which keep no groups: LoadGroups() is always
 // empty (the hub's own records are the whole truth on a single node).
 class MemoryBrokers {
@@ -337,6 +353,33 @@ TYPED_TEST(BrokerContractTest, ConcurrentSendsAllArriveInPositionOrder) {
               return a.position < b.position;
             });
   EXPECT_EQ(this->sink_.AwaitApplied(all_sent.size()), all_sent);
+}
+
+TYPED_TEST(BrokerContractTest, AsyncSendsArriveInSendOrderAtTheirPositions) {
+  constexpr size_t kSends = 300;
+  absl::Mutex mu;
+  std::vector<Applied> answered(kSends);
+  size_t answers = 0;
+  absl::Notification all_answered;
+  for (size_t i = 0; i < kSends; ++i) {
+    const BrokerCommand command =
+        i % 10 == 9 ? BrokerCommand(GroupCommand{{"alice"}, {"g"}, true})
+                    : BrokerCommand(Publish(absl::StrCat("async #", i)));
+    this->broker_->SendAsync(
+        command, [&, i, description = Describe(command)](
+                     absl::StatusOr<Position> position) {
+          EXPECT_TRUE(position.ok()) << description << ": "
+                                     << position.status();
+          absl::MutexLock lock(&mu);
+          answered[i] = {description, position.value_or(Position())};
+          if (++answers == kSends) all_answered.Notify();
+        });
+  }
+  ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  absl::MutexLock lock(&mu);
+  // Sent from one thread: positions follow the order of the calls.
+  ExpectStrictlyIncreasing(answered);
+  EXPECT_EQ(this->sink_.AwaitApplied(kSends), answered);
 }
 
 TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
@@ -688,6 +731,10 @@ TEST_F(RedisBrokerTest, DeadRedisFailsSendsAndReaderRecoversAfterRestart) {
   absl::StatusOr<Position> sent = node.broker->Send(Publish("while down"));
   EXPECT_EQ(sent.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(sent.status().message(), HasSubstr(RedisErrorPrefix()));
+  absl::StatusOr<Position> sent_async =
+      SendAsyncAndWait(*node.broker, Publish("while down, async"));
+  EXPECT_EQ(sent_async.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(sent_async.status().message(), HasSubstr(RedisErrorPrefix()));
   absl::Status loaded = node.broker->LoadGroups("alice").status();
   EXPECT_EQ(loaded.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(loaded.message(), HasSubstr(RedisErrorPrefix()));
@@ -753,6 +800,10 @@ TEST_F(RedisBrokerTest, SendFailsWhenTooFewReplicasConfirm) {
                   RedisErrorPrefix() +
                   "only 0 of 1 replicas (--redis_wait_replicas) confirmed "
                   "command "));
+  absl::StatusOr<Position> sent_async =
+      SendAsyncAndWait(*node.broker, Publish("unconfirmed, async"));
+  EXPECT_THAT(std::string(sent_async.status().message()),
+              ::testing::HasSubstr("only 0 of 1 replicas"));
   // Group changes wait too; their transaction's answer is read first.
   absl::StatusOr<Position> grouped =
       node.broker->Send(GroupCommand{{"alice"}, {"g"}, true});

@@ -214,29 +214,59 @@ absl::StatusOr<Position> BrokerRedis::Send(const BrokerCommand& command) {
   return positions->front();
 }
 
+void BrokerRedis::SendAsync(const BrokerCommand& command, SendDone done) {
+  pipeline_.RunAsync(
+      SendCalls(absl::MakeConstSpan(&command, 1)),
+      [this, done = std::move(done)](
+          absl::StatusOr<std::vector<RedisReply>> replies) {
+        if (!replies.ok()) {
+          done(replies.status());
+          return;
+        }
+        absl::StatusOr<std::vector<Position>> positions =
+            SentPositions(*replies, 1);
+        if (!positions.ok()) {
+          done(positions.status());
+          return;
+        }
+        done(positions->front());
+      });
+}
+
 absl::StatusOr<std::vector<Position>> BrokerRedis::SendBatch(
     absl::Span<const BrokerCommand> commands) {
   if (commands.empty()) return std::vector<Position>();
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      pipeline_.Run(SendCalls(commands));
+  if (!replies.ok()) return replies.status();
+  return SentPositions(*replies, commands.size());
+}
+
+std::vector<RedisCommand> BrokerRedis::SendCalls(
+    absl::Span<const BrokerCommand> commands) const {
   BrokerRedisScript script(keys_, limits_);
   for (const BrokerCommand& command : commands) {
     script.Add(command, EncodeBrokerCommand(command));
   }
   std::vector<RedisCommand> calls;
   calls.push_back(script.AddCall(script_sha_));
-  const bool waits = !wait_replicas_text_.empty();
-  if (waits) calls.push_back({"WAIT", wait_replicas_text_, wait_millis_});
-  absl::StatusOr<std::vector<RedisReply>> replies =
-      pipeline_.Run(std::move(calls));
-  if (!replies.ok()) return replies.status();
+  if (!wait_replicas_text_.empty()) {
+    calls.push_back({"WAIT", wait_replicas_text_, wait_millis_});
+  }
+  return calls;
+}
+
+absl::StatusOr<std::vector<Position>> BrokerRedis::SentPositions(
+    const std::vector<RedisReply>& replies, size_t count) {
   absl::StatusOr<std::vector<Position>> positions =
-      BrokerRedisScript::ParseIds(*replies->front(), commands.size());
+      BrokerRedisScript::ParseIds(*replies.front(), count);
   if (!positions.ok()) {
     pipeline_.Drop();
     return pipeline_.Unavailable(positions.status().message());
   }
-  if (waits) {
+  if (!wait_replicas_text_.empty()) {
     if (absl::Status replicated =
-            CheckReplicated(*replies->back(), positions->back());
+            CheckReplicated(*replies.back(), positions->back());
         !replicated.ok()) {
       return replicated;
     }

@@ -150,6 +150,9 @@ class BrokerRedis : public Broker {
   // was delivered then); FAILED_PRECONDITION when called a second time.
   absl::Status Start(BrokerSink* sink) override;
   absl::StatusOr<Position> Send(const BrokerCommand& command) override;
+  // The script call (and WAIT) queued on the pipeline; `done` runs on the
+  // pipeline's thread.
+  void SendAsync(const BrokerCommand& command, SendDone done) override;
   // One script call for all of `commands` (so one round trip and one
   // atomic write); with `wait_replicas`, one WAIT for all.
   absl::StatusOr<std::vector<Position>> SendBatch(
@@ -177,6 +180,13 @@ class BrokerRedis : public Broker {
   // `end` (an id).
   absl::StatusOr<std::vector<RedisStreamEntry>> ReadHistoryPage(
       const std::string& end, size_t count);
+  // The pipelined calls that send `commands` (script, then WAIT if asked).
+  std::vector<RedisCommand> SendCalls(
+      absl::Span<const BrokerCommand> commands) const;
+  // The positions of `count` commands sent with SendCalls(), from their
+  // replies.
+  absl::StatusOr<std::vector<Position>> SentPositions(
+      const std::vector<RedisReply>& replies, size_t count);
   // OK when the WAIT reply counts at least wait_replicas replicas.
   absl::Status CheckReplicated(const redisReply& wait,
                                const Position& position);
