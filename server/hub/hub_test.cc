@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
 #include "server/metrics/metric_value.h"
@@ -68,6 +69,39 @@ TEST_F(HubTest, PublishCountsMatchingConnections) {
   ASSERT_OK(some);
   EXPECT_EQ(some->connections, 2u);
   EXPECT_LT(all->position, some->position);
+  EXPECT_EQ(hub_.log().next_sequence(), 3u);
+}
+
+// Runs PublishAsync() and waits for its answer.
+absl::StatusOr<Hub::PublishResult> PublishAsyncAndWait(Hub& hub,
+                                                       EventInput event,
+                                                       Target target) {
+  absl::Notification done;
+  absl::StatusOr<Hub::PublishResult> outcome = absl::UnknownError("none");
+  hub.PublishAsync(std::move(event), std::move(target),
+                   [&](absl::StatusOr<Hub::PublishResult> result) {
+                     outcome = std::move(result);
+                     done.Notify();
+                   });
+  EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  return outcome;
+}
+
+TEST_F(HubTest, PublishAsyncAnswersAsPublishDoes) {
+  auto a1 = Connect(1, "alice");
+  auto a2 = Connect(2, "alice");
+  auto b = Connect(3, "bob");
+  EXPECT_TRUE(hub_.HasRoom());
+  auto some = PublishAsyncAndWait(hub_, {.data = "x"},
+                                  Target::Clients({"alice", "carol"}));
+  ASSERT_OK(some);
+  EXPECT_EQ(some->connections, 2u);
+  auto all = PublishAsyncAndWait(hub_, {.data = "y"}, Target::All());
+  ASSERT_OK(all);
+  EXPECT_EQ(all->connections, 3u);
+  EXPECT_LT(some->position, all->position);
+  auto bad = PublishAsyncAndWait(hub_, {.id = "a\nb"}, Target::All());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(hub_.log().next_sequence(), 3u);
 }
 
@@ -558,6 +592,32 @@ TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
   broker.Deliver();
   EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
   EXPECT_EQ(hub.log().next_sequence(), hub.log().first_sequence() + 1);
+}
+
+TEST(HubDrainTest, PublishAsyncAnswersOnceThisNodeAppliedTheEvent) {
+  NoReconnectStoreMemory store(absl::Hours(1));
+  DeferredBroker broker;
+  Hub hub(HubOptions(), &store, &broker);
+  ASSERT_OK(broker.Start(&hub));
+  auto connection = std::make_shared<RecordingConnection>(1, "alice");
+  ASSERT_OK(hub.Attach(connection, {}));
+  absl::Notification done;
+  absl::StatusOr<Hub::PublishResult> outcome = absl::UnknownError("none");
+  hub.PublishAsync({.data = "x"}, Target::All(),
+                   [&](absl::StatusOr<Hub::PublishResult> result) {
+                     outcome = std::move(result);
+                     done.Notify();
+                   });
+  // Sent, not yet applied here: no answer, and the drain waits for it.
+  EXPECT_FALSE(done.WaitForNotificationWithTimeout(absl::Milliseconds(50)));
+  EXPECT_FALSE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
+  broker.Deliver();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  ASSERT_OK(outcome);
+  EXPECT_EQ(outcome->connections, 1u);
+  EXPECT_EQ(outcome->position, (Position{DeferredBroker::kEpoch, 1}));
+  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
+  hub.Detach(*connection);
 }
 
 TEST(HubDrainTest, TheInMemoryBrokerAppliesAsItSends) {
