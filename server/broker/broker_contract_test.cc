@@ -365,15 +365,13 @@ TYPED_TEST(BrokerContractTest, AsyncSendsArriveInSendOrderAtTheirPositions) {
     const BrokerCommand command =
         i % 10 == 9 ? BrokerCommand(GroupCommand{{"alice"}, {"g"}, true})
                     : BrokerCommand(Publish(absl::StrCat("async #", i)));
-    this->broker_->SendAsync(
-        command, [&, i, description = Describe(command)](
-                     absl::StatusOr<Position> position) {
-          EXPECT_TRUE(position.ok()) << description << ": "
-                                     << position.status();
-          absl::MutexLock lock(&mu);
-          answered[i] = {description, position.value_or(Position())};
-          if (++answers == kSends) all_answered.Notify();
-        });
+    this->broker_->SendAsync(command, [&, i, description = Describe(command)](
+                                          absl::StatusOr<Position> position) {
+      EXPECT_TRUE(position.ok()) << description << ": " << position.status();
+      absl::MutexLock lock(&mu);
+      answered[i] = {description, position.value_or(Position())};
+      if (++answers == kSends) all_answered.Notify();
+    });
   }
   ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(60)));
   absl::MutexLock lock(&mu);
@@ -512,6 +510,86 @@ class RedisBrokerTest : public RedisServerTest {
     ASSERT_OK(added);
   }
 };
+
+// How many script calls Redis ran, from INFO commandstats.
+int64_t ScriptCalls(RedisConnection& connection) {
+  absl::StatusOr<RedisReply> info = connection.RunOne({"INFO", "commandstats"});
+  EXPECT_OK(info);
+  if (!info.ok() || (*info)->type != REDIS_REPLY_STRING) return -1;
+  const std::string text((*info)->str, (*info)->len);
+  const std::string field = "cmdstat_evalsha:calls=";
+  const size_t at = text.find(field);
+  if (at == std::string::npos) return 0;
+  return std::stoll(text.substr(at + field.size()));
+}
+
+TEST_F(RedisBrokerTest, SendsWhileAScriptCallIsInFlightGoOutAsOneInOrder) {
+  BrokerRedis::Options options = Options();
+  options.timeout = absl::Seconds(30);  // Redis is frozen for a while
+  Node node;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&node, options));
+  RedisConnection stats(ConnectionOptions());
+  const int64_t calls_before = ScriptCalls(stats);
+  constexpr size_t kQueued = 20;
+  absl::Mutex mu;
+  std::vector<Applied> answered(kQueued + 2);
+  std::vector<std::vector<Position>> batch_positions(1);
+  size_t answers = 0;
+  absl::Notification all_answered;
+  auto answer = [&](size_t i, const std::string& description) {
+    return [&, i, description](absl::StatusOr<Position> position) {
+      EXPECT_OK(position);
+      absl::MutexLock lock(&mu);
+      answered[i] = {description, position.value_or(Position())};
+      if (++answers == kQueued + 2) all_answered.Notify();
+    };
+  };
+  // The first call stays in flight while Redis is frozen; every call made
+  // meanwhile waits, and they go out together once it is answered.
+  redis().Freeze();
+  node.broker->SendAsync(Publish("first"),
+                         answer(0, Describe(Publish("first"))));
+  for (size_t i = 1; i <= kQueued; ++i) {
+    const BrokerCommand command =
+        i % 5 == 0 ? BrokerCommand(DisconnectCommand{Target::Clients({"bob"})})
+                   : BrokerCommand(Publish(absl::StrCat("queued #", i)));
+    node.broker->SendAsync(command, answer(i, Describe(command)));
+  }
+  // A waiting SendBatch() in the same group keeps its commands together.
+  const std::vector<BrokerCommand> batch = {Publish("b1"), Publish("b2")};
+  std::thread batcher([&] {
+    absl::StatusOr<std::vector<Position>> positions =
+        node.broker->SendBatch(batch);
+    EXPECT_OK(positions);
+    absl::MutexLock lock(&mu);
+    batch_positions[0] = positions.value_or(std::vector<Position>());
+    answered[kQueued + 1] = {"batch", Position()};
+    if (++answers == kQueued + 2) all_answered.Notify();
+  });
+  // Time for the batcher to queue too; if it does not, it goes out on its
+  // own afterwards, which the counts below allow.
+  absl::SleepFor(absl::Milliseconds(200));
+  redis().Thaw();
+  ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  batcher.join();
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(batch_positions[0].size(), 2u);
+  std::vector<Applied> expected(answered.begin(),
+                                answered.begin() + kQueued + 1);
+  ExpectStrictlyIncreasing(expected);
+  expected.push_back({Describe(batch[0]), batch_positions[0][0]});
+  expected.push_back({Describe(batch[1]), batch_positions[0][1]});
+  std::sort(expected.begin(), expected.end(),
+            [](const Applied& a, const Applied& b) {
+              return a.position < b.position;
+            });
+  EXPECT_EQ(node.sink.AwaitApplied(expected.size()), expected);
+  // The first call, then one for all that waited (the batcher's too, if it
+  // queued before the thaw; else one more).
+  const int64_t calls = ScriptCalls(stats) - calls_before;
+  EXPECT_GE(calls, 2);
+  EXPECT_LE(calls, 3);
+}
 
 TEST_F(RedisBrokerTest, EveryNodeGetsEveryCommandInTheSameOrder) {
   Node a;

@@ -126,28 +126,27 @@ void Hub::PublishAsync(EventInput event, Target target, PublishDone done) {
     return;
   }
   PublishCommand command{std::move(event), target};
-  broker_->SendAsync(
-      command, [this, start, target = std::move(target),
-                done = std::move(done)](absl::StatusOr<Position> sent) {
-        if (!sent.ok()) {
-          done(sent.status());
-          return;
-        }
-        NoteSent(*sent);
-        const Position position = *sent;
-        // As TakeReach(), without a thread waiting: the ledger answers
-        // once this node applied the event (or what the target reaches
-        // now, if it does not in time).
-        reach_.TakeAsync(position, kReachWait,
-                         [this, start, target, position,
-                          done](std::optional<uint32_t> reach) {
-                           PublishResult result{
-                               reach ? *reach : CountConnections(target),
+  broker_->SendAsync(command, [this, start, target = std::move(target),
+                               done = std::move(done)](
+                                  absl::StatusOr<Position> sent) {
+    if (!sent.ok()) {
+      done(sent.status());
+      return;
+    }
+    NoteSent(*sent);
+    const Position position = *sent;
+    // As TakeReach(), without a thread waiting: the ledger answers
+    // once this node applied the event (or what the target reaches
+    // now, if it does not in time).
+    reach_.TakeAsync(
+        position, kReachWait,
+        [this, start, target, position, done](std::optional<uint32_t> reach) {
+          PublishResult result{reach ? *reach : CountConnections(target),
                                position};
-                           metrics_->PublishDone(absl::Now() - start);
-                           done(result);
-                         });
-      });
+          metrics_->PublishDone(absl::Now() - start);
+          done(result);
+        });
+  });
 }
 
 absl::StatusOr<Hub::BatchResult> Hub::PublishBatchNow(

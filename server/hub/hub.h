@@ -100,8 +100,7 @@ class Hub : public BrokerSink {
   // or later on a thread of the broker or of the hub's reach ledger, with
   // no lock held. `done` must be quick and must not block. Does not wait
   // for room: check HasRoom() first.
-  using PublishDone =
-      std::function<void(absl::StatusOr<PublishResult> result)>;
+  using PublishDone = std::function<void(absl::StatusOr<PublishResult> result)>;
   void PublishAsync(EventInput event, Target target, PublishDone done);
   // Whether a publish would find room now (see Publish()).
   bool HasRoom() const { return log_.Room() > 0; }

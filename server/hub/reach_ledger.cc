@@ -94,9 +94,8 @@ void ReachLedger::Deliver() {
              !waiters_.contains(deadlines_.begin()->second)) {
         deadlines_.erase(deadlines_.begin());
       }
-      const absl::Time wake = deadlines_.empty()
-                                  ? absl::InfiniteFuture()
-                                  : deadlines_.begin()->first;
+      const absl::Time wake = deadlines_.empty() ? absl::InfiniteFuture()
+                                                 : deadlines_.begin()->first;
       mu_.AwaitWithDeadline(absl::Condition(&has_work), wake);
       if (stopping_) return;
       ready.swap(ready_);

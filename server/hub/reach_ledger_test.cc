@@ -67,7 +67,6 @@ TEST(ReachLedgerTest, TakenEntriesDoNotGrowTheOrderWithoutBound) {
   EXPECT_EQ(ledger.Take(At(2000), absl::ZeroDuration()), std::nullopt);
 }
 
-
 // Waits for the callback of a TakeAsync() and keeps what it was told.
 class AsyncTake {
  public:

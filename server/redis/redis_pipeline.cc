@@ -55,7 +55,8 @@ void RedisPipeline::RunAsync(std::vector<RedisCommand> commands, Done done) {
       queue_.push_back(call.release());
       return;
     }
-    call->result = absl::UnavailableError(prefix_ + "the connection is closing");
+    call->result =
+        absl::UnavailableError(prefix_ + "the connection is closing");
   }
   call->callback(std::move(call->result));
 }

@@ -64,16 +64,15 @@ TEST_F(RedisPipelineTest, AsynchronousCallsAreAnsweredInQueueOrder) {
   std::vector<long long> seen;
   absl::Notification all_done;
   for (int i = 0; i < kCalls; ++i) {
-    pipeline.RunAsync(
-        {{"INCR", "async-counter"}},
-        [&](absl::StatusOr<std::vector<RedisReply>> replies) {
-          ASSERT_TRUE(replies.ok()) << replies.status();
-          ASSERT_EQ(replies->size(), 1u);
-          ASSERT_EQ((*replies)[0]->type, REDIS_REPLY_INTEGER);
-          absl::MutexLock lock(&mu);
-          seen.push_back((*replies)[0]->integer);
-          if (seen.size() == kCalls) all_done.Notify();
-        });
+    pipeline.RunAsync({{"INCR", "async-counter"}},
+                      [&](absl::StatusOr<std::vector<RedisReply>> replies) {
+                        ASSERT_TRUE(replies.ok()) << replies.status();
+                        ASSERT_EQ(replies->size(), 1u);
+                        ASSERT_EQ((*replies)[0]->type, REDIS_REPLY_INTEGER);
+                        absl::MutexLock lock(&mu);
+                        seen.push_back((*replies)[0]->integer);
+                        if (seen.size() == kCalls) all_done.Notify();
+                      });
   }
   // A waiting caller queued behind them is answered after all of them.
   absl::StatusOr<RedisReply> last = pipeline.RunOne({"GET", "async-counter"});
@@ -87,19 +86,18 @@ TEST_F(RedisPipelineTest, AsynchronousCallsAreAnsweredInQueueOrder) {
 TEST_F(RedisPipelineTest, AnAsynchronousCallbackMayQueueTheNextCall) {
   RedisPipeline pipeline(ConnectionOptions());
   absl::Notification second_answered;
-  pipeline.RunAsync({{"SET", "chained", "1"}},
-                    [&](absl::StatusOr<std::vector<RedisReply>> replies) {
-                      ASSERT_TRUE(replies.ok()) << replies.status();
-                      pipeline.RunAsync(
-                          {{"GET", "chained"}},
-                          [&](absl::StatusOr<std::vector<RedisReply>> got) {
-                            ASSERT_TRUE(got.ok()) << got.status();
-                            EXPECT_EQ(std::string((*got)[0]->str,
-                                                  (*got)[0]->len),
-                                      "1");
-                            second_answered.Notify();
-                          });
-                    });
+  pipeline.RunAsync(
+      {{"SET", "chained", "1"}},
+      [&](absl::StatusOr<std::vector<RedisReply>> replies) {
+        ASSERT_TRUE(replies.ok()) << replies.status();
+        pipeline.RunAsync(
+            {{"GET", "chained"}},
+            [&](absl::StatusOr<std::vector<RedisReply>> got) {
+              ASSERT_TRUE(got.ok()) << got.status();
+              EXPECT_EQ(std::string((*got)[0]->str, (*got)[0]->len), "1");
+              second_answered.Notify();
+            });
+      });
   EXPECT_TRUE(
       second_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
 }
