@@ -81,9 +81,9 @@ void RedisStreamReader::Stop() {
 
 void RedisStreamReader::Run() {
   bool healthy = true;
-  // Whether the last read found entries: then the next one does not block
-  // (more are likely there already), which saves the second read a
-  // blocked XREAD needs (see ReadOnce).
+  // Whether the last read found several entries: then the next one does
+  // not block (more are likely there already), which saves the second read
+  // a blocked XREAD needs (see ReadOnce).
   bool busy = false;
   absl::Duration backoff = options_.min_backoff;
   while (!stopping_.HasBeenNotified()) {
@@ -210,14 +210,15 @@ absl::StatusOr<bool> RedisStreamReader::ReadOnce(bool wait) {
     ++next[*lowest];
   }
   const bool slow = absl::Now() - start > kSlowBatch;
-  bool any = false;
+  size_t entries = 0;
   for (size_t i = 0; i < per_stream->size(); ++i) {
     check_gap_[i] =
         handed_over[i] && (slow || (*per_stream)[i].size() >=
                                        static_cast<size_t>(options_.batch));
-    any = any || !(*per_stream)[i].empty();
+    entries += (*per_stream)[i].size();
   }
-  return any;
+  // One entry at a time is a trickle: the next read may as well block.
+  return entries > 1;
 }
 
 }  // namespace ssecast
