@@ -24,9 +24,9 @@ TEST(PositionTest, ParsesTheExtremes) {
 // around one dash is refused rather than read approximately.
 TEST(PositionTest, RefusesAnythingElse) {
   for (const char* text :
-       {"", "-", "1-", "-1", "1", "12", "1--2", "1-2-3", "+1-2", "1-+2", "-1-2",
-        " 1-2", "1-2 ", "1 -2", "1- 2", "1-2\n", "a-1", "1-b", "0x1-2", "1.5-2",
-        "1-2e3", "\xef\xbc\x91-2",
+       {"", "-", "1-", "-1", "1", "12", "1--2", "1-2-3", "+1-2", "1-+2",
+        "-1-2", " 1-2", "1-2 ", "1 -2", "1- 2", "1-2\n", "a-1", "1-b",
+        "0x1-2", "1.5-2", "1-2e3", "\xef\xbc\x91-2",
         // One past UINT64_MAX, on either side.
         "18446744073709551616-1", "1-18446744073709551616",
         "99999999999999999999999-1"}) {
