@@ -88,6 +88,16 @@ class Broker {
   // gets it. The in-memory broker applies the command before returning.
   virtual absl::StatusOr<Position> Send(const BrokerCommand& command) = 0;
 
+  // Send() without blocking the caller: `done` gets what Send() would
+  // return, at once on this thread or later on a thread of the broker's
+  // (then with no lock of the broker held). `done` must be quick and must
+  // not block. For callers that must not hold a thread per command (a
+  // gRPC handler). The default runs Send() on the calling thread.
+  using SendDone = std::function<void(absl::StatusOr<Position> position)>;
+  virtual void SendAsync(const BrokerCommand& command, SendDone done) {
+    done(Send(command));
+  }
+
   // Sends `commands` in one go, in order, with no command of another caller
   // in between: their positions increase in the order given. All or
   // nothing, as for Send(): on UNAVAILABLE none of them reaches a node

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -215,6 +217,24 @@ Applied SendExpectingOk(Broker& broker, const BrokerCommand& command) {
   return {Describe(command), position.value_or(Position())};
 }
 
+// Sends `command` with SendAsync() and waits for its outcome.
+absl::StatusOr<Position> SendAsyncAndWait(Broker& broker,
+                                          const BrokerCommand& command) {
+  // A Mutex, not a Notification: TSan sees only the former's hand-off.
+  absl::Mutex mu;
+  std::optional<absl::StatusOr<Position>> outcome;
+  broker.SendAsync(command, [&](absl::StatusOr<Position> position) {
+    absl::MutexLock lock(&mu);
+    outcome = std::move(position);
+  });
+  absl::MutexLock lock(&mu);
+  auto answered = [&outcome]() { return outcome.has_value(); };
+  if (!mu.AwaitWithTimeout(absl::Condition(&answered), absl::Seconds(60))) {
+    return absl::DeadlineExceededError("SendAsync never answered");
+  }
+  return *std::move(outcome);
+}
+
 // Makes in-memory brokers, which keep no groups: LoadGroups() is always
 // empty (the hub's own records are the whole truth on a single node).
 class MemoryBrokers {
@@ -339,6 +359,31 @@ TYPED_TEST(BrokerContractTest, ConcurrentSendsAllArriveInPositionOrder) {
               return a.position < b.position;
             });
   EXPECT_EQ(this->sink_.AwaitApplied(all_sent.size()), all_sent);
+}
+
+TYPED_TEST(BrokerContractTest, AsyncSendsArriveInSendOrderAtTheirPositions) {
+  constexpr size_t kSends = 300;
+  absl::Mutex mu;
+  std::vector<Applied> answered(kSends);
+  size_t answers = 0;
+  absl::Notification all_answered;
+  for (size_t i = 0; i < kSends; ++i) {
+    const BrokerCommand command =
+        i % 10 == 9 ? BrokerCommand(GroupCommand{{"alice"}, {"g"}, true})
+                    : BrokerCommand(Publish(absl::StrCat("async #", i)));
+    this->broker_->SendAsync(command, [&, i, description = Describe(command)](
+                                          absl::StatusOr<Position> position) {
+      EXPECT_TRUE(position.ok()) << description << ": " << position.status();
+      absl::MutexLock lock(&mu);
+      answered[i] = {description, position.value_or(Position())};
+      if (++answers == kSends) all_answered.Notify();
+    });
+  }
+  ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  absl::MutexLock lock(&mu);
+  // Sent from one thread: positions follow the order of the calls.
+  ExpectStrictlyIncreasing(answered);
+  EXPECT_EQ(this->sink_.AwaitApplied(kSends), answered);
 }
 
 TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
@@ -471,6 +516,86 @@ class RedisBrokerTest : public RedisServerTest {
     ASSERT_OK(added);
   }
 };
+
+// How many script calls Redis ran, from INFO commandstats.
+int64_t ScriptCalls(RedisConnection& connection) {
+  absl::StatusOr<RedisReply> info = connection.RunOne({"INFO", "commandstats"});
+  EXPECT_OK(info);
+  if (!info.ok() || (*info)->type != REDIS_REPLY_STRING) return -1;
+  const std::string text((*info)->str, (*info)->len);
+  const std::string field = "cmdstat_evalsha:calls=";
+  const size_t at = text.find(field);
+  if (at == std::string::npos) return 0;
+  return std::stoll(text.substr(at + field.size()));
+}
+
+TEST_F(RedisBrokerTest, SendsWhileAScriptCallIsInFlightGoOutAsOneInOrder) {
+  BrokerRedis::Options options = Options();
+  options.timeout = absl::Seconds(30);  // Redis is frozen for a while
+  Node node;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&node, options));
+  RedisConnection stats(ConnectionOptions());
+  const int64_t calls_before = ScriptCalls(stats);
+  constexpr size_t kQueued = 20;
+  absl::Mutex mu;
+  std::vector<Applied> answered(kQueued + 2);
+  std::vector<std::vector<Position>> batch_positions(1);
+  size_t answers = 0;
+  absl::Notification all_answered;
+  auto answer = [&](size_t i, const std::string& description) {
+    return [&, i, description](absl::StatusOr<Position> position) {
+      EXPECT_OK(position);
+      absl::MutexLock lock(&mu);
+      answered[i] = {description, position.value_or(Position())};
+      if (++answers == kQueued + 2) all_answered.Notify();
+    };
+  };
+  // The first call stays in flight while Redis is frozen; every call made
+  // meanwhile waits, and they go out together once it is answered.
+  redis().Freeze();
+  node.broker->SendAsync(Publish("first"),
+                         answer(0, Describe(Publish("first"))));
+  for (size_t i = 1; i <= kQueued; ++i) {
+    const BrokerCommand command =
+        i % 5 == 0 ? BrokerCommand(DisconnectCommand{Target::Clients({"bob"})})
+                   : BrokerCommand(Publish(absl::StrCat("queued #", i)));
+    node.broker->SendAsync(command, answer(i, Describe(command)));
+  }
+  // A waiting SendBatch() in the same group keeps its commands together.
+  const std::vector<BrokerCommand> batch = {Publish("b1"), Publish("b2")};
+  std::thread batcher([&] {
+    absl::StatusOr<std::vector<Position>> positions =
+        node.broker->SendBatch(batch);
+    EXPECT_OK(positions);
+    absl::MutexLock lock(&mu);
+    batch_positions[0] = positions.value_or(std::vector<Position>());
+    answered[kQueued + 1] = {"batch", Position()};
+    if (++answers == kQueued + 2) all_answered.Notify();
+  });
+  // Time for the batcher to queue too; if it does not, it goes out on its
+  // own afterwards, which the counts below allow.
+  absl::SleepFor(absl::Milliseconds(200));
+  redis().Thaw();
+  ASSERT_TRUE(all_answered.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  batcher.join();
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(batch_positions[0].size(), 2u);
+  std::vector<Applied> expected(answered.begin(),
+                                answered.begin() + kQueued + 1);
+  ExpectStrictlyIncreasing(expected);
+  expected.push_back({Describe(batch[0]), batch_positions[0][0]});
+  expected.push_back({Describe(batch[1]), batch_positions[0][1]});
+  std::sort(expected.begin(), expected.end(),
+            [](const Applied& a, const Applied& b) {
+              return a.position < b.position;
+            });
+  EXPECT_EQ(node.sink.AwaitApplied(expected.size()), expected);
+  // The first call, then one for all that waited (the batcher's too, if it
+  // queued before the thaw; else one more).
+  const int64_t calls = ScriptCalls(stats) - calls_before;
+  EXPECT_GE(calls, 2);
+  EXPECT_LE(calls, 3);
+}
 
 TEST_F(RedisBrokerTest, EveryNodeGetsEveryCommandInTheSameOrder) {
   Node a;
@@ -688,6 +813,10 @@ TEST_F(RedisBrokerTest, DeadRedisFailsSendsAndReaderRecoversAfterRestart) {
   absl::StatusOr<Position> sent = node.broker->Send(Publish("while down"));
   EXPECT_THAT(sent, StatusIs(absl::StatusCode::kUnavailable,
                              HasSubstr(RedisErrorPrefix())));
+  absl::StatusOr<Position> sent_async =
+      SendAsyncAndWait(*node.broker, Publish("while down, async"));
+  EXPECT_THAT(sent_async, StatusIs(absl::StatusCode::kUnavailable,
+                                   HasSubstr(RedisErrorPrefix())));
   absl::Status loaded = node.broker->LoadGroups("alice").status();
   EXPECT_THAT(loaded, StatusIs(absl::StatusCode::kUnavailable,
                                HasSubstr(RedisErrorPrefix())));
@@ -754,6 +883,10 @@ TEST_F(RedisBrokerTest, SendFailsWhenTooFewReplicasConfirm) {
                    RedisErrorPrefix() +
                    "only 0 of 1 replicas (--redis_wait_replicas) confirmed "
                    "command ")));
+  absl::StatusOr<Position> sent_async =
+      SendAsyncAndWait(*node.broker, Publish("unconfirmed, async"));
+  EXPECT_THAT(sent_async, StatusIs(absl::StatusCode::kUnavailable,
+                                   HasSubstr("only 0 of 1 replicas")));
   // Group changes wait too; their transaction's answer is read first.
   absl::StatusOr<Position> grouped =
       node.broker->Send(GroupCommand{{"alice"}, {"g"}, true});

@@ -1,6 +1,7 @@
 #ifndef SSECAST_SERVER_BROKER_BROKER_REDIS_H_
 #define SSECAST_SERVER_BROKER_BROKER_REDIS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,10 +90,17 @@ namespace ssecast {
 // loads the script when it connects (a restarted Redis or a new master has
 // none).
 //
-// Send() and SendBatch() of concurrent callers are pipelined on one
-// connection (RedisPipeline): each caller's script call (and WAIT) goes out
-// together with those of the others waiting, so callers do not take turns
-// for a round trip each.
+// Group commit: one script call is in flight at a time; the Send(),
+// SendAsync() and SendBatch() calls that come meanwhile wait and then go
+// out together as ONE script call (and one WAIT), their commands in the
+// order the calls came, each caller's together, and each caller is told
+// the positions of its own commands. So concurrent callers share one
+// round trip, one script run and one read of the newest ids, and a caller
+// waits at most one round trip for the call ahead. The script call is all
+// or nothing for the whole group, so for each caller too; when it fails,
+// every caller of the group gets the same UNAVAILABLE. The calls go
+// through one connection (RedisPipeline), which LoadGroups() and the
+// history replay share.
 //
 // With `wait_replicas`, every script call is followed on the same
 // connection by WAIT, and Send() succeeds only when enough replicas confirm;
@@ -158,6 +166,9 @@ class BrokerRedis : public Broker {
   // was delivered then); FAILED_PRECONDITION when called a second time.
   absl::Status Start(BrokerSink* sink) override;
   absl::StatusOr<Position> Send(const BrokerCommand& command) override;
+  // The script call (and WAIT) queued on the pipeline; `done` runs on the
+  // pipeline's thread.
+  void SendAsync(const BrokerCommand& command, SendDone done) override;
   // One script call for all of `commands` (so one round trip and one
   // atomic write); with `wait_replicas`, one WAIT for all.
   absl::StatusOr<std::vector<Position>> SendBatch(
@@ -188,6 +199,23 @@ class BrokerRedis : public Broker {
   // `end` (an id).
   absl::StatusOr<std::vector<RedisStreamEntry>> ReadHistoryPage(
       const std::string& end, size_t count);
+  // One caller's commands waiting for the group commit (see above).
+  using BatchDone =
+      std::function<void(absl::StatusOr<std::vector<Position>> positions)>;
+  struct PendingSend {
+    BrokerRedisScript script;  // the caller's commands
+    BatchDone done;
+  };
+  // Queues `commands` for the next script call, or sends them at once when
+  // none is in flight; `done` runs on the pipeline's thread (or this one).
+  void Submit(absl::Span<const BrokerCommand> commands, BatchDone done)
+      ABSL_LOCKS_EXCLUDED(send_mu_);
+  // Sends `group` as one script call (and WAIT); when answered, tells each
+  // caller and sends what queued meanwhile.
+  void SendGroup(std::vector<PendingSend> group) ABSL_LOCKS_EXCLUDED(send_mu_);
+  // The positions of `count` commands in the reply of one script call.
+  absl::StatusOr<std::vector<Position>> SentPositions(const redisReply& reply,
+                                                      size_t count);
   // OK when the WAIT reply counts at least wait_replicas replicas.
   absl::Status CheckReplicated(const redisReply& wait,
                                const Position& position);
@@ -208,6 +236,13 @@ class BrokerRedis : public Broker {
   // WAIT's arguments; empty when not waiting.
   const std::string wait_replicas_text_;
   const std::string wait_millis_;
+
+  // Group commit: whether a script call is in flight, and the callers
+  // waiting for the next one, in order. Declared before pipeline_, whose
+  // destructor answers the calls in flight (and so touches these).
+  absl::Mutex send_mu_;
+  bool sending_ ABSL_GUARDED_BY(send_mu_) = false;
+  std::vector<PendingSend> queued_ ABSL_GUARDED_BY(send_mu_);
 
   // Send(), LoadGroups() and Start()'s replay share one pipelined
   // connection: concurrent callers share its round trips.

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <iterator>
 #include <utility>
 #include <variant>
 
@@ -96,6 +97,19 @@ void BrokerRedisScript::Add(const BrokerCommand& command, std::string payload) {
     }
   }
   ++entries_;
+}
+
+void BrokerRedisScript::Append(BrokerRedisScript&& other) {
+  group_keys_.insert(group_keys_.end(),
+                     std::make_move_iterator(other.group_keys_.begin()),
+                     std::make_move_iterator(other.group_keys_.end()));
+  arguments_.insert(arguments_.end(),
+                    std::make_move_iterator(other.arguments_.begin()),
+                    std::make_move_iterator(other.arguments_.end()));
+  entries_ += other.entries_;
+  other.group_keys_.clear();
+  other.arguments_.clear();
+  other.entries_ = 0;
 }
 
 RedisCommand BrokerRedisScript::AddCall(const std::string& sha) const {

@@ -52,6 +52,9 @@ class BrokerRedisScript {
   // group command also changes its clients' group sets. `payload` is the
   // command encoded.
   void Add(const BrokerCommand& command, std::string payload);
+  // Appends the commands of `other` (same keys and limits), after this
+  // one's: one call for the commands of several senders.
+  void Append(BrokerRedisScript&& other);
   size_t size() const { return entries_; }
 
   // EVALSHA `sha` adding every command given to Add(), in order; its reply

@@ -119,6 +119,24 @@ grpc::ServerUnaryReactor* BroadcasterService::Publish(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The pass goes with the publish, so a drain waits for it.
   auto held = std::make_shared<CommandGate::Pass>(*std::move(pass));
+  if (hub_->HasRoom()) {
+    // No thread waits: the broker's and the hub's threads carry the call
+    // to its end (a thread per call in flight cost more in context
+    // switches than the round trip itself).
+    hub_->PublishAsync(*std::move(event), *std::move(target),
+                       [reactor, response, held](
+                           absl::StatusOr<Hub::PublishResult> result) mutable {
+                         if (result.ok()) {
+                           response->set_connections(result->connections);
+                           response->set_position(result->position.ToString());
+                         }
+                         held.reset();
+                         reactor->Finish(ToGrpcStatus(result.status()));
+                       });
+    return reactor;
+  }
+  // No room: Publish() waits for it (or fails after max_publish_wait) on a
+  // thread of the pool.
   publish_pool_->Run([this, reactor, response, held, event = *std::move(event),
                       target = *std::move(target)]() mutable {
     const absl::Status status =

@@ -51,9 +51,12 @@ inline constexpr size_t kMaxPresenceClientIds = 1000;
 class BroadcasterService final : public v1::Broadcaster::CallbackService {
  public:
   // `presence` null: this node's own, named "local". `publish_threads`
-  // positive: unary publishes run on that many threads of the service's own
-  // (see BlockingCallPool), for a hub whose publishes block on a broker
-  // round trip; 0: on gRPC's thread, for one that does not.
+  // positive, for a hub whose publishes wait for a broker round trip: a
+  // unary publish goes out with Hub::PublishAsync() and is finished from
+  // the broker's or hub's thread once answered, and only one that finds no
+  // room (flow control) waits for it on one of that many threads of the
+  // service's own (see BlockingCallPool); 0: on gRPC's thread, for a hub
+  // that does not wait.
   explicit BroadcasterService(Hub* hub, Presence* presence = nullptr,
                               size_t publish_threads = 0);
 

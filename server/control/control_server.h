@@ -41,8 +41,10 @@ struct ControlServerOptions {
   // Answers GetPresence and ListClients with cluster; must outlive the
   // server. Null: this node's own (see BroadcasterService).
   Presence* presence = nullptr;
-  // Threads that run unary publishes, for a hub whose publishes wait for a
-  // broker round trip (Redis); 0 runs them on gRPC's threads.
+  // For a hub whose publishes wait for a broker round trip (Redis): positive
+  // makes unary publishes asynchronous (Hub::PublishAsync), with this many
+  // threads for those that must wait for room; 0 runs them on gRPC's
+  // threads (see BroadcasterService).
   size_t publish_threads = 0;
 };
 

@@ -14,6 +14,10 @@
 namespace ssecast {
 namespace {
 
+// How long a sender waits for this node to apply its own command, to count
+// the connections it reached.
+constexpr absl::Duration kReachWait = absl::Seconds(2);
+
 absl::Status ValidateClientIds(absl::Span<const std::string> client_ids) {
   if (client_ids.empty()) {
     return absl::InvalidArgumentError("no client id given");
@@ -127,6 +131,36 @@ absl::StatusOr<Hub::PublishResult> Hub::PublishNow(EventInput event,
       SendPublish(std::move(event), std::move(target));
   if (result.ok()) metrics_->PublishDone(absl::Now() - start);
   return result;
+}
+
+void Hub::PublishAsync(EventInput event, Target target, PublishDone done) {
+  const absl::Time start = absl::Now();
+  if (absl::Status status = ValidatePublish(event, target); !status.ok()) {
+    done(status);
+    return;
+  }
+  PublishCommand command{std::move(event), target};
+  broker_->SendAsync(command, [this, start, target = std::move(target),
+                               done = std::move(done)](
+                                  absl::StatusOr<Position> sent) {
+    if (!sent.ok()) {
+      done(sent.status());
+      return;
+    }
+    NoteSent(*sent);
+    const Position position = *sent;
+    // As TakeReach(), without a thread waiting: the ledger answers
+    // once this node applied the event (or what the target reaches
+    // now, if it does not in time).
+    reach_.TakeAsync(
+        position, kReachWait,
+        [this, start, target, position, done](std::optional<uint32_t> reach) {
+          PublishResult result{reach ? *reach : CountConnections(target),
+                               position};
+          metrics_->PublishDone(absl::Now() - start);
+          done(result);
+        });
+  });
 }
 
 absl::StatusOr<Hub::BatchResult> Hub::PublishBatchNow(
@@ -716,15 +750,21 @@ uint32_t Hub::CountConnectionsLocked(const Target& target) const {
 }
 
 uint32_t Hub::TakeReach(const Position& position, const Target& target) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!last_sent_ || *last_sent_ < position) last_sent_ = position;
-  }
-  if (std::optional<uint32_t> reach = reach_.Take(position, absl::Seconds(2))) {
+  NoteSent(position);
+  if (std::optional<uint32_t> reach = reach_.Take(position, kReachWait)) {
     return *reach;
   }
   // This node has not applied it yet (its broker reader lags): say what it
   // would reach now.
+  return CountConnections(target);
+}
+
+void Hub::NoteSent(const Position& position) {
+  absl::MutexLock lock(&mu_);
+  if (!last_sent_ || *last_sent_ < position) last_sent_ = position;
+}
+
+uint32_t Hub::CountConnections(const Target& target) {
   absl::MutexLock lock(&mu_);
   return CountConnectionsLocked(target);
 }

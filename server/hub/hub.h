@@ -93,6 +93,18 @@ class Hub : public BrokerSink {
   absl::StatusOr<PublishResult> Publish(EventInput event, Target target);
   // The same without waiting, for a publisher that waited with WhenRoom().
   absl::StatusOr<PublishResult> PublishNow(EventInput event, Target target);
+  // PublishNow() for a caller that must not hold a thread while the broker
+  // answers and this node applies the event (a gRPC handler, with the
+  // Redis broker): `done` gets what PublishNow() would return, at once on
+  // this thread (bad input, or a broker that applies before it answers),
+  // or later on a thread of the broker or of the hub's reach ledger, with
+  // no lock held. `done` must be quick and must not block. Does not wait
+  // for room: check HasRoom() first.
+  using PublishDone = std::function<void(absl::StatusOr<PublishResult> result)>;
+  void PublishAsync(EventInput event, Target target, PublishDone done);
+  // Whether a publish would find room now, on this node and on the others
+  // (see Publish() and Room()).
+  bool HasRoom() const { return Room() > 0; }
   struct BatchItem {
     EventInput event;
     Target target;
@@ -298,6 +310,9 @@ class Hub : public BrokerSink {
   // Redis broker a stream read later); if it does not come, the connections
   // `target` matches now.
   uint32_t TakeReach(const Position& position, const Target& target);
+  // For TakeReach and PublishAsync: notes that this node sent `position`.
+  void NoteSent(const Position& position) ABSL_LOCKS_EXCLUDED(mu_);
+  uint32_t CountConnections(const Target& target) ABSL_LOCKS_EXCLUDED(mu_);
   // One per command kind; Apply() dispatches with std::visit, so a new kind
   // does not compile until it is handled.
   void ApplyPublish(const PublishCommand& publish, const Position& position);

@@ -1,8 +1,10 @@
 #include "server/hub/hub.h"
 
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/testing/running_hub.h"
@@ -56,6 +58,44 @@ TEST_F(HubTest, PublishCountsMatchingConnections) {
   ASSERT_OK(some);
   EXPECT_EQ(some->connections, 2u);
   EXPECT_LT(all->position, some->position);
+  EXPECT_EQ(hub_.log().next_sequence(), 3u);
+}
+
+// Runs PublishAsync() and waits for its answer.
+absl::StatusOr<Hub::PublishResult> PublishAsyncAndWait(Hub& hub,
+                                                       EventInput event,
+                                                       Target target) {
+  // A Mutex, not a Notification: TSan sees only the former's hand-off.
+  absl::Mutex mu;
+  std::optional<absl::StatusOr<Hub::PublishResult>> outcome;
+  hub.PublishAsync(std::move(event), std::move(target),
+                   [&](absl::StatusOr<Hub::PublishResult> result) {
+                     absl::MutexLock lock(&mu);
+                     outcome = std::move(result);
+                   });
+  absl::MutexLock lock(&mu);
+  auto answered = [&outcome]() { return outcome.has_value(); };
+  if (!mu.AwaitWithTimeout(absl::Condition(&answered), absl::Seconds(60))) {
+    return absl::DeadlineExceededError("PublishAsync never answered");
+  }
+  return *std::move(outcome);
+}
+
+TEST_F(HubTest, PublishAsyncAnswersAsPublishDoes) {
+  auto a1 = Connect(1, "alice");
+  auto a2 = Connect(2, "alice");
+  auto b = Connect(3, "bob");
+  EXPECT_TRUE(hub_.HasRoom());
+  auto some = PublishAsyncAndWait(hub_, {.data = "x"},
+                                  Target::Clients({"alice", "carol"}));
+  ASSERT_OK(some);
+  EXPECT_EQ(some->connections, 2u);
+  auto all = PublishAsyncAndWait(hub_, {.data = "y"}, Target::All());
+  ASSERT_OK(all);
+  EXPECT_EQ(all->connections, 3u);
+  EXPECT_LT(some->position, all->position);
+  auto bad = PublishAsyncAndWait(hub_, {.id = "a\nb"}, Target::All());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(hub_.log().next_sequence(), 3u);
 }
 
@@ -545,6 +585,39 @@ TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
   broker.Deliver();
   EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
   EXPECT_EQ(hub.log().next_sequence(), hub.log().first_sequence() + 1);
+}
+
+TEST(HubDrainTest, PublishAsyncAnswersOnceThisNodeAppliedTheEvent) {
+  NoReconnectStoreMemory store(absl::Hours(1));
+  DeferredBroker broker;
+  Hub hub(HubOptions(), &store, &broker);
+  ASSERT_OK(broker.Start(&hub));
+  auto connection = std::make_shared<RecordingConnection>(1, "alice");
+  ASSERT_OK(hub.Attach(connection, {}));
+  absl::Mutex mu;
+  std::optional<absl::StatusOr<Hub::PublishResult>> outcome;
+  hub.PublishAsync({.data = "x"}, Target::All(),
+                   [&](absl::StatusOr<Hub::PublishResult> result) {
+                     absl::MutexLock lock(&mu);
+                     outcome = std::move(result);
+                   });
+  auto answered = [&outcome]() { return outcome.has_value(); };
+  // Sent, not yet applied here: no answer, and the drain waits for it.
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_FALSE(mu.AwaitWithTimeout(absl::Condition(&answered),
+                                     absl::Milliseconds(50)));
+  }
+  EXPECT_FALSE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
+  broker.Deliver();
+  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(
+      mu.AwaitWithTimeout(absl::Condition(&answered), absl::Seconds(60)));
+  ASSERT_OK(*outcome);
+  EXPECT_EQ((*outcome)->connections, 1u);
+  EXPECT_EQ((*outcome)->position, (Position{DeferredBroker::kEpoch, 1}));
+  EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
+  hub.Detach(*connection);
 }
 
 TEST(HubDrainTest, TheInMemoryBrokerAppliesAsItSends) {

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,22 @@ absl::StatusOr<std::vector<RedisReply>> RedisPipeline::Run(
   return std::move(call.result);
 }
 
+void RedisPipeline::RunAsync(std::vector<RedisCommand> commands, Done done) {
+  auto call = std::make_unique<Call>();
+  call->commands = std::move(commands);
+  call->callback = std::move(done);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queue_.push_back(call.release());
+      return;
+    }
+    call->result =
+        absl::UnavailableError(prefix_ + "the connection is closing");
+  }
+  call->callback(std::move(call->result));
+}
+
 absl::StatusOr<RedisReply> RedisPipeline::RunOne(RedisCommand command) {
   std::vector<RedisCommand> commands;
   commands.push_back(std::move(command));
@@ -69,20 +86,21 @@ void RedisPipeline::Loop() {
   while (true) {
     std::vector<Call*> calls;
     bool drop = false;
+    bool stop = false;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&has_work));
       if (stopping_) {
-        for (Call* call : queue_) {
+        calls.assign(queue_.begin(), queue_.end());
+        queue_.clear();
+        for (Call* call : calls) {
           call->result =
               absl::UnavailableError(prefix_ + "the connection is closing");
-          call->done = true;
         }
-        queue_.clear();
-        return;
+        stop = true;
       }
       size_t commands = 0;
-      while (!queue_.empty() &&
+      while (!stop && !queue_.empty() &&
              (calls.empty() || commands + queue_.front()->commands.size() <=
                                    kMaxBatchCommands)) {
         commands += queue_.front()->commands.size();
@@ -91,6 +109,10 @@ void RedisPipeline::Loop() {
       }
       drop = drop_;
       drop_ = false;
+    }
+    if (stop) {
+      Settle(calls);
+      return;
     }
     if (drop) connection_.Drop();
     Send(calls);
@@ -140,11 +162,30 @@ void RedisPipeline::Send(const std::vector<Call*>& calls) {
   }
   if (error_reply) connection_.Drop();
   const std::string prefix(connection_.Unavailable("").message());
-  absl::MutexLock lock(&mu_);
-  prefix_ = prefix;
+  {
+    absl::MutexLock lock(&mu_);
+    prefix_ = prefix;
+  }
   for (size_t i = 0; i < calls.size(); ++i) {
     calls[i]->result = std::move(results[i]);
-    calls[i]->done = true;
+  }
+  Settle(calls);
+}
+
+void RedisPipeline::Settle(const std::vector<Call*>& calls) {
+  std::vector<std::unique_ptr<Call>> asynchronous;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Call* call : calls) {
+      if (call->callback) {
+        asynchronous.emplace_back(call);
+      } else {
+        call->done = true;
+      }
+    }
+  }
+  for (const std::unique_ptr<Call>& call : asynchronous) {
+    call->callback(std::move(call->result));
   }
 }
 

@@ -2,6 +2,7 @@
 #define SSECAST_SERVER_REDIS_REDIS_PIPELINE_H_
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,8 +33,14 @@ namespace ssecast {
 // caller it belongs to (UNAVAILABLE "redis at ...: CMD failed: ...") and
 // drops the connection afterwards, as RedisConnection::Run does.
 //
+// RunAsync() queues the same way without waiting: the pipeline's thread
+// hands the outcome to a callback once the replies are read, with no lock
+// held (callbacks of one batch run one after another, in queue order, so a
+// callback must be quick and must not block; it may queue further calls).
+//
 // Thread-safe. The destructor fails callers still queued with UNAVAILABLE
-// and joins the thread; no call may start after it began.
+// (callbacks included) and joins the thread; no call may start after it
+// began.
 class RedisPipeline {
  public:
   explicit RedisPipeline(RedisConnection::Options options);
@@ -48,6 +55,12 @@ class RedisPipeline {
   absl::StatusOr<RedisReply> RunOne(RedisCommand command)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  using Done =
+      std::function<void(absl::StatusOr<std::vector<RedisReply>> replies)>;
+  // Run() without waiting: `done` gets the replies (see above).
+  void RunAsync(std::vector<RedisCommand> commands, Done done)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
   // Closes the connection before the next batch, for a caller that no
   // longer trusts what it said (a reply of an unexpected shape).
   void Drop() ABSL_LOCKS_EXCLUDED(mu_);
@@ -58,16 +71,22 @@ class RedisPipeline {
       ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  // One caller's commands and, once done, their outcome.
+  // One caller's commands and, once done, their outcome. A waiting
+  // caller owns its Call and reads `result` once `done`; an asynchronous
+  // one's Call is owned by the pipeline and handed to `callback`.
   struct Call {
     std::vector<RedisCommand> commands;
     absl::StatusOr<std::vector<RedisReply>> result;
     bool done = false;
+    Done callback;  // empty for a waiting caller
   };
 
   void Loop();
   // Sends `calls` on the connection and settles each.
   void Send(const std::vector<Call*>& calls);
+  // Marks `calls` done, their results set: wakes the waiting callers and
+  // runs (then deletes) the asynchronous ones, outside mu_.
+  void Settle(const std::vector<Call*>& calls) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Used by the pipeline's thread only.
   RedisConnection connection_;

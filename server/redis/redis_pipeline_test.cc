@@ -13,6 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/redis/redis_connection.h"
@@ -54,6 +56,51 @@ TEST_F(RedisPipelineTest, ConcurrentCallersGetTheirOwnRepliesInOrder) {
     ASSERT_EQ(counts[t].size(), static_cast<size_t>(kCalls));
     for (int i = 0; i < kCalls; ++i) EXPECT_EQ(counts[t][i], i + 1);
   }
+}
+
+TEST_F(RedisPipelineTest, AsynchronousCallsAreAnsweredInQueueOrder) {
+  RedisPipeline pipeline(ConnectionOptions());
+  constexpr int kCalls = 1000;
+  absl::Mutex mu;
+  std::vector<long long> seen;
+  absl::Notification all_done;
+  for (int i = 0; i < kCalls; ++i) {
+    pipeline.RunAsync({{"INCR", "async-counter"}},
+                      [&](absl::StatusOr<std::vector<RedisReply>> replies) {
+                        ASSERT_TRUE(replies.ok()) << replies.status();
+                        ASSERT_EQ(replies->size(), 1u);
+                        ASSERT_EQ((*replies)[0]->type, REDIS_REPLY_INTEGER);
+                        absl::MutexLock lock(&mu);
+                        seen.push_back((*replies)[0]->integer);
+                        if (seen.size() == kCalls) all_done.Notify();
+                      });
+  }
+  // A waiting caller queued behind them is answered after all of them.
+  absl::StatusOr<RedisReply> last = pipeline.RunOne({"GET", "async-counter"});
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(std::string((*last)->str, (*last)->len), absl::StrCat(kCalls));
+  ASSERT_TRUE(all_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  absl::MutexLock lock(&mu);
+  for (int i = 0; i < kCalls; ++i) EXPECT_EQ(seen[i], i + 1);
+}
+
+TEST_F(RedisPipelineTest, AnAsynchronousCallbackMayQueueTheNextCall) {
+  RedisPipeline pipeline(ConnectionOptions());
+  absl::Notification second_answered;
+  pipeline.RunAsync(
+      {{"SET", "chained", "1"}},
+      [&](absl::StatusOr<std::vector<RedisReply>> replies) {
+        ASSERT_TRUE(replies.ok()) << replies.status();
+        pipeline.RunAsync(
+            {{"GET", "chained"}},
+            [&](absl::StatusOr<std::vector<RedisReply>> got) {
+              ASSERT_TRUE(got.ok()) << got.status();
+              EXPECT_EQ(std::string((*got)[0]->str, (*got)[0]->len), "1");
+              second_answered.Notify();
+            });
+      });
+  EXPECT_TRUE(
+      second_answered.WaitForNotificationWithTimeout(absl::Seconds(30)));
 }
 
 TEST_F(RedisPipelineTest, AnErrorReplyFailsOnlyItsCaller) {
