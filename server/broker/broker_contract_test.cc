@@ -373,7 +373,7 @@ TYPED_TEST(BrokerContractTest, AsyncSendsArriveInSendOrderAtTheirPositions) {
                     : BrokerCommand(Publish(absl::StrCat("async #", i)));
     this->broker_->SendAsync(command, [&, i, description = Describe(command)](
                                           absl::StatusOr<Position> position) {
-      EXPECT_TRUE(position.ok()) << description << ": " << position.status();
+      EXPECT_OK(position) << description;
       absl::MutexLock lock(&mu);
       answered[i] = {description, position.value_or(Position())};
       if (++answers == kSends) all_answered.Notify();

@@ -67,7 +67,7 @@ TEST_F(RedisPipelineTest, AsynchronousCallsAreAnsweredInQueueOrder) {
   for (int i = 0; i < kCalls; ++i) {
     pipeline.RunAsync({{"INCR", "async-counter"}},
                       [&](absl::StatusOr<std::vector<RedisReply>> replies) {
-                        ASSERT_TRUE(replies.ok()) << replies.status();
+                        ASSERT_OK(replies);
                         ASSERT_EQ(replies->size(), 1u);
                         ASSERT_EQ((*replies)[0]->type, REDIS_REPLY_INTEGER);
                         absl::MutexLock lock(&mu);
@@ -77,7 +77,7 @@ TEST_F(RedisPipelineTest, AsynchronousCallsAreAnsweredInQueueOrder) {
   }
   // A waiting caller queued behind them is answered after all of them.
   absl::StatusOr<RedisReply> last = pipeline.RunOne({"GET", "async-counter"});
-  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_OK(last);
   EXPECT_EQ(std::string((*last)->str, (*last)->len), absl::StrCat(kCalls));
   ASSERT_TRUE(all_done.WaitForNotificationWithTimeout(absl::Seconds(30)));
   absl::MutexLock lock(&mu);
@@ -90,11 +90,11 @@ TEST_F(RedisPipelineTest, AnAsynchronousCallbackMayQueueTheNextCall) {
   pipeline.RunAsync(
       {{"SET", "chained", "1"}},
       [&](absl::StatusOr<std::vector<RedisReply>> replies) {
-        ASSERT_TRUE(replies.ok()) << replies.status();
+        ASSERT_OK(replies);
         pipeline.RunAsync(
             {{"GET", "chained"}},
             [&](absl::StatusOr<std::vector<RedisReply>> got) {
-              ASSERT_TRUE(got.ok()) << got.status();
+              ASSERT_OK(got);
               EXPECT_EQ(std::string((*got)[0]->str, (*got)[0]->len), "1");
               second_answered.Notify();
             });

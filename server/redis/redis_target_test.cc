@@ -2,6 +2,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "testing/status_assertions.h"
 
 namespace ssecast {
 namespace {
@@ -36,7 +37,7 @@ TEST(RedisTargetTest, DefaultsToTheLocalRedis) {
   EXPECT_TRUE(options.sentinels.empty());
   EXPECT_TRUE(options.password.empty());
   EXPECT_EQ(options.connect_timeout, absl::Seconds(2));
-  EXPECT_TRUE(RedisConnection::CheckOptions(options).ok());
+  EXPECT_OK(RedisConnection::CheckOptions(options));
 }
 
 }  // namespace
