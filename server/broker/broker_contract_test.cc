@@ -531,7 +531,7 @@ int64_t ScriptCalls(RedisConnection& connection) {
 
 TEST_F(RedisBrokerTest, SendsWhileAScriptCallIsInFlightGoOutAsOneInOrder) {
   BrokerRedis::Options options = Options();
-  options.timeout = absl::Seconds(30);  // Redis is frozen for a while
+  options.redis.timeout = absl::Seconds(30);  // Redis is frozen for a while
   Node node;
   ASSERT_NO_FATAL_FAILURE(StartNode(&node, options));
   RedisConnection stats(ConnectionOptions());
