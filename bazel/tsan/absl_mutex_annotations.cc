@@ -22,14 +22,7 @@
 //
 // In any other build (no TSan) this file compiles to nothing.
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SSECAST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define SSECAST_TSAN 1
-#endif
+#include "bazel/tsan/tsan_build.h"
 
 #ifdef SSECAST_TSAN
 

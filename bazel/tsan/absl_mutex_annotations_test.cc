@@ -17,14 +17,7 @@
 
 namespace {
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SSECAST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define SSECAST_TSAN 1
-#endif
+#include "bazel/tsan/tsan_build.h"
 
 // Set by main() from the test's first argument.
 std::string probe_path;

@@ -12,23 +12,16 @@
 #ifndef SSECAST_BAZEL_TSAN_HAND_OFF_H_
 #define SSECAST_BAZEL_TSAN_HAND_OFF_H_
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SSECAST_HAND_OFF_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)  // g++
-#define SSECAST_HAND_OFF_TSAN 1
-#endif
+#include "bazel/tsan/tsan_build.h"
 
-#ifdef SSECAST_HAND_OFF_TSAN
+#ifdef SSECAST_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
 
 namespace ssecast::tsan {
 
 inline void HandOff(const void* object) {
-#ifdef SSECAST_HAND_OFF_TSAN
+#ifdef SSECAST_TSAN
   __tsan_release(const_cast<void*>(object));
 #else
   (void)object;
@@ -36,7 +29,7 @@ inline void HandOff(const void* object) {
 }
 
 inline void TakeOver(const void* object) {
-#ifdef SSECAST_HAND_OFF_TSAN
+#ifdef SSECAST_TSAN
   __tsan_acquire(const_cast<void*>(object));
 #else
   (void)object;
