@@ -10,18 +10,16 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "gtest/gtest.h"
-#include "server/broker/broker.h"
+#include "server/broker/testing/deferred_broker.h"
 #include "server/control/control_server.h"
-#include "server/hub/connection.h"
 #include "server/hub/hub.h"
 #include "server/hub/position.h"
+#include "server/hub/testing/recording_connection.h"
 #include "server/store/no_reconnect_store_memory.h"
 #include "testing/status_assertions.h"
 
@@ -30,68 +28,6 @@ namespace {
 
 // Generous: the machine running the tests may be busy.
 constexpr absl::Duration kTimeout = absl::Seconds(30);
-
-class FakeStream final : public Connection {
- public:
-  using Connection::Connection;
-  void OnClose() override {}
-};
-
-// Takes commands at once (Send answers with a position) and applies them
-// to the node only when told, as the Redis broker does a stream read later.
-class DeferredBroker final : public Broker {
- public:
-  static constexpr uint64_t kEpoch = uint64_t{1} << 60;
-
-  absl::Status Start(BrokerSink* sink) override {
-    sink_ = sink;
-    sink_->SetBrokerHealthy(true);
-    return absl::OkStatus();
-  }
-  absl::StatusOr<Position> Send(const BrokerCommand& command) override {
-    absl::MutexLock lock(&mu_);
-    queued_.emplace_back(command, Position{kEpoch, ++sequence_});
-    return queued_.back().second;
-  }
-  absl::StatusOr<std::vector<Position>> SendBatch(
-      absl::Span<const BrokerCommand> commands) override {
-    std::vector<Position> positions;
-    for (const BrokerCommand& command : commands) {
-      positions.push_back(*Send(command));
-    }
-    return positions;
-  }
-  absl::StatusOr<std::vector<std::string>> LoadGroups(
-      const std::string&) override {
-    return std::vector<std::string>();
-  }
-  void Stop() override {}
-
-  // Waits until `count` commands were sent and not yet delivered.
-  bool AwaitQueued(size_t count) {
-    absl::MutexLock lock(&mu_);
-    auto queued = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return queued_.size() >= count;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&queued), kTimeout);
-  }
-  void Deliver() {
-    std::vector<std::pair<BrokerCommand, Position>> queued;
-    {
-      absl::MutexLock lock(&mu_);
-      queued.swap(queued_);
-    }
-    for (const auto& [command, position] : queued) {
-      sink_->Apply(command, position);
-    }
-  }
-
- private:
-  BrokerSink* sink_ = nullptr;
-  absl::Mutex mu_;
-  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<std::pair<BrokerCommand, Position>> queued_ ABSL_GUARDED_BY(mu_);
-};
 
 v1::Event EventWithData(std::string data) {
   v1::Event event;
@@ -104,8 +40,8 @@ TEST(AsyncPublishTest, AnswersOnceAppliedWithTheExactReachAndDrainWaits) {
   DeferredBroker broker;
   Hub hub(HubOptions(), &store, &broker);
   ASSERT_OK(broker.Start(&hub));
-  auto alice = std::make_shared<FakeStream>(1, "alice", "10.0.0.7:4242",
-                                            absl::FromUnixMillis(1234567));
+  auto alice = std::make_shared<RecordingConnection>(
+      1, "alice", "10.0.0.7:4242", absl::FromUnixMillis(1234567));
   ASSERT_OK(hub.Attach(alice, {}));
 
   ControlServerOptions options;
@@ -129,15 +65,16 @@ TEST(AsyncPublishTest, AnswersOnceAppliedWithTheExactReachAndDrainWaits) {
       ++answered;
     });
   }
-  ASSERT_TRUE(broker.AwaitQueued(kCalls)) << "every call reached the broker";
+  ASSERT_TRUE(broker.AwaitQueued(kCalls, kTimeout))
+      << "every call reached the broker";
   EXPECT_EQ(answered.load(), 0) << "no call answers before it is applied";
   // A drain waits for the calls still waiting for their event.
   EXPECT_FALSE((*server)->RefuseCommands(absl::Milliseconds(100)));
 
   // The second connection attaches before the events are applied: each
   // event reaches both, and the answers say so.
-  auto bob = std::make_shared<FakeStream>(2, "bob", "10.0.0.7:4243",
-                                          absl::FromUnixMillis(1234567));
+  auto bob = std::make_shared<RecordingConnection>(
+      2, "bob", "10.0.0.7:4243", absl::FromUnixMillis(1234567));
   ASSERT_OK(hub.Attach(bob, {}));
   broker.Deliver();
   for (std::thread& publisher : publishers) publisher.join();

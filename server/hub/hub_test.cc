@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
+#include "server/broker/testing/deferred_broker.h"
 #include "server/broker/testing/running_hub.h"
 #include "server/hub/testing/recording_connection.h"
 #include "server/metrics/metric_value.h"
@@ -16,7 +17,6 @@
 
 namespace ssecast {
 namespace {
-
 
 class HubTest : public ::testing::Test {
  protected:
@@ -527,49 +527,6 @@ TEST(HubMetricsTest, CountsPublishesKicksStoreHealthAndStats) {
 
 namespace ssecast {
 namespace {
-
-// A broker that accepts commands at once but delivers them only when told,
-// as the Redis broker does a stream read later.
-class DeferredBroker : public Broker {
- public:
-  static constexpr uint64_t kEpoch = uint64_t{1} << 60;
-
-  absl::Status Start(BrokerSink* sink) override {
-    sink_ = sink;
-    sink_->SetBrokerHealthy(true);
-    return absl::OkStatus();
-  }
-  absl::StatusOr<Position> Send(const BrokerCommand& command) override {
-    // After the log's own epoch (its start time), as a Redis id would be.
-    queued_.emplace_back(command, Position{kEpoch, ++sequence_});
-    return queued_.back().second;
-  }
-  absl::StatusOr<std::vector<Position>> SendBatch(
-      absl::Span<const BrokerCommand> commands) override {
-    std::vector<Position> positions;
-    for (const BrokerCommand& command : commands) {
-      positions.push_back(*Send(command));
-    }
-    return positions;
-  }
-  absl::StatusOr<std::vector<std::string>> LoadGroups(
-      const std::string&) override {
-    return std::vector<std::string>();
-  }
-  void Stop() override {}
-
-  void Deliver() {
-    for (const auto& [command, position] : queued_) {
-      sink_->Apply(command, position);
-    }
-    queued_.clear();
-  }
-
- private:
-  BrokerSink* sink_ = nullptr;
-  uint64_t sequence_ = 0;
-  std::vector<std::pair<BrokerCommand, Position>> queued_;
-};
 
 TEST(HubDrainTest, AwaitsItsOwnCommandsUntilTheBrokerDeliversThem) {
   NoReconnectStoreMemory store(absl::Hours(1));
