@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "server/base/host_name.h"
 #include "server/broker/broker_command_codec.h"
 #include "server/log/log.h"
 #include "server/redis/redis_milliseconds.h"
@@ -59,9 +59,8 @@ ClusterHoldsRedis::Options HoldsOptions(const BrokerRedis::Options& options) {
   holds.key = absl::StrCat(options.key_prefix, "holds");
   holds.node = options.node_name;
   if (holds.node.empty()) {
-    char host[HOST_NAME_MAX + 1] = {};
-    if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-    holds.node = absl::StrCat(host, ":pid", getpid());
+    holds.node =
+        absl::StrCat(HostName().value_or("unknown-host"), ":pid", getpid());
   }
   holds.poll_interval = options.hold_poll_interval;
   holds.ttl = options.hold_ttl;

@@ -1,14 +1,13 @@
 #include "server/presence/presence_flags.h"
 
-#include <unistd.h>
-
-#include <climits>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/base/host_name.h"
 #include "server/presence/presence_memory.h"
 #include "server/presence/presence_redis.h"
 
@@ -35,12 +34,12 @@ absl::StatusOr<std::unique_ptr<Presence>> PresenceFromFlags(
     const RedisConnection::Options& redis) {
   std::string node_id = absl::GetFlag(FLAGS_node_id);
   if (node_id.empty()) {
-    char host[HOST_NAME_MAX + 1] = {};
-    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+    std::optional<std::string> host = HostName();
+    if (!host) {
       return absl::InvalidArgumentError(
           "--node_id: the host name cannot be read; set --node_id");
     }
-    node_id = absl::StrCat(host, ":", http_port);
+    node_id = absl::StrCat(*host, ":", http_port);
   }
   if (absl::Status status = ValidateNodeId(node_id); !status.ok()) {
     return absl::InvalidArgumentError(
