@@ -34,6 +34,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/base/options.h"
@@ -77,36 +79,97 @@ class AnnotatedCall {
   const bool outer_;
 };
 
+// TSan's flags for the two ways of holding a mutex.
+constexpr unsigned kExclusive = 0;
+constexpr unsigned kShared = __tsan_mutex_read_lock;
+
 unsigned ModeOf(const void* mu) {
-  return HeldAsReader(mu) ? __tsan_mutex_read_lock : 0;
+  return HeldAsReader(mu) ? kShared : kExclusive;
 }
 
-// Runs a wait that releases `mu` and takes it back in the same mode.
-// The library evaluates the wait's Condition on this thread while it holds
-// the mutex again, before the wait returns; TSan does not know that, so
-// from the release on this thread's accesses are ignored until the mutex
-// is annotated as held again (pre_lock .. post_lock), as during a Lock().
-template <typename Wait>
-auto AroundWait(absl::Mutex* mu, Wait wait) {
-  const unsigned mode = ModeOf(mu);
-  __tsan_mutex_pre_unlock(mu, mode);
-  __tsan_mutex_post_unlock(mu, mode);
-  __tsan_mutex_pre_lock(mu, mode);
-  auto result = wait();
-  __tsan_mutex_post_lock(mu, mode, 0);
-  return result;
+// The result of a call that may return void, kept until get().
+template <typename R>
+struct Result {
+  R value;
+  R get() { return value; }
+};
+template <>
+struct Result<void> {
+  void get() {}
+};
+template <typename Call>
+auto ResultOf(Call call) {
+  if constexpr (std::is_void_v<decltype(call())>) {
+    call();
+    return Result<void>{};
+  } else {
+    return Result<decltype(call())>{call()};
+  }
 }
 
-// Runs a lock operation that returns whether it took the mutex (for a lock
-// that always succeeds, returns true).
-template <typename LockOp>
-bool AroundLock(absl::Mutex* mu, unsigned mode, bool may_fail, LockOp op) {
-  __tsan_mutex_pre_lock(mu, mode);
-  const bool locked = op();
-  __tsan_mutex_post_lock(
-      mu, locked || !may_fail ? mode : mode | __tsan_mutex_try_lock_failed, 0);
-  if (locked && (mode & __tsan_mutex_read_lock)) reader_held.push_back(mu);
-  return locked;
+// How a member of Mutex or CondVar is annotated around the library's own
+// definition. Each is a callable that is given the real call (a callable
+// of no arguments) and returns its result.
+
+// A lock that always ends holding `mu` in `mode` (for the timed LockWhen
+// forms too: they return holding the mutex, whatever they return).
+auto Locking(absl::Mutex* mu, unsigned mode) {
+  return [mu, mode](auto real_call) {
+    __tsan_mutex_pre_lock(mu, mode);
+    auto result = ResultOf(real_call);
+    __tsan_mutex_post_lock(mu, mode, 0);
+    if (mode == kShared) reader_held.push_back(mu);
+    return result.get();
+  };
+}
+
+// A try-lock, which returns whether it took `mu`.
+auto TryLocking(absl::Mutex* mu, unsigned mode) {
+  return [mu, mode](auto real_call) {
+    const unsigned flags = mode | __tsan_mutex_try_lock;
+    __tsan_mutex_pre_lock(mu, flags);
+    const bool locked = real_call();
+    __tsan_mutex_post_lock(
+        mu, locked ? flags : flags | __tsan_mutex_try_lock_failed, 0);
+    if (locked && mode == kShared) reader_held.push_back(mu);
+    return locked;
+  };
+}
+
+auto Unlocking(absl::Mutex* mu, unsigned mode) {
+  return [mu, mode](auto real_call) {
+    if (mode == kShared) ForgetReader(mu);
+    __tsan_mutex_pre_unlock(mu, mode);
+    real_call();
+    __tsan_mutex_post_unlock(mu, mode);
+  };
+}
+
+// A wait that releases `mu` and takes it back in the same mode. The
+// library evaluates the wait's Condition on this thread while it holds the
+// mutex again, before the wait returns; TSan does not know that, so from
+// the release on this thread's accesses are ignored until the mutex is
+// annotated as held again (pre_lock .. post_lock), as during a Lock().
+auto Waiting(absl::Mutex* mu) {
+  return [mu](auto real_call) {
+    const unsigned mode = ModeOf(mu);
+    __tsan_mutex_pre_unlock(mu, mode);
+    __tsan_mutex_post_unlock(mu, mode);
+    __tsan_mutex_pre_lock(mu, mode);
+    auto result = ResultOf(real_call);
+    __tsan_mutex_post_lock(mu, mode, 0);
+    return result.get();
+  };
+}
+
+// Calls `real` (the library's definition) with `args`, annotated by
+// `annotation` unless this call is made from within another annotated one.
+template <typename Function, typename Annotation, typename... Args>
+auto Annotate(Function real, Annotation annotation, Args&&... args) {
+  AnnotatedCall call;
+  auto real_call = [&] { return real(std::forward<Args>(args)...); };
+  if (!call.outer()) return real_call();
+  return annotation(real_call);
 }
 
 }  // namespace
@@ -136,186 +199,104 @@ Mutex::~Mutex() {
 
 void Mutex::Lock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex4LockEv");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this);
-  AroundLock(this, 0, false, [&] {
-    real(this);
-    return true;
-  });
+  return Annotate(real, Locking(this, kExclusive), this);
 }
 
 void Mutex::ReaderLock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex10ReaderLockEv");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this);
-  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
-    real(this);
-    return true;
-  });
+  return Annotate(real, Locking(this, kShared), this);
 }
 
 bool Mutex::TryLock() {
   static auto real = Real<bool (*)(Mutex*)>("5Mutex7TryLockEv");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this);
-  return AroundLock(this, __tsan_mutex_try_lock, true,
-                    [&] { return real(this); });
+  return Annotate(real, TryLocking(this, kExclusive), this);
 }
 
 bool Mutex::ReaderTryLock() {
   static auto real = Real<bool (*)(Mutex*)>("5Mutex13ReaderTryLockEv");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this);
-  return AroundLock(this, __tsan_mutex_try_read_lock, true,
-                    [&] { return real(this); });
+  return Annotate(real, TryLocking(this, kShared), this);
 }
 
 void Mutex::Unlock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex6UnlockEv");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this);
-  __tsan_mutex_pre_unlock(this, 0);
-  real(this);
-  __tsan_mutex_post_unlock(this, 0);
+  return Annotate(real, Unlocking(this, kExclusive), this);
 }
 
 void Mutex::ReaderUnlock() {
   static auto real = Real<void (*)(Mutex*)>("5Mutex12ReaderUnlockEv");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this);
-  ForgetReader(this);
-  __tsan_mutex_pre_unlock(this, __tsan_mutex_read_lock);
-  real(this);
-  __tsan_mutex_post_unlock(this, __tsan_mutex_read_lock);
+  return Annotate(real, Unlocking(this, kShared), this);
 }
 
 void Mutex::LockWhen(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       "5Mutex8LockWhenERKNS0_9ConditionE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond);
-  AroundLock(this, 0, false, [&] {
-    real(this, cond);
-    return true;
-  });
+  return Annotate(real, Locking(this, kExclusive), this, cond);
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond);
-  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
-    real(this, cond);
-    return true;
-  });
+  return Annotate(real, Locking(this, kShared), this, cond);
 }
 
-// The timed forms always return holding the mutex, whatever they return.
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond, timeout);
-  bool result = false;
-  AroundLock(this, 0, false, [&] {
-    result = real(this, cond, timeout);
-    return true;
-  });
-  return result;
+  return Annotate(real, Locking(this, kExclusive), this, cond, timeout);
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
       "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond, deadline);
-  bool result = false;
-  AroundLock(this, 0, false, [&] {
-    result = real(this, cond, deadline);
-    return true;
-  });
-  return result;
+  return Annotate(real, Locking(this, kExclusive), this, cond, deadline);
 }
 
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond, timeout);
-  bool result = false;
-  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
-    result = real(this, cond, timeout);
-    return true;
-  });
-  return result;
+  return Annotate(real, Locking(this, kShared), this, cond, timeout);
 }
 
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
       "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond, deadline);
-  bool result = false;
-  AroundLock(this, __tsan_mutex_read_lock, false, [&] {
-    result = real(this, cond, deadline);
-    return true;
-  });
-  return result;
+  return Annotate(real, Locking(this, kShared), this, cond, deadline);
 }
 
 void Mutex::Await(const Condition& cond) {
   static auto real = Real<void (*)(Mutex*, const Condition&)>(
       "5Mutex5AwaitERKNS0_9ConditionE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond);
-  AroundWait(this, [&] {
-    real(this, cond);
-    return 0;
-  });
+  return Annotate(real, Waiting(this), this, cond);
 }
 
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond, timeout);
-  return AroundWait(this, [&] { return real(this, cond, timeout); });
+  return Annotate(real, Waiting(this), this, cond, timeout);
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
   static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
       "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, cond, deadline);
-  return AroundWait(this, [&] { return real(this, cond, deadline); });
+  return Annotate(real, Waiting(this), this, cond, deadline);
 }
 
 void CondVar::Wait(Mutex* mu) {
   static auto real =
       Real<void (*)(CondVar*, Mutex*)>("7CondVar4WaitEPNS0_5MutexE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, mu);
-  AroundWait(mu, [&] {
-    real(this, mu);
-    return 0;
-  });
+  return Annotate(real, Waiting(mu), this, mu);
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
   static auto real = Real<bool (*)(CondVar*, Mutex*, Duration)>(
       "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, mu, timeout);
-  return AroundWait(mu, [&] { return real(this, mu, timeout); });
+  return Annotate(real, Waiting(mu), this, mu, timeout);
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
   static auto real = Real<bool (*)(CondVar*, Mutex*, Time)>(
       "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
-  AnnotatedCall call;
-  if (!call.outer()) return real(this, mu, deadline);
-  return AroundWait(mu, [&] { return real(this, mu, deadline); });
+  return Annotate(real, Waiting(mu), this, mu, deadline);
 }
 
 ABSL_NAMESPACE_END

@@ -20,21 +20,17 @@
 
 namespace ssecast::tsan {
 
+#ifdef SSECAST_TSAN
 inline void HandOff(const void* object) {
-#ifdef SSECAST_TSAN
   __tsan_release(const_cast<void*>(object));
-#else
-  (void)object;
-#endif
 }
-
 inline void TakeOver(const void* object) {
-#ifdef SSECAST_TSAN
   __tsan_acquire(const_cast<void*>(object));
-#else
-  (void)object;
-#endif
 }
+#else
+inline void HandOff(const void* /*object*/) {}
+inline void TakeOver(const void* /*object*/) {}
+#endif
 
 }  // namespace ssecast::tsan
 

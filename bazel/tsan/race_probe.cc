@@ -46,12 +46,19 @@ void ReaderLock() {
   std::printf("%d\n", seen);
 }
 
-void Await() {
-  std::thread writer([] {
+// Starts a thread that writes `data` and sets `ready` under `mu`, then
+// signals `cond_var`.
+std::thread StartReadyWriter() {
+  return std::thread([] {
     absl::MutexLock lock(&mu);
     data = 1;
     ready = true;
+    cond_var.Signal();
   });
+}
+
+void Await() {
+  std::thread writer = StartReadyWriter();
   {
     absl::MutexLock lock(&mu);
     mu.Await(absl::Condition(&ready));
@@ -63,11 +70,7 @@ void Await() {
 // AwaitWithTimeout reaches the library's AwaitWithDeadline through the
 // PLT, that is through the annotations again.
 void AwaitWithTimeout() {
-  std::thread writer([] {
-    absl::MutexLock lock(&mu);
-    data = 1;
-    ready = true;
-  });
+  std::thread writer = StartReadyWriter();
   {
     absl::MutexLock lock(&mu);
     mu.AwaitWithTimeout(absl::Condition(&ready), absl::Hours(1));
@@ -77,12 +80,7 @@ void AwaitWithTimeout() {
 }
 
 void CondVarWait() {
-  std::thread writer([] {
-    absl::MutexLock lock(&mu);
-    data = 1;
-    ready = true;
-    cond_var.Signal();
-  });
+  std::thread writer = StartReadyWriter();
   {
     absl::MutexLock lock(&mu);
     while (!ready) cond_var.Wait(&mu);
@@ -130,35 +128,35 @@ void Unsynchronized() {
   writer.join();
 }
 
+struct Way {
+  const char* name;
+  void (*run)();
+};
+
+constexpr Way kWays[] = {
+    {"lock", Lock},
+    {"reader_lock", ReaderLock},
+    {"await", Await},
+    {"await_with_timeout", AwaitWithTimeout},
+    {"condvar", CondVarWait},
+    {"hand_off", [] { RelaxedFlag(/*annotated=*/true); }},
+    {"relaxed_flag", [] { RelaxedFlag(/*annotated=*/false); }},
+    {"shared_status", SharedStatus},
+    {"unsynchronized", Unsynchronized},
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const char* way = argc > 1 ? argv[1] : "";
-  if (std::strcmp(way, "lock") == 0) {
-    Lock();
-  } else if (std::strcmp(way, "reader_lock") == 0) {
-    ReaderLock();
-  } else if (std::strcmp(way, "await") == 0) {
-    Await();
-  } else if (std::strcmp(way, "await_with_timeout") == 0) {
-    AwaitWithTimeout();
-  } else if (std::strcmp(way, "condvar") == 0) {
-    CondVarWait();
-  } else if (std::strcmp(way, "hand_off") == 0) {
-    RelaxedFlag(/*annotated=*/true);
-  } else if (std::strcmp(way, "relaxed_flag") == 0) {
-    RelaxedFlag(/*annotated=*/false);
-  } else if (std::strcmp(way, "shared_status") == 0) {
-    SharedStatus();
-  } else if (std::strcmp(way, "unsynchronized") == 0) {
-    Unsynchronized();
-  } else {
-    std::fprintf(
-        stderr,
-        "usage: race_probe lock|reader_lock|await|await_with_timeout|condvar|"
-        "hand_off|shared_status|relaxed_flag|"
-        "unsynchronized\n");
-    return 2;
+  for (const Way& known : kWays) {
+    if (std::strcmp(way, known.name) == 0) {
+      known.run();
+      return 0;
+    }
   }
-  return 0;
+  std::fprintf(stderr, "usage: race_probe WAY, one of:");
+  for (const Way& known : kWays) std::fprintf(stderr, " %s", known.name);
+  std::fprintf(stderr, "\n");
+  return 2;
 }
