@@ -31,6 +31,7 @@
 #include "server/broker/redis_commands_history_flag.h"
 #include "server/broker/redis_wait_flags.h"
 #include "server/config/flag_sources.h"
+#include "server/config/flag_value.h"
 #include "server/config/version.h"
 #include "server/control/control_security_flags.h"
 #include "server/control/control_server.h"
@@ -408,11 +409,8 @@ absl::Status CheckFlags() {
     if (absl::Status status = CheckOrigin(origin); !status.ok()) return status;
   }
   absl::StatusOr<GroupJoin> group_join =
-      ParseGroupJoin(absl::GetFlag(FLAGS_group_join));
-  if (!group_join.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--group_join: ", group_join.status().message()));
-  }
+      ParseFlagValue(FLAGS_group_join, ParseGroupJoin);
+  if (!group_join.ok()) return group_join.status();
   if (*group_join == GroupJoin::kJwt &&
       absl::GetFlag(FLAGS_client_id) != "jwt") {
     return absl::InvalidArgumentError(
@@ -496,11 +494,8 @@ absl::StatusOr<DescriptorBudget> SetFrontLimits(SseFrontOptions& options) {
         "negative");
   }
   absl::StatusOr<TrustedProxies> proxies =
-      TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies));
-  if (!proxies.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--trusted_proxies: ", proxies.status().message()));
-  }
+      ParseFlagValue(FLAGS_trusted_proxies, TrustedProxies::Parse);
+  if (!proxies.ok()) return proxies.status();
   absl::StatusOr<uint64_t> limit = RaiseDescriptorLimit();
   if (!limit.ok()) return limit.status();
   absl::StatusOr<DescriptorBudget> budget =

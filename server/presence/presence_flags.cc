@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/base/host_name.h"
+#include "server/config/flag_value.h"
 #include "server/presence/presence_memory.h"
 #include "server/presence/presence_redis.h"
 
@@ -42,8 +43,7 @@ absl::StatusOr<std::unique_ptr<Presence>> PresenceFromFlags(
     node_id = absl::StrCat(*host, ":", http_port);
   }
   if (absl::Status status = ValidateNodeId(node_id); !status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--node_id: ", status.message()));
+    return FlagValueError("--node_id", status);
   }
   const std::string kind = absl::GetFlag(FLAGS_presence);
   if (kind == "memory") {
