@@ -33,8 +33,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -46,6 +44,7 @@
 #include "bench/sequence_tracker.h"
 #include "bench/socket_address.h"
 #include "bench/sse_parser.h"
+#include "bench/tool_main.h"
 #include "server/base/unique_fd.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "server host (IPv4)");
@@ -673,37 +672,30 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   return options;
 }
 
-}  // namespace
-}  // namespace ssecast::bench
-
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Opens many SSE streams and measures event latency and loss. "
-      "See BENCHMARKS.md.");
-  absl::ParseCommandLine(argc, argv);
-  using ssecast::bench::LoadOptions;
-  absl::StatusOr<LoadOptions> options = ssecast::bench::OptionsFromFlags();
-  if (!options.ok()) {
-    std::fprintf(stderr, "sse_load: %s\n", options.status().ToString().c_str());
-    return 2;
-  }
-  absl::StatusOr<uint64_t> fd_limit = ssecast::bench::RaiseFdLimitToHard();
-  if (!fd_limit.ok()) {
-    std::fprintf(stderr, "sse_load: %s\n",
-                 fd_limit.status().ToString().c_str());
-    return 1;
-  }
-  if (*fd_limit < static_cast<uint64_t>(options->connections) + 16) {
+absl::Status Run(const LoadOptions& options) {
+  absl::StatusOr<uint64_t> fd_limit = RaiseFdLimitToHard();
+  if (!fd_limit.ok()) return fd_limit.status();
+  if (*fd_limit < static_cast<uint64_t>(options.connections) + 16) {
     std::fprintf(stderr,
                  "sse_load: warning: descriptor limit %llu is below "
                  "--connections + 16; some connections will fail\n",
                  static_cast<unsigned long long>(*fd_limit));
   }
-  auto load = std::make_unique<ssecast::bench::SseLoad>(*options);
-  const absl::Status status = load->Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "sse_load: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  auto load = std::make_unique<SseLoad>(options);
+  return load->Run();
+}
+
+}  // namespace
+}  // namespace ssecast::bench
+
+int main(int argc, char** argv) {
+  absl::StatusOr<ssecast::bench::LoadOptions> options;
+  return ssecast::bench::ToolMain(
+      argc, argv, "sse_load",
+      "Opens many SSE streams and measures event latency and loss.",
+      [&] {
+        options = ssecast::bench::OptionsFromFlags();
+        return options.status();
+      },
+      [&] { return ssecast::bench::Run(*options); });
 }
