@@ -543,10 +543,7 @@ absl::Status SseLoad::Run() {
 }
 
 struct PerConnectionSums {
-  uint64_t gaps = 0;
-  uint64_t duplicates = 0;
-  uint64_t reordered = 0;
-  uint64_t late = 0;
+  SequenceTracker::Counts sequence;
   uint64_t complete = 0;
   uint64_t min_events = 0;
   uint64_t max_events = 0;
@@ -561,10 +558,7 @@ void SseLoad::PrintSummary(const char* stop_reason, int64_t end_ns) {
       continue;  // never streamed
     }
     const SequenceTracker& sequence = connection->sequence();
-    sums.gaps += sequence.gaps();
-    sums.duplicates += sequence.duplicates();
-    sums.reordered += sequence.reordered();
-    sums.late += sequence.late();
+    sums.sequence += sequence.counts();
     if (connection->complete()) ++sums.complete;
     const uint64_t unique = sequence.unique();
     sums.min_events = any ? std::min(sums.min_events, unique) : unique;
@@ -590,10 +584,11 @@ void SseLoad::PrintSummary(const char* stop_reason, int64_t end_ns) {
       "connect %.0f/s in %.2fs stop=%s%s%s\n",
       options_.connections, open_at_ready_, failed_, closed_by_server_,
       static_cast<unsigned long long>(totals_.events),
-      static_cast<unsigned long long>(sums.gaps),
-      static_cast<unsigned long long>(sums.duplicates), deliveries_per_s,
-      totals_.latency.PercentilesTextMs().c_str(), connect_rate, connect_s,
-      stop_reason, failure_text.empty() ? "" : " failures: ",
+      static_cast<unsigned long long>(sums.sequence.gaps),
+      static_cast<unsigned long long>(sums.sequence.duplicates),
+      deliveries_per_s, totals_.latency.PercentilesTextMs().c_str(),
+      connect_rate, connect_s, stop_reason,
+      failure_text.empty() ? "" : " failures: ",
       absl::StrJoin(failure_text, ", ").c_str());
   JsonObject connect;
   connect.Number("seconds", connect_s)
@@ -608,10 +603,10 @@ void SseLoad::PrintSummary(const char* stop_reason, int64_t end_ns) {
       .Int("closed_by_server", closed_by_server_)
       .Object("failures", failures)
       .Int("events", static_cast<int64_t>(totals_.events))
-      .Int("gaps", static_cast<int64_t>(sums.gaps))
-      .Int("duplicates", static_cast<int64_t>(sums.duplicates))
-      .Int("reordered", static_cast<int64_t>(sums.reordered))
-      .Int("late", static_cast<int64_t>(sums.late))
+      .Int("gaps", static_cast<int64_t>(sums.sequence.gaps))
+      .Int("duplicates", static_cast<int64_t>(sums.sequence.duplicates))
+      .Int("reordered", static_cast<int64_t>(sums.sequence.reordered))
+      .Int("late", static_cast<int64_t>(sums.sequence.late))
       .Int("malformed", static_cast<int64_t>(totals_.malformed))
       .Int("comments", static_cast<int64_t>(totals_.comments))
       .Int("expect_events", options_.expect_events)
