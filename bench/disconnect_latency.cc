@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -31,6 +30,7 @@
 #include "bench/json_object.h"
 #include "bench/latency_histogram.h"
 #include "bench/socket_address.h"
+#include "bench/steady_nanos.h"
 #include "bench/tool_main.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
@@ -47,12 +47,6 @@ ABSL_FLAG(double, timeout, 10, "seconds any one step may take");
 
 namespace ssecast::bench {
 namespace {
-
-int64_t SteadyNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 struct ProbeConfig {
   sockaddr_in http_address;

@@ -21,7 +21,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -44,6 +43,7 @@
 #include "bench/sequence_tracker.h"
 #include "bench/socket_address.h"
 #include "bench/sse_parser.h"
+#include "bench/steady_nanos.h"
 #include "bench/tool_main.h"
 #include "server/base/unique_fd.h"
 
@@ -80,12 +80,6 @@ ABSL_FLAG(double, report_interval, 0,
 
 namespace ssecast::bench {
 namespace {
-
-int64_t MonotonicNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 double Seconds(int64_t nanos) { return static_cast<double>(nanos) / 1e9; }
 
@@ -416,7 +410,7 @@ void SseLoad::OnHeadersComplete(Connection& connection) {
   --connecting_;
   ++open_;
   connection.set_phase(Phase::kStreaming);
-  totals_.connect_latency.Record(MonotonicNanos() - connection.started_ns());
+  totals_.connect_latency.Record(SteadyNanos() - connection.started_ns());
   if (connection.complete()) ++totals_.complete_open;
 }
 
@@ -514,7 +508,7 @@ absl::Status SseLoad::Run() {
     return absl::InternalError(
         absl::StrCat("epoll_create1: ", strerror(errno)));
   }
-  start_ns_ = MonotonicNanos();
+  start_ns_ = SteadyNanos();
   last_report_ns_ = start_ns_;
   constexpr int kMaxEvents = 1024;
   epoll_event ready[kMaxEvents];
@@ -531,7 +525,7 @@ absl::Status SseLoad::Run() {
       HandleReady(*static_cast<Connection*>(ready[i].data.ptr),
                   ready[i].events);
     }
-    now_ns = MonotonicNanos();
+    now_ns = SteadyNanos();
     ExpireSlowConnects(now_ns);
     MaybeDeclareReady(now_ns);
     ReportProgress(now_ns);
