@@ -12,8 +12,7 @@ ABSL_FLAG(std::string, log_level, "info",
           "ended or refused), info, warning or error.");
 ABSL_FLAG(std::string, log_format, "text",
           "Log lines on stderr as 'text' (time, LEVEL, message, key=value) "
-          "or 'json' (one object per line: time, level, msg and the "
-          "fields).");
+          "or 'json' (one object per line).");
 
 namespace ssecast {
 

@@ -13,9 +13,8 @@
 #include "server/presence/presence_redis.h"
 
 ABSL_FLAG(std::string, presence, "memory",
-          "Where GetPresence and ListClients with cluster=true find who is "
-          "connected: 'memory' (this node only) or 'redis' (every node "
-          "publishing to --redis_address; needs no other Redis flag).");
+          "Where GetPresence and cluster-wide ListClients look: 'memory' (this "
+          "node's clients) or 'redis' (every node's, on --redis_address).");
 ABSL_FLAG(std::string, node_id, "",
           "This node's name in presence answers; 1 to 128 of "
           "[A-Za-z0-9._:@/-]. Empty (the default): <hostname>:<http port>. "
