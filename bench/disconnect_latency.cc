@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -21,21 +20,21 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "bench/grpc_status_name.h"
 #include "bench/http_response_parser.h"
 #include "bench/json_object.h"
 #include "bench/latency_histogram.h"
 #include "bench/socket_address.h"
+#include "bench/steady_nanos.h"
+#include "bench/tool_main.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "rpc/status_conversion.h"
 #include "server/base/host_port.h"
 
 ABSL_FLAG(std::string, http, "127.0.0.1:8080", "ssecast HTTP host:port");
@@ -48,12 +47,6 @@ ABSL_FLAG(double, timeout, 10, "seconds any one step may take");
 
 namespace ssecast::bench {
 namespace {
-
-int64_t SteadyNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 struct ProbeConfig {
   sockaddr_in http_address;
@@ -173,8 +166,7 @@ absl::Status RunIteration(const ProbeConfig& config,
   reader.join();
   if (!status.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("Disconnect: ", GrpcStatusName(status.error_code()), " ",
-                     status.error_message()));
+        absl::StrCat("Disconnect: ", ToAbslStatus(status).ToString()));
   }
   if (!end_ns.ok()) return end_ns.status();
 
@@ -260,14 +252,8 @@ absl::Status Run() {
 }  // namespace ssecast::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Measures Disconnect-to-stream-end latency and the 204 on reconnect. "
-      "See BENCHMARKS.md.");
-  absl::ParseCommandLine(argc, argv);
-  const absl::Status status = ssecast::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "disconnect_latency: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  return ssecast::bench::ToolMain(
+      argc, argv, "disconnect_latency",
+      "Measures Disconnect-to-stream-end latency and the 204 on reconnect.",
+      ssecast::bench::Run);
 }

@@ -18,8 +18,6 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +29,7 @@
 #include "bench/publish_job.h"
 #include "bench/publish_pacer.h"
 #include "bench/publish_stats.h"
+#include "bench/tool_main.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
 
@@ -160,14 +159,9 @@ absl::Status Run() {
 }  // namespace ssecast::bench
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return ssecast::bench::ToolMain(
+      argc, argv, "grpc_publisher",
       "Publishes timestamped benchmark events to ssecast (gRPC) or nchan "
-      "(HTTP). See BENCHMARKS.md.");
-  absl::ParseCommandLine(argc, argv);
-  const absl::Status status = ssecast::bench::Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "grpc_publisher: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+      "(HTTP).",
+      ssecast::bench::Run);
 }

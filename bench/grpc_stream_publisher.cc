@@ -2,9 +2,10 @@
 
 #include <memory>
 
+#include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "bench/event_payload.h"
-#include "bench/grpc_status_name.h"
+#include "rpc/status_conversion.h"
 
 namespace ssecast::bench {
 
@@ -34,7 +35,7 @@ StreamOutcome RunStreamPublishes(ssecast::v1::Broadcaster::Stub& stub,
   StreamOutcome outcome;
   outcome.accepted = response.accepted();
   outcome.rejected = response.rejected();
-  outcome.status = GrpcStatusName(status.error_code());
+  outcome.status = absl::StatusCodeToString(ToAbslStatus(status).code());
   if (!status.ok()) {
     stats.RecordCall(outcome.status, 0, status.error_message());
   }

@@ -2,10 +2,11 @@
 
 #include <memory>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/event_payload.h"
-#include "bench/grpc_status_name.h"
+#include "rpc/status_conversion.h"
 
 namespace ssecast::bench {
 
@@ -70,7 +71,7 @@ void RunUnaryPublishes(ssecast::v1::Broadcaster::Stub& stub,
         [call, &stats, limit](grpc::Status status) {
           std::unique_ptr<UnaryCall> owned(call);
           stats.RecordCall(
-              GrpcStatusName(status.error_code()),
+              absl::StatusCodeToString(ToAbslStatus(status).code()),
               absl::ToInt64Nanoseconds(absl::Now() - call->started),
               status.error_message());
           limit->Release();

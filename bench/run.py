@@ -1194,49 +1194,58 @@ def build(systems):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--system", default="both",
-                        help="comma-separated: ssecast (one node, memory), "
-                        "nchan, ssecast-redisN (N nodes on a private Redis, "
-                        "publishing to the first, subscribers on the last), "
-                        "both (= ssecast,nchan), multinode (= ssecast,"
-                        "ssecast-redis1,ssecast-redis2)")
-    parser.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),
-                        help="comma-separated, from " + ",".join(SCENARIOS)
-                        + " (default: all but PR)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run each scenario this many times, the "
-                        "systems taking turns within each round")
-    parser.add_argument("--pr_rounds", type=int, default=3,
-                        help="rounds of PR (times --repeat), the systems "
-                        "taking turns; the summary shows the median")
-    parser.add_argument("--quick", action="store_true",
-                        help="short smoke run: fewer clients, seconds, steps")
-    parser.add_argument("--no_build", action="store_true",
-                        help="use the binaries already in bazel-bin")
-    parser.add_argument("--inflight", type=int, default=16,
-                        help="publish calls in flight for S1-S4 (gRPC calls "
-                        "for ssecast, keep-alive connections for nchan)")
-    parser.add_argument("--p1_inflight", type=int, default=32,
-                        help="calls in flight for P1")
-    parser.add_argument("--max_connecting", type=int, default=256,
-                        help="sse_load's cap on connections being opened")
-    parser.add_argument("--nginx_workers", default="auto",
-                        help="nginx worker_processes for nchan")
-    parser.add_argument("--wait_idle", type=float, default=120,
+    what = parser.add_argument_group("what to run")
+    what.add_argument("--system", default="both",
+                      help="comma-separated: ssecast (one node, memory), "
+                      "nchan, ssecast-redisN (N nodes on a private Redis, "
+                      "publishing to the first, subscribers on the last), "
+                      "both (= ssecast,nchan), multinode (= ssecast,"
+                      "ssecast-redis1,ssecast-redis2)")
+    what.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),
+                      help="comma-separated, from " + ",".join(SCENARIOS)
+                      + " (default: all but PR)")
+    what.add_argument("--repeat", type=int, default=1,
+                      help="run each scenario this many times, the "
+                      "systems taking turns within each round")
+    what.add_argument("--pr_rounds", type=int, default=3,
+                      help="rounds of PR (times --repeat), the systems "
+                      "taking turns; the summary shows the median")
+    what.add_argument("--quick", action="store_true",
+                      help="short smoke run: fewer clients, seconds, steps")
+
+    load = parser.add_argument_group("load and servers")
+    load.add_argument("--inflight", type=int, default=16,
+                      help="publish calls in flight for S1-S4 (gRPC calls "
+                      "for ssecast, keep-alive connections for nchan)")
+    load.add_argument("--p1_inflight", type=int, default=32,
+                      help="calls in flight for P1")
+    load.add_argument("--max_connecting", type=int, default=256,
+                      help="sse_load's cap on connections being opened")
+    load.add_argument("--nginx_workers", default="auto",
+                      help="nginx worker_processes for nchan")
+    load.add_argument("--ssecast_arg", action="append", default=[],
+                      help="extra ssecast flag, repeatable")
+
+    shared = parser.add_argument_group("on a machine shared with other work")
+    shared.add_argument("--wait_idle", type=float, default=120,
                         help="before each trial, wait up to this many "
-                        "seconds for other processes to leave the cores idle")
-    parser.add_argument("--busy_retries", type=int, default=2,
+                        "seconds for other processes to leave the cores "
+                        "idle")
+    shared.add_argument("--busy_retries", type=int, default=2,
                         help="run a trial again (this many times at most) "
                         "when other processes used more than "
                         f"{OTHER_CPU_NOTE_PERCENT}%% of a core during it")
-    parser.add_argument("--nice", type=int, default=0,
+    shared.add_argument("--nice", type=int, default=0,
                         help="scheduling niceness for the driver, servers "
-                        "and tools (negative needs root): on a machine shared "
-                        "with builds, -10 keeps them from skewing results")
-    parser.add_argument("--ssecast_arg", action="append", default=[],
-                        help="extra ssecast flag, repeatable")
-    parser.add_argument("--json_out", default="",
-                        help="also append the JSON lines to this file")
+                        "and tools (negative needs root): on a machine "
+                        "shared with builds, -10 keeps them from skewing "
+                        "results")
+
+    io = parser.add_argument_group("build and output")
+    io.add_argument("--no_build", action="store_true",
+                    help="use the binaries already in bazel-bin")
+    io.add_argument("--json_out", default="",
+                    help="also append the JSON lines to this file")
     args = parser.parse_args()
     args.scenarios = [s.strip().upper() for s in args.scenario.split(",")
                       if s.strip()]

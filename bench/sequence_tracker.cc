@@ -87,28 +87,43 @@ void SequenceTracker::Observe(uint64_t seq) {
   if (seq < base_) {
     if (TakeMissing(seq)) {
       --gaps_below_base_;
-      ++late_;
-      ++reordered_;
+      ++counts_.late;
+      ++counts_.reordered;
       ++unique_;
     } else {
-      ++duplicates_;
+      ++counts_.duplicates;
     }
     return;
   }
   if (seq - base_ >= kWindow) SlideTo(seq - kWindow + 1);
   if (Seen(seq)) {
-    ++duplicates_;
+    ++counts_.duplicates;
     return;
   }
   SetSeen(seq, true);
   ++observed_in_window_;
   ++unique_;
   if (seq < highest_) {
-    ++reordered_;
+    ++counts_.reordered;
   } else {
     highest_ = seq;
   }
   AdvanceBase();
+}
+
+SequenceTracker::Counts& SequenceTracker::Counts::operator+=(
+    const Counts& other) {
+  duplicates += other.duplicates;
+  reordered += other.reordered;
+  late += other.late;
+  gaps += other.gaps;
+  return *this;
+}
+
+SequenceTracker::Counts SequenceTracker::counts() const {
+  Counts counts = counts_;
+  counts.gaps = gaps();
+  return counts;
 }
 
 uint64_t SequenceTracker::gaps() const {

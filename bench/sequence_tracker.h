@@ -23,6 +23,17 @@ namespace ssecast::bench {
 
 class SequenceTracker {
  public:
+  // What duplicates(), reordered(), late() and gaps() say, in one value
+  // that adds up over subscribers.
+  struct Counts {
+    uint64_t duplicates = 0;
+    uint64_t reordered = 0;
+    uint64_t late = 0;
+    uint64_t gaps = 0;
+
+    Counts& operator+=(const Counts& other);
+  };
+
   static constexpr uint64_t kWindow = 2048;
   static constexpr size_t kMaxMissingRanges = 1024;
 
@@ -33,12 +44,14 @@ class SequenceTracker {
 
   void Observe(uint64_t seq);
 
+  Counts counts() const;
+
   // Events observed, duplicates excluded.
   uint64_t unique() const { return unique_; }
-  uint64_t duplicates() const { return duplicates_; }
-  uint64_t reordered() const { return reordered_; }
+  uint64_t duplicates() const { return counts_.duplicates; }
+  uint64_t reordered() const { return counts_.reordered; }
   // Observed after kWindow higher seqs (also counted in reordered()).
-  uint64_t late() const { return late_; }
+  uint64_t late() const { return counts_.late; }
   // Seqs from the start to highest() never observed.
   uint64_t gaps() const;
   // The first seq observed; 0 before any.
@@ -70,9 +83,7 @@ class SequenceTracker {
   uint64_t observed_in_window_ = 0;
   uint64_t gaps_below_base_ = 0;
   uint64_t unique_ = 0;
-  uint64_t duplicates_ = 0;
-  uint64_t reordered_ = 0;
-  uint64_t late_ = 0;
+  Counts counts_;  // all but gaps, which gaps() works out
   // Sorted, disjoint [first, second) ranges of seqs below base_ not seen.
   std::vector<std::pair<uint64_t, uint64_t>> missing_;
 };

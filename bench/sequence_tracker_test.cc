@@ -117,5 +117,24 @@ TEST(SequenceTrackerTest, SlideJustPastTheWindowCountsWhatLeaves) {
   EXPECT_EQ(tracker.gaps(), 1u + (kWindow + 2 - 3 - 1));
 }
 
+TEST(SequenceTrackerTest, CountsAreTheAccessorsAndAddUp) {
+  SequenceTracker first(1);
+  for (uint64_t seq : {1, 3, 3, 5, 4}) first.Observe(seq);  // 2 missing
+  const SequenceTracker::Counts counts = first.counts();
+  EXPECT_EQ(counts.duplicates, first.duplicates());
+  EXPECT_EQ(counts.reordered, first.reordered());
+  EXPECT_EQ(counts.late, first.late());
+  EXPECT_EQ(counts.gaps, first.gaps());
+
+  SequenceTracker second(1);
+  for (uint64_t seq : {2, 2}) second.Observe(seq);  // 1 missing
+  SequenceTracker::Counts sum = counts;
+  sum += second.counts();
+  EXPECT_EQ(sum.duplicates, 1u + 1u);
+  EXPECT_EQ(sum.reordered, 1u);
+  EXPECT_EQ(sum.late, 0u);
+  EXPECT_EQ(sum.gaps, 1u + 1u);
+}
+
 }  // namespace
 }  // namespace ssecast::bench

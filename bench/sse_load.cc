@@ -21,7 +21,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -33,8 +32,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -46,6 +43,8 @@
 #include "bench/sequence_tracker.h"
 #include "bench/socket_address.h"
 #include "bench/sse_parser.h"
+#include "bench/steady_nanos.h"
+#include "bench/tool_main.h"
 #include "server/base/unique_fd.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "server host (IPv4)");
@@ -81,12 +80,6 @@ ABSL_FLAG(double, report_interval, 0,
 
 namespace ssecast::bench {
 namespace {
-
-int64_t MonotonicNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 double Seconds(int64_t nanos) { return static_cast<double>(nanos) / 1e9; }
 
@@ -417,7 +410,7 @@ void SseLoad::OnHeadersComplete(Connection& connection) {
   --connecting_;
   ++open_;
   connection.set_phase(Phase::kStreaming);
-  totals_.connect_latency.Record(MonotonicNanos() - connection.started_ns());
+  totals_.connect_latency.Record(SteadyNanos() - connection.started_ns());
   if (connection.complete()) ++totals_.complete_open;
 }
 
@@ -515,7 +508,7 @@ absl::Status SseLoad::Run() {
     return absl::InternalError(
         absl::StrCat("epoll_create1: ", strerror(errno)));
   }
-  start_ns_ = MonotonicNanos();
+  start_ns_ = SteadyNanos();
   last_report_ns_ = start_ns_;
   constexpr int kMaxEvents = 1024;
   epoll_event ready[kMaxEvents];
@@ -532,7 +525,7 @@ absl::Status SseLoad::Run() {
       HandleReady(*static_cast<Connection*>(ready[i].data.ptr),
                   ready[i].events);
     }
-    now_ns = MonotonicNanos();
+    now_ns = SteadyNanos();
     ExpireSlowConnects(now_ns);
     MaybeDeclareReady(now_ns);
     ReportProgress(now_ns);
@@ -544,10 +537,7 @@ absl::Status SseLoad::Run() {
 }
 
 struct PerConnectionSums {
-  uint64_t gaps = 0;
-  uint64_t duplicates = 0;
-  uint64_t reordered = 0;
-  uint64_t late = 0;
+  SequenceTracker::Counts sequence;
   uint64_t complete = 0;
   uint64_t min_events = 0;
   uint64_t max_events = 0;
@@ -562,10 +552,7 @@ void SseLoad::PrintSummary(const char* stop_reason, int64_t end_ns) {
       continue;  // never streamed
     }
     const SequenceTracker& sequence = connection->sequence();
-    sums.gaps += sequence.gaps();
-    sums.duplicates += sequence.duplicates();
-    sums.reordered += sequence.reordered();
-    sums.late += sequence.late();
+    sums.sequence += sequence.counts();
     if (connection->complete()) ++sums.complete;
     const uint64_t unique = sequence.unique();
     sums.min_events = any ? std::min(sums.min_events, unique) : unique;
@@ -591,10 +578,11 @@ void SseLoad::PrintSummary(const char* stop_reason, int64_t end_ns) {
       "connect %.0f/s in %.2fs stop=%s%s%s\n",
       options_.connections, open_at_ready_, failed_, closed_by_server_,
       static_cast<unsigned long long>(totals_.events),
-      static_cast<unsigned long long>(sums.gaps),
-      static_cast<unsigned long long>(sums.duplicates), deliveries_per_s,
-      totals_.latency.PercentilesTextMs().c_str(), connect_rate, connect_s,
-      stop_reason, failure_text.empty() ? "" : " failures: ",
+      static_cast<unsigned long long>(sums.sequence.gaps),
+      static_cast<unsigned long long>(sums.sequence.duplicates),
+      deliveries_per_s, totals_.latency.PercentilesTextMs().c_str(),
+      connect_rate, connect_s, stop_reason,
+      failure_text.empty() ? "" : " failures: ",
       absl::StrJoin(failure_text, ", ").c_str());
   JsonObject connect;
   connect.Number("seconds", connect_s)
@@ -609,10 +597,10 @@ void SseLoad::PrintSummary(const char* stop_reason, int64_t end_ns) {
       .Int("closed_by_server", closed_by_server_)
       .Object("failures", failures)
       .Int("events", static_cast<int64_t>(totals_.events))
-      .Int("gaps", static_cast<int64_t>(sums.gaps))
-      .Int("duplicates", static_cast<int64_t>(sums.duplicates))
-      .Int("reordered", static_cast<int64_t>(sums.reordered))
-      .Int("late", static_cast<int64_t>(sums.late))
+      .Int("gaps", static_cast<int64_t>(sums.sequence.gaps))
+      .Int("duplicates", static_cast<int64_t>(sums.sequence.duplicates))
+      .Int("reordered", static_cast<int64_t>(sums.sequence.reordered))
+      .Int("late", static_cast<int64_t>(sums.sequence.late))
       .Int("malformed", static_cast<int64_t>(totals_.malformed))
       .Int("comments", static_cast<int64_t>(totals_.comments))
       .Int("expect_events", options_.expect_events)
@@ -673,37 +661,30 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   return options;
 }
 
-}  // namespace
-}  // namespace ssecast::bench
-
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Opens many SSE streams and measures event latency and loss. "
-      "See BENCHMARKS.md.");
-  absl::ParseCommandLine(argc, argv);
-  using ssecast::bench::LoadOptions;
-  absl::StatusOr<LoadOptions> options = ssecast::bench::OptionsFromFlags();
-  if (!options.ok()) {
-    std::fprintf(stderr, "sse_load: %s\n", options.status().ToString().c_str());
-    return 2;
-  }
-  absl::StatusOr<uint64_t> fd_limit = ssecast::bench::RaiseFdLimitToHard();
-  if (!fd_limit.ok()) {
-    std::fprintf(stderr, "sse_load: %s\n",
-                 fd_limit.status().ToString().c_str());
-    return 1;
-  }
-  if (*fd_limit < static_cast<uint64_t>(options->connections) + 16) {
+absl::Status Run(const LoadOptions& options) {
+  absl::StatusOr<uint64_t> fd_limit = RaiseFdLimitToHard();
+  if (!fd_limit.ok()) return fd_limit.status();
+  if (*fd_limit < static_cast<uint64_t>(options.connections) + 16) {
     std::fprintf(stderr,
                  "sse_load: warning: descriptor limit %llu is below "
                  "--connections + 16; some connections will fail\n",
                  static_cast<unsigned long long>(*fd_limit));
   }
-  auto load = std::make_unique<ssecast::bench::SseLoad>(*options);
-  const absl::Status status = load->Run();
-  if (!status.ok()) {
-    std::fprintf(stderr, "sse_load: %s\n", status.ToString().c_str());
-    return 1;
-  }
-  return 0;
+  auto load = std::make_unique<SseLoad>(options);
+  return load->Run();
+}
+
+}  // namespace
+}  // namespace ssecast::bench
+
+int main(int argc, char** argv) {
+  absl::StatusOr<ssecast::bench::LoadOptions> options;
+  return ssecast::bench::ToolMain(
+      argc, argv, "sse_load",
+      "Opens many SSE streams and measures event latency and loss.",
+      [&] {
+        options = ssecast::bench::OptionsFromFlags();
+        return options.status();
+      },
+      [&] { return ssecast::bench::Run(*options); });
 }

@@ -46,9 +46,8 @@ ABSL_FLAG(std::string, token_file, "",
           "token for a server with --grpc_token_file. Default: "
           "$SSECASTCTL_TOKEN_FILE, else the token in $SSECASTCTL_TOKEN.");
 ABSL_FLAG(bool, tls, false,
-          "Talk TLS to the server (its --grpc_tls_cert), trusting the "
-          "system's CAs unless --tls_ca is given. Implied by the other "
-          "--tls_ flags.");
+          "Talk TLS to the server (its --grpc_tls_cert), trusting the system's "
+          "CAs unless --tls_ca is given; implied by the other --tls_ flags.");
 ABSL_FLAG(std::string, tls_ca, "",
           "PEM file of the CAs that may sign the server's certificate.");
 ABSL_FLAG(std::string, tls_cert, "",
@@ -56,19 +55,15 @@ ABSL_FLAG(std::string, tls_cert, "",
           "--grpc_tls_client_ca), with --tls_key.");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_server_name, "",
-          "The name the server's certificate must carry, when it is not the "
-          "host of --server (e.g. --server=10.0.0.5:50051 with a certificate "
-          "for ssecast.internal).");
+          "The name the server's certificate must carry when it is not the "
+          "host of --server (e.g. when --server is an IP address).");
 ABSL_FLAG(std::string, id, "",
-          "publish: the event's own id, sent after the position in the SSE "
-          "id field.");
+          "publish: the event's own id (SSE id field, after the position).");
 ABSL_FLAG(std::string, type, "",
-          "publish, publish-stream: the SSE event type; empty means "
-          "\"message\".");
+          "publish, publish-stream: the SSE event type (empty: \"message\").");
 ABSL_FLAG(uint32_t, retry_ms, 0,
-          "publish: when > 0, tells browsers to wait this long before they "
-          "reconnect. retry: the new reconnect interval of every "
-          "connection.");
+          "publish: if > 0, how long browsers wait before they reconnect. "
+          "retry: the new reconnect interval of every connection.");
 ABSL_FLAG(uint32_t, jitter_ms, 0,
           "retry: each connection waits retry_ms plus a random offset in "
           "[-jitter_ms, +jitter_ms]; must be below retry_ms.");

@@ -4,6 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "server/config/flag_value.h"
 
 ABSL_FLAG(std::string, cookie_secure, "auto",
           "When the client-id cookie gets the Secure attribute: 'auto' when "
@@ -24,11 +25,8 @@ namespace ssecast {
 absl::StatusOr<DeployOptions> DeployOptionsFromFlags() {
   DeployOptions options;
   absl::StatusOr<CookieSecureMode> mode =
-      ParseCookieSecureMode(absl::GetFlag(FLAGS_cookie_secure));
-  if (!mode.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--cookie_secure: ", mode.status().message()));
-  }
+      ParseFlagValue(FLAGS_cookie_secure, ParseCookieSecureMode);
+  if (!mode.ok()) return mode.status();
   options.cookie_secure = *mode;
   options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
   options.drain_spread = absl::GetFlag(FLAGS_drain_spread);

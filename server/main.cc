@@ -31,6 +31,7 @@
 #include "server/broker/redis_commands_history_flag.h"
 #include "server/broker/redis_wait_flags.h"
 #include "server/config/flag_sources.h"
+#include "server/config/flag_value.h"
 #include "server/config/version.h"
 #include "server/control/control_security_flags.h"
 #include "server/control/control_server.h"
@@ -56,17 +57,15 @@
 extern char** environ;
 
 ABSL_FLAG(std::string, http_address, "0.0.0.0:8080",
-          "Where browsers connect (GET /events). HOST:PORT; port 0 picks a "
-          "free port.");
+          "Where browsers connect (GET /events), HOST:PORT; port 0 picks one.");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50051",
           "Where backends steer ssecast over gRPC. Without --grpc_token_file "
           "keep it private: anyone who reaches it can publish and "
           "disconnect. Port 0 picks a free port.");
 ABSL_FLAG(std::string, config, "",
-          "File of flags, one --flag=value per line (# comments); also "
-          "SSECAST_CONFIG. Every flag may also be set in the environment as "
-          "SSECAST_<FLAG> (e.g. SSECAST_HTTP_ADDRESS). Precedence: command "
-          "line > environment > this file > default.");
+          "File of --flag=value lines (# comments); also SSECAST_CONFIG. Any "
+          "flag may also come from the environment as SSECAST_<FLAG>. "
+          "Precedence: command line > environment > this file > default.");
 ABSL_FLAG(std::string, no_reconnect_store, "memory",
           "Where disconnected client ids are kept: 'memory' (this node only) "
           "or 'redis' (shared by every node on --redis_address).");
@@ -172,15 +171,13 @@ ABSL_FLAG(int64_t, fd_reserve, 0,
           "files. 0 (the default) is the larger of 256 and a tenth of "
           "RLIMIT_NOFILE.");
 ABSL_FLAG(int64_t, max_connections_per_ip, 0,
-          "Most browser connections from one IP address; past it a "
-          "connection is answered 429. 0 (the default) is no cap.");
+          "Most browser connections from one IP (more get 429); 0 is no cap.");
 ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
           "CIDR blocks (e.g. 10.0.0.0/8,::1) of proxies whose "
           "X-Forwarded-For names the client for --max_connections_per_ip; "
           "from anywhere else the header is ignored.");
 ABSL_FLAG(int64_t, max_streams_per_client, 100,
-          "Most open event streams of one client id; past it GET /events is "
-          "answered 429. 0 is no cap.");
+          "Most open streams of one client id (more get 429); 0 is no cap.");
 ABSL_FLAG(int64_t, max_bytes_after_head, 4096,
           "Bytes a browser may send on an open event stream (it should send "
           "none); past it the stream is dropped.");
@@ -191,8 +188,7 @@ ABSL_FLAG(std::string, group_join, "nobody",
           "prefixes like news.*; needs --client_id=jwt) or 'anyone' (every "
           "client joins any group it names, so group events are public).");
 ABSL_FLAG(int64_t, max_groups_per_request, 16,
-          "Most `group` query parameters in one /events request; more get "
-          "400.");
+          "Most `group` parameters in one /events request; more get 400.");
 ABSL_FLAG(int64_t, max_groups_per_client, 64,
           "Most groups one client id may be in (joined at connect and given "
           "by AddToGroup together); more get 400 or INVALID_ARGUMENT.");
@@ -408,11 +404,8 @@ absl::Status CheckFlags() {
     if (absl::Status status = CheckOrigin(origin); !status.ok()) return status;
   }
   absl::StatusOr<GroupJoin> group_join =
-      ParseGroupJoin(absl::GetFlag(FLAGS_group_join));
-  if (!group_join.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--group_join: ", group_join.status().message()));
-  }
+      ParseFlagValue(FLAGS_group_join, ParseGroupJoin);
+  if (!group_join.ok()) return group_join.status();
   if (*group_join == GroupJoin::kJwt &&
       absl::GetFlag(FLAGS_client_id) != "jwt") {
     return absl::InvalidArgumentError(
@@ -496,11 +489,8 @@ absl::StatusOr<DescriptorBudget> SetFrontLimits(SseFrontOptions& options) {
         "negative");
   }
   absl::StatusOr<TrustedProxies> proxies =
-      TrustedProxies::Parse(absl::GetFlag(FLAGS_trusted_proxies));
-  if (!proxies.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--trusted_proxies: ", proxies.status().message()));
-  }
+      ParseFlagValue(FLAGS_trusted_proxies, TrustedProxies::Parse);
+  if (!proxies.ok()) return proxies.status();
   absl::StatusOr<uint64_t> limit = RaiseDescriptorLimit();
   if (!limit.ok()) return limit.status();
   absl::StatusOr<DescriptorBudget> budget =

@@ -4,7 +4,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "server/config/flag_value.h"
 #include "server/log/log.h"
 
 ABSL_FLAG(std::string, log_level, "info",
@@ -12,24 +12,17 @@ ABSL_FLAG(std::string, log_level, "info",
           "ended or refused), info, warning or error.");
 ABSL_FLAG(std::string, log_format, "text",
           "Log lines on stderr as 'text' (time, LEVEL, message, key=value) "
-          "or 'json' (one object per line: time, level, msg and the "
-          "fields).");
+          "or 'json' (one object per line).");
 
 namespace ssecast {
 
 absl::Status ApplyLogFlags() {
   absl::StatusOr<LogLevel> level =
-      ParseLogLevel(absl::GetFlag(FLAGS_log_level));
-  if (!level.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--log_level: ", level.status().message()));
-  }
+      ParseFlagValue(FLAGS_log_level, ParseLogLevel);
+  if (!level.ok()) return level.status();
   absl::StatusOr<LogFormat> format =
-      ParseLogFormat(absl::GetFlag(FLAGS_log_format));
-  if (!format.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--log_format: ", format.status().message()));
-  }
+      ParseFlagValue(FLAGS_log_format, ParseLogFormat);
+  if (!format.ok()) return format.status();
   ConfigureLog(*level, *format);
   return absl::OkStatus();
 }

@@ -8,13 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/base/host_name.h"
+#include "server/config/flag_value.h"
 #include "server/presence/presence_memory.h"
 #include "server/presence/presence_redis.h"
 
 ABSL_FLAG(std::string, presence, "memory",
-          "Where GetPresence and ListClients with cluster=true find who is "
-          "connected: 'memory' (this node only) or 'redis' (every node "
-          "publishing to --redis_address; needs no other Redis flag).");
+          "Where GetPresence and cluster-wide ListClients look: 'memory' (this "
+          "node's clients) or 'redis' (every node's, on --redis_address).");
 ABSL_FLAG(std::string, node_id, "",
           "This node's name in presence answers; 1 to 128 of "
           "[A-Za-z0-9._:@/-]. Empty (the default): <hostname>:<http port>. "
@@ -42,8 +42,7 @@ absl::StatusOr<std::unique_ptr<Presence>> PresenceFromFlags(
     node_id = absl::StrCat(*host, ":", http_port);
   }
   if (absl::Status status = ValidateNodeId(node_id); !status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--node_id: ", status.message()));
+    return FlagValueError("--node_id", status);
   }
   const std::string kind = absl::GetFlag(FLAGS_presence);
   if (kind == "memory") {

@@ -3,10 +3,10 @@
 #include <utility>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "server/base/host_port.h"
+#include "server/config/flag_value.h"
 
 ABSL_FLAG(std::string, redis_sentinels, "",
           "Redis Sentinels as HOST:PORT,HOST:PORT,...: the broker, its "
@@ -25,10 +25,7 @@ absl::StatusOr<std::vector<RedisConnection::Endpoint>> ParseRedisEndpoints(
   for (absl::string_view entry : absl::StrSplit(text, ',')) {
     entry = absl::StripAsciiWhitespace(entry);
     absl::StatusOr<HostPort> parsed = ParseHostPort(entry);
-    if (!parsed.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(flag, ": ", parsed.status().message()));
-    }
+    if (!parsed.ok()) return FlagValueError(flag, parsed.status());
     endpoints.push_back({std::move(parsed->host), parsed->port});
   }
   return endpoints;

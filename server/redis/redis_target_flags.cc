@@ -4,8 +4,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "server/base/host_port.h"
+#include "server/config/flag_value.h"
 #include "server/config/secret_file.h"
 #include "server/redis/redis_sentinel_flags.h"
 
@@ -21,10 +21,7 @@ absl::StatusOr<RedisTarget> RedisTargetFromFlags() {
   RedisTarget target;
   absl::StatusOr<HostPort> address =
       ParseHostPort(absl::GetFlag(FLAGS_redis_address));
-  if (!address.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--redis_address: ", address.status().message()));
-  }
+  if (!address.ok()) return FlagValueError("--redis_address", address.status());
   target.host = std::move(address->host);
   target.port = address->port;
   absl::StatusOr<RedisSentinelSettings> sentinel =
