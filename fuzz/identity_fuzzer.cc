@@ -12,11 +12,11 @@
 #include "server/hub/names.h"
 #include "server/sse/claimed_client_id.h"
 #include "server/sse/group_join_policy.h"
-#include "server/sse/header_client_id_provider.h"
-#include "server/sse/query_client_id_provider.h"
+#include "server/sse/named_value_client_id_provider.h"
 #include "server/sse/unambiguous_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using Where = ssecast::NamedValueClientIdProvider::Where;
   const std::string bytes(reinterpret_cast<const char*>(data), size);
   (void)ssecast::CheckQueryUnambiguous(bytes);
 
@@ -26,8 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.params.emplace("uid", bytes);
   (void)ssecast::CheckUnambiguous(request);
   for (absl::StatusOr<ssecast::ClientIdentity> identity :
-       {ssecast::HeaderClientIdProvider("X-User-Id").Identify(request),
-        ssecast::QueryClientIdProvider("uid").Identify(request),
+       {ssecast::NamedValueClientIdProvider(Where::kHeader, "X-User-Id")
+            .Identify(request),
+        ssecast::NamedValueClientIdProvider(Where::kQueryParameter, "uid")
+            .Identify(request),
         ssecast::IdentityFromClaimedId("fuzz", bytes)}) {
     if (identity.ok() && !ssecast::ValidateClientId(identity->client_id).ok()) {
       std::abort();

@@ -39,8 +39,8 @@ SOURCES=(
   server/hub/names.cc server/hub/position.cc server/hub/target.cc
   server/hub/client_record.cc server/hub/event.cc server/hub/sse_encoding.cc
   server/sse/accept_header.cc server/sse/cookie_client_id_provider.cc
-  server/sse/claimed_client_id.cc server/sse/header_client_id_provider.cc
-  server/sse/query_client_id_provider.cc server/sse/hs256_jwt.cc
+  server/sse/claimed_client_id.cc server/sse/named_value_client_id_provider.cc
+  server/sse/hs256_jwt.cc
   server/sse/jwt_parts.cc server/sse/public_key_jwt.cc
   server/sse/jwt_client_id_provider.cc server/sse/group_join_policy.cc
   server/sse/unambiguous_request.cc server/control/client_page_token.cc

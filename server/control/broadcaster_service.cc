@@ -103,8 +103,8 @@ BroadcasterService::BroadcasterService(Hub* hub, Presence* presence,
   }
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::Publish(
-    grpc::CallbackServerContext* context, const v1::PublishRequest* request,
+BroadcasterService::Reactor* BroadcasterService::Publish(
+    Context* context, const v1::PublishRequest* request,
     v1::PublishResponse* response) {
   absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
   if (!pass.ok()) return FinishWith(context, pass.status());
@@ -158,39 +158,44 @@ absl::Status BroadcasterService::PublishNow(EventInput event, Target target,
 }
 
 grpc::ServerReadReactor<v1::PublishRequest>* BroadcasterService::PublishStream(
-    grpc::CallbackServerContext* /*context*/,
-    v1::PublishStreamResponse* response) {
+    Context* /*context*/, v1::PublishStreamResponse* response) {
   return new PublishStreamReactor(hub_, &gate_, response);
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::Disconnect(
-    grpc::CallbackServerContext* context, const v1::DisconnectRequest* request,
-    v1::DisconnectResponse* response) {
+BroadcasterService::Reactor* BroadcasterService::RunCommand(
+    Context* context, absl::FunctionRef<absl::Status()> command) {
   absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
   if (!pass.ok()) return FinishWith(context, pass.status());
-  absl::StatusOr<Target> target = DisconnectTargetFromProto(*request);
-  if (!target.ok()) return FinishWith(context, target.status());
-  absl::StatusOr<uint32_t> closed =
-      hub_->Disconnect(*target, request->allow_reconnect());
-  if (!closed.ok()) return FinishWith(context, closed.status());
-  response->set_connections_closed(*closed);
-  return FinishWith(context, absl::OkStatus());
+  return FinishWith(context, command());
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::AllowReconnect(
-    grpc::CallbackServerContext* context,
-    const v1::AllowReconnectRequest* request,
+BroadcasterService::Reactor* BroadcasterService::Disconnect(
+    Context* context, const v1::DisconnectRequest* request,
+    v1::DisconnectResponse* response) {
+  return RunCommand(context, [&]() -> absl::Status {
+    absl::StatusOr<Target> target = DisconnectTargetFromProto(*request);
+    if (!target.ok()) return target.status();
+    absl::StatusOr<uint32_t> closed =
+        hub_->Disconnect(*target, request->allow_reconnect());
+    if (!closed.ok()) return closed.status();
+    response->set_connections_closed(*closed);
+    return absl::OkStatus();
+  });
+}
+
+BroadcasterService::Reactor* BroadcasterService::AllowReconnect(
+    Context* context, const v1::AllowReconnectRequest* request,
     v1::AllowReconnectResponse* response) {
-  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
-  if (!pass.ok()) return FinishWith(context, pass.status());
-  absl::Status valid =
-      ValidateClientIdList(request->client_ids(), "client_ids");
-  if (!valid.ok()) return FinishWith(context, valid);
-  absl::StatusOr<uint32_t> removed =
-      hub_->AllowReconnect(ToVector(request->client_ids()));
-  if (!removed.ok()) return FinishWith(context, removed.status());
-  response->set_removed(*removed);
-  return FinishWith(context, absl::OkStatus());
+  return RunCommand(context, [&]() -> absl::Status {
+    absl::Status valid =
+        ValidateClientIdList(request->client_ids(), "client_ids");
+    if (!valid.ok()) return valid;
+    absl::StatusOr<uint32_t> removed =
+        hub_->AllowReconnect(ToVector(request->client_ids()));
+    if (!removed.ok()) return removed.status();
+    response->set_removed(*removed);
+    return absl::OkStatus();
+  });
 }
 
 absl::Status BroadcasterService::ChangeGroups(
@@ -208,42 +213,36 @@ absl::Status BroadcasterService::ChangeGroups(
                             ToVector(request.groups()), join);
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::AddToGroup(
-    grpc::CallbackServerContext* context,
-    const v1::GroupMembershipRequest* request,
+BroadcasterService::Reactor* BroadcasterService::AddToGroup(
+    Context* context, const v1::GroupMembershipRequest* request,
     v1::GroupMembershipResponse* /*response*/) {
-  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
-  if (!pass.ok()) return FinishWith(context, pass.status());
-  return FinishWith(context, ChangeGroups(*request, /*join=*/true));
+  return RunCommand(context,
+                    [&] { return ChangeGroups(*request, /*join=*/true); });
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::RemoveFromGroup(
-    grpc::CallbackServerContext* context,
-    const v1::GroupMembershipRequest* request,
+BroadcasterService::Reactor* BroadcasterService::RemoveFromGroup(
+    Context* context, const v1::GroupMembershipRequest* request,
     v1::GroupMembershipResponse* /*response*/) {
-  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
-  if (!pass.ok()) return FinishWith(context, pass.status());
-  return FinishWith(context, ChangeGroups(*request, /*join=*/false));
+  return RunCommand(context,
+                    [&] { return ChangeGroups(*request, /*join=*/false); });
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::ChangeReconnectInterval(
-    grpc::CallbackServerContext* context,
-    const v1::ChangeReconnectIntervalRequest* request,
+BroadcasterService::Reactor* BroadcasterService::ChangeReconnectInterval(
+    Context* context, const v1::ChangeReconnectIntervalRequest* request,
     v1::ChangeReconnectIntervalResponse* /*response*/) {
-  absl::StatusOr<CommandGate::Pass> pass = gate_.Enter();
-  if (!pass.ok()) return FinishWith(context, pass.status());
-  // 0 is what an unset field reads as; the Hub checks the other bounds.
-  if (request->retry_ms() == 0) {
-    return FinishWith(context, absl::InvalidArgumentError(
-                                   "retry_ms is 0; it must be above 0"));
-  }
-  return FinishWith(context, hub_->ChangeReconnectInterval(
-                                 absl::Milliseconds(request->retry_ms()),
-                                 absl::Milliseconds(request->jitter_ms())));
+  return RunCommand(context, [&] {
+    // 0 is what an unset field reads as; the Hub checks the other bounds.
+    if (request->retry_ms() == 0) {
+      return absl::InvalidArgumentError("retry_ms is 0; it must be above 0");
+    }
+    return hub_->ChangeReconnectInterval(
+        absl::Milliseconds(request->retry_ms()),
+        absl::Milliseconds(request->jitter_ms()));
+  });
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::ListClients(
-    grpc::CallbackServerContext* context, const v1::ListClientsRequest* request,
+BroadcasterService::Reactor* BroadcasterService::ListClients(
+    Context* context, const v1::ListClientsRequest* request,
     v1::ListClientsResponse* response) {
   if (request->cluster()) {
     return FinishWith(context, ListClusterClients(*request, response));
@@ -307,8 +306,8 @@ absl::Status BroadcasterService::ListClusterClients(
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* BroadcasterService::GetPresence(
-    grpc::CallbackServerContext* context, const v1::GetPresenceRequest* request,
+BroadcasterService::Reactor* BroadcasterService::GetPresence(
+    Context* context, const v1::GetPresenceRequest* request,
     v1::GetPresenceResponse* response) {
   const bool by_ids = request->client_ids_size() > 0;
   if (by_ids == !request->group().empty()) {

@@ -27,6 +27,8 @@
 #include <cstddef>
 #include <memory>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
 #include "server/control/blocking_call_pool.h"
@@ -50,6 +52,9 @@ inline constexpr size_t kMaxPresenceClientIds = 1000;
 
 class BroadcasterService final : public v1::Broadcaster::CallbackService {
  public:
+  using Context = grpc::CallbackServerContext;
+  using Reactor = grpc::ServerUnaryReactor;
+
   // `presence` null: this node's own, named "local". `publish_threads`
   // positive, for a hub whose publishes wait for a broker round trip: a
   // unary publish goes out with Hub::PublishAsync() and is finished from
@@ -65,51 +70,45 @@ class BroadcasterService final : public v1::Broadcaster::CallbackService {
 
   CommandGate& gate() { return gate_; }
 
-  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
-                                    const v1::PublishRequest* request,
-                                    v1::PublishResponse* response) override;
+  Reactor* Publish(Context* context, const v1::PublishRequest* request,
+                   v1::PublishResponse* response) override;
 
   // Served by a PublishStreamReactor.
   grpc::ServerReadReactor<v1::PublishRequest>* PublishStream(
-      grpc::CallbackServerContext* context,
-      v1::PublishStreamResponse* response) override;
+      Context* context, v1::PublishStreamResponse* response) override;
 
-  grpc::ServerUnaryReactor* Disconnect(
-      grpc::CallbackServerContext* context,
-      const v1::DisconnectRequest* request,
-      v1::DisconnectResponse* response) override;
+  Reactor* Disconnect(Context* context, const v1::DisconnectRequest* request,
+                      v1::DisconnectResponse* response) override;
 
-  grpc::ServerUnaryReactor* AllowReconnect(
-      grpc::CallbackServerContext* context,
-      const v1::AllowReconnectRequest* request,
-      v1::AllowReconnectResponse* response) override;
+  Reactor* AllowReconnect(Context* context,
+                          const v1::AllowReconnectRequest* request,
+                          v1::AllowReconnectResponse* response) override;
 
-  grpc::ServerUnaryReactor* AddToGroup(
-      grpc::CallbackServerContext* context,
-      const v1::GroupMembershipRequest* request,
-      v1::GroupMembershipResponse* response) override;
+  Reactor* AddToGroup(Context* context,
+                      const v1::GroupMembershipRequest* request,
+                      v1::GroupMembershipResponse* response) override;
 
-  grpc::ServerUnaryReactor* RemoveFromGroup(
-      grpc::CallbackServerContext* context,
-      const v1::GroupMembershipRequest* request,
-      v1::GroupMembershipResponse* response) override;
+  Reactor* RemoveFromGroup(Context* context,
+                           const v1::GroupMembershipRequest* request,
+                           v1::GroupMembershipResponse* response) override;
 
-  grpc::ServerUnaryReactor* ChangeReconnectInterval(
-      grpc::CallbackServerContext* context,
-      const v1::ChangeReconnectIntervalRequest* request,
+  Reactor* ChangeReconnectInterval(
+      Context* context, const v1::ChangeReconnectIntervalRequest* request,
       v1::ChangeReconnectIntervalResponse* response) override;
 
-  grpc::ServerUnaryReactor* ListClients(
-      grpc::CallbackServerContext* context,
-      const v1::ListClientsRequest* request,
-      v1::ListClientsResponse* response) override;
+  Reactor* ListClients(Context* context, const v1::ListClientsRequest* request,
+                       v1::ListClientsResponse* response) override;
 
-  grpc::ServerUnaryReactor* GetPresence(
-      grpc::CallbackServerContext* context,
-      const v1::GetPresenceRequest* request,
-      v1::GetPresenceResponse* response) override;
+  Reactor* GetPresence(Context* context, const v1::GetPresenceRequest* request,
+                       v1::GetPresenceResponse* response) override;
 
  private:
+  // Runs `command`, one that changes state, holding a pass of the gate and
+  // finishes the call with its status; once the gate is closed, finishes
+  // it with UNAVAILABLE and runs nothing.
+  Reactor* RunCommand(Context* context,
+                      absl::FunctionRef<absl::Status()> command);
+
   // Publishes through the hub and fills `response`.
   absl::Status PublishNow(EventInput event, Target target,
                           v1::PublishResponse* response);

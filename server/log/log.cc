@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <iterator>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,12 @@
 
 namespace ssecast {
 namespace {
+
+// Indexed by LogLevel.
+constexpr absl::string_view kLogLevelNames[] = {"debug", "info", "warning",
+                                                "error"};
+static_assert(std::size(kLogLevelNames) ==
+              static_cast<size_t>(LogLevel::kError) + 1);
 
 std::atomic<int> threshold{static_cast<int>(LogLevel::kInfo)};
 std::atomic<int> format_in_use{static_cast<int>(LogFormat::kText)};
@@ -56,43 +63,35 @@ size_t Utf8SequenceLength(absl::string_view text) {
   return length;
 }
 
+// The bytes JSON escapes as a backslash and a letter, and the letter of
+// each (at the same index); other control bytes become \u00XX.
+constexpr absl::string_view kShortEscaped = "\"\\\n\r\t";
+constexpr absl::string_view kShortEscapeLetters = "\"\\nrt";
+static_assert(kShortEscaped.size() == kShortEscapeLetters.size());
+
 // Appends `text` as the inside of a JSON string: quotes, backslashes and
 // control bytes escaped, and bytes that are not UTF-8 replaced by U+FFFD,
 // so that the line is valid JSON whatever a message quotes.
 void AppendJsonEscaped(absl::string_view text, std::string* out) {
   while (!text.empty()) {
     const unsigned char c = static_cast<unsigned char>(text[0]);
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xF]);
-        } else if (c < 0x80) {
-          out->push_back(static_cast<char>(c));
-        } else if (const size_t length = Utf8SequenceLength(text); length > 0) {
-          out->append(text.data(), length);
-          text.remove_prefix(length);
-          continue;
-        } else {
-          out->append("\\ufffd");
-        }
+    if (const size_t i = kShortEscaped.find(text[0]);
+        i != absl::string_view::npos) {
+      out->push_back('\\');
+      out->push_back(kShortEscapeLetters[i]);
+    } else if (c < 0x20 || c == 0x7F) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 0xF]);
+    } else if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+    } else if (const size_t length = Utf8SequenceLength(text); length > 0) {
+      out->append(text.data(), length);
+      text.remove_prefix(length);
+      continue;
+    } else {
+      out->append("\\ufffd");
     }
     text.remove_prefix(1);
   }
@@ -156,10 +155,9 @@ void WriteAll(int fd, absl::string_view line) {
 }  // namespace
 
 absl::StatusOr<LogLevel> ParseLogLevel(absl::string_view text) {
-  if (text == "debug") return LogLevel::kDebug;
-  if (text == "info") return LogLevel::kInfo;
-  if (text == "warning") return LogLevel::kWarning;
-  if (text == "error") return LogLevel::kError;
+  for (size_t i = 0; i < std::size(kLogLevelNames); ++i) {
+    if (text == kLogLevelNames[i]) return static_cast<LogLevel>(i);
+  }
   return absl::InvalidArgumentError(absl::StrCat(
       "\"", text, "\" is not a log level: debug, info, warning or error"));
 }
@@ -172,17 +170,8 @@ absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view text) {
 }
 
 absl::string_view LogLevelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarning:
-      return "warning";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "unknown";
+  const size_t i = static_cast<size_t>(level);
+  return i < std::size(kLogLevelNames) ? kLogLevelNames[i] : "unknown";
 }
 
 std::string LogField::SignedText(long long value) {

@@ -1,6 +1,7 @@
 #include "server/metrics/metrics.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,34 +21,19 @@ namespace {
 constexpr int kRefusalStatuses[] = {204, 400, 401, 403, 404, 405, 406, 408,
                                     413, 414, 429, 431, 500, 501, 503};
 
+// Indexed by StreamEnd.
+constexpr const char* kStreamEndLabels[] = {
+    "client_gone",    "server_closed", "token_expired",  "shutdown",
+    "slow",           "write_timeout", "out_of_history", "close_timeout",
+    "too_much_input", "write_error"};
+static_assert(std::size(kStreamEndLabels) ==
+              static_cast<size_t>(StreamEnd::kCount));
+
 }  // namespace
 
 const char* StreamEndLabel(StreamEnd end) {
-  switch (end) {
-    case StreamEnd::kClientGone:
-      return "client_gone";
-    case StreamEnd::kServerClosed:
-      return "server_closed";
-    case StreamEnd::kTokenExpired:
-      return "token_expired";
-    case StreamEnd::kShutdown:
-      return "shutdown";
-    case StreamEnd::kSlow:
-      return "slow";
-    case StreamEnd::kWriteTimeout:
-      return "write_timeout";
-    case StreamEnd::kOutOfHistory:
-      return "out_of_history";
-    case StreamEnd::kCloseTimeout:
-      return "close_timeout";
-    case StreamEnd::kTooMuchInput:
-      return "too_much_input";
-    case StreamEnd::kWriteError:
-      return "write_error";
-    case StreamEnd::kCount:
-      break;
-  }
-  return "unknown";
+  const size_t i = static_cast<size_t>(end);
+  return i < std::size(kStreamEndLabels) ? kStreamEndLabels[i] : "unknown";
 }
 
 // Runs the sampler, then hands the exposer what the registry holds.
@@ -154,8 +140,6 @@ Metrics::Metrics()
   backlog_bytes_ = gauge("ssecast_delivery_backlog_bytes",
                          "The same backlog in bytes (--publish_lag_bytes).");
 }
-
-Metrics::~Metrics() = default;
 
 Metrics* Metrics::Unexposed() {
   static Metrics* const metrics = new Metrics();

@@ -52,7 +52,6 @@ const char* StreamEndLabel(StreamEnd end);
 class Metrics {
  public:
   Metrics();
-  ~Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 

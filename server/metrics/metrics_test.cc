@@ -83,6 +83,21 @@ TEST(MetricsTest, CountsWhatItIsTold) {
   EXPECT_EQ(Value(text, "ssecast_store_up"), 0);
 }
 
+// The labels are what dashboards select on; each reason keeps its own.
+TEST(MetricsTest, StreamEndLabels) {
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kClientGone), "client_gone");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kServerClosed), "server_closed");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kTokenExpired), "token_expired");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kShutdown), "shutdown");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kSlow), "slow");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kWriteTimeout), "write_timeout");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kOutOfHistory), "out_of_history");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kCloseTimeout), "close_timeout");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kTooMuchInput), "too_much_input");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kWriteError), "write_error");
+  EXPECT_STREQ(StreamEndLabel(StreamEnd::kCount), "unknown");
+}
+
 TEST(MetricsTest, GaugesComeFromTheSamplerAtEachScrape) {
   Metrics metrics;
   int scrapes = 0;

@@ -430,39 +430,46 @@ absl::StatusOr<std::vector<std::string>> PresenceRedis::LiveNodesLocked() {
   return live;
 }
 
-absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::FindDistinct(
-    absl::Span<const std::string> client_ids) {
+absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::ReadRecordsLocked(
+    absl::Span<const NodeRead> reads) {
   std::vector<PresenceRecord> records;
-  absl::MutexLock lock(&query_mu_);
-  absl::StatusOr<std::vector<std::string>> nodes = LiveNodesLocked();
-  if (!nodes.ok()) return nodes.status();
-  if (nodes->empty()) return records;
-  std::vector<RedisCommand> reads;
-  for (const std::string& node : *nodes) {
-    RedisCommand hmget = {"HMGET", NodeKey(node, "clients")};
-    hmget.insert(hmget.end(), client_ids.begin(), client_ids.end());
-    reads.push_back(std::move(hmget));
+  if (reads.empty()) return records;
+  std::vector<RedisCommand> hmgets;
+  for (const NodeRead& read : reads) {
+    RedisCommand hmget = {"HMGET", NodeKey(read.node, "clients")};
+    hmget.insert(hmget.end(), read.client_ids.begin(), read.client_ids.end());
+    hmgets.push_back(std::move(hmget));
   }
-  absl::StatusOr<std::vector<RedisReply>> replies = querier_.Run(reads);
+  absl::StatusOr<std::vector<RedisReply>> replies = querier_.Run(hmgets);
   if (!replies.ok()) return QueryFailed(replies.status());
-  for (size_t n = 0; n < nodes->size(); ++n) {
-    const redisReply* values = (*replies)[n].get();
+  for (size_t r = 0; r < reads.size(); ++r) {
+    const redisReply* values = (*replies)[r].get();
     if (values->type != REDIS_REPLY_ARRAY ||
-        values->elements != client_ids.size()) {
+        values->elements != reads[r].client_ids.size()) {
       return BadReply("HMGET");
     }
-    for (size_t i = 0; i < client_ids.size(); ++i) {
+    for (size_t i = 0; i < values->elements; ++i) {
       const redisReply* value = values->element[i];
       if (!IsString(value)) continue;
       PresenceRecord record;
-      record.client_id = client_ids[i];
-      record.node_id = (*nodes)[n];
+      record.client_id = reads[r].client_ids[i];
+      record.node_id = std::string(reads[r].node);
       if (DecodeValue(absl::string_view(value->str, value->len), &record)) {
         records.push_back(std::move(record));
       }
     }
   }
   return records;
+}
+
+absl::StatusOr<std::vector<PresenceRecord>> PresenceRedis::FindDistinct(
+    absl::Span<const std::string> client_ids) {
+  absl::MutexLock lock(&query_mu_);
+  absl::StatusOr<std::vector<std::string>> nodes = LiveNodesLocked();
+  if (!nodes.ok()) return nodes.status();
+  std::vector<NodeRead> reads;
+  for (const std::string& node : *nodes) reads.push_back({node, client_ids});
+  return ReadRecordsLocked(reads);
 }
 
 absl::StatusOr<PresencePage> PresenceRedis::ListPage(
@@ -506,36 +513,14 @@ absl::StatusOr<PresencePage> PresenceRedis::ListPage(
   if (candidates.empty()) return page;
   std::vector<std::vector<std::string>> ids_of_node(nodes->size());
   for (const auto& [id, n] : candidates) ids_of_node[n].push_back(id);
-  std::vector<RedisCommand> reads;
-  std::vector<size_t> read_nodes;
+  std::vector<NodeRead> reads;
   for (size_t n = 0; n < nodes->size(); ++n) {
-    if (ids_of_node[n].empty()) continue;
-    RedisCommand hmget = {"HMGET", NodeKey((*nodes)[n], "clients")};
-    hmget.insert(hmget.end(), ids_of_node[n].begin(), ids_of_node[n].end());
-    reads.push_back(std::move(hmget));
-    read_nodes.push_back(n);
+    if (!ids_of_node[n].empty()) reads.push_back({(*nodes)[n], ids_of_node[n]});
   }
-  absl::StatusOr<std::vector<RedisReply>> replies = querier_.Run(reads);
-  if (!replies.ok()) return QueryFailed(replies.status());
-  for (size_t r = 0; r < read_nodes.size(); ++r) {
-    const size_t n = read_nodes[r];
-    const redisReply* values = (*replies)[r].get();
-    if (values->type != REDIS_REPLY_ARRAY ||
-        values->elements != ids_of_node[n].size()) {
-      return BadReply("HMGET");
-    }
-    for (size_t i = 0; i < values->elements; ++i) {
-      const redisReply* value = values->element[i];
-      // Gone since the range was read: left out, as a client that left.
-      if (!IsString(value)) continue;
-      PresenceRecord record;
-      record.client_id = ids_of_node[n][i];
-      record.node_id = (*nodes)[n];
-      if (DecodeValue(absl::string_view(value->str, value->len), &record)) {
-        page.records.push_back(std::move(record));
-      }
-    }
-  }
+  absl::StatusOr<std::vector<PresenceRecord>> records =
+      ReadRecordsLocked(reads);
+  if (!records.ok()) return records.status();
+  page.records = *std::move(records);
   std::sort(page.records.begin(), page.records.end(), PresenceRecordBefore);
   return page;
 }

@@ -92,19 +92,25 @@ class PresenceRedis final : public Presence {
   const std::string& node_id() const override { return options_.node_id; }
 
  private:
-  absl::StatusOr<std::vector<PresenceRecord>> FindDistinct(
-      absl::Span<const std::string> client_ids) override;
-  absl::StatusOr<PresencePage> ListPage(const std::optional<std::string>& group,
-                                        const PresenceCursor& after,
-                                        size_t page_size) override;
-
   struct Published {
     uint32_t connections = 0;
     std::vector<std::string> groups;  // sorted
   };
   using PublishedMap = absl::flat_hash_map<std::string, Published>;
 
+  // The client ids whose records a query reads from one node.
+  struct NodeRead {
+    absl::string_view node;
+    absl::Span<const std::string> client_ids;
+  };
+
   PresenceRedis(Options options, const LocalClients* local);
+
+  absl::StatusOr<std::vector<PresenceRecord>> FindDistinct(
+      absl::Span<const std::string> client_ids) override;
+  absl::StatusOr<PresencePage> ListPage(const std::optional<std::string>& group,
+                                        const PresenceCursor& after,
+                                        size_t page_size) override;
 
   std::string NodeKey(absl::string_view node_id,
                       absl::string_view suffix) const;
@@ -121,6 +127,12 @@ class PresenceRedis final : public Presence {
   // The ids of the live nodes, for a query: removes dead ones from the
   // nodes set as it finds them.
   absl::StatusOr<std::vector<std::string>> LiveNodesLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(query_mu_);
+  // The records of the ids of every read, in one round trip; an id its
+  // node does not hold (not connected there, or gone since it was listed)
+  // has none.
+  absl::StatusOr<std::vector<PresenceRecord>> ReadRecordsLocked(
+      absl::Span<const NodeRead> reads)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(query_mu_);
   // UNAVAILABLE "presence: ..." from a connection's failure.
   absl::Status QueryFailed(const absl::Status& status)

@@ -13,10 +13,9 @@
 #include "absl/strings/strip.h"
 #include "server/config/secret_file.h"
 #include "server/sse/cookie_client_id_provider.h"
-#include "server/sse/header_client_id_provider.h"
 #include "server/sse/jwt_client_id_provider.h"
+#include "server/sse/named_value_client_id_provider.h"
 #include "server/sse/public_key_jwt.h"
-#include "server/sse/query_client_id_provider.h"
 
 namespace ssecast {
 namespace {
@@ -86,14 +85,16 @@ absl::StatusOr<std::unique_ptr<ClientIdProvider>> MakeClientIdProvider(
           "token), got \"",
           absl::CEscape(spec), "\""));
     }
-    return std::make_unique<HeaderClientIdProvider>(std::string(spec));
+    return std::make_unique<NamedValueClientIdProvider>(
+        NamedValueClientIdProvider::Where::kHeader, std::string(spec));
   }
   if (absl::ConsumePrefix(&spec, "query:")) {
     if (spec.empty()) {
       return absl::InvalidArgumentError(
           "--client_id=query:NAME needs a parameter name");
     }
-    return std::make_unique<QueryClientIdProvider>(std::string(spec));
+    return std::make_unique<NamedValueClientIdProvider>(
+        NamedValueClientIdProvider::Where::kQueryParameter, std::string(spec));
   }
   if (spec == "jwt") {
     return MakeJwtProvider(jwt_secret_file, jwt_public_key_file);

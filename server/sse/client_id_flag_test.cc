@@ -9,10 +9,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/sse/cookie_client_id_provider.h"
-#include "server/sse/header_client_id_provider.h"
 #include "server/sse/jwt_client_id_provider.h"
 #include "server/sse/jwt_test_keys.h"
-#include "server/sse/query_client_id_provider.h"
+#include "server/sse/named_value_client_id_provider.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast {
@@ -64,7 +63,8 @@ TEST(ClientIdFlagTest, CookieUsesTheCookieName) {
 TEST(ClientIdFlagTest, HeaderUsesTheNamedHeader) {
   auto provider = Make("header:X-User-Id");
   ASSERT_OK(provider);
-  ASSERT_NE(dynamic_cast<HeaderClientIdProvider*>(provider->get()), nullptr);
+  ASSERT_NE(dynamic_cast<NamedValueClientIdProvider*>(provider->get()),
+            nullptr);
   httplib::Request request;
   request.set_header("X-User-Id", "user-7");
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
@@ -89,7 +89,8 @@ TEST(ClientIdFlagTest, HeaderNeedsAValidName) {
 TEST(ClientIdFlagTest, QueryUsesTheNamedParameter) {
   auto provider = Make("query:uid");
   ASSERT_OK(provider);
-  ASSERT_NE(dynamic_cast<QueryClientIdProvider*>(provider->get()), nullptr);
+  ASSERT_NE(dynamic_cast<NamedValueClientIdProvider*>(provider->get()),
+            nullptr);
   httplib::Request request;
   request.params.emplace("uid", "user-8");
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);

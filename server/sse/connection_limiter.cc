@@ -4,56 +4,30 @@
 
 namespace ssecast {
 
-ConnectionLimiter::Hold& ConnectionLimiter::Hold::operator=(
-    Hold&& other) noexcept {
-  if (this != &other) {
-    Release();
-    limiter_ = std::exchange(other.limiter_, nullptr);
-    ip_ = std::move(other.ip_);
+void ConnectionLimiter::GiveBack(Counted counted, const std::string& key) {
+  if (counted == Counted::kStream) {
+    absl::MutexLock lock(&mu_);
+    auto it = per_client_.find(key);
+    if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
+    return;
   }
-  return *this;
+  if (!key.empty()) {
+    absl::MutexLock lock(&mu_);
+    ReleaseIp(key);
+  }
+  open_.fetch_sub(1);
 }
 
-void ConnectionLimiter::Hold::Release() {
-  if (limiter_ == nullptr) return;
-  if (!ip_.empty()) {
-    absl::MutexLock lock(&limiter_->mu_);
-    limiter_->ReleaseIp(ip_);
-  }
-  limiter_->open_.fetch_sub(1);
-  limiter_ = nullptr;
-}
-
-bool ConnectionLimiter::Hold::MoveTo(absl::string_view ip) {
-  if (limiter_ == nullptr || ip == ip_) return true;
-  absl::MutexLock lock(&limiter_->mu_);
-  if (!limiter_->AcquireIp(ip)) {
-    limiter_->refused_per_ip_.fetch_add(1);
+bool ConnectionLimiter::MoveIp(absl::string_view to, std::string* ip) {
+  if (to == *ip) return true;
+  absl::MutexLock lock(&mu_);
+  if (!AcquireIp(to)) {
+    refused_per_ip_.fetch_add(1);
     return false;
   }
-  if (!ip_.empty()) limiter_->ReleaseIp(ip_);
-  ip_ = std::string(ip);
+  if (!ip->empty()) ReleaseIp(*ip);
+  *ip = std::string(to);
   return true;
-}
-
-ConnectionLimiter::StreamHold& ConnectionLimiter::StreamHold::operator=(
-    StreamHold&& other) noexcept {
-  if (this != &other) {
-    Release();
-    limiter_ = std::exchange(other.limiter_, nullptr);
-    client_id_ = std::move(other.client_id_);
-  }
-  return *this;
-}
-
-void ConnectionLimiter::StreamHold::Release() {
-  if (limiter_ == nullptr) return;
-  absl::MutexLock lock(&limiter_->mu_);
-  auto it = limiter_->per_client_.find(client_id_);
-  if (it != limiter_->per_client_.end() && --it->second == 0) {
-    limiter_->per_client_.erase(it);
-  }
-  limiter_ = nullptr;
 }
 
 bool ConnectionLimiter::AcquireIp(absl::string_view ip) {
@@ -96,7 +70,7 @@ std::optional<ConnectionLimiter::Hold> ConnectionLimiter::Admit(
       open_.fetch_sub(1);
       return std::nullopt;
     }
-    hold.ip_ = std::string(ip);
+    hold.key_ = std::string(ip);
   }
   return hold;
 }
@@ -113,7 +87,7 @@ std::optional<ConnectionLimiter::StreamHold> ConnectionLimiter::OpenStream(
   }
   ++count;
   hold.limiter_ = this;
-  hold.client_id_ = std::string(client_id);
+  hold.key_ = std::string(client_id);
   return hold;
 }
 

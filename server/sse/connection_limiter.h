@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -35,41 +36,55 @@ class ConnectionLimiter {
  public:
   enum class Refusal { kTotal, kPerIp, kPerClient };
 
-  // One connection's place under the total and per-IP caps. Move-only.
-  class Hold {
-   public:
-    Hold() = default;
-    Hold(Hold&& other) noexcept { *this = std::move(other); }
-    Hold& operator=(Hold&& other) noexcept;
-    ~Hold() { Release(); }
+  // What a place counts against: the total and per-IP caps, or a client
+  // id's cap on streams.
+  enum class Counted { kConnection, kStream };
 
-    // Counts the connection against `ip` instead of its current address
-    // (for a client behind a trusted proxy). False, changing nothing, when
-    // `ip` is at its cap.
-    bool MoveTo(absl::string_view ip);
-    const std::string& ip() const { return ip_; }
+  // One connection's place (Hold) or one stream's (StreamHold), given back
+  // when destroyed or moved over. Move-only.
+  template <Counted kCounted>
+  class Place {
+   public:
+    Place() = default;
+    Place(Place&& other) noexcept { *this = std::move(other); }
+    Place& operator=(Place&& other) noexcept {
+      if (this != &other) {
+        Release();
+        limiter_ = std::exchange(other.limiter_, nullptr);
+        key_ = std::move(other.key_);
+      }
+      return *this;
+    }
+    ~Place() { Release(); }
+
+    // A connection's place only. Counts the connection against `ip` instead
+    // of its current address (for a client behind a trusted proxy). False,
+    // changing nothing, when `ip` is at its cap.
+    bool MoveTo(absl::string_view ip) {
+      static_assert(kCounted == Counted::kConnection);
+      return limiter_ == nullptr || limiter_->MoveIp(ip, &key_);
+    }
+    // A connection's place only: the address it counts against ("" for
+    // none).
+    const std::string& ip() const {
+      static_assert(kCounted == Counted::kConnection);
+      return key_;
+    }
 
    private:
     friend class ConnectionLimiter;
-    void Release();
-    ConnectionLimiter* limiter_ = nullptr;
-    std::string ip_;
-  };
+    void Release() {
+      if (limiter_ != nullptr) {
+        std::exchange(limiter_, nullptr)->GiveBack(kCounted, key_);
+      }
+    }
 
-  // One stream's place under its client id's cap. Move-only.
-  class StreamHold {
-   public:
-    StreamHold() = default;
-    StreamHold(StreamHold&& other) noexcept { *this = std::move(other); }
-    StreamHold& operator=(StreamHold&& other) noexcept;
-    ~StreamHold() { Release(); }
-
-   private:
-    friend class ConnectionLimiter;
-    void Release();
     ConnectionLimiter* limiter_ = nullptr;
-    std::string client_id_;
+    // The connection's IP address, or the stream's client id.
+    std::string key_;
   };
+  using Hold = Place<Counted::kConnection>;
+  using StreamHold = Place<Counted::kStream>;
 
   explicit ConnectionLimiter(const ConnectionLimits& limits)
       : limits_(limits) {}
@@ -103,6 +118,10 @@ class ConnectionLimiter {
  private:
   bool AcquireIp(absl::string_view ip) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseIp(absl::string_view ip) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hold::MoveTo(): `*ip` becomes `to` if `to` is below its cap.
+  bool MoveIp(absl::string_view to, std::string* ip);
+  // What a Place gives back.
+  void GiveBack(Counted counted, const std::string& key);
 
   const ConnectionLimits limits_;
   std::atomic<size_t> open_{0};

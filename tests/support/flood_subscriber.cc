@@ -11,9 +11,9 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "server/hub/position.h"
 #include "tests/support/chunked_body_decoder.h"
 #include "tests/support/sse_stream_parser.h"
 
@@ -23,20 +23,6 @@ namespace {
 // How long one recv() may wait, so the thread notices the destructor.
 constexpr absl::Duration kReadSlice = absl::Milliseconds(100);
 constexpr size_t kMaxHeadBytes = 64 * 1024;
-
-// The (epoch, sequence) before the first ':' of an event id.
-std::optional<std::pair<uint64_t, uint64_t>> ParsePosition(
-    absl::string_view id) {
-  id = id.substr(0, id.find(':'));
-  const size_t dash = id.find('-');
-  std::pair<uint64_t, uint64_t> position;
-  if (dash == absl::string_view::npos ||
-      !absl::SimpleAtoi(id.substr(0, dash), &position.first) ||
-      !absl::SimpleAtoi(id.substr(dash + 1), &position.second)) {
-    return std::nullopt;
-  }
-  return position;
-}
 
 absl::Status SetTimeout(int fd, int option, absl::Duration timeout) {
   const timeval tv = absl::ToTimeval(timeout);
@@ -126,7 +112,7 @@ struct FloodSubscriber::Decoder {
   ChunkedBodyDecoder chunked;
   SseStreamParser parser;
   std::string decoded;
-  std::optional<std::pair<uint64_t, uint64_t>> last_position;
+  std::optional<Position> last_position;
 };
 
 absl::StatusOr<std::unique_ptr<FloodSubscriber>> FloodSubscriber::Start(
@@ -197,8 +183,9 @@ bool FloodSubscriber::Consume(const char* bytes, size_t size) {
   d.parser.Feed(d.decoded);
   Progress counted;
   while (std::optional<SseEvent> event = d.parser.PopEvent()) {
-    std::optional<std::pair<uint64_t, uint64_t>> position =
-        ParsePosition(event->id);
+    // The position is the part of the id before any ':'.
+    std::optional<Position> position = Position::Parse(
+        absl::string_view(event->id).substr(0, event->id.find(':')));
     if (!position) {
       ++counted.malformed;
     } else if (d.last_position && !(*d.last_position < *position)) {
