@@ -339,25 +339,17 @@ void BrokerRedis::SendGroup(std::vector<PendingSend> group) {
         {
           absl::MutexLock lock(&send_mu_);
           size_t commands = 0;
-          size_t taken = 0;
-          while (taken < queued_.size() &&
-                 (taken == 0 || commands + queued_[taken].script.size() <=
-                                    kMaxGroupCommands)) {
-            commands += queued_[taken].script.size();
-            ++taken;
+          while (!queued_.empty() &&
+                 (waiting.empty() || commands + queued_.front().script.size() <=
+                                         kMaxGroupCommands)) {
+            commands += queued_.front().script.size();
+            waiting.push_back(std::move(queued_.front()));
+            queued_.pop_front();
           }
-          if (taken == 0) {
+          if (waiting.empty()) {
             sending_ = false;
             return;
           }
-          for (size_t i = 0; i < taken; ++i) {
-            waiting.push_back(std::move(queued_[i]));
-          }
-          std::vector<PendingSend> rest;
-          for (size_t i = taken; i < queued_.size(); ++i) {
-            rest.push_back(std::move(queued_[i]));
-          }
-          queued_.swap(rest);
         }
         SendGroup(std::move(waiting));
       });

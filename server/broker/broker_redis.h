@@ -1,6 +1,7 @@
 #ifndef SSECAST_SERVER_BROKER_BROKER_REDIS_H_
 #define SSECAST_SERVER_BROKER_BROKER_REDIS_H_
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -242,7 +243,7 @@ class BrokerRedis : public Broker {
   // destructor answers the calls in flight (and so touches these).
   absl::Mutex send_mu_;
   bool sending_ ABSL_GUARDED_BY(send_mu_) = false;
-  std::vector<PendingSend> queued_ ABSL_GUARDED_BY(send_mu_);
+  std::deque<PendingSend> queued_ ABSL_GUARDED_BY(send_mu_);
 
   // Send(), LoadGroups() and Start()'s replay share one pipelined
   // connection: concurrent callers share its round trips.

@@ -19,6 +19,16 @@
 namespace ssecast {
 namespace {
 
+// A publish's outcome, as its reply says it.
+absl::Status FillPublishResponse(
+    const absl::StatusOr<Hub::PublishResult>& result,
+    v1::PublishResponse* response) {
+  if (!result.ok()) return result.status();
+  response->set_connections(result->connections);
+  response->set_position(result->position.ToString());
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* FinishWith(grpc::CallbackServerContext* context,
                                      const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -126,12 +136,10 @@ BroadcasterService::Reactor* BroadcasterService::Publish(
     hub_->PublishAsync(*std::move(event), *std::move(target),
                        [reactor, response, held](
                            absl::StatusOr<Hub::PublishResult> result) mutable {
-                         if (result.ok()) {
-                           response->set_connections(result->connections);
-                           response->set_position(result->position.ToString());
-                         }
+                         const absl::Status status =
+                             FillPublishResponse(result, response);
                          held.reset();
-                         reactor->Finish(ToGrpcStatus(result.status()));
+                         reactor->Finish(ToGrpcStatus(status));
                        });
     return reactor;
   }
@@ -149,12 +157,8 @@ BroadcasterService::Reactor* BroadcasterService::Publish(
 
 absl::Status BroadcasterService::PublishNow(EventInput event, Target target,
                                             v1::PublishResponse* response) {
-  absl::StatusOr<Hub::PublishResult> result =
-      hub_->Publish(std::move(event), std::move(target));
-  if (!result.ok()) return result.status();
-  response->set_connections(result->connections);
-  response->set_position(result->position.ToString());
-  return absl::OkStatus();
+  return FillPublishResponse(hub_->Publish(std::move(event), std::move(target)),
+                             response);
 }
 
 grpc::ServerReadReactor<v1::PublishRequest>* BroadcasterService::PublishStream(
