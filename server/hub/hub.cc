@@ -603,13 +603,16 @@ void Hub::ApplyPublish(const PublishCommand& publish,
   // sequence: the count is exactly the connections that get it.
   uint32_t reach;
   bool appended;
+  ReachLedger::Answer answer;
   {
     absl::MutexLock lock(&mu_);
     NoteAppliedLocked(position);
     reach = CountConnectionsLocked(publish.target);
-    reach_.Record(position, reach);
+    answer = reach_.Record(position, reach);
     appended = log_.Append(publish.event, publish.target, position) != nullptr;
   }
+  // The publishing call on this node learns its reach on this thread.
+  std::move(answer).Give();
   if (!appended) {
     LogWarning("event skipped: not after the newest event in the log",
                {{"position", position.ToString()}});
@@ -631,15 +634,17 @@ void Hub::ApplyDisconnect(const DisconnectCommand& disconnect,
                           const Position& position) {
   std::vector<std::shared_ptr<Connection>> closing;
   uint64_t end;
+  ReachLedger::Answer answer;
   {
     absl::MutexLock lock(&mu_);
     closing = ConnectionsOfLocked(disconnect.target);
     NoteAppliedLocked(position);
-    reach_.Record(position, closing.size());
+    answer = reach_.Record(position, closing.size());
     // Commands are applied in order: the log now holds exactly the events
     // published before this disconnect; those are still sent.
     end = log_.next_sequence();
   }
+  std::move(answer).Give();
   if (disconnect.block_reconnect &&
       disconnect.target.kind() == Target::Kind::kGroups && !closing.empty()) {
     // Before closing, so that their reconnects find the entry. The node that

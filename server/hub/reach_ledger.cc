@@ -12,25 +12,31 @@ ReachLedger::~ReachLedger() {
     thread = std::move(thread_);
   }
   if (thread.joinable()) thread.join();
-  std::vector<std::pair<TakeDone, uint32_t>> ready;
   std::vector<TakeDone> left;
   {
     absl::MutexLock lock(&mu_);
-    ready.swap(ready_);
     for (auto& [key, waiter] : waiters_) left.push_back(std::move(waiter.done));
     waiters_.clear();
   }
-  for (auto& [done, reach] : ready) done(reach);
   for (TakeDone& done : left) done(std::nullopt);
 }
 
-void ReachLedger::Record(const Position& position, uint32_t connections) {
+void ReachLedger::Answer::Give() && {
+  if (!done_) return;
+  TakeDone done = std::move(done_);
+  done_ = nullptr;
+  done(reach_);
+}
+
+ReachLedger::Answer ReachLedger::Record(const Position& position,
+                                        uint32_t connections) {
   const Key key{position.epoch, position.sequence};
   absl::MutexLock lock(&mu_);
   if (auto waiter = waiters_.find(key); waiter != waiters_.end()) {
-    ready_.emplace_back(std::move(waiter->second.done), connections);
+    Answer answer(std::move(waiter->second.done), connections);
+    // Its deadline stays in deadlines_ until the thread passes it.
     waiters_.erase(waiter);
-    return;
+    return answer;
   }
   reach_[key] = connections;
   order_.push_back(key);
@@ -40,6 +46,7 @@ void ReachLedger::Record(const Position& position, uint32_t connections) {
     reach_.erase(order_.front());
     order_.pop_front();
   }
+  return Answer();
 }
 
 std::optional<uint32_t> ReachLedger::Take(const Position& position,
@@ -72,7 +79,7 @@ void ReachLedger::TakeAsync(const Position& position, absl::Duration timeout,
       waiters_[key] = Waiter{std::move(done), deadline};
       deadlines_.emplace(deadline, key);
       if (!thread_.joinable()) {
-        thread_ = std::thread(&ReachLedger::Deliver, this);
+        thread_ = std::thread(&ReachLedger::ExpireWaiters, this);
       }
       return;
     }
@@ -80,15 +87,11 @@ void ReachLedger::TakeAsync(const Position& position, absl::Duration timeout,
   done(reach);
 }
 
-void ReachLedger::Deliver() {
+void ReachLedger::ExpireWaiters() {
   while (true) {
-    std::vector<std::pair<TakeDone, uint32_t>> ready;
     std::vector<TakeDone> expired;
     {
       absl::MutexLock lock(&mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !ready_.empty();
-      };
       // Deadlines of waiters that were answered are dropped on the way.
       while (!deadlines_.empty() &&
              !waiters_.contains(deadlines_.begin()->second)) {
@@ -96,9 +99,15 @@ void ReachLedger::Deliver() {
       }
       const absl::Time wake = deadlines_.empty() ? absl::InfiniteFuture()
                                                  : deadlines_.begin()->first;
+      // Woken early only by the destructor or by a deadline before `wake`
+      // (a first waiter while none was waiting): answered waiters cost this
+      // thread nothing.
+      auto has_work = [this, wake]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ ||
+               (!deadlines_.empty() && deadlines_.begin()->first < wake);
+      };
       mu_.AwaitWithDeadline(absl::Condition(&has_work), wake);
       if (stopping_) return;
-      ready.swap(ready_);
       const absl::Time now = absl::Now();
       while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
         const Key key = deadlines_.begin()->second;
@@ -112,7 +121,6 @@ void ReachLedger::Deliver() {
         waiters_.erase(waiter);
       }
     }
-    for (auto& [done, reach] : ready) done(reach);
     for (TakeDone& done : expired) done(std::nullopt);
   }
 }

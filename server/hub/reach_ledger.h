@@ -28,13 +28,15 @@ namespace ssecast {
 // the newest `capacity` entries.
 //
 // A sender that must not hold a thread while it waits (a gRPC handler)
-// uses TakeAsync() instead: its callback runs on a thread of the ledger's
-// own (started on first need), so that Record() never runs callbacks under
-// the hub's lock.
+// uses TakeAsync() instead. Its callback runs on the thread that recorded
+// the reach, not on a thread in between: Record() hands it back as an
+// Answer, which the recorder gives once it holds no lock (the hub records
+// under its own lock). A thread of the ledger's own (started on first
+// need) only tells waiters whose timeout passed.
 //
 // Thread-safe. Record() may be called with the hub's lock held (lock order:
 // hub -> ledger); Take() must not be, since it waits. The destructor runs
-// the callbacks still waiting (nullopt unless recorded) on its own thread.
+// the callbacks still waiting (nullopt) on its own thread.
 class ReachLedger {
  public:
   explicit ReachLedger(size_t capacity = 65536) : capacity_(capacity) {}
@@ -43,8 +45,31 @@ class ReachLedger {
   ReachLedger(const ReachLedger&) = delete;
   ReachLedger& operator=(const ReachLedger&) = delete;
 
-  // Records that the command at `position` reached `connections`.
-  void Record(const Position& position, uint32_t connections)
+  using TakeDone = std::function<void(std::optional<uint32_t> reach)>;
+
+  // The callback of a TakeAsync() whose reach was just recorded, with that
+  // reach; empty when nobody waited. Move-only.
+  class Answer {
+   public:
+    Answer() = default;
+    Answer(Answer&&) = default;
+    Answer& operator=(Answer&&) = default;
+
+    // Runs the callback, if any (at most once). Call it with no lock held.
+    void Give() &&;
+
+   private:
+    friend class ReachLedger;
+    Answer(TakeDone done, uint32_t reach)
+        : done_(std::move(done)), reach_(reach) {}
+
+    TakeDone done_;
+    uint32_t reach_ = 0;
+  };
+
+  // Records that the command at `position` reached `connections`, and
+  // returns the answer for its TakeAsync() waiter, if there is one.
+  [[nodiscard]] Answer Record(const Position& position, uint32_t connections)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Waits up to `timeout` for the reach of `position`, then forgets it.
@@ -52,11 +77,11 @@ class ReachLedger {
   std::optional<uint32_t> Take(const Position& position, absl::Duration timeout)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  using TakeDone = std::function<void(std::optional<uint32_t> reach)>;
   // Take() without waiting: `done` gets the reach of `position` at once, on
-  // this thread, if it was recorded; otherwise on the ledger's thread once
-  // it is, or nullopt after `timeout`. `done` must be quick and must not
-  // block. One waiter per position.
+  // this thread, if it was recorded; otherwise through the Answer of the
+  // Record() that records it, or nullopt on the ledger's thread after
+  // `timeout`. `done` must be quick and must not block. One waiter per
+  // position.
   void TakeAsync(const Position& position, absl::Duration timeout,
                  TakeDone done) ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -70,9 +95,8 @@ class ReachLedger {
     absl::Time deadline;
   };
 
-  // The thread of TakeAsync(): runs callbacks whose reach was recorded, and
-  // tells those whose deadline passed nullopt.
-  void Deliver() ABSL_LOCKS_EXCLUDED(mu_);
+  // The thread of TakeAsync(): tells waiters whose deadline passed nullopt.
+  void ExpireWaiters() ABSL_LOCKS_EXCLUDED(mu_);
 
   const size_t capacity_;
   mutable absl::Mutex mu_;
@@ -82,8 +106,6 @@ class ReachLedger {
   absl::flat_hash_map<Key, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   // Deadlines of waiters_, earliest first; may name keys no longer waiting.
   std::multimap<absl::Time, Key> deadlines_ ABSL_GUARDED_BY(mu_);
-  // Waiters whose reach was recorded, for the thread to run.
-  std::vector<std::pair<TakeDone, uint32_t>> ready_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_ ABSL_GUARDED_BY(mu_);
 };

@@ -13,7 +13,7 @@ Position At(uint64_t sequence) { return Position{1, sequence}; }
 
 TEST(ReachLedgerTest, TakeReturnsWhatWasRecordedOnce) {
   ReachLedger ledger;
-  ledger.Record(At(7), 42);
+  ledger.Record(At(7), 42).Give();
   EXPECT_EQ(ledger.Take(At(7), absl::ZeroDuration()), 42u);
   EXPECT_EQ(ledger.Take(At(7), absl::ZeroDuration()), std::nullopt);
   EXPECT_EQ(ledger.size(), 0u);
@@ -21,8 +21,8 @@ TEST(ReachLedgerTest, TakeReturnsWhatWasRecordedOnce) {
 
 TEST(ReachLedgerTest, PositionsOfOtherEpochsAreDistinct) {
   ReachLedger ledger;
-  ledger.Record(Position{1, 5}, 1);
-  ledger.Record(Position{2, 5}, 2);
+  ledger.Record(Position{1, 5}, 1).Give();
+  ledger.Record(Position{2, 5}, 2).Give();
   EXPECT_EQ(ledger.Take(Position{2, 5}, absl::ZeroDuration()), 2u);
   EXPECT_EQ(ledger.Take(Position{1, 5}, absl::ZeroDuration()), 1u);
 }
@@ -31,7 +31,7 @@ TEST(ReachLedgerTest, TakeWaitsForARecordFromAnotherThread) {
   ReachLedger ledger;
   std::thread applier([&ledger] {
     absl::SleepFor(absl::Milliseconds(50));
-    ledger.Record(At(3), 9);
+    ledger.Record(At(3), 9).Give();
   });
   // Generous: the point is that Take() waits rather than answering early.
   EXPECT_EQ(ledger.Take(At(3), absl::Seconds(60)), 9u);
@@ -40,14 +40,14 @@ TEST(ReachLedgerTest, TakeWaitsForARecordFromAnotherThread) {
 
 TEST(ReachLedgerTest, TakeGivesUpAfterTheTimeout) {
   ReachLedger ledger;
-  ledger.Record(At(1), 1);
+  ledger.Record(At(1), 1).Give();
   EXPECT_EQ(ledger.Take(At(2), absl::Milliseconds(10)), std::nullopt);
   EXPECT_EQ(ledger.size(), 1u);
 }
 
 TEST(ReachLedgerTest, KeepsOnlyTheNewestEntries) {
   ReachLedger ledger(/*capacity=*/3);
-  for (uint64_t s = 1; s <= 5; ++s) ledger.Record(At(s), s);
+  for (uint64_t s = 1; s <= 5; ++s) ledger.Record(At(s), s).Give();
   EXPECT_EQ(ledger.size(), 3u);
   EXPECT_EQ(ledger.Take(At(2), absl::ZeroDuration()), std::nullopt);
   EXPECT_EQ(ledger.Take(At(3), absl::ZeroDuration()), 3u);
@@ -57,12 +57,12 @@ TEST(ReachLedgerTest, KeepsOnlyTheNewestEntries) {
 TEST(ReachLedgerTest, TakenEntriesDoNotGrowTheOrderWithoutBound) {
   ReachLedger ledger(/*capacity=*/4);
   for (uint64_t s = 1; s <= 1000; ++s) {
-    ledger.Record(At(s), 1);
+    ledger.Record(At(s), 1).Give();
     ASSERT_EQ(ledger.Take(At(s), absl::ZeroDuration()), 1u);
   }
   // Entries not taken still fall out once four newer ones were recorded.
-  ledger.Record(At(2000), 1);
-  for (uint64_t s = 2001; s <= 2004; ++s) ledger.Record(At(s), 1);
+  ledger.Record(At(2000), 1).Give();
+  for (uint64_t s = 2001; s <= 2004; ++s) ledger.Record(At(s), 1).Give();
   EXPECT_EQ(ledger.Take(At(2000), absl::ZeroDuration()), std::nullopt);
 }
 
@@ -96,7 +96,7 @@ class AsyncTake {
 
 TEST(ReachLedgerTest, TakeAsyncAnswersAtOnceWhenRecorded) {
   ReachLedger ledger;
-  ledger.Record(At(4), 11);
+  ledger.Record(At(4), 11).Give();
   AsyncTake take;
   ledger.TakeAsync(At(4), absl::Seconds(60), take.Done());
   EXPECT_TRUE(take.answered()) << "answered on the calling thread";
@@ -109,9 +109,34 @@ TEST(ReachLedgerTest, TakeAsyncAnswersOnceRecordedWithoutKeepingIt) {
   AsyncTake take;
   ledger.TakeAsync(At(5), absl::Seconds(60), take.Done());
   EXPECT_FALSE(take.answered());
-  ledger.Record(At(5), 3);
+  ledger.Record(At(5), 3).Give();
   EXPECT_EQ(take.Await(), 3u);
   EXPECT_EQ(ledger.size(), 0u) << "a waited-for reach is not kept";
+}
+
+TEST(ReachLedgerTest, TakeAsyncWaiterIsAnsweredByTheRecordingThread) {
+  ReachLedger ledger;
+  std::thread::id answered_on;
+  ledger.TakeAsync(At(6), absl::Seconds(60),
+                   [&answered_on](std::optional<uint32_t> reach) {
+                     EXPECT_EQ(reach, 4u);
+                     answered_on = std::this_thread::get_id();
+                   });
+  ReachLedger::Answer answer = ledger.Record(At(6), 4);
+  // Not before the recorder gives it (it may still hold its own lock).
+  EXPECT_EQ(answered_on, std::thread::id());
+  std::move(answer).Give();
+  EXPECT_EQ(answered_on, std::this_thread::get_id());
+  // Given once; the reach is not kept for a later Take().
+  std::move(answer).Give();
+  EXPECT_EQ(ledger.Take(At(6), absl::ZeroDuration()), std::nullopt);
+}
+
+TEST(ReachLedgerTest, RecordWithoutAWaiterHasNothingToGive) {
+  ReachLedger ledger;
+  ReachLedger::Answer answer = ledger.Record(At(2), 1);
+  std::move(answer).Give();
+  EXPECT_EQ(ledger.Take(At(2), absl::ZeroDuration()), 1u);
 }
 
 TEST(ReachLedgerTest, TakeAsyncGivesUpAfterTheTimeoutAndOthersStillWait) {
@@ -122,10 +147,10 @@ TEST(ReachLedgerTest, TakeAsyncGivesUpAfterTheTimeoutAndOthersStillWait) {
   ledger.TakeAsync(At(2), absl::Seconds(60), recorded.Done());
   EXPECT_EQ(late.Await(), std::nullopt);
   EXPECT_FALSE(recorded.answered());
-  ledger.Record(At(2), 8);
+  ledger.Record(At(2), 8).Give();
   EXPECT_EQ(recorded.Await(), 8u);
   // Recorded after its waiter gave up: kept like any other reach.
-  ledger.Record(At(1), 5);
+  ledger.Record(At(1), 5).Give();
   EXPECT_EQ(ledger.size(), 1u);
 }
 
@@ -143,7 +168,7 @@ TEST(ReachLedgerTest, ManyAsyncWaitersFromManyThreadsEachGetTheirOwn) {
       for (int i = 0; i < kPerThread; ++i) {
         const int n = t * kPerThread + i;
         // Half are recorded before they are asked for, half after.
-        if (n % 2 == 0) ledger.Record(At(n), n);
+        if (n % 2 == 0) ledger.Record(At(n), n).Give();
         ledger.TakeAsync(At(n), absl::Seconds(60),
                          [&, n](std::optional<uint32_t> reach) {
                            absl::MutexLock lock(&mu);
@@ -152,7 +177,7 @@ TEST(ReachLedgerTest, ManyAsyncWaitersFromManyThreadsEachGetTheirOwn) {
                              all = true;
                            }
                          });
-        if (n % 2 == 1) ledger.Record(At(n), n);
+        if (n % 2 == 1) ledger.Record(At(n), n).Give();
       }
     });
   }
