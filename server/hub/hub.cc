@@ -185,12 +185,22 @@ absl::StatusOr<Hub::BatchResult> Hub::PublishBatchNow(
   absl::StatusOr<std::vector<Position>> positions =
       broker_->SendBatch(commands);
   if (!positions.ok()) return positions.status();
-  // Each reach waits for this node to apply its publish, which it does in
-  // order: once the first is there, the rest follow within one read.
+  // This node applies its publishes in order: once the last of the batch
+  // is applied (one wait, not one per event, each a wake-up of this
+  // thread), so are the others, and their reaches are there to take.
+  const std::optional<uint32_t> last =
+      reach_.Take(positions->back(), kReachWait);
+  NoteSent(positions->back());
   for (size_t k = 0; k < sent_items.size(); ++k) {
     const size_t i = sent_items[k];
-    result.items[i] = PublishResult{TakeReach((*positions)[k], batch[i].target),
-                                    (*positions)[k]};
+    const Position& position = (*positions)[k];
+    std::optional<uint32_t> reach =
+        k + 1 == sent_items.size()
+            ? last
+            : reach_.Take(position, absl::ZeroDuration());
+    // Not applied in time (the broker reader lags): what it would reach now.
+    result.items[i] = PublishResult{
+        reach ? *reach : CountConnections(batch[i].target), position};
   }
   const absl::Duration took = absl::Now() - start;
   for (size_t k = 0; k < sent_items.size(); ++k) metrics_->PublishDone(took);
