@@ -87,17 +87,27 @@ void PublishStreamReactor::OnReadDone(bool ok) {
 }
 
 void PublishStreamReactor::PublishPending() {
+  // The batch sent last. It is counted once the next one is sent, so that
+  // this node applies one batch while the broker takes the next, or before
+  // the loop stops or waits for room.
+  std::optional<InFlight> in_flight;
   while (true) {
     // As many as the node has room for: a batch must not take the
     // connections further behind than a publisher one at a time could.
+    // Events in flight are not applied yet and take room they do not show.
     const size_t room = hub_->Room();
+    const size_t unapplied = in_flight ? in_flight->sent.positions.size() : 0;
     std::vector<v1::PublishRequest> batch;
     uint64_t first_index = 0;
     std::optional<grpc::Status> finish;
+    bool count_first = false;
     bool wait_for_room = false;
     {
       absl::MutexLock lock(&mu_);
-      if (pending_.empty() || !failure_.ok()) {
+      const bool nothing_to_send = pending_.empty() || !failure_.ok();
+      if (in_flight && (nothing_to_send || room <= unapplied)) {
+        count_first = true;
+      } else if (nothing_to_send) {
         pending_.clear();
         pending_bytes_ = 0;
         publishing_ = false;
@@ -105,7 +115,8 @@ void PublishStreamReactor::PublishPending() {
       } else if (room == 0) {
         wait_for_room = true;  // still publishing_: the reactor waits too
       } else {
-        const size_t take = std::min({pending_.size(), kMaxBatch, room});
+        const size_t take =
+            std::min({pending_.size(), kMaxBatch, room - unapplied});
         for (size_t i = 0; i < take; ++i) {
           pending_bytes_ -= pending_[i].ByteSizeLong();
         }
@@ -115,6 +126,11 @@ void PublishStreamReactor::PublishPending() {
         first_index = pending_index_;
         pending_index_ += take;
       }
+    }
+    if (count_first) {
+      CountBatch(*std::move(in_flight));
+      in_flight.reset();
+      continue;
     }
     if (wait_for_room) {
       tsan::HandOff(this);
@@ -133,11 +149,20 @@ void PublishStreamReactor::PublishPending() {
       if (finish) FinishWith(*finish);
       return;
     }
-    absl::Status published = PublishBatch(std::move(batch), first_index);
+    absl::StatusOr<InFlight> sent = SendBatch(std::move(batch), first_index);
+    if (in_flight) {
+      CountBatch(*std::move(in_flight));
+      in_flight.reset();
+    }
+    // Said after the batch before was counted: the message says how many
+    // events were accepted.
+    absl::Status failure =
+        sent.ok() ? absl::OkStatus() : AfterAccepted(sent.status());
+    if (sent.ok()) in_flight.emplace(*std::move(sent));
     bool read_more;
     {
       absl::MutexLock lock(&mu_);
-      if (!published.ok()) failure_ = published;
+      if (!failure.ok()) failure_ = failure;
       // Reading stopped while too much waited.
       read_more = ShouldReadLocked();
     }
@@ -146,9 +171,10 @@ void PublishStreamReactor::PublishPending() {
 }
 
 // Runs only with publishing_ set by the caller, so one at a time.
-absl::Status PublishStreamReactor::PublishBatch(
+absl::StatusOr<PublishStreamReactor::InFlight> PublishStreamReactor::SendBatch(
     std::vector<v1::PublishRequest> batch, uint64_t first_index) {
   absl::StatusOr<CommandGate::Pass> pass = gate_->Enter();
+  if (!pass.ok()) return pass.status();
   std::vector<Hub::BatchItem> items;
   // Per request: its index in `items`, or why it cannot be published.
   std::vector<absl::StatusOr<size_t>> slots;
@@ -164,20 +190,20 @@ absl::Status PublishStreamReactor::PublishBatch(
       items.push_back({*std::move(event), *std::move(target)});
     }
   }
-  absl::StatusOr<Hub::BatchResult> result =
-      !pass.ok() ? absl::StatusOr<Hub::BatchResult>(pass.status())
-                 : hub_->PublishBatchNow(std::move(items));
-  if (!result.ok()) {
-    const uint64_t accepted = response_->accepted();
-    return absl::Status(
-        result.status().code(),
-        absl::StrCat(result.status().message(), " (after ", accepted,
-                     " accepted event", accepted == 1 ? "" : "s", ")"));
-  }
-  for (size_t i = 0; i < slots.size(); ++i) {
+  absl::StatusOr<Hub::SentBatch> sent = hub_->SendBatch(std::move(items));
+  if (!sent.ok()) return sent.status();
+  return InFlight{*std::move(pass), std::move(slots), *std::move(sent),
+                  first_index};
+}
+
+// Runs only with publishing_ set by the caller, so one at a time.
+void PublishStreamReactor::CountBatch(InFlight batch) {
+  const Hub::BatchResult result = hub_->CountBatch(std::move(batch.sent));
+  for (size_t i = 0; i < batch.slots.size(); ++i) {
     absl::StatusOr<Hub::PublishResult> outcome =
-        slots[i].ok() ? result->items[*slots[i]]
-                      : absl::StatusOr<Hub::PublishResult>(slots[i].status());
+        batch.slots[i].ok()
+            ? result.items[*batch.slots[i]]
+            : absl::StatusOr<Hub::PublishResult>(batch.slots[i].status());
     if (outcome.ok()) {
       response_->set_accepted(response_->accepted() + 1);
       response_->set_connections(response_->connections() +
@@ -188,11 +214,19 @@ absl::Status PublishStreamReactor::PublishBatch(
     response_->set_rejected(response_->rejected() + 1);
     if (response_->rejections_size() < kMaxListedRejections) {
       v1::Rejection* rejection = response_->add_rejections();
-      rejection->set_index(first_index + i);
+      rejection->set_index(batch.first_index + i);
       rejection->set_reason(std::string(outcome.status().message()));
     }
   }
-  return absl::OkStatus();
+}
+
+absl::Status PublishStreamReactor::AfterAccepted(
+    const absl::Status& status) const {
+  const uint64_t accepted = response_->accepted();
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(), " (after ", accepted, " accepted event",
+                   accepted == 1 ? "" : "s", ")"));
 }
 
 std::optional<grpc::Status> PublishStreamReactor::TakeFinishLocked() {

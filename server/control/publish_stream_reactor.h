@@ -2,16 +2,22 @@
 // order, and answers with the counts once the client closes its side.
 //
 // Batching: events that arrive while a batch is being published wait and
-// go out together in the next one (Hub::PublishBatchNow, one broker call),
-// up to kMaxBatch at a time; reading goes on meanwhile, up to kMaxPending
-// events (kMaxPendingBytes) waiting. So a backend that streams fast gets
-// few broker round trips, and a single event is never held back waiting
-// for more (the reaction that read it publishes it at once when no batch
-// is in flight).
+// go out together in the next one (Hub::SendBatch, one broker call), up to
+// kMaxBatch at a time; reading goes on meanwhile, up to kMaxPending events
+// (kMaxPendingBytes) waiting. So a backend that streams fast gets few
+// broker round trips, and a single event is never held back waiting for
+// more (the reaction that read it publishes it at once when no batch is in
+// flight). Two batches overlap: the next is sent while this node still
+// applies the one before (Hub::CountBatch, which waits for it, comes
+// after), so with the Redis broker the round trip and the reading back of
+// one batch overlap with the next; the outcomes are still counted in
+// stream order.
 //
 // Flow control: the next message is read only once the Hub has room for
 // it (Hub::WhenRoom) and not too much waits, and a batch takes no more
-// events than the node has room for (EventLog::Room); with none, it waits
+// events than the node has room for (EventLog::Room) less those of the
+// batch in flight, which do not take room before they are applied; with
+// none, it counts the batch in flight and then waits
 // for room (WhenRoom) too, and then publishes on a short-lived thread of
 // its own (the thread that makes room must not block). While the node's
 // connections are behind, the call stops reading, gRPC's flow control
@@ -43,6 +49,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/ssecast/v1/broadcaster.pb.h"
@@ -77,11 +84,25 @@ class PublishStreamReactor final
   void PublishPending() ABSL_LOCKS_EXCLUDED(mu_);
   // Whether to ask for the next read now (and marks it asked for).
   bool ShouldReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Publishes `batch` (the events from stream index `first_index` on) and
-  // records the outcome in response_. Returns an error only for a failure
-  // that must end the stream.
-  absl::Status PublishBatch(std::vector<v1::PublishRequest> batch,
-                            uint64_t first_index);
+  // A batch the broker took, not yet counted into response_; its gate pass
+  // keeps a shutdown waiting until it is.
+  struct InFlight {
+    CommandGate::Pass pass;
+    // Per request of the batch: its index in the hub's batch, or why it
+    // was refused before.
+    std::vector<absl::StatusOr<size_t>> slots;
+    Hub::SentBatch sent;
+    uint64_t first_index;  // stream index of the batch's first request
+  };
+  // Sends `batch` (the events from stream index `first_index` on). Fails
+  // only for a failure that must end the stream.
+  absl::StatusOr<InFlight> SendBatch(std::vector<v1::PublishRequest> batch,
+                                     uint64_t first_index);
+  // Waits until this node applied `batch` and records the outcome of each
+  // of its requests in response_.
+  void CountBatch(InFlight batch);
+  // `status` with how many events were accepted before it.
+  absl::Status AfterAccepted(const absl::Status& status) const;
   // Asks the Hub to start the next read once it has room.
   void ReadWhenRoom();
   // The Hub has room: starts the next read, or finishes if the call

@@ -165,46 +165,56 @@ void Hub::PublishAsync(EventInput event, Target target, PublishDone done) {
 
 absl::StatusOr<Hub::BatchResult> Hub::PublishBatchNow(
     std::vector<BatchItem> batch) {
-  const absl::Time start = absl::Now();
-  BatchResult result;
-  result.items.reserve(batch.size());
+  absl::StatusOr<SentBatch> sent = SendBatch(std::move(batch));
+  if (!sent.ok()) return sent.status();
+  return CountBatch(*std::move(sent));
+}
+
+absl::StatusOr<Hub::SentBatch> Hub::SendBatch(std::vector<BatchItem> batch) {
+  SentBatch sent;
+  sent.start = absl::Now();
+  sent.result.items.reserve(batch.size());
   std::vector<BrokerCommand> commands;
-  std::vector<size_t> sent_items;
   for (size_t i = 0; i < batch.size(); ++i) {
     absl::Status valid = ValidatePublish(batch[i].event, batch[i].target);
     if (!valid.ok()) {
-      result.items.push_back(valid);
+      sent.result.items.push_back(valid);
       continue;
     }
-    result.items.push_back(PublishResult());  // set once sent
-    sent_items.push_back(i);
+    sent.result.items.push_back(PublishResult());  // set by CountBatch()
+    sent.sent_items.push_back(i);
+    sent.targets.push_back(batch[i].target);
     commands.push_back(
-        PublishCommand{std::move(batch[i].event), batch[i].target});
+        PublishCommand{std::move(batch[i].event), std::move(batch[i].target)});
   }
-  if (commands.empty()) return result;
+  if (commands.empty()) return sent;
   absl::StatusOr<std::vector<Position>> positions =
       broker_->SendBatch(commands);
   if (!positions.ok()) return positions.status();
+  sent.positions = *std::move(positions);
+  return sent;
+}
+
+Hub::BatchResult Hub::CountBatch(SentBatch sent) {
+  if (sent.positions.empty()) return std::move(sent.result);
   // This node applies its publishes in order: once the last of the batch
   // is applied (one wait, not one per event, each a wake-up of this
   // thread), so are the others, and their reaches are there to take.
   const std::optional<uint32_t> last =
-      reach_.Take(positions->back(), kReachWait);
-  NoteSent(positions->back());
-  for (size_t k = 0; k < sent_items.size(); ++k) {
-    const size_t i = sent_items[k];
-    const Position& position = (*positions)[k];
+      reach_.Take(sent.positions.back(), kReachWait);
+  NoteSent(sent.positions.back());
+  const size_t count = sent.positions.size();
+  for (size_t k = 0; k < count; ++k) {
+    const Position& position = sent.positions[k];
     std::optional<uint32_t> reach =
-        k + 1 == sent_items.size()
-            ? last
-            : reach_.Take(position, absl::ZeroDuration());
+        k + 1 == count ? last : reach_.Take(position, absl::ZeroDuration());
     // Not applied in time (the broker reader lags): what it would reach now.
-    result.items[i] = PublishResult{
-        reach ? *reach : CountConnections(batch[i].target), position};
+    sent.result.items[sent.sent_items[k]] = PublishResult{
+        reach ? *reach : CountConnections(sent.targets[k]), position};
   }
-  const absl::Duration took = absl::Now() - start;
-  for (size_t k = 0; k < sent_items.size(); ++k) metrics_->PublishDone(took);
-  return result;
+  const absl::Duration took = absl::Now() - sent.start;
+  for (size_t k = 0; k < count; ++k) metrics_->PublishDone(took);
+  return std::move(sent.result);
 }
 
 absl::Status Hub::ValidatePublish(const EventInput& event,

@@ -119,6 +119,23 @@ class Hub : public BrokerSink {
   // and then counts each one's reach as Publish does. Fails as a whole
   // (nothing published) only when the broker cannot take them.
   absl::StatusOr<BatchResult> PublishBatchNow(std::vector<BatchItem> batch);
+  // PublishBatchNow() in two steps, so that a publisher can send its next
+  // batch while this node still applies the one before: SendBatch()
+  // validates the events and returns once the broker took the valid ones
+  // (or failed: nothing published); CountBatch() then waits for this node
+  // to apply them and counts each one's reach. Batches sent by one
+  // publisher are applied in the order sent.
+  struct SentBatch {
+    // The refusals; the rest is filled in by CountBatch().
+    BatchResult result;
+    // Per event sent: its index in result.items, position and target.
+    std::vector<size_t> sent_items;
+    std::vector<Position> positions;
+    std::vector<Target> targets;
+    absl::Time start;
+  };
+  absl::StatusOr<SentBatch> SendBatch(std::vector<BatchItem> batch);
+  BatchResult CountBatch(SentBatch sent);
   // Runs `ready` once this node's connections (EventLog::WhenRoom) and
   // the other nodes' (Broker::WhenRoom) can take another publish: a
   // publisher that must not block a thread, like a gRPC stream that stops

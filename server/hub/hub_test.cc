@@ -134,6 +134,48 @@ TEST_F(HubTest, PublishBatchPublishesTheValidOnesInOrderAndCountsEach) {
   EXPECT_EQ(hub_.log().next_sequence(), 3u) << "only the valid two";
 }
 
+TEST_F(HubTest, BatchesSentBeforeTheFirstIsCountedAreEachCountedInOrder) {
+  auto a = Connect(1, "alice");
+  auto b = Connect(2, "bob");
+  std::vector<Hub::BatchItem> first;
+  first.push_back({{.data = "1"}, Target::All()});
+  first.push_back({{.type = "x\ny", .data = "bad"}, Target::All()});
+  std::vector<Hub::BatchItem> second;
+  second.push_back({{.data = "2"}, Target::Clients({"bob"})});
+  absl::StatusOr<Hub::SentBatch> sent_first = hub_.SendBatch(std::move(first));
+  ASSERT_OK(sent_first);
+  absl::StatusOr<Hub::SentBatch> sent_second =
+      hub_.SendBatch(std::move(second));
+  ASSERT_OK(sent_second);
+  const Hub::BatchResult counted_first =
+      hub_.CountBatch(*std::move(sent_first));
+  const Hub::BatchResult counted_second =
+      hub_.CountBatch(*std::move(sent_second));
+  ASSERT_EQ(counted_first.items.size(), 2u);
+  ASSERT_OK(counted_first.items[0]);
+  EXPECT_EQ(counted_first.items[0]->connections, 2u);
+  EXPECT_THAT(counted_first.items[1],
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_EQ(counted_second.items.size(), 1u);
+  ASSERT_OK(counted_second.items[0]);
+  EXPECT_EQ(counted_second.items[0]->connections, 1u);
+  EXPECT_LT(counted_first.items[0]->position,
+            counted_second.items[0]->position);
+  EXPECT_EQ(hub_.log().next_sequence(), 3u);
+}
+
+TEST_F(HubTest, ABatchWithNothingValidSendsNothing) {
+  std::vector<Hub::BatchItem> batch;
+  batch.push_back({{.id = "a\nb"}, Target::All()});
+  absl::StatusOr<Hub::SentBatch> sent = hub_.SendBatch(std::move(batch));
+  ASSERT_OK(sent);
+  EXPECT_TRUE(sent->positions.empty());
+  const Hub::BatchResult counted = hub_.CountBatch(*std::move(sent));
+  ASSERT_EQ(counted.items.size(), 1u);
+  EXPECT_THAT(counted.items[0], StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(hub_.log().next_sequence(), 1u);
+}
+
 TEST_F(HubTest, DisconnectClosesAndBlocksReconnect) {
   auto a1 = Connect(1, "alice");
   auto a2 = Connect(2, "alice");
