@@ -249,17 +249,23 @@ TEST_F(HubTest, AttachWithoutLastEventIdStartsAfterTheNewestPosition) {
 
 TEST_F(HubTest, TellsWhenLastEventIdCannotBeResumed) {
   auto first = hub_.Publish({.data = "1"}, Target::All());
-  for (int i = 0; i < 5; ++i) hub_.Publish({.data = "n"}, Target::All());
+  ASSERT_OK(first);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(hub_.Publish({.data = "n"}, Target::All()));
+  }
   auto last = hub_.Publish({.data = "last"}, Target::All());
+  ASSERT_OK(last);
 
   auto old = hub_.Attach(std::make_shared<RecordingConnection>(1, "a"),
                          {.last_event_id = first->position.ToString()});
+  ASSERT_OK(old);
   EXPECT_EQ(old->resync_reason, "too_old");
   EXPECT_EQ(old->resync_position, last->position);
   EXPECT_EQ(old->first_sequence, hub_.log().next_sequence());
 
   auto garbage = hub_.Attach(std::make_shared<RecordingConnection>(2, "b"),
                              {.last_event_id = "garbage"});
+  ASSERT_OK(garbage);
   EXPECT_EQ(garbage->resync_reason, "unknown");
 }
 
