@@ -24,7 +24,6 @@ TEST(LatencyHistogramTest, SmallValuesAreExact) {
 }
 
 TEST(LatencyHistogramTest, LargeValuesWithinRelativeError) {
-  LatencyHistogram histogram;
   // 1 us .. 10 s in 1 us steps would be large; use a geometric spread.
   for (int64_t v = 1000; v < 10'000'000'000; v = v * 11 / 10) {
     LatencyHistogram single;

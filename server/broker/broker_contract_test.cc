@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -30,6 +29,7 @@
 #include "server/broker/broker_redis.h"
 #include "server/redis/redis_connection.h"
 #include "server/redis/redis_server_fixture.h"
+#include "testing/await_callback.h"
 #include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 
@@ -220,19 +220,9 @@ Applied SendExpectingOk(Broker& broker, const BrokerCommand& command) {
 // Sends `command` with SendAsync() and waits for its outcome.
 absl::StatusOr<Position> SendAsyncAndWait(Broker& broker,
                                           const BrokerCommand& command) {
-  // A Mutex, not a Notification: TSan sees only the former's hand-off.
-  absl::Mutex mu;
-  std::optional<absl::StatusOr<Position>> outcome;
-  broker.SendAsync(command, [&](absl::StatusOr<Position> position) {
-    absl::MutexLock lock(&mu);
-    outcome = std::move(position);
+  return test_support::AwaitCallback<Position>([&](Broker::SendDone done) {
+    broker.SendAsync(command, std::move(done));
   });
-  absl::MutexLock lock(&mu);
-  auto answered = [&outcome]() { return outcome.has_value(); };
-  if (!mu.AwaitWithTimeout(absl::Condition(&answered), absl::Seconds(60))) {
-    return absl::DeadlineExceededError("SendAsync never answered");
-  }
-  return *std::move(outcome);
 }
 
 // Makes in-memory brokers, which keep no groups: LoadGroups() is always

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "server/broker/testing/deferred_broker.h"
 #include "server/control/control_server.h"
+#include "server/control/testing/control_plane.h"
 #include "server/hub/hub.h"
 #include "server/hub/position.h"
 #include "server/hub/testing/recording_connection.h"
@@ -46,12 +47,8 @@ TEST(AsyncPublishTest, AnswersOnceAppliedWithTheExactReachAndDrainWaits) {
 
   ControlServerOptions options;
   options.publish_threads = 2;
-  absl::StatusOr<std::unique_ptr<ControlServer>> server =
-      ControlServer::Start("127.0.0.1:0", &hub, options);
-  ASSERT_OK(server);
-  absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect((*server)->bound_address(), kTimeout);
-  ASSERT_OK(client);
+  absl::StatusOr<ControlPlane> plane = StartControlPlane(hub, options);
+  ASSERT_OK(plane);
 
   // More calls in flight than publish threads: none holds one.
   constexpr int kCalls = 8;
@@ -61,7 +58,7 @@ TEST(AsyncPublishTest, AnswersOnceAppliedWithTheExactReachAndDrainWaits) {
   std::vector<std::thread> publishers;
   for (int i = 0; i < kCalls; ++i) {
     publishers.emplace_back([&, i] {
-      responses[i] = (*client)->PublishToAll(EventWithData("x"));
+      responses[i] = plane->client->PublishToAll(EventWithData("x"));
       ++answered;
     });
   }
@@ -69,7 +66,7 @@ TEST(AsyncPublishTest, AnswersOnceAppliedWithTheExactReachAndDrainWaits) {
       << "every call reached the broker";
   EXPECT_EQ(answered.load(), 0) << "no call answers before it is applied";
   // A drain waits for the calls still waiting for their event.
-  EXPECT_FALSE((*server)->RefuseCommands(absl::Milliseconds(100)));
+  EXPECT_FALSE(plane->server->RefuseCommands(absl::Milliseconds(100)));
 
   // The second connection attaches before the events are applied: each
   // event reaches both, and the answers say so.
@@ -83,7 +80,7 @@ TEST(AsyncPublishTest, AnswersOnceAppliedWithTheExactReachAndDrainWaits) {
     EXPECT_EQ(responses[i]->connections(), 2u);
     EXPECT_TRUE(Position::Parse(responses[i]->position()).has_value());
   }
-  EXPECT_TRUE((*server)->RefuseCommands(kTimeout));
+  EXPECT_TRUE(plane->server->RefuseCommands(kTimeout));
   hub.Detach(*alice);
   hub.Detach(*bob);
 }

@@ -18,6 +18,7 @@
 #include "server/broker/testing/running_hub.h"
 #include "server/control/control_server.h"
 #include "server/control/testing/broadcaster_service_fixture.h"
+#include "server/control/testing/control_plane.h"
 #include "server/hub/event_log.h"
 #include "server/hub/hub.h"
 #include "server/hub/position.h"
@@ -190,14 +191,10 @@ class PublishBackPressureTest : public ::testing::Test {
     running_.hub.log().RemoveReader(&reader_);
   }
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ControlServer>> server =
-        ControlServer::Start("127.0.0.1:0", &running_.hub);
-    ASSERT_OK(server);
-    server_ = *std::move(server);
-    absl::StatusOr<std::unique_ptr<Client>> client =
-        Client::Connect(server_->bound_address(), kConnectTimeout);
-    ASSERT_OK(client);
-    client_ = *std::move(client);
+    absl::StatusOr<ControlPlane> plane = StartControlPlane(running_.hub);
+    ASSERT_OK(plane);
+    server_ = std::move(plane->server);
+    client_ = std::move(plane->client);
   }
   static HubOptions Options() {
     HubOptions options;

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "server/control/control_server.h"
 #include "server/control/testing/broadcaster_service_fixture.h"
+#include "server/control/testing/control_plane.h"
 #include "server/hub/connection.h"
 #include "server/hub/event.h"
 #include "server/hub/hub.h"
@@ -72,12 +73,8 @@ TEST_F(BroadcasterServiceTest, PublishesOnThreadsOfTheServiceAnswerTheSame) {
   AttachStream(1, "alice");
   ControlServerOptions options;
   options.publish_threads = 4;
-  absl::StatusOr<std::unique_ptr<ControlServer>> pooled =
-      ControlServer::Start("127.0.0.1:0", &hub_, options);
+  absl::StatusOr<ControlPlane> pooled = StartControlPlane(hub_, options);
   ASSERT_OK(pooled);
-  absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect((*pooled)->bound_address(), kConnectTimeout);
-  ASSERT_OK(client);
 
   constexpr int kThreads = 8;
   constexpr int kEach = 20;
@@ -87,7 +84,7 @@ TEST_F(BroadcasterServiceTest, PublishesOnThreadsOfTheServiceAnswerTheSame) {
     publishers.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
         absl::StatusOr<v1::PublishResponse> published =
-            (*client)->PublishToAll(EventWithData("x"));
+            pooled->client->PublishToAll(EventWithData("x"));
         ASSERT_OK(published);
         EXPECT_EQ(published->connections(), 1u);
         positions[t].push_back(published->position());
@@ -99,9 +96,9 @@ TEST_F(BroadcasterServiceTest, PublishesOnThreadsOfTheServiceAnswerTheSame) {
   for (const auto& some : positions) distinct.insert(some.begin(), some.end());
   EXPECT_EQ(distinct.size(), static_cast<size_t>(kThreads * kEach));
 
-  EXPECT_TRUE((*pooled)->RefuseCommands(absl::Seconds(10)));
+  EXPECT_TRUE(pooled->server->RefuseCommands(absl::Seconds(10)));
   absl::StatusOr<v1::PublishResponse> refused =
-      (*client)->PublishToAll(EventWithData("late"));
+      pooled->client->PublishToAll(EventWithData("late"));
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kUnavailable));
 }
 

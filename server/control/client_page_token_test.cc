@@ -16,7 +16,7 @@ TEST(ClientPageTokenTest, RoundTrips) {
 }
 
 TEST(ClientPageTokenTest, RefusesWhatItDidNotMake) {
-  for (const std::string token :
+  for (const std::string& token :
        {std::string("alice"), std::string("!!!"), std::string(10000, 'A'),
         EncodeClientPageToken("a b"), EncodeClientPageToken(""),
         std::string("YWxpY2U")}) {

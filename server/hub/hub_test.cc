@@ -1,10 +1,8 @@
 #include "server/hub/hub.h"
 
 #include <memory>
-#include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/testing/deferred_broker.h"
@@ -13,6 +11,7 @@
 #include "server/metrics/metric_value.h"
 #include "server/metrics/metrics.h"
 #include "server/store/no_reconnect_store_memory.h"
+#include "testing/await_callback.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast {
@@ -65,20 +64,10 @@ TEST_F(HubTest, PublishCountsMatchingConnections) {
 absl::StatusOr<Hub::PublishResult> PublishAsyncAndWait(Hub& hub,
                                                        EventInput event,
                                                        Target target) {
-  // A Mutex, not a Notification: TSan sees only the former's hand-off.
-  absl::Mutex mu;
-  std::optional<absl::StatusOr<Hub::PublishResult>> outcome;
-  hub.PublishAsync(std::move(event), std::move(target),
-                   [&](absl::StatusOr<Hub::PublishResult> result) {
-                     absl::MutexLock lock(&mu);
-                     outcome = std::move(result);
-                   });
-  absl::MutexLock lock(&mu);
-  auto answered = [&outcome]() { return outcome.has_value(); };
-  if (!mu.AwaitWithTimeout(absl::Condition(&answered), absl::Seconds(60))) {
-    return absl::DeadlineExceededError("PublishAsync never answered");
-  }
-  return *std::move(outcome);
+  return test_support::AwaitCallback<Hub::PublishResult>(
+      [&](Hub::PublishDone done) {
+        hub.PublishAsync(std::move(event), std::move(target), std::move(done));
+      });
 }
 
 TEST_F(HubTest, PublishAsyncAnswersAsPublishDoes) {
@@ -291,17 +280,23 @@ TEST_F(HubTest, AttachWithoutLastEventIdStartsAfterTheNewestPosition) {
 
 TEST_F(HubTest, TellsWhenLastEventIdCannotBeResumed) {
   auto first = hub_.Publish({.data = "1"}, Target::All());
-  for (int i = 0; i < 5; ++i) hub_.Publish({.data = "n"}, Target::All());
+  ASSERT_OK(first);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(hub_.Publish({.data = "n"}, Target::All()));
+  }
   auto last = hub_.Publish({.data = "last"}, Target::All());
+  ASSERT_OK(last);
 
   auto old = hub_.Attach(std::make_shared<RecordingConnection>(1, "a"),
                          {.last_event_id = first->position.ToString()});
+  ASSERT_OK(old);
   EXPECT_EQ(old->resync_reason, "too_old");
   EXPECT_EQ(old->resync_position, last->position);
   EXPECT_EQ(old->first_sequence, hub_.log().next_sequence());
 
   auto garbage = hub_.Attach(std::make_shared<RecordingConnection>(2, "b"),
                              {.last_event_id = "garbage"});
+  ASSERT_OK(garbage);
   EXPECT_EQ(garbage->resync_reason, "unknown");
 }
 
@@ -593,28 +588,16 @@ TEST(HubDrainTest, PublishAsyncAnswersOnceThisNodeAppliedTheEvent) {
   ASSERT_OK(broker.Start(&hub));
   auto connection = std::make_shared<RecordingConnection>(1, "alice");
   ASSERT_OK(hub.Attach(connection, {}));
-  absl::Mutex mu;
-  std::optional<absl::StatusOr<Hub::PublishResult>> outcome;
-  hub.PublishAsync({.data = "x"}, Target::All(),
-                   [&](absl::StatusOr<Hub::PublishResult> result) {
-                     absl::MutexLock lock(&mu);
-                     outcome = std::move(result);
-                   });
-  auto answered = [&outcome]() { return outcome.has_value(); };
+  test_support::CallbackAwaiter<Hub::PublishResult> answer;
+  hub.PublishAsync({.data = "x"}, Target::All(), answer.Callback());
   // Sent, not yet applied here: no answer, and the drain waits for it.
-  {
-    absl::MutexLock lock(&mu);
-    EXPECT_FALSE(mu.AwaitWithTimeout(absl::Condition(&answered),
-                                     absl::Milliseconds(50)));
-  }
+  EXPECT_FALSE(answer.AwaitCalled(absl::Milliseconds(50)));
   EXPECT_FALSE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
   broker.Deliver();
-  absl::MutexLock lock(&mu);
-  ASSERT_TRUE(
-      mu.AwaitWithTimeout(absl::Condition(&answered), absl::Seconds(60)));
-  ASSERT_OK(*outcome);
-  EXPECT_EQ((*outcome)->connections, 1u);
-  EXPECT_EQ((*outcome)->position, (Position{DeferredBroker::kEpoch, 1}));
+  absl::StatusOr<Hub::PublishResult> outcome = answer.Await();
+  ASSERT_OK(outcome);
+  EXPECT_EQ(outcome->connections, 1u);
+  EXPECT_EQ(outcome->position, (Position{DeferredBroker::kEpoch, 1}));
   EXPECT_TRUE(hub.AwaitOwnCommandsApplied(absl::ZeroDuration()));
   hub.Detach(*connection);
 }

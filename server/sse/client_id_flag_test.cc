@@ -8,10 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/sse/cookie_client_id_provider.h"
-#include "server/sse/jwt_client_id_provider.h"
+#include "httplib.h"
+#include "server/sse/client_id_provider.h"
 #include "server/sse/jwt_test_keys.h"
-#include "server/sse/named_value_client_id_provider.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast {
@@ -51,7 +50,6 @@ absl::StatusOr<ClientIdentity> IdentifyBearer(ClientIdProvider& provider,
 TEST(ClientIdFlagTest, CookieUsesTheCookieName) {
   auto provider = MakeClientIdProvider("cookie", "my_cookie", "");
   ASSERT_OK(provider);
-  ASSERT_NE(dynamic_cast<CookieClientIdProvider*>(provider->get()), nullptr);
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify({});
   ASSERT_OK(identity);
   EXPECT_THAT(identity->set_cookie, HasSubstr("my_cookie="));
@@ -63,8 +61,6 @@ TEST(ClientIdFlagTest, CookieUsesTheCookieName) {
 TEST(ClientIdFlagTest, HeaderUsesTheNamedHeader) {
   auto provider = Make("header:X-User-Id");
   ASSERT_OK(provider);
-  ASSERT_NE(dynamic_cast<NamedValueClientIdProvider*>(provider->get()),
-            nullptr);
   httplib::Request request;
   request.set_header("X-User-Id", "user-7");
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
@@ -89,8 +85,6 @@ TEST(ClientIdFlagTest, HeaderNeedsAValidName) {
 TEST(ClientIdFlagTest, QueryUsesTheNamedParameter) {
   auto provider = Make("query:uid");
   ASSERT_OK(provider);
-  ASSERT_NE(dynamic_cast<NamedValueClientIdProvider*>(provider->get()),
-            nullptr);
   httplib::Request request;
   request.params.emplace("uid", "user-8");
   absl::StatusOr<ClientIdentity> identity = (*provider)->Identify(request);
@@ -108,7 +102,6 @@ TEST(ClientIdFlagTest, JwtReadsSecretLessTrailingNewline) {
         WriteTempFile("secret", absl::StrCat(kOutsideSecret, ending));
     auto provider = Make("jwt", path);
     ASSERT_OK(provider);
-    ASSERT_NE(dynamic_cast<JwtClientIdProvider*>(provider->get()), nullptr);
     absl::StatusOr<ClientIdentity> identity =
         IdentifyBearer(**provider, kOutsideToken);
     ASSERT_OK(identity);

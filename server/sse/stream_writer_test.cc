@@ -21,7 +21,6 @@
 namespace ssecast {
 namespace {
 
-
 constexpr absl::Duration kDeadline = absl::Seconds(20);
 
 // The browser's end of a stream: a real socket pair, read with deadlines.
@@ -104,9 +103,8 @@ class StreamWriterTest : public ::testing::Test {
     ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     auto stream =
         std::make_shared<SseStream>(next_id_++, client, "peer", absl::Now());
-    absl::StatusOr<Hub::AttachResult> attached =
-        AttachAdmitted(hub_, stream, request);
-    stream->Prepare(attached->first_sequence, "", absl::InfiniteFuture());
+    const Hub::AttachResult attached = AttachAdmitted(hub_, stream, request);
+    stream->Prepare(attached.first_sequence, "", absl::InfiniteFuture());
     streams_.push_back(stream);
     writer_->Adopt(stream, UniqueFd(fds[0]));
     return std::make_unique<Peer>(fds[1]);

@@ -48,14 +48,10 @@ bool AwaitPublishedCount(Hub& hub, size_t count) {
 }
 
 void BroadcasterServiceTest::SetUp() {
-  absl::StatusOr<std::unique_ptr<ControlServer>> server =
-      ControlServer::Start("127.0.0.1:0", &hub_);
-  ASSERT_OK(server);
-  server_ = std::move(*server);
-  absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect(server_->bound_address(), kConnectTimeout);
-  ASSERT_OK(client);
-  client_ = std::move(*client);
+  absl::StatusOr<ControlPlane> plane = StartControlPlane(hub_);
+  ASSERT_OK(plane);
+  server_ = std::move(plane->server);
+  client_ = std::move(plane->client);
 }
 
 HubOptions BroadcasterServiceTest::SmallEvents() {

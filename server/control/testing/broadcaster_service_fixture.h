@@ -22,14 +22,13 @@
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
 #include "server/broker/testing/running_hub.h"
 #include "server/control/control_server.h"
+#include "server/control/testing/control_plane.h"
 #include "server/hub/hub.h"
 #include "server/hub/testing/recording_connection.h"
 #include "testing/grpc_status_assertions.h"
 
 namespace ssecast {
 
-// Generous: the machine running the tests may be busy.
-inline constexpr absl::Duration kConnectTimeout = absl::Seconds(20);
 // --max_event_bytes of the fixture's hub.
 inline constexpr size_t kMaxEventBytes = 1024;
 

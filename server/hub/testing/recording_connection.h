@@ -11,7 +11,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/hub/connection.h"
@@ -37,10 +36,12 @@ class RecordingConnection final : public Connection {
 };
 
 // Attaches `connection` to `hub` and adds a test failure unless the Hub
-// admitted it. Returns what the Hub answered.
-absl::StatusOr<Hub::AttachResult> AttachAdmitted(
-    Hub& hub, std::shared_ptr<Connection> connection,
-    const Hub::AttachRequest& request = {});
+// admitted it, so callers that only need the connection attached may ignore
+// the result. Returns what the Hub answered; a default (not admitted)
+// AttachResult when it answered an error.
+Hub::AttachResult AttachAdmitted(Hub& hub,
+                                 std::shared_ptr<Connection> connection,
+                                 const Hub::AttachRequest& request = {});
 
 }  // namespace ssecast
 
