@@ -76,9 +76,10 @@ class CountingReader final
 
 class DiscardBroadcaster final : public v1::Broadcaster::CallbackService {
  public:
-  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* context,
-                                    const v1::PublishRequest* /*request*/,
-                                    v1::PublishResponse* /*response*/) override {
+  grpc::ServerUnaryReactor* Publish(
+      grpc::CallbackServerContext* context,
+      const v1::PublishRequest* /*request*/,
+      v1::PublishResponse* /*response*/) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
@@ -128,13 +129,11 @@ absl::Status Run() {
                      "host:port)"));
   }
   const std::string host = address.substr(0, address.rfind(':'));
-  std::printf("discard_broadcaster listening grpc=%s:%d\n", host.c_str(),
-              port);
+  std::printf("discard_broadcaster listening grpc=%s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   int signal_number = 0;
   if (const int error = sigwait(&stop_signals, &signal_number); error != 0) {
-    return absl::InternalError(
-        absl::StrCat("sigwait: ", std::strerror(error)));
+    return absl::InternalError(absl::StrCat("sigwait: ", std::strerror(error)));
   }
   // A benchmark's calls are over when it stops the server; any left are
   // cancelled at once.

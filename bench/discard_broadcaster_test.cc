@@ -71,8 +71,9 @@ class DiscardServer {
       }
       absl::SleepFor(absl::Milliseconds(10));
     }
-    return absl::DeadlineExceededError("no exit within the timeout after "
-                                       "SIGTERM");
+    return absl::DeadlineExceededError(
+        "no exit within the timeout after "
+        "SIGTERM");
   }
 
  private:
@@ -101,9 +102,8 @@ class DiscardServer {
       char buffer[256];
       const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
       if (n <= 0) {
-        return absl::InternalError(
-            absl::StrCat("stdout closed before the listening line; read: ",
-                         output));
+        return absl::InternalError(absl::StrCat(
+            "stdout closed before the listening line; read: ", output));
       }
       output.append(buffer, n);
     }
