@@ -32,6 +32,7 @@ BIN = os.path.join(REPO, "bazel-bin")
 SSE_LOAD = os.path.join(BIN, "bench", "sse_load")
 PUBLISHER = os.path.join(BIN, "bench", "grpc_publisher")
 DISCONNECT = os.path.join(BIN, "bench", "disconnect_latency")
+DISCARD = os.path.join(BIN, "bench", "discard_broadcaster")
 SSECAST = os.path.join(BIN, "server", "ssecast")
 NCHAN_MODULE = "/usr/lib/nginx/modules/ngx_nchan_module.so"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -74,6 +75,10 @@ TARGET_STREAM_RATE = 300000
 # that the driver starts (--broker=redis --no_reconnect_store=redis), with
 # the publisher on the first node and the subscribers on the last, so that
 # with N >= 2 every delivery crosses Redis.
+# "grpc-discard" is no SSE server: bench/discard_broadcaster, which only
+# reads and counts what is published, so its PR rows are the ceiling gRPC
+# itself sets on the machine; it runs PR only.
+DISCARD_SYSTEM = "grpc-discard"
 SYSTEM_ALIASES = {
     "both": ["ssecast", "nchan"],
     "multinode": ["ssecast", "ssecast-redis1", "ssecast-redis2"],
@@ -103,11 +108,12 @@ def parse_systems(spec):
             continue
         expanded = SYSTEM_ALIASES.get(name, [name])
         for system in expanded:
-            if system not in ("ssecast", "nchan") and not (
+            if system not in ("ssecast", "nchan", DISCARD_SYSTEM) and not (
                     1 <= redis_nodes(system) <= MAX_REDIS_NODES):
                 raise ValueError(
                     f"unknown system {system!r}: use ssecast, nchan, "
-                    f"ssecast-redis1..{MAX_REDIS_NODES}, or an alias "
+                    f"ssecast-redis1..{MAX_REDIS_NODES}, {DISCARD_SYSTEM}, "
+                    "or an alias "
                     f"({', '.join(SYSTEM_ALIASES)})")
             if system not in systems:
                 systems.append(system)
@@ -606,7 +612,59 @@ class SsecastCluster:
         self.redis.stop()
 
 
+class DiscardServer:
+    """bench/discard_broadcaster on a free loopback port: gRPC's ceiling,
+    with nothing of ssecast's behind it. Publishers only; no HTTP side."""
+
+    name = DISCARD_SYSTEM
+    port = None
+
+    def __init__(self):
+        self._dir = tempfile.mkdtemp(prefix="discard-bench-")
+        self._stderr = open(os.path.join(self._dir, "stderr.log"), "w")
+        self.proc = subprocess.Popen(
+            [DISCARD, "--address=127.0.0.1:0"], stdout=subprocess.PIPE,
+            stderr=self._stderr, text=True, start_new_session=True)
+        prefix = "discard_broadcaster listening grpc="
+        line = LineReader(self.proc).wait_for(
+            lambda l: l.startswith(prefix), 30)
+        if line is None:
+            tail = self.stderr_tail()
+            self.stop()
+            raise RuntimeError("discard_broadcaster did not print its "
+                               f"listening line within 30 s; stderr:\n{tail}")
+        self.grpc = line[len(prefix):]
+
+    def pids(self):
+        return [self.proc.pid] if self.proc.poll() is None else []
+
+    def rss_kb(self):
+        return sum(read_rss_kb(p) for p in self.pids())
+
+    def cpu_ticks(self):
+        return sum(read_cpu_ticks(p) for p in self.pids())
+
+    def cpu_parts(self):
+        return {}
+
+    def publisher_args(self, stream=False):
+        mode = "stream" if stream else "unary"
+        return [f"--mode={mode}", f"--target={self.grpc}"]
+
+    def stderr_tail(self, lines=20):
+        self._stderr.flush()
+        with open(os.path.join(self._dir, "stderr.log")) as f:
+            return "".join(f.readlines()[-lines:])
+
+    def stop(self):
+        stop_process_group(self.proc)
+        self._stderr.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
 def start_server(system, args):
+    if system == DISCARD_SYSTEM:
+        return DiscardServer()
     if system == "ssecast":
         return SsecastServer(args.ssecast_arg)
     if redis_nodes(system):
@@ -1151,6 +1209,8 @@ def scenario_d1(system, args, iterations):
 
 
 def run_scenario(system, scenario, args):
+    if system == DISCARD_SYSTEM and scenario != "PR":
+        return [na_row(system, scenario, "gRPC discard server: PR only")]
     quick = args.quick
     if scenario == "S1":
         return scenario_fixed(system, args, "S1", 1000, 10, 5 if quick else 20)
@@ -1188,6 +1248,8 @@ def build(systems):
                "//bench:disconnect_latency"]
     if any(is_ssecast(s) for s in systems):
         targets.append("//server:ssecast")
+    if DISCARD_SYSTEM in systems:
+        targets.append("//bench:discard_broadcaster")
     log("bazel build " + " ".join(targets))
     subprocess.run(["bazel", "build"] + targets, cwd=REPO, check=True)
 
@@ -1199,6 +1261,8 @@ def parse_args():
                       help="comma-separated: ssecast (one node, memory), "
                       "nchan, ssecast-redisN (N nodes on a private Redis, "
                       "publishing to the first, subscribers on the last), "
+                      f"{DISCARD_SYSTEM} (a gRPC server that discards what "
+                      "is published: gRPC's ceiling; PR only), "
                       "both (= ssecast,nchan), multinode (= ssecast,"
                       "ssecast-redis1,ssecast-redis2)")
     what.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),

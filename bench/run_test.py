@@ -18,6 +18,8 @@ class ParseSystemsTest(unittest.TestCase):
                          ["ssecast", "ssecast-redis1", "ssecast-redis2"])
         self.assertEqual(run.parse_systems("ssecast-redis2, ssecast,both"),
                          ["ssecast-redis2", "ssecast", "nchan"])
+        self.assertEqual(run.parse_systems("grpc-discard,ssecast"),
+                         ["grpc-discard", "ssecast"])
 
     def test_unknown_names_are_refused(self):
         for spec in ("", ",", "redis", "ssecast-redis0", "ssecast-redis9",
@@ -32,6 +34,7 @@ class ParseSystemsTest(unittest.TestCase):
         self.assertTrue(run.is_ssecast("ssecast"))
         self.assertTrue(run.is_ssecast("ssecast-redis2"))
         self.assertFalse(run.is_ssecast("nchan"))
+        self.assertFalse(run.is_ssecast("grpc-discard"))
 
 
 def publish_row(system, scenario, rate, failed=0):
@@ -75,6 +78,40 @@ class PublishSummaryTest(unittest.TestCase):
             [publish_row("ssecast-redis2", "PR/unary", 5000)])
         self.assertIn("| ssecast-redis2 | 5000 (5000) | n/a | n/a | n/a |",
                       lines)
+
+
+class DiscardSystemTest(unittest.TestCase):
+
+    def test_runs_pr_only(self):
+        row, = run.run_scenario(run.DISCARD_SYSTEM, "S1", None)
+        self.assertEqual(row.data["achieved"], "n/a")
+        self.assertIn("PR only", row.data["notes"])
+
+    def test_serves_grpc_and_stops_on_sigterm(self):
+        # Under Bazel the binary is in the runfiles beside run.py, not in
+        # bazel-bin.
+        binary = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "discard_broadcaster")
+        self.assertTrue(os.path.exists(binary), binary)
+        real = run.DISCARD
+        run.DISCARD = binary
+        try:
+            server = run.DiscardServer()
+        finally:
+            run.DISCARD = real
+        pid = server.proc.pid
+        try:
+            host, port = server.grpc.rsplit(":", 1)
+            self.assertEqual(host, "127.0.0.1")
+            with socket.create_connection((host, int(port)), 5):
+                pass
+            self.assertEqual(server.pids(), [pid])
+            self.assertEqual(server.publisher_args(stream=True),
+                             ["--mode=stream", f"--target={server.grpc}"])
+        finally:
+            server.stop()
+        self.assertEqual(server.pids(), [])
+        self.assertEqual(server.proc.returncode, 0)
 
 
 @unittest.skipUnless(shutil.which(run.REDIS_SERVER), "no redis-server")

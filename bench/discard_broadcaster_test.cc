@@ -1,0 +1,183 @@
+// Runs the discard_broadcaster binary on a loopback port it picks and checks
+// it over a real gRPC channel: a PublishStream's answer counts every message
+// sent, a unary Publish succeeds, another RPC is UNIMPLEMENTED, and SIGTERM
+// ends the process with exit status 0.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "testing/status_assertions.h"
+
+namespace ssecast::bench {
+namespace {
+
+// Generous for a loaded 2-core machine.
+constexpr absl::Duration kTimeout = absl::Seconds(30);
+
+// The binary as a child process, its stdout on a pipe. Killed and reaped
+// on destruction if the test did not stop it.
+class DiscardServer {
+ public:
+  ~DiscardServer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+  }
+
+  // Starts it on 127.0.0.1:0 and returns the "host:port" it printed.
+  absl::StatusOr<std::string> Start() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2");
+    pid_ = fork();
+    if (pid_ < 0) return absl::InternalError("fork");
+    if (pid_ == 0) {
+      dup2(fds[1], STDOUT_FILENO);
+      execl("bench/discard_broadcaster", "discard_broadcaster",
+            "--address=127.0.0.1:0", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    stdout_fd_ = fds[0];
+    return ReadAddress();
+  }
+
+  // Sends SIGTERM and waits (bounded) for the exit; returns the wait
+  // status.
+  absl::StatusOr<int> Terminate() {
+    kill(pid_, SIGTERM);
+    const absl::Time deadline = absl::Now() + kTimeout;
+    while (absl::Now() < deadline) {
+      int status = 0;
+      const pid_t done = waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return absl::DeadlineExceededError(
+        "no exit within the timeout after "
+        "SIGTERM");
+  }
+
+ private:
+  absl::StatusOr<std::string> ReadAddress() {
+    constexpr char kPrefix[] = "discard_broadcaster listening grpc=";
+    std::string output;
+    const absl::Time deadline = absl::Now() + kTimeout;
+    while (true) {
+      const size_t end = output.find('\n');
+      if (end != std::string::npos) {
+        const std::string line = output.substr(0, end);
+        if (!absl::StartsWith(line, kPrefix)) {
+          return absl::InternalError(absl::StrCat("unexpected line: ", line));
+        }
+        return line.substr(sizeof(kPrefix) - 1);
+      }
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) {
+        return absl::DeadlineExceededError(
+            absl::StrCat("no listening line; read: ", output));
+      }
+      pollfd readable{stdout_fd_, POLLIN, 0};
+      if (poll(&readable, 1, absl::ToInt64Milliseconds(left) + 1) <= 0) {
+        continue;
+      }
+      char buffer[256];
+      const ssize_t n = read(stdout_fd_, buffer, sizeof(buffer));
+      if (n <= 0) {
+        return absl::InternalError(absl::StrCat(
+            "stdout closed before the listening line; read: ", output));
+      }
+      output.append(buffer, n);
+    }
+  }
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+};
+
+v1::PublishRequest Event(int seq) {
+  v1::PublishRequest request;
+  request.mutable_event()->set_data(absl::StrCat("event ", seq));
+  request.mutable_target()->set_all(true);
+  return request;
+}
+
+TEST(DiscardBroadcasterTest, CountsStreamedEventsAnswersPublishAndStops) {
+  DiscardServer server;
+  absl::StatusOr<std::string> address = server.Start();
+  ASSERT_OK(address.status());
+  ASSERT_TRUE(absl::StartsWith(*address, "127.0.0.1:")) << *address;
+  ASSERT_NE(*address, "127.0.0.1:0");
+
+  std::unique_ptr<v1::Broadcaster::Stub> stub = v1::Broadcaster::NewStub(
+      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+
+  constexpr int kEvents = 5000;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+    v1::PublishStreamResponse response;
+    std::unique_ptr<grpc::ClientWriter<v1::PublishRequest>> writer =
+        stub->PublishStream(&context, &response);
+    for (int seq = 1; seq <= kEvents; ++seq) {
+      ASSERT_TRUE(writer->Write(Event(seq))) << "write " << seq;
+    }
+    ASSERT_TRUE(writer->WritesDone());
+    const grpc::Status status = writer->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.accepted(), kEvents);
+    EXPECT_EQ(response.rejected(), 0);
+  }
+  {
+    // An empty stream is answered too, with nothing accepted.
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+    v1::PublishStreamResponse response;
+    auto writer = stub->PublishStream(&context, &response);
+    ASSERT_TRUE(writer->WritesDone());
+    ASSERT_TRUE(writer->Finish().ok());
+    EXPECT_EQ(response.accepted(), 0);
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+    v1::PublishResponse response;
+    const grpc::Status status = stub->Publish(&context, Event(1), &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+    v1::DisconnectRequest request;
+    request.add_client_ids("someone");
+    v1::DisconnectResponse response;
+    EXPECT_EQ(stub->Disconnect(&context, request, &response).error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);
+  }
+
+  absl::StatusOr<int> wait_status = server.Terminate();
+  ASSERT_OK(wait_status.status());
+  ASSERT_TRUE(WIFEXITED(*wait_status)) << *wait_status;
+  EXPECT_EQ(WEXITSTATUS(*wait_status), 0);
+}
+
+}  // namespace
+}  // namespace ssecast::bench
