@@ -19,8 +19,8 @@ namespace {
 constexpr uint64_t kControl = std::numeric_limits<uint64_t>::max();
 // A closing stream's end that SyncWindow() resolves to the window's end.
 constexpr uint64_t kWindowEnd = std::numeric_limits<uint64_t>::max();
-// Bounds one writev(): enough to batch a burst, small enough that one fast
-// stream does not hog the thread.
+// Bounds one write (sendmsg()): enough to batch a burst, small enough that one
+// fast stream does not hog the thread.
 constexpr size_t kMaxIov = 256;
 constexpr size_t kMaxBatchBytes = 256 * 1024;
 constexpr int kMaxEpollEvents = 256;
@@ -98,7 +98,7 @@ void StreamWriter::Run() {
       std::clamp(options_.keepalive_interval / 4, absl::Milliseconds(10),
                  absl::Seconds(1));
   // When the next sweep may start. Under load, waiting lets more events
-  // gather, so each writev() carries more of them: the thread spends at
+  // gather, so each write carries more of them: the thread spends at
   // most about half its time sweeping, and latency stays near a sweep.
   absl::Time next_sweep = absl::InfinitePast();
   while (true) {
@@ -392,9 +392,14 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
       }
       return true;
     }
+    // sendmsg() rather than writev(): with MSG_NOSIGNAL a peer that hung up
+    // gives EPIPE, never a SIGPIPE, whatever the process does with the
+    // signal (main() ignores it; a test or an embedding program may not).
+    msghdr message{};
+    message.msg_iov = iov_.data();
+    message.msg_iovlen = iov_.size();
     const ssize_t written =
-        ::writev(stream.delivery().socket.get(), iov_.data(),
-                 static_cast<int>(iov_.size()));
+        ::sendmsg(stream.delivery().socket.get(), &message, MSG_NOSIGNAL);
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {

@@ -56,8 +56,8 @@ struct StreamWriterOptions {
 // One thread that delivers the event log to the streams it adopted, with
 // epoll on non-blocking sockets. On every wake it reads the new events from
 // the log once and, for each stream, writes everything pending for it in
-// one writev() of the shared, pre-serialized chunks: no per-event copy, no
-// per-client allocation, no lock held across a socket write. A stream
+// one gathering sendmsg() of the shared, pre-serialized chunks: no per-event
+// copy, no per-client allocation, no lock held across a socket write. A stream
 // whose socket is full waits for EPOLLOUT without delaying any other.
 //
 // Adopt(), NotifyClose(), Wake() and Shutdown() are thread-safe; the

@@ -31,6 +31,10 @@ class Peer {
     if (fd_ >= 0) ::close(fd_);
   }
 
+  // Stops receiving: the writer's next write fails with EPIPE, and the
+  // writer sees nothing before it writes (no hang-up event).
+  void StopReading() { ASSERT_EQ(::shutdown(fd_, SHUT_RD), 0); }
+
   // Reads until `needle` has arrived; false at the deadline.
   bool ReadUntil(absl::string_view needle) {
     const absl::Time deadline = absl::Now() + kDeadline;
@@ -242,6 +246,22 @@ TEST_F(StreamWriterTest, PeerThatHangsUpIsDetached) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(hub_.connection_count(), 0u);
+}
+
+// SIGPIPE keeps its default action in this test process (ssecast's main()
+// ignores it): a write that raised it would end the test with exit 141.
+TEST_F(StreamWriterTest, APeerThatStopsReadingIsDroppedWithoutASignal) {
+  StartWriter();
+  auto peer = Open("alice");
+  auto other = Open("bob");
+  peer->StopReading();
+  Publish("into a closed socket");
+  const absl::Time deadline = absl::Now() + kDeadline;
+  while (hub_.connection_count() != 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(hub_.connection_count(), 1u);
+  ASSERT_TRUE(other->ReadUntil("data: into a closed socket\n"));
 }
 
 TEST_F(StreamWriterTest, ShutdownEndsEveryStreamCleanly) {
