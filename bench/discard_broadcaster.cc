@@ -33,6 +33,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/base/signals_for_sigwait.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:0",
           "where to serve gRPC (\"host:port\"; port 0 picks a free one)");
@@ -92,25 +93,10 @@ class DiscardBroadcaster final : public v1::Broadcaster::CallbackService {
   }
 };
 
-// Blocks the stop signals in this thread and every thread started after
-// (gRPC's), so that sigwait() in Run() takes them.
-absl::Status BlockStopSignals(sigset_t* signals) {
-  sigemptyset(signals);
-  sigaddset(signals, SIGINT);
-  sigaddset(signals, SIGTERM);
-  if (const int error = pthread_sigmask(SIG_BLOCK, signals, nullptr);
-      error != 0) {
-    return absl::InternalError(
-        absl::StrCat("pthread_sigmask: ", std::strerror(error)));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status Run() {
-  sigset_t stop_signals;
-  if (absl::Status blocked = BlockStopSignals(&stop_signals); !blocked.ok()) {
-    return blocked;
-  }
+  // Before gRPC starts its threads, so that sigwait() below takes these.
+  absl::StatusOr<sigset_t> stop_signals = BlockForSigwait({SIGINT, SIGTERM});
+  if (!stop_signals.ok()) return stop_signals.status();
   const std::string address = absl::GetFlag(FLAGS_address);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -132,7 +118,7 @@ absl::Status Run() {
   std::printf("discard_broadcaster listening grpc=%s:%d\n", host.c_str(), port);
   std::fflush(stdout);
   int signal_number = 0;
-  if (const int error = sigwait(&stop_signals, &signal_number); error != 0) {
+  if (const int error = sigwait(&*stop_signals, &signal_number); error != 0) {
     return absl::InternalError(absl::StrCat("sigwait: ", std::strerror(error)));
   }
   // A benchmark's calls are over when it stops the server; any left are

@@ -318,36 +318,16 @@ def snapshot_ssecast():
     return copy, digest
 
 
-class SsecastServer:
-    name = "ssecast"
-    sub_path = "/events"
-    binary = SSECAST  # replaced by a snapshot in main()
-    build_id = ""
+class GrpcProcess:
+    """One server process measured by itself: started by a subclass with its
+    stderr in self._dir/stderr.log and its gRPC address in self.grpc."""
 
-    def __init__(self, extra_args):
-        self._extra_args = extra_args
-        self._dir = tempfile.mkdtemp(prefix="ssecast-bench-")
+    def _start(self, prefix, argv):
+        self._dir = tempfile.mkdtemp(prefix=prefix)
         self._stderr = open(os.path.join(self._dir, "stderr.log"), "w")
-        # Every listener on port 0: several nodes run side by side, and
-        # nothing else on the machine may hold a fixed port (the metrics
-        # listener defaults to 9477).
         self.proc = subprocess.Popen(
-            [SsecastServer.binary, "--http_address=127.0.0.1:0",
-             "--grpc_address=127.0.0.1:0", "--admin_address=127.0.0.1:0"]
-            + extra_args,
-            stdout=subprocess.PIPE, stderr=self._stderr, text=True,
+            argv, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
             start_new_session=True)
-        self._reader = LineReader(self.proc)
-        line = self._reader.wait_for(
-            lambda l: l.startswith("ssecast listening "), 30)
-        if line is None:
-            self.stop()
-            raise RuntimeError("ssecast did not print its listening line "
-                               f"within 30 s; stderr:\n{self.stderr_tail()}")
-        fields = dict(part.split("=", 1) for part in line.split()[2:])
-        self.http = fields["http"]
-        self.grpc = fields["grpc"]
-        self.port = int(self.http.rsplit(":", 1)[1])
 
     def pids(self):
         return [self.proc.pid] if self.proc.poll() is None else []
@@ -375,6 +355,35 @@ class SsecastServer:
         stop_process_group(self.proc)
         self._stderr.close()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class SsecastServer(GrpcProcess):
+    name = "ssecast"
+    sub_path = "/events"
+    binary = SSECAST  # replaced by a snapshot in main()
+    build_id = ""
+
+    def __init__(self, extra_args):
+        self._extra_args = extra_args
+        # Every listener on port 0: several nodes run side by side, and
+        # nothing else on the machine may hold a fixed port (the metrics
+        # listener defaults to 9477).
+        self._start("ssecast-bench-",
+                    [SsecastServer.binary, "--http_address=127.0.0.1:0",
+                     "--grpc_address=127.0.0.1:0",
+                     "--admin_address=127.0.0.1:0"] + extra_args)
+        self._reader = LineReader(self.proc)
+        line = self._reader.wait_for(
+            lambda l: l.startswith("ssecast listening "), 30)
+        if line is None:
+            self.stop()
+            raise RuntimeError("ssecast did not print its listening line "
+                               f"within 30 s; stderr:\n{self.stderr_tail()}")
+        fields = dict(part.split("=", 1) for part in line.split()[2:])
+        self.http = fields["http"]
+        self.grpc = fields["grpc"]
+        self.port = int(self.http.rsplit(":", 1)[1])
+
 
 
 NGINX_CONF = """\
@@ -612,7 +621,7 @@ class SsecastCluster:
         self.redis.stop()
 
 
-class DiscardServer:
+class DiscardServer(GrpcProcess):
     """bench/discard_broadcaster on a free loopback port: gRPC's ceiling,
     with nothing of ssecast's behind it. Publishers only; no HTTP side."""
 
@@ -620,11 +629,7 @@ class DiscardServer:
     port = None
 
     def __init__(self):
-        self._dir = tempfile.mkdtemp(prefix="discard-bench-")
-        self._stderr = open(os.path.join(self._dir, "stderr.log"), "w")
-        self.proc = subprocess.Popen(
-            [DISCARD, "--address=127.0.0.1:0"], stdout=subprocess.PIPE,
-            stderr=self._stderr, text=True, start_new_session=True)
+        self._start("discard-bench-", [DISCARD, "--address=127.0.0.1:0"])
         prefix = "discard_broadcaster listening grpc="
         line = LineReader(self.proc).wait_for(
             lambda l: l.startswith(prefix), 30)
@@ -635,31 +640,6 @@ class DiscardServer:
                                f"listening line within 30 s; stderr:\n{tail}")
         self.grpc = line[len(prefix):]
 
-    def pids(self):
-        return [self.proc.pid] if self.proc.poll() is None else []
-
-    def rss_kb(self):
-        return sum(read_rss_kb(p) for p in self.pids())
-
-    def cpu_ticks(self):
-        return sum(read_cpu_ticks(p) for p in self.pids())
-
-    def cpu_parts(self):
-        return {}
-
-    def publisher_args(self, stream=False):
-        mode = "stream" if stream else "unary"
-        return [f"--mode={mode}", f"--target={self.grpc}"]
-
-    def stderr_tail(self, lines=20):
-        self._stderr.flush()
-        with open(os.path.join(self._dir, "stderr.log")) as f:
-            return "".join(f.readlines()[-lines:])
-
-    def stop(self):
-        stop_process_group(self.proc)
-        self._stderr.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 def start_server(system, args):

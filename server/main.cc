@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/base/signals_for_sigwait.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
 #include "server/broker/redis_commands_history_flag.h"
@@ -533,17 +534,11 @@ void WaitOutDrainDelay(const sigset_t& signals, absl::Duration delay) {
 // that main's sigwait() takes them, and makes a write to a socket the peer
 // closed fail instead of killing the process.
 absl::Status TakeSignals(sigset_t* stop_signals) {
-  sigemptyset(stop_signals);
-  sigaddset(stop_signals, SIGINT);
-  sigaddset(stop_signals, SIGTERM);
   // SIGHUP (a closed terminal, or an operator expecting a reload) must not
   // end the server: it is taken and logged.
-  sigaddset(stop_signals, SIGHUP);
-  if (const int error = pthread_sigmask(SIG_BLOCK, stop_signals, nullptr);
-      error != 0) {
-    return absl::InternalError(
-        absl::StrCat("pthread_sigmask: ", std::strerror(error)));
-  }
+  absl::StatusOr<sigset_t> blocked = BlockForSigwait({SIGINT, SIGTERM, SIGHUP});
+  if (!blocked.ok()) return blocked.status();
+  *stop_signals = *blocked;
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
     return absl::InternalError(
         absl::StrCat("ignoring SIGPIPE: ", std::strerror(errno)));
