@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bazel/tsan/hand_off.h"
 #include "bench/tool_main.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -53,23 +54,35 @@ class CountingReader final
  public:
   explicit CountingReader(v1::PublishStreamResponse* response)
       : response_(response) {
-    StartRead(&request_);
+    ReadNext();
   }
 
   void OnReadDone(bool ok) override {
+    tsan::TakeOver(this);
     if (ok) {
       ++count_;
-      StartRead(&request_);
+      ReadNext();
       return;
     }
     // The client closed its side (or the call broke: gRPC drops the answer).
     response_->set_accepted(count_);
+    tsan::HandOff(this);
     Finish(grpc::Status::OK);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    tsan::TakeOver(this);
+    delete this;
+  }
 
  private:
+  // gRPC runs the next reaction on another thread, ordered by its own
+  // atomics, which ThreadSanitizer does not see (bazel/tsan/hand_off.h).
+  void ReadNext() {
+    tsan::HandOff(this);
+    StartRead(&request_);
+  }
+
   v1::PublishStreamResponse* const response_;  // gRPC's, until OnDone()
   v1::PublishRequest request_;
   uint64_t count_ = 0;
