@@ -97,9 +97,10 @@ class Hub : public BrokerSink {
   // answers and this node applies the event (a gRPC handler, with the
   // Redis broker): `done` gets what PublishNow() would return, at once on
   // this thread (bad input, or a broker that applies before it answers),
-  // or later on a thread of the broker or of the hub's reach ledger, with
-  // no lock held. `done` must be quick and must not block. Does not wait
-  // for room: check HasRoom() first.
+  // or later, with no lock held, on the broker's thread that answers the
+  // send or applies the event (whichever comes last), or on the reach
+  // ledger's thread when the event is not applied within 2 s. `done` must be
+  // quick and must not block. Does not wait for room: check HasRoom() first.
   using PublishDone = std::function<void(absl::StatusOr<PublishResult> result)>;
   void PublishAsync(EventInput event, Target target, PublishDone done);
   // Whether a publish would find room now, on this node and on the others
