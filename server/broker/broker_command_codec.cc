@@ -1,10 +1,14 @@
 #include "server/broker/broker_command_codec.h"
 
+#include <cstdint>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "server/broker/broker_command.pb.h"
 
 namespace ssecast {
@@ -146,6 +150,50 @@ absl::StatusOr<BrokerCommand> DecodeBrokerCommand(absl::string_view bytes) {
   }
   return absl::InvalidArgumentError(
       "a broker command of no kind this version knows");
+}
+
+std::string PackBrokerCommands(absl::Span<const std::string> encoded) {
+  // Written field by field rather than through wire::Commands, which would
+  // copy every command once more: this runs for every event of a batch.
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  const uint32_t tag =
+      WireFormatLite::MakeTag(wire::Commands::kCommandsFieldNumber,
+                              WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  size_t size = 0;
+  for (const std::string& command : encoded) {
+    size += CodedOutputStream::VarintSize32(tag) +
+            CodedOutputStream::VarintSize32(command.size()) + command.size();
+  }
+  std::string pack;
+  pack.reserve(size);
+  {
+    google::protobuf::io::StringOutputStream stream(&pack);
+    CodedOutputStream out(&stream);
+    for (const std::string& command : encoded) {
+      out.WriteTag(tag);
+      out.WriteVarint32(static_cast<uint32_t>(command.size()));
+      out.WriteRaw(command.data(), static_cast<int>(command.size()));
+    }
+  }
+  return pack;
+}
+
+absl::StatusOr<std::vector<std::string>> UnpackBrokerCommands(
+    absl::string_view bytes) {
+  wire::Commands pack;
+  if (!pack.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("not a serialized pack of commands");
+  }
+  if (pack.commands().empty()) {
+    return absl::InvalidArgumentError("a pack of no commands");
+  }
+  std::vector<std::string> commands;
+  commands.reserve(pack.commands_size());
+  for (std::string& command : *pack.mutable_commands()) {
+    commands.push_back(std::move(command));
+  }
+  return commands;
 }
 
 }  // namespace ssecast

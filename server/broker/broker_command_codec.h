@@ -2,9 +2,11 @@
 #define SSECAST_SERVER_BROKER_BROKER_COMMAND_CODEC_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "server/broker/broker.h"
 
 namespace ssecast {
@@ -18,6 +20,14 @@ std::string EncodeBrokerCommand(const BrokerCommand& command);
 // INVALID_ARGUMENT, saying what is wrong, for bytes that are not a command
 // this version understands, or whose target fails Target::Validate().
 absl::StatusOr<BrokerCommand> DecodeBrokerCommand(absl::string_view bytes);
+
+// Several encoded commands as one value (the "p" form of an entry), and
+// back. Unpacking checks only the envelope: each command it returns still
+// goes through DecodeBrokerCommand(). INVALID_ARGUMENT for bytes that are
+// no pack, or a pack of no commands.
+std::string PackBrokerCommands(absl::Span<const std::string> encoded);
+absl::StatusOr<std::vector<std::string>> UnpackBrokerCommands(
+    absl::string_view bytes);
 
 }  // namespace ssecast
 

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -123,6 +124,39 @@ TEST(BrokerCommandCodecTest, RejectsCommandsTheHubWouldNotSend) {
   empty_group_change.mutable_group_change()->add_groups("g");
   EXPECT_THAT(WhyRejected(empty_group_change),
               HasSubstr("without client ids or groups"));
+}
+
+TEST(BrokerCommandCodecTest, PackKeepsEachCommandWholeAndInOrder) {
+  const std::vector<std::string> encoded = {
+      EncodeBrokerCommand(PublishCommand{{"", "", "first", 0}, Target::All()}),
+      std::string(300, 'x'),  // longer than one varint byte, and no command
+      EncodeBrokerCommand(RetryCommand{{absl::Seconds(2), absl::Seconds(1)}})};
+  const std::string pack = PackBrokerCommands(encoded);
+
+  // The generated class reads what the hand-written encoder wrote.
+  wire::Commands parsed;
+  ASSERT_TRUE(parsed.ParseFromString(pack));
+  EXPECT_THAT(parsed.commands(),
+              ElementsAre(encoded[0], encoded[1], encoded[2]));
+
+  absl::StatusOr<std::vector<std::string>> unpacked =
+      UnpackBrokerCommands(pack);
+  ASSERT_OK(unpacked);
+  EXPECT_EQ(*unpacked, encoded);
+  // The envelope holds; the command in the middle is still refused alone.
+  EXPECT_OK(DecodeBrokerCommand((*unpacked)[0]));
+  EXPECT_THAT(DecodeBrokerCommand((*unpacked)[1]),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_OK(DecodeBrokerCommand((*unpacked)[2]));
+}
+
+TEST(BrokerCommandCodecTest, UnpackRejectsWhatIsNoPack) {
+  EXPECT_THAT(UnpackBrokerCommands("\xff\xff\xff"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a serialized pack")));
+  EXPECT_THAT(UnpackBrokerCommands(""),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("a pack of no commands")));
 }
 
 }  // namespace

@@ -25,8 +25,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker.h"
+#include "server/broker/broker_command_codec.h"
 #include "server/broker/broker_memory.h"
 #include "server/broker/broker_redis.h"
+#include "server/broker/broker_redis_script.h"
 #include "server/redis/redis_connection.h"
 #include "server/redis/redis_server_fixture.h"
 #include "testing/await_callback.h"
@@ -765,6 +767,116 @@ TEST_F(RedisBrokerTest, LongReplayIsReadInPagesWithoutGapsOrRepeats) {
               ElementsAre(sent[first_replayed - 1].position));
   EXPECT_EQ(c.sink.applied(),
             std::vector<Applied>(sent.begin() + first_replayed, sent.end()));
+}
+
+// The length of `stream` ("events" or "commands"), in entries.
+int64_t StreamLength(RedisConnection& connection, const std::string& key) {
+  absl::StatusOr<RedisReply> length = connection.RunOne({"XLEN", key});
+  EXPECT_OK(length);
+  if (!length.ok() || (*length)->type != REDIS_REPLY_INTEGER) return -1;
+  return (*length)->integer;
+}
+
+// The point of packs: a batch of small events costs Redis a few entries,
+// not one each, yet every event keeps a position of its own, in order, on
+// every node and in the replay of a node started later.
+TEST_F(RedisBrokerTest, SmallEventsOfABatchSharePacksYetKeepTheirPositions) {
+  Node a;
+  Node b;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  ASSERT_NO_FATAL_FAILURE(StartNode(&b));
+  constexpr size_t kEvents = 3000;
+  std::vector<BrokerCommand> batch;
+  for (size_t i = 0; i < kEvents; ++i) {
+    batch.push_back(Publish(absl::StrCat("#", i)));
+  }
+  absl::StatusOr<std::vector<Position>> positions = a.broker->SendBatch(batch);
+  ASSERT_OK(positions);
+  ASSERT_EQ(positions->size(), kEvents);
+  std::vector<Applied> sent;
+  for (size_t i = 0; i < kEvents; ++i) {
+    sent.push_back({Describe(batch[i]), (*positions)[i]});
+  }
+  ExpectStrictlyIncreasing(sent);
+  EXPECT_EQ(b.sink.AwaitApplied(kEvents), sent);
+  EXPECT_EQ(a.sink.AwaitApplied(kEvents), sent);
+  RedisConnection admin(ConnectionOptions());
+  // 1,024 commands a pack at most: 1024 + 1024 + 952.
+  EXPECT_EQ(StreamLength(admin, Options().key_prefix + "events"), 3);
+
+  // The replay counts events, not entries, in whole packs: the newest 1,500
+  // events lie in the two newest packs (1,976 events); the first pack is
+  // left out, and its last event is the boundary.
+  BrokerRedis::Options options = Options();
+  options.history_size = 1500;
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[1023].position));
+  EXPECT_EQ(c.sink.applied(),
+            std::vector<Applied>(sent.begin() + 1024, sent.end()));
+}
+
+TEST_F(RedisBrokerTest, LargeEventsOfABatchTakeAnEntryEach) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  // Two of these pass a pack's 64 KiB; the last is larger on its own.
+  const std::vector<BrokerCommand> batch = {
+      Publish(std::string(40 * 1024, 'a')),
+      Publish(std::string(40 * 1024, 'b')), Publish("small"),
+      Publish(std::string(70 * 1024, 'c'))};
+  absl::StatusOr<std::vector<Position>> positions = a.broker->SendBatch(batch);
+  ASSERT_OK(positions);
+  std::vector<Applied> sent;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    sent.push_back({Describe(batch[i]), (*positions)[i]});
+  }
+  EXPECT_EQ(a.sink.AwaitApplied(batch.size()), sent);
+  RedisConnection admin(ConnectionOptions());
+  // "b" and "small" share one.
+  EXPECT_EQ(StreamLength(admin, Options().key_prefix + "events"), 3);
+}
+
+// A pack is checked command by command, as single entries are: one that
+// does not decode is skipped alone, at its own position. A pack whose
+// positions would reach back to the entry before it (a writer that did not
+// reserve them) is skipped whole, so positions only ever increase.
+TEST_F(RedisBrokerTest,
+       PackedCommandsAreCheckedOneByOneAndAgainstTheEntryBefore) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  const Applied before = SendExpectingOk(*a.broker, Publish("before"));
+  const std::string key = Options().key_prefix + "events";
+  RedisConnection admin(ConnectionOptions());
+  const Position reserved_end = {before.position.epoch,
+                                 before.position.sequence + 3};
+  ASSERT_OK(admin.RunOne(
+      {"XADD", key, reserved_end.ToString(), "p",
+       PackBrokerCommands({EncodeBrokerCommand(Publish("first")),
+                           "\xff\xfe not a command",
+                           EncodeBrokerCommand(Publish("third"))})}));
+  const Applied after = SendExpectingOk(*a.broker, Publish("after"));
+  const Position overlapping = {after.position.epoch,
+                                after.position.sequence + 1};
+  ASSERT_OK(
+      admin.RunOne({"XADD", key, overlapping.ToString(), "p",
+                    PackBrokerCommands({EncodeBrokerCommand(Publish("x")),
+                                        EncodeBrokerCommand(Publish("y")),
+                                        EncodeBrokerCommand(Publish("z"))})}));
+  ASSERT_OK(admin.RunOne({"XADD", key, "*", "p", "\xff not a pack"}));
+  const Applied last = SendExpectingOk(*a.broker, Publish("last"));
+  const std::vector<Applied> expected = {
+      before,
+      {Describe(Publish("first")),
+       {before.position.epoch, before.position.sequence + 1}},
+      {Describe(Publish("third")), reserved_end},
+      after,
+      last};
+  EXPECT_EQ(a.sink.AwaitApplied(expected.size()), expected);
+
+  // A node started later replays the same from the history.
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c));
+  EXPECT_EQ(c.sink.applied(), expected);
 }
 
 TEST_F(RedisBrokerTest, EntriesThatDoNotDecodeAreSkipped) {

@@ -23,8 +23,10 @@
 namespace ssecast {
 namespace {
 
-// The one field of every stream entry.
+// The one field of every stream entry: a command, or a pack of them (see
+// broker_command.proto).
 constexpr char kCommandField[] = "c";
+constexpr char kPackField[] = "p";
 // Entries per stream and XREAD: a PublishStream batch (up to 1,024 events)
 // comes back in one read, not four, each with a check for trimmed entries.
 constexpr int kReaderBatch = 1024;
@@ -131,6 +133,17 @@ std::optional<std::vector<std::string>> SortedNames(const redisReply& reply) {
 bool IsReplayed(const BrokerCommand& command) {
   return std::holds_alternative<PublishCommand>(command) ||
          std::holds_alternative<RetryCommand>(command);
+}
+
+// How many commands `entry` holds (0 for one that does not decode), so
+// that the replay counts events, not entries.
+size_t CommandsIn(const RedisStreamEntry& entry) {
+  if (entry.Field(kCommandField) != nullptr) return 1;
+  const std::string* pack = entry.Field(kPackField);
+  if (pack == nullptr) return 0;
+  absl::StatusOr<std::vector<std::string>> commands =
+      UnpackBrokerCommands(*pack);
+  return commands.ok() ? commands->size() : 0;
 }
 
 void LogSkipped(const std::string& id, absl::string_view why) {
@@ -295,21 +308,21 @@ void BrokerRedis::SendGroup(std::vector<PendingSend> group) {
     counts.push_back(send.script.size());
     script.Append(std::move(send.script));
   }
+  std::vector<size_t> entry_sizes = script.EntrySizes();
   std::vector<RedisCommand> calls;
-  calls.push_back(script.AddCall(script_sha_));
+  calls.push_back(script.TakeAddCall(script_sha_));
   if (!wait_replicas_text_.empty()) {
     calls.push_back({"WAIT", wait_replicas_text_, wait_millis_});
   }
-  const size_t total = script.size();
   pipeline_.RunAsync(
       std::move(calls),
       // std::function needs a copyable callable: the group is shared.
-      [this, total, counts = std::move(counts),
+      [this, entry_sizes = std::move(entry_sizes), counts = std::move(counts),
        group = std::make_shared<std::vector<PendingSend>>(std::move(group))](
           absl::StatusOr<std::vector<RedisReply>> replies) {
         absl::StatusOr<std::vector<Position>> positions =
             replies.ok()
-                ? SentPositions(*replies->front(), total)
+                ? SentPositions(*replies->front(), entry_sizes)
                 : absl::StatusOr<std::vector<Position>>(replies.status());
         size_t next = 0;
         for (size_t i = 0; i < group->size(); ++i) {
@@ -356,9 +369,9 @@ void BrokerRedis::SendGroup(std::vector<PendingSend> group) {
 }
 
 absl::StatusOr<std::vector<Position>> BrokerRedis::SentPositions(
-    const redisReply& reply, size_t count) {
+    const redisReply& reply, absl::Span<const size_t> entry_sizes) {
   absl::StatusOr<std::vector<Position>> positions =
-      BrokerRedisScript::ParseIds(reply, count);
+      BrokerRedisScript::ParseIds(reply, entry_sizes);
   if (!positions.ok()) {
     pipeline_.Drop();
     return pipeline_.Unavailable(positions.status().message());
@@ -411,28 +424,36 @@ absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
     pipeline_.Drop();
     return pipeline_.Unavailable(now.status().message());
   }
-  // One entry more than is replayed tells whether older ones exist.
-  const size_t wanted = options_.history_size + 1;
+  // Entries newest first until they hold history_size events; the entry
+  // after them, if any, is the newest left out.
   std::vector<RedisStreamEntry> newest_first;
+  std::optional<std::string> left_out;
+  size_t events = 0;
   std::optional<std::string> end = now->ToString();
-  while (end.has_value() && newest_first.size() < wanted) {
-    const size_t count =
-        std::min(kHistoryPageEntries, wanted - newest_first.size());
+  while (end.has_value() && !left_out.has_value()) {
     absl::StatusOr<std::vector<RedisStreamEntry>> page =
-        ReadHistoryPage(*end, count);
+        ReadHistoryPage(*end, kHistoryPageEntries);
     if (!page.ok()) return page.status();
-    end = page->size() < count ? std::nullopt : IdBefore(page->back().id);
-    std::move(page->begin(), page->end(), std::back_inserter(newest_first));
+    end = page->size() < kHistoryPageEntries ? std::nullopt
+                                             : IdBefore(page->back().id);
+    for (RedisStreamEntry& entry : *page) {
+      if (events >= options_.history_size) {
+        left_out = entry.id;
+        break;
+      }
+      events += CommandsIn(entry);
+      newest_first.push_back(std::move(entry));
+    }
   }
   History history;
-  if (newest_first.size() == wanted) {
-    std::optional<Position> left_out = Position::Parse(newest_first.back().id);
-    if (!left_out) {
-      return pipeline_.Unavailable(absl::StrCat(
-          "stream entry id ", newest_first.back().id, " is not <ms>-<seq>"));
+  if (left_out.has_value()) {
+    std::optional<Position> boundary = Position::Parse(*left_out);
+    if (!boundary) {
+      return pipeline_.Unavailable(
+          absl::StrCat("stream entry id ", *left_out, " is not <ms>-<seq>"));
     }
-    history.boundary = *left_out;
-    newest_first.pop_back();
+    // A pack's id is the position of its last command: all of it is older.
+    history.boundary = *boundary;
   }
   history.last_id = now->ToString();
   history.entries.assign(std::make_move_iterator(newest_first.rbegin()),
@@ -456,20 +477,52 @@ absl::StatusOr<std::vector<RedisStreamEntry>> BrokerRedis::ReadHistoryPage(
 }
 
 void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
-                             bool replaying) const {
+                             bool replaying) {
   std::optional<Position> position = Position::Parse(entry.id);
   if (!position) {
     LogSkipped(entry.id, "the id is not <ms>-<seq>");
     return;
   }
-  const std::string* payload = entry.Field(kCommandField);
-  if (payload == nullptr) {
-    LogSkipped(entry.id, absl::StrCat("no field \"", kCommandField, "\""));
+  const Position previous = std::exchange(last_entry_, *position);
+  if (const std::string* payload = entry.Field(kCommandField)) {
+    ApplyCommand(sink, entry.id, *payload, *position, replaying);
     return;
   }
-  absl::StatusOr<BrokerCommand> command = DecodeBrokerCommand(*payload);
+  const std::string* pack = entry.Field(kPackField);
+  if (pack == nullptr) {
+    LogSkipped(entry.id, absl::StrCat("no field \"", kCommandField, "\" or \"",
+                                      kPackField, "\""));
+    return;
+  }
+  absl::StatusOr<std::vector<std::string>> commands =
+      UnpackBrokerCommands(*pack);
+  if (!commands.ok()) {
+    LogSkipped(entry.id, commands.status().message());
+    return;
+  }
+  // The pack's commands take the sequence numbers up to the entry's id.
+  const uint64_t before_last = commands->size() - 1;
+  Position at = {position->epoch, position->sequence - before_last};
+  if (position->sequence < before_last || !(previous < at)) {
+    LogSkipped(entry.id,
+               absl::StrCat("a pack of ", commands->size(),
+                            " commands ending at this id would reach back to ",
+                            "or before the entry read before it (",
+                            previous.ToString(), ")"));
+    return;
+  }
+  for (const std::string& command : *commands) {
+    ApplyCommand(sink, entry.id, command, at, replaying);
+    ++at.sequence;
+  }
+}
+
+void BrokerRedis::ApplyCommand(BrokerSink* sink, const std::string& entry_id,
+                               absl::string_view payload,
+                               const Position& position, bool replaying) {
+  absl::StatusOr<BrokerCommand> command = DecodeBrokerCommand(payload);
   if (!command.ok()) {
-    LogSkipped(entry.id, command.status().message());
+    LogSkipped(entry_id, command.status().message());
     return;
   }
   if (replaying && !IsReplayed(*command)) return;
@@ -482,7 +535,7 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
     holds_->HoldUntil([sink] { return sink->CaughtUp(); });
     sink->AwaitRoom();
   }
-  sink->Apply(*command, *position);
+  sink->Apply(*command, position);
 }
 
 bool BrokerRedis::HasRoom() { return holds_->HasRoom(); }

@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -27,10 +28,15 @@
 namespace ssecast {
 
 // The broker of a service of several nodes sharing one Redis. Commands go
-// into two Redis Streams, each entry a single field "c" holding the command
-// in the format of broker_command.proto:
+// into two Redis Streams in the format of broker_command.proto: an entry
+// holds one command (field "c"), or several events sent together (field
+// "p", a pack of at most 1,024 events and 64 KiB, whose commands take the
+// positions just up to the entry's id), so that a batch costs Redis one
+// entry per pack rather than one per event:
 // - `<key_prefix>events`: publishes and reconnect-interval changes, what a
-//   client replays; trimmed (XADD MAXLEN ~) to about `history_size`.
+//   client replays; trimmed (XADD MAXLEN ~) to about `history_size`
+//   entries, so it keeps at least that many events, and its memory stays
+//   bounded by entries of at most 64 KiB or one event each.
 // - `<key_prefix>commands`: disconnects and group changes; trimmed to about
 //   `commands_history_size`.
 // So a burst of group joins never pushes an event out of the replay window.
@@ -46,10 +52,12 @@ namespace ssecast {
 // (RedisStreamReader: what a read cut off at its COUNT is read again before
 // anything later is applied), so all nodes apply the same commands in the
 // same order. A command's position is its entry id: "<ms>-<seq>" is
-// Position{ms, seq}. Entries that do not decode are logged and skipped,
-// never applied. (Two streams with one writer-side order were chosen over
-// one stream with a per-kind trim, which Redis does not have, and over
-// separate orders per stream, which would let a disconnect overtake the
+// Position{ms, seq} (in a pack, the last command's; the others' are just
+// below). Entries and packed commands that do not decode are logged and
+// skipped, never applied; so is a pack whose positions would not all lie
+// after the entry before it. (Two streams with one writer-side order were
+// chosen over one stream with a per-kind trim, which Redis does not have, and
+// over separate orders per stream, which would let a disconnect overtake the
 // publish sent before it.)
 //
 // The events stream is the shared history. Start() asks the script for the
@@ -123,7 +131,9 @@ class BrokerRedis : public Broker {
     // Which Redis; its timeout bounds connecting and each command.
     RedisTarget redis;
     std::string key_prefix = "ssecast:";
-    // Entries the events stream keeps, about (MAXLEN ~).
+    // Entries the events stream keeps, about (MAXLEN ~); also how many
+    // events Start() replays at most (a few more when the oldest of them
+    // shares a pack with older ones).
     size_t history_size = 10000;
     // Entries the commands stream keeps, about: how far a node may fall
     // behind in disconnects and group changes before it loses some.
@@ -214,17 +224,23 @@ class BrokerRedis : public Broker {
   // Sends `group` as one script call (and WAIT); when answered, tells each
   // caller and sends what queued meanwhile.
   void SendGroup(std::vector<PendingSend> group) ABSL_LOCKS_EXCLUDED(send_mu_);
-  // The positions of `count` commands in the reply of one script call.
-  absl::StatusOr<std::vector<Position>> SentPositions(const redisReply& reply,
-                                                      size_t count);
+  // The positions of the commands in the reply of one script call that
+  // wrote entries of `entry_sizes` commands.
+  absl::StatusOr<std::vector<Position>> SentPositions(
+      const redisReply& reply, absl::Span<const size_t> entry_sizes);
   // OK when the WAIT reply counts at least wait_replicas replicas.
   absl::Status CheckReplicated(const redisReply& wait,
                                const Position& position);
-  // Decodes `entry` and applies it to `sink`; when `replaying` history, only
-  // publishes and reconnect-interval changes. Logs and skips what it cannot
-  // decode. Holds the other nodes' publishers while the sink has no room.
+  // Decodes `entry` (one command or a pack) and applies it to `sink`;
+  // when `replaying` history, only publishes and reconnect-interval
+  // changes. Logs and skips what it cannot decode. Holds the other nodes'
+  // publishers while the sink has no room.
   void ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
-                  bool replaying) const;
+                  bool replaying);
+  // Applies one encoded command of entry `entry_id` at `position`.
+  void ApplyCommand(BrokerSink* sink, const std::string& entry_id,
+                    absl::string_view payload, const Position& position,
+                    bool replaying);
   void ReportReaderHealth(BrokerSink* sink, bool healthy,
                           const absl::Status& why,
                           const std::string& address) const;
@@ -251,6 +267,10 @@ class BrokerRedis : public Broker {
 
   // Set once by Create(); the reader starts after.
   std::unique_ptr<ClusterHoldsRedis> holds_;
+
+  // The id of the entry ApplyEntry() saw last. Touched only by whoever
+  // applies: Start()'s replay, then the reader's thread (started after).
+  Position last_entry_;
 
   absl::Mutex reader_mu_;
   std::unique_ptr<RedisStreamReader> reader_ ABSL_GUARDED_BY(reader_mu_);

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstdint>
 #include <iterator>
 #include <utility>
 #include <variant>
@@ -9,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "server/broker/broker_command_codec.h"
 
 namespace ssecast {
 namespace {
@@ -25,8 +27,9 @@ std::optional<Position> PositionFromReply(const redisReply& reply) {
 // KEYS: events stream, commands stream, then one group set per client of
 // each group command, in order. ARGV: mode ("now" or "add"), events
 // MAXLEN, commands MAXLEN, group retention in ms, then per entry: stream
-// (1 events, 2 commands), payload, group operation ("", SADD or SREM),
-// number of clients, number of groups, the groups.
+// (1 events, 2 commands), number of commands (above 1: a pack, field "p"),
+// payload, group operation ("", SADD or SREM), number of clients, number
+// of groups, the groups.
 const char BrokerRedisScript::kText[] = R"lua(
 local function last_generated(key)
   if redis.call('EXISTS', key) == 0 then return 0, 0 end
@@ -54,11 +57,12 @@ local key = 3
 while arg <= #ARGV do
   local stream = KEYS[tonumber(ARGV[arg])]
   local maxlen = ARGV[arg] == '1' and ARGV[2] or ARGV[3]
-  local payload = ARGV[arg + 1]
-  local operation = ARGV[arg + 2]
-  local clients = tonumber(ARGV[arg + 3])
-  local groups = tonumber(ARGV[arg + 4])
-  arg = arg + 5
+  local count = tonumber(ARGV[arg + 1])
+  local payload = ARGV[arg + 2]
+  local operation = ARGV[arg + 3]
+  local clients = tonumber(ARGV[arg + 4])
+  local groups = tonumber(ARGV[arg + 5])
+  arg = arg + 6
   if operation ~= '' then
     for _ = 1, clients do
       redis.call(operation, KEYS[key], unpack(ARGV, arg, arg + groups - 1))
@@ -67,9 +71,10 @@ while arg <= #ARGV do
     end
   end
   arg = arg + groups
-  seq = seq + 1
+  seq = seq + count
   local id = string.format('%d-%d', ms, seq)
-  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id, 'c', payload)
+  local field = count == 1 and 'c' or 'p'
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id, field, payload)
   ids[#ids + 1] = id
 end
 return ids
@@ -79,48 +84,87 @@ BrokerRedisScript::BrokerRedisScript(Keys keys, Limits limits)
     : keys_(std::move(keys)), limits_(std::move(limits)) {}
 
 void BrokerRedisScript::Add(const BrokerCommand& command, std::string payload) {
-  const bool to_events = std::holds_alternative<PublishCommand>(command) ||
-                         std::holds_alternative<RetryCommand>(command);
-  arguments_.push_back(to_events ? "1" : "2");
-  arguments_.push_back(std::move(payload));
-  const auto* group = std::get_if<GroupCommand>(&command);
-  if (group == nullptr) {
-    arguments_.insert(arguments_.end(), {"", "0", "0"});
-  } else {
-    arguments_.push_back(group->join ? "SADD" : "SREM");
-    arguments_.push_back(absl::StrCat(group->client_ids.size()));
-    arguments_.push_back(absl::StrCat(group->groups.size()));
-    arguments_.insert(arguments_.end(), group->groups.begin(),
-                      group->groups.end());
+  if (std::holds_alternative<PublishCommand>(command) ||
+      std::holds_alternative<RetryCommand>(command)) {
+    AddEvent(std::move(payload));
+    return;
+  }
+  Entry entry;
+  entry.bytes = payload.size();
+  entry.payloads.push_back(std::move(payload));
+  if (const auto* group = std::get_if<GroupCommand>(&command)) {
+    entry.operation = group->join ? "SADD" : "SREM";
+    entry.clients = group->client_ids.size();
+    entry.groups = group->groups;
     for (const std::string& client_id : group->client_ids) {
       group_keys_.push_back(absl::StrCat(keys_.group_prefix, client_id));
     }
   }
-  ++entries_;
+  entries_.push_back(std::move(entry));
+  ++commands_;
+}
+
+void BrokerRedisScript::AddEvent(std::string payload) {
+  if (entries_.empty() || !entries_.back().to_events ||
+      entries_.back().payloads.size() >= kMaxPackCommands ||
+      entries_.back().bytes + payload.size() > kMaxPackBytes) {
+    entries_.emplace_back();
+    entries_.back().to_events = true;
+  }
+  Entry& entry = entries_.back();
+  entry.bytes += payload.size();
+  entry.payloads.push_back(std::move(payload));
+  ++commands_;
 }
 
 void BrokerRedisScript::Append(BrokerRedisScript&& other) {
   group_keys_.insert(group_keys_.end(),
                      std::make_move_iterator(other.group_keys_.begin()),
                      std::make_move_iterator(other.group_keys_.end()));
-  arguments_.insert(arguments_.end(),
-                    std::make_move_iterator(other.arguments_.begin()),
-                    std::make_move_iterator(other.arguments_.end()));
-  entries_ += other.entries_;
+  for (Entry& entry : other.entries_) {
+    if (!entry.to_events) {
+      entries_.push_back(std::move(entry));
+      ++commands_;
+      continue;
+    }
+    for (std::string& payload : entry.payloads) AddEvent(std::move(payload));
+  }
   other.group_keys_.clear();
-  other.arguments_.clear();
-  other.entries_ = 0;
+  other.entries_.clear();
+  other.commands_ = 0;
 }
 
-RedisCommand BrokerRedisScript::AddCall(const std::string& sha) const {
+std::vector<size_t> BrokerRedisScript::EntrySizes() const {
+  std::vector<size_t> sizes;
+  sizes.reserve(entries_.size());
+  for (const Entry& entry : entries_) sizes.push_back(entry.payloads.size());
+  return sizes;
+}
+
+RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
   RedisCommand call = {"EVALSHA", sha, absl::StrCat(2 + group_keys_.size()),
                        keys_.events, keys_.commands};
-  call.reserve(call.size() + group_keys_.size() + 4 + arguments_.size());
-  call.insert(call.end(), group_keys_.begin(), group_keys_.end());
+  call.reserve(call.size() + group_keys_.size() + 4 + 6 * entries_.size());
+  call.insert(call.end(), std::make_move_iterator(group_keys_.begin()),
+              std::make_move_iterator(group_keys_.end()));
   call.insert(call.end(),
               {"add", limits_.events_maxlen, limits_.commands_maxlen,
                limits_.group_retention_millis});
-  call.insert(call.end(), arguments_.begin(), arguments_.end());
+  for (Entry& entry : entries_) {
+    call.push_back(entry.to_events ? "1" : "2");
+    call.push_back(absl::StrCat(entry.payloads.size()));
+    call.push_back(entry.payloads.size() == 1
+                       ? std::move(entry.payloads.front())
+                       : PackBrokerCommands(entry.payloads));
+    call.push_back(entry.operation);
+    call.push_back(absl::StrCat(entry.clients));
+    call.push_back(absl::StrCat(entry.groups.size()));
+    call.insert(call.end(), std::make_move_iterator(entry.groups.begin()),
+                std::make_move_iterator(entry.groups.end()));
+  }
+  group_keys_.clear();
+  entries_.clear();
+  commands_ = 0;
   return call;
 }
 
@@ -129,20 +173,25 @@ RedisCommand BrokerRedisScript::NowCall(const std::string& sha) const {
 }
 
 absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(
-    const redisReply& reply, size_t count) {
-  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != count) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the broker script answered with no list of ", count, " ids"));
+    const redisReply& reply, absl::Span<const size_t> entry_sizes) {
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != entry_sizes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the broker script answered with no list of ",
+                     entry_sizes.size(), " ids"));
   }
   std::vector<Position> positions;
-  positions.reserve(count);
   for (size_t i = 0; i < reply.elements; ++i) {
-    std::optional<Position> position = PositionFromReply(*reply.element[i]);
-    if (!position) {
-      return absl::InvalidArgumentError(
-          "the broker script answered with an id that is not <ms>-<seq>");
+    std::optional<Position> last = PositionFromReply(*reply.element[i]);
+    if (!last || entry_sizes[i] == 0 || last->sequence < entry_sizes[i] - 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the broker script answered with an id that is not <ms>-<seq> "
+          "after ",
+          entry_sizes[i], " reserved sequence numbers"));
     }
-    positions.push_back(*position);
+    for (uint64_t back = entry_sizes[i] - 1; back > 0; --back) {
+      positions.push_back({last->epoch, last->sequence - back});
+    }
+    positions.push_back(*last);
   }
   return positions;
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "server/broker/broker.h"
 #include "server/hub/position.h"
 #include "server/redis/redis_connection.h"
@@ -25,7 +26,9 @@ namespace ssecast {
 // last-generated-id, so that entries written by anything else, an older
 // version included, are taken into account too); then the newest id's ms
 // with the next sequence numbers. So ids stay close to the time of the
-// write, as the rest of the broker assumes.
+// write, as the rest of the broker assumes. An entry that packs N commands
+// takes N sequence numbers, its id the last of them, so every command has
+// a position of its own and positions never repeat.
 //
 // A value type; thread-compatible.
 class BrokerRedisScript {
@@ -50,35 +53,64 @@ class BrokerRedisScript {
   // Appends `command` to the next call: a publish or reconnect-interval
   // change to the events stream, anything else to the commands stream; a
   // group command also changes its clients' group sets. `payload` is the
-  // command encoded.
+  // command encoded. Consecutive events share one entry (a pack, see
+  // broker_command.proto) of at most kMaxPackCommands commands and
+  // kMaxPackBytes bytes of payload; a larger event has an entry of its own.
   void Add(const BrokerCommand& command, std::string payload);
   // Appends the commands of `other` (same keys and limits), after this
   // one's: one call for the commands of several senders.
   void Append(BrokerRedisScript&& other);
-  size_t size() const { return entries_; }
+  // The commands added, and the stream entries they make.
+  size_t size() const { return commands_; }
+  size_t entry_count() const { return entries_.size(); }
+  // How many commands each entry holds, in order: what ParseIds needs.
+  std::vector<size_t> EntrySizes() const;
 
-  // EVALSHA `sha` adding every command given to Add(), in order; its reply
-  // is the list of their ids (see ParseIds).
-  RedisCommand AddCall(const std::string& sha) const;
+  // EVALSHA `sha` adding every command given to Add(), in order, and
+  // leaving this script empty; its reply is the list of the entries' ids
+  // (see ParseIds).
+  RedisCommand TakeAddCall(const std::string& sha);
   // EVALSHA `sha` answering the newest id generated in either stream
   // ("0-0" when there is none): every entry up to it is in its stream.
   RedisCommand NowCall(const std::string& sha) const;
 
-  // The positions in an AddCall reply of `count` entries; INVALID_ARGUMENT
-  // for another shape.
-  static absl::StatusOr<std::vector<Position>> ParseIds(const redisReply& reply,
-                                                        size_t count);
+  // The positions of the commands in an AddCall reply for entries of
+  // `entry_sizes` commands (an entry's id is the position of its last
+  // command; those before it take the sequence numbers just below);
+  // INVALID_ARGUMENT for another shape.
+  static absl::StatusOr<std::vector<Position>> ParseIds(
+      const redisReply& reply, absl::Span<const size_t> entry_sizes);
   // The position in a NowCall reply.
   static absl::StatusOr<Position> ParseNow(const redisReply& reply);
 
+  static constexpr size_t kMaxPackCommands = 1024;
+  static constexpr size_t kMaxPackBytes = 64 * 1024;
+
  private:
+  // One stream entry of the call.
+  struct Entry {
+    bool to_events = false;
+    // One encoded command, or several events packed (only to_events).
+    std::vector<std::string> payloads;
+    size_t bytes = 0;
+    // A group command's change of its clients' sets: "SADD", "SREM" or
+    // empty; its client count and groups.
+    const char* operation = "";
+    size_t clients = 0;
+    std::vector<std::string> groups;
+  };
+
+  // Appends an event's payload to the last entry when it is a pack with
+  // room, else to a new entry.
+  void AddEvent(std::string payload);
+
   const Keys keys_;
   const Limits limits_;
-  // Group set keys after the two streams, and the script's arguments after
-  // the mode and the limits, as AddCall() passes them.
+  std::vector<Entry> entries_;
+  // Group set keys after the two streams, in the order of the group
+  // commands' clients, as AddCall() passes them.
   std::vector<std::string> group_keys_;
-  std::vector<std::string> arguments_;
-  size_t entries_ = 0;
+  size_t commands_ = 0;
 };
 
 }  // namespace ssecast
