@@ -162,10 +162,12 @@ auto Waiting(absl::Mutex* mu) {
   };
 }
 
-// Calls `real` (the library's definition) with `args`, annotated by
-// `annotation` unless this call is made from within another annotated one.
-template <typename Function, typename Annotation, typename... Args>
-auto Annotate(Function real, Annotation annotation, Args&&... args) {
+// Calls the library's definition of kMember (mangled tail `rest`, see
+// RealMember) with `args`, `this` first, annotated by `annotation` unless
+// this call is made from within another annotated one.
+template <auto kMember, typename Annotation, typename... Args>
+auto Annotate(const char* rest, Annotation annotation, Args&&... args) {
+  const auto real = ssecast::tsan::RealMember<kMember>(rest);
   AnnotatedCall call;
   auto real_call = [&] { return real(std::forward<Args>(args)...); };
   if (!call.outer()) return real_call();
@@ -198,105 +200,102 @@ Mutex::~Mutex() {
 }
 
 void Mutex::Lock() {
-  static auto real = Real<void (*)(Mutex*)>("5Mutex4LockEv");
-  return Annotate(real, Locking(this, kExclusive), this);
+  return Annotate<&Mutex::Lock>("5Mutex4LockEv", Locking(this, kExclusive),
+                                this);
 }
 
 void Mutex::ReaderLock() {
-  static auto real = Real<void (*)(Mutex*)>("5Mutex10ReaderLockEv");
-  return Annotate(real, Locking(this, kShared), this);
+  return Annotate<&Mutex::ReaderLock>("5Mutex10ReaderLockEv",
+                                      Locking(this, kShared), this);
 }
 
 bool Mutex::TryLock() {
-  static auto real = Real<bool (*)(Mutex*)>("5Mutex7TryLockEv");
-  return Annotate(real, TryLocking(this, kExclusive), this);
+  return Annotate<&Mutex::TryLock>("5Mutex7TryLockEv",
+                                   TryLocking(this, kExclusive), this);
 }
 
 bool Mutex::ReaderTryLock() {
-  static auto real = Real<bool (*)(Mutex*)>("5Mutex13ReaderTryLockEv");
-  return Annotate(real, TryLocking(this, kShared), this);
+  return Annotate<&Mutex::ReaderTryLock>("5Mutex13ReaderTryLockEv",
+                                         TryLocking(this, kShared), this);
 }
 
 void Mutex::Unlock() {
-  static auto real = Real<void (*)(Mutex*)>("5Mutex6UnlockEv");
-  return Annotate(real, Unlocking(this, kExclusive), this);
+  return Annotate<&Mutex::Unlock>("5Mutex6UnlockEv",
+                                  Unlocking(this, kExclusive), this);
 }
 
 void Mutex::ReaderUnlock() {
-  static auto real = Real<void (*)(Mutex*)>("5Mutex12ReaderUnlockEv");
-  return Annotate(real, Unlocking(this, kShared), this);
+  return Annotate<&Mutex::ReaderUnlock>("5Mutex12ReaderUnlockEv",
+                                        Unlocking(this, kShared), this);
 }
 
 void Mutex::LockWhen(const Condition& cond) {
-  static auto real = Real<void (*)(Mutex*, const Condition&)>(
-      "5Mutex8LockWhenERKNS0_9ConditionE");
-  return Annotate(real, Locking(this, kExclusive), this, cond);
+  return Annotate<&Mutex::LockWhen>("5Mutex8LockWhenERKNS0_9ConditionE",
+                                    Locking(this, kExclusive), this, cond);
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
-  static auto real = Real<void (*)(Mutex*, const Condition&)>(
-      "5Mutex14ReaderLockWhenERKNS0_9ConditionE");
-  return Annotate(real, Locking(this, kShared), this, cond);
+  return Annotate<&Mutex::ReaderLockWhen>(
+      "5Mutex14ReaderLockWhenERKNS0_9ConditionE", Locking(this, kShared), this,
+      cond);
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
-  static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
-      "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  return Annotate(real, Locking(this, kExclusive), this, cond, timeout);
+  return Annotate<&Mutex::LockWhenWithTimeout>(
+      "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE",
+      Locking(this, kExclusive), this, cond, timeout);
 }
 
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
-  static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
-      "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  return Annotate(real, Locking(this, kExclusive), this, cond, deadline);
+  return Annotate<&Mutex::LockWhenWithDeadline>(
+      "5Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE",
+      Locking(this, kExclusive), this, cond, deadline);
 }
 
 bool Mutex::ReaderLockWhenWithTimeout(const Condition& cond, Duration timeout) {
-  static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
-      "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  return Annotate(real, Locking(this, kShared), this, cond, timeout);
+  return Annotate<&Mutex::ReaderLockWhenWithTimeout>(
+      "5Mutex25ReaderLockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE",
+      Locking(this, kShared), this, cond, timeout);
 }
 
 bool Mutex::ReaderLockWhenWithDeadline(const Condition& cond, Time deadline) {
-  static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
-      "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  return Annotate(real, Locking(this, kShared), this, cond, deadline);
+  return Annotate<&Mutex::ReaderLockWhenWithDeadline>(
+      "5Mutex26ReaderLockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE",
+      Locking(this, kShared), this, cond, deadline);
 }
 
 void Mutex::Await(const Condition& cond) {
-  static auto real = Real<void (*)(Mutex*, const Condition&)>(
-      "5Mutex5AwaitERKNS0_9ConditionE");
-  return Annotate(real, Waiting(this), this, cond);
+  return Annotate<&Mutex::Await>("5Mutex5AwaitERKNS0_9ConditionE",
+                                 Waiting(this), this, cond);
 }
 
 bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
-  static auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
-      "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  return Annotate(real, Waiting(this), this, cond, timeout);
+  return Annotate<&Mutex::AwaitWithTimeout>(
+      "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE", Waiting(this),
+      this, cond, timeout);
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
-  static auto real = Real<bool (*)(Mutex*, const Condition&, Time)>(
-      "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE");
-  return Annotate(real, Waiting(this), this, cond, deadline);
+  return Annotate<&Mutex::AwaitWithDeadline>(
+      "5Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE", Waiting(this),
+      this, cond, deadline);
 }
 
 void CondVar::Wait(Mutex* mu) {
-  static auto real =
-      Real<void (*)(CondVar*, Mutex*)>("7CondVar4WaitEPNS0_5MutexE");
-  return Annotate(real, Waiting(mu), this, mu);
+  return Annotate<&CondVar::Wait>("7CondVar4WaitEPNS0_5MutexE", Waiting(mu),
+                                  this, mu);
 }
 
 bool CondVar::WaitWithTimeout(Mutex* mu, Duration timeout) {
-  static auto real = Real<bool (*)(CondVar*, Mutex*, Duration)>(
-      "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
-  return Annotate(real, Waiting(mu), this, mu, timeout);
+  return Annotate<&CondVar::WaitWithTimeout>(
+      "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE", Waiting(mu), this,
+      mu, timeout);
 }
 
 bool CondVar::WaitWithDeadline(Mutex* mu, Time deadline) {
-  static auto real = Real<bool (*)(CondVar*, Mutex*, Time)>(
-      "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
-  return Annotate(real, Waiting(mu), this, mu, deadline);
+  return Annotate<&CondVar::WaitWithDeadline>(
+      "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE", Waiting(mu), this,
+      mu, deadline);
 }
 
 ABSL_NAMESPACE_END

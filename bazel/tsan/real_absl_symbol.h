@@ -44,6 +44,28 @@ Function Real(const char* rest) {
   return reinterpret_cast<Function>(symbol);
 }
 
+// The function type of a non-static member function's definition:
+// R (C::*)(A...) becomes R (*)(C*, A...), as the Itanium C++ ABI passes
+// `this` first.
+template <typename Member>
+struct MemberDefinition;
+template <typename R, typename C, typename... A>
+struct MemberDefinition<R (C::*)(A...)> {
+  using type = R (*)(C*, A...);
+};
+
+// As Real(), for the non-static member function kMember (whose mangled
+// tail is `rest`), with its type derived from kMember's own declaration.
+// Looked up on the first call for each kMember; later calls return that
+// (the same `rest` must name the same member every time).
+template <auto kMember>
+typename MemberDefinition<decltype(kMember)>::type RealMember(
+    const char* rest) {
+  using Function = typename MemberDefinition<decltype(kMember)>::type;
+  static const Function real = Real<Function>(rest);
+  return real;
+}
+
 }  // namespace ssecast::tsan
 
 #endif  // SSECAST_BAZEL_TSAN_REAL_ABSL_SYMBOL_H_
