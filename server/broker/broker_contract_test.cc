@@ -219,6 +219,22 @@ Applied SendExpectingOk(Broker& broker, const BrokerCommand& command) {
   return {Describe(command), position.value_or(Position())};
 }
 
+// Sends `batch` with SendBatch(); each command with its position, or none
+// (and a test failure) when the batch fails or answers with another count.
+std::vector<Applied> SendBatchExpectingOk(
+    Broker& broker, const std::vector<BrokerCommand>& batch) {
+  absl::StatusOr<std::vector<Position>> positions = broker.SendBatch(batch);
+  EXPECT_OK(positions);
+  if (!positions.ok()) return {};
+  EXPECT_EQ(positions->size(), batch.size());
+  if (positions->size() != batch.size()) return {};
+  std::vector<Applied> sent;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    sent.push_back({Describe(batch[i]), (*positions)[i]});
+  }
+  return sent;
+}
+
 // Sends `command` with SendAsync() and waits for its outcome.
 absl::StatusOr<Position> SendAsyncAndWait(Broker& broker,
                                           const BrokerCommand& command) {
@@ -388,14 +404,10 @@ TYPED_TEST(BrokerContractTest, BatchArrivesInOrderBetweenSingleSends) {
       RetryCommand{{absl::Seconds(2), absl::Milliseconds(100)}},
       Publish("b3"),
   };
-  absl::StatusOr<std::vector<Position>> positions =
-      this->broker_->SendBatch(batch);
-  ASSERT_OK(positions);
-  ASSERT_EQ(positions->size(), batch.size());
   std::vector<Applied> expected = {before};
-  for (size_t i = 0; i < batch.size(); ++i) {
-    expected.push_back({Describe(batch[i]), (*positions)[i]});
-  }
+  const std::vector<Applied> sent = SendBatchExpectingOk(*this->broker_, batch);
+  ASSERT_EQ(sent.size(), batch.size());
+  expected.insert(expected.end(), sent.begin(), sent.end());
   expected.push_back(SendExpectingOk(*this->broker_, Publish("after")));
   EXPECT_EQ(this->sink_.AwaitApplied(expected.size()), expected);
   ExpectStrictlyIncreasing(expected);
@@ -790,13 +802,8 @@ TEST_F(RedisBrokerTest, SmallEventsOfABatchSharePacksYetKeepTheirPositions) {
   for (size_t i = 0; i < kEvents; ++i) {
     batch.push_back(Publish(absl::StrCat("#", i)));
   }
-  absl::StatusOr<std::vector<Position>> positions = a.broker->SendBatch(batch);
-  ASSERT_OK(positions);
-  ASSERT_EQ(positions->size(), kEvents);
-  std::vector<Applied> sent;
-  for (size_t i = 0; i < kEvents; ++i) {
-    sent.push_back({Describe(batch[i]), (*positions)[i]});
-  }
+  const std::vector<Applied> sent = SendBatchExpectingOk(*a.broker, batch);
+  ASSERT_EQ(sent.size(), kEvents);
   ExpectStrictlyIncreasing(sent);
   EXPECT_EQ(b.sink.AwaitApplied(kEvents), sent);
   EXPECT_EQ(a.sink.AwaitApplied(kEvents), sent);
@@ -824,12 +831,8 @@ TEST_F(RedisBrokerTest, LargeEventsOfABatchTakeAnEntryEach) {
       Publish(std::string(40 * 1024, 'a')),
       Publish(std::string(40 * 1024, 'b')), Publish("small"),
       Publish(std::string(70 * 1024, 'c'))};
-  absl::StatusOr<std::vector<Position>> positions = a.broker->SendBatch(batch);
-  ASSERT_OK(positions);
-  std::vector<Applied> sent;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    sent.push_back({Describe(batch[i]), (*positions)[i]});
-  }
+  const std::vector<Applied> sent = SendBatchExpectingOk(*a.broker, batch);
+  ASSERT_EQ(sent.size(), batch.size());
   EXPECT_EQ(a.sink.AwaitApplied(batch.size()), sent);
   RedisConnection admin(ConnectionOptions());
   // "b" and "small" share one.
@@ -855,13 +858,21 @@ TEST_F(RedisBrokerTest,
                            "\xff\xfe not a command",
                            EncodeBrokerCommand(Publish("third"))})}));
   const Applied after = SendExpectingOk(*a.broker, Publish("after"));
-  const Position overlapping = {after.position.epoch,
-                                after.position.sequence + 1};
-  ASSERT_OK(
-      admin.RunOne({"XADD", key, overlapping.ToString(), "p",
-                    PackBrokerCommands({EncodeBrokerCommand(Publish("x")),
+  // A single entry well above `after`, then a pack of three right above it
+  // whose first two positions would lie at or below it.
+  const Position tenth = {after.position.epoch, after.position.sequence + 10};
+  ASSERT_OK(admin.RunOne({"XADD", key, tenth.ToString(), "c",
+                          EncodeBrokerCommand(Publish("tenth"))}));
+  const std::vector<std::string> xyz = {EncodeBrokerCommand(Publish("x")),
                                         EncodeBrokerCommand(Publish("y")),
-                                        EncodeBrokerCommand(Publish("z"))})}));
+                                        EncodeBrokerCommand(Publish("z"))};
+  const Position overlapping = {tenth.epoch, tenth.sequence + 1};
+  ASSERT_OK(admin.RunOne(
+      {"XADD", key, overlapping.ToString(), "p", PackBrokerCommands(xyz)}));
+  // A pack of three at sequence 1, which has no two sequence numbers below.
+  const Position too_low = {tenth.epoch + 1, 1};
+  ASSERT_OK(admin.RunOne(
+      {"XADD", key, too_low.ToString(), "p", PackBrokerCommands(xyz)}));
   ASSERT_OK(admin.RunOne({"XADD", key, "*", "p", "\xff not a pack"}));
   const Applied last = SendExpectingOk(*a.broker, Publish("last"));
   const std::vector<Applied> expected = {
@@ -870,6 +881,7 @@ TEST_F(RedisBrokerTest,
        {before.position.epoch, before.position.sequence + 1}},
       {Describe(Publish("third")), reserved_end},
       after,
+      {Describe(Publish("tenth")), tenth},
       last};
   EXPECT_EQ(a.sink.AwaitApplied(expected.size()), expected);
 

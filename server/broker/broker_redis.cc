@@ -500,10 +500,9 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
     LogSkipped(entry.id, commands.status().message());
     return;
   }
-  // The pack's commands take the sequence numbers up to the entry's id.
-  const uint64_t before_last = commands->size() - 1;
-  Position at = {position->epoch, position->sequence - before_last};
-  if (position->sequence < before_last || !(previous < at)) {
+  std::optional<Position> first =
+      BrokerRedisScript::FirstOfPack(*position, commands->size());
+  if (!first || !(previous < *first)) {
     LogSkipped(entry.id,
                absl::StrCat("a pack of ", commands->size(),
                             " commands ending at this id would reach back to ",
@@ -511,6 +510,7 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
                             previous.ToString(), ")"));
     return;
   }
+  Position at = *first;
   for (const std::string& command : *commands) {
     ApplyCommand(sink, entry.id, command, at, replaying);
     ++at.sequence;

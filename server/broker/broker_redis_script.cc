@@ -182,18 +182,25 @@ absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(
   std::vector<Position> positions;
   for (size_t i = 0; i < reply.elements; ++i) {
     std::optional<Position> last = PositionFromReply(*reply.element[i]);
-    if (!last || entry_sizes[i] == 0 || last->sequence < entry_sizes[i] - 1) {
+    std::optional<Position> first =
+        last ? FirstOfPack(*last, entry_sizes[i]) : std::nullopt;
+    if (!first) {
       return absl::InvalidArgumentError(absl::StrCat(
           "the broker script answered with an id that is not <ms>-<seq> "
           "after ",
           entry_sizes[i], " reserved sequence numbers"));
     }
-    for (uint64_t back = entry_sizes[i] - 1; back > 0; --back) {
-      positions.push_back({last->epoch, last->sequence - back});
+    for (Position at = *first; !(last < at); ++at.sequence) {
+      positions.push_back(at);
     }
-    positions.push_back(*last);
   }
   return positions;
+}
+
+std::optional<Position> BrokerRedisScript::FirstOfPack(const Position& last,
+                                                       size_t count) {
+  if (count == 0 || last.sequence < count - 1) return std::nullopt;
+  return Position{last.epoch, last.sequence - (count - 1)};
 }
 
 absl::StatusOr<Position> BrokerRedisScript::ParseNow(const redisReply& reply) {

@@ -1,6 +1,7 @@
 #ifndef SSECAST_SERVER_BROKER_BROKER_REDIS_SCRIPT_H_
 #define SSECAST_SERVER_BROKER_BROKER_REDIS_SCRIPT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,9 +61,8 @@ class BrokerRedisScript {
   // Appends the commands of `other` (same keys and limits), after this
   // one's: one call for the commands of several senders.
   void Append(BrokerRedisScript&& other);
-  // The commands added, and the stream entries they make.
+  // The commands added.
   size_t size() const { return commands_; }
-  size_t entry_count() const { return entries_.size(); }
   // How many commands each entry holds, in order: what ParseIds needs.
   std::vector<size_t> EntrySizes() const;
 
@@ -80,6 +80,11 @@ class BrokerRedisScript {
   // INVALID_ARGUMENT for another shape.
   static absl::StatusOr<std::vector<Position>> ParseIds(
       const redisReply& reply, absl::Span<const size_t> entry_sizes);
+  // The position of the first of `count` commands packed into the entry
+  // whose id is `last` (the last command's position): the sequence numbers
+  // just below it. nullopt when there are not that many (or `count` is 0).
+  static std::optional<Position> FirstOfPack(const Position& last,
+                                             size_t count);
   // The position in a NowCall reply.
   static absl::StatusOr<Position> ParseNow(const redisReply& reply);
 
