@@ -3,7 +3,9 @@
 # on the project's sources; the system libraries as packaged) and runs each
 # for a bounded time on its seed corpus. Exits non-zero if any target fails
 # to build or finds a crash, leak or abort; the reproducer is left in
-# $FUZZ_OUT/<target>/ (crash-*), with the fuzzer's log beside it.
+# $FUZZ_OUT/<target>/ (crash-*), with the fuzzer's log beside it. Runs
+# $FUZZ_JOBS targets at a time (default: one per core; a fuzzer keeps one
+# core busy), so each gets the same time on a core as if run alone.
 #
 #   fuzz/run.sh [seconds per target, default 20] [target ...]
 set -euo pipefail
@@ -48,36 +50,71 @@ SOURCES=(
   server/sse/cookie_secure_policy.cc server/sse/trusted_proxies.cc
 )
 (cd "$ROOT" && protoc --cpp_out="$OUT/gen" server/broker/broker_command.proto)
+JOBS="${FUZZ_JOBS:-$(nproc)}"
+# Runs "$@" in the background once fewer than $JOBS such jobs run.
+spawn() {
+  while [[ $(jobs -rp | wc -l) -ge $JOBS ]]; do wait -n || true; done
+  "$@" &
+}
+
+# Sources are compiled $JOBS at a time; a failed compile leaves no object,
+# which the fuzzers' link below then reports.
 OBJECTS=()
 compile() {  # source, object
   if [[ ! -f "$2" || "$1" -nt "$2" ]]; then
-    "$CXX" "${FLAGS[@]}" -c "$1" -o "$2"
+    "$CXX" "${FLAGS[@]}" -c "$1" -o "$2.tmp" && mv "$2.tmp" "$2"
   fi
-  OBJECTS+=("$2")
 }
-compile "$OUT/gen/server/broker/broker_command.pb.cc" "$OUT/obj/broker_command.pb.o"
+add_object() {  # source, object
+  OBJECTS+=("$2")
+  spawn compile "$1" "$2"
+}
+add_object "$OUT/gen/server/broker/broker_command.pb.cc" "$OUT/obj/broker_command.pb.o"
 for source in "${SOURCES[@]}"; do
-  compile "$ROOT/$source" "$OUT/obj/$(echo "$source" | tr / _).o"
+  add_object "$ROOT/$source" "$OUT/obj/$(echo "$source" | tr / _).o"
 done
+wait
+
+# Builds and runs one target; what it prints goes to $OUT/<target>/report
+# and its outcome to $OUT/<target>/status, so that targets can run side by
+# side (each fuzzer is one process on one core) and still report in order.
+fuzz() {  # target
+  local target="$1" dir="$OUT/$1" binary="$OUT/$1_fuzzer"
+  mkdir -p "$dir/corpus"
+  rm -f "$dir/status"
+  {
+    echo "== $target: building"
+    if ! "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer \
+        "$ROOT/fuzz/${target}_fuzzer.cc" "${OBJECTS[@]}" "${LIBS[@]}" \
+        -o "$binary" 2>&1; then
+      echo "!! $target FAILED to build"
+      echo 1 >"$dir/status"
+      return
+    fi
+    echo "== $target: fuzzing for ${SECONDS_EACH}s"
+    # New inputs go to the scratch corpus; the committed seeds stay as they
+    # are.
+    if (cd "$dir" && "$binary" -max_total_time="$SECONDS_EACH" \
+          -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+          "$dir/corpus" "$ROOT/fuzz/corpus/$target" >"$dir/log" 2>&1); then
+      grep -E "^stat::number_of_executed_units" "$dir/log" || true
+      echo 0 >"$dir/status"
+    else
+      echo "!! $target FAILED; see $dir/log and $dir/crash-*"
+      tail -n 40 "$dir/log"
+      echo 1 >"$dir/status"
+    fi
+  } >"$dir/report" 2>&1
+}
+for target in "${TARGETS[@]}"; do
+  mkdir -p "$OUT/$target"
+  spawn fuzz "$target"
+done
+wait
 
 failed=0
 for target in "${TARGETS[@]}"; do
-  dir="$OUT/$target"
-  mkdir -p "$dir/corpus"
-  binary="$OUT/${target}_fuzzer"
-  echo "== $target: building"
-  "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer "$ROOT/fuzz/${target}_fuzzer.cc" \
-    "${OBJECTS[@]}" "${LIBS[@]}" -o "$binary"
-  echo "== $target: fuzzing for ${SECONDS_EACH}s"
-  # New inputs go to the scratch corpus; the committed seeds stay as they are.
-  if (cd "$dir" && "$binary" -max_total_time="$SECONDS_EACH" -max_len=8192 \
-        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        "$dir/corpus" "$ROOT/fuzz/corpus/$target" >"$dir/log" 2>&1); then
-    grep -E "^stat::number_of_executed_units" "$dir/log" || true
-  else
-    echo "!! $target FAILED; see $dir/log and $dir/crash-*"
-    tail -n 40 "$dir/log"
-    failed=1
-  fi
+  cat "$OUT/$target/report"
+  [[ "$(cat "$OUT/$target/status" 2>/dev/null)" == 0 ]] || failed=1
 done
 exit "$failed"
