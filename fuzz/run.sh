@@ -57,11 +57,12 @@ spawn() {
   "$@" &
 }
 
-# Sources are compiled $JOBS at a time; a failed compile leaves no object,
-# which the fuzzers' link below then reports.
+# Sources are compiled $JOBS at a time. A compile that fails leaves no
+# object (not even an older one), so the check after them stops the run.
 OBJECTS=()
 compile() {  # source, object
   if [[ ! -f "$2" || "$1" -nt "$2" ]]; then
+    rm -f "$2"
     "$CXX" "${FLAGS[@]}" -c "$1" -o "$2.tmp" && mv "$2.tmp" "$2"
   fi
 }
@@ -74,41 +75,43 @@ for source in "${SOURCES[@]}"; do
   add_object "$ROOT/$source" "$OUT/obj/$(echo "$source" | tr / _).o"
 done
 wait
+for object in "${OBJECTS[@]}"; do
+  [[ -f "$object" ]] || { echo "!! compiling $object failed" >&2; exit 1; }
+done
 
-# Builds and runs one target; what it prints goes to $OUT/<target>/report
-# and its outcome to $OUT/<target>/status, so that targets can run side by
-# side (each fuzzer is one process on one core) and still report in order.
+# Builds and runs one target, printing what it did; fails if it does not
+# build or the fuzzer finds something.
 fuzz() {  # target
   local target="$1" dir="$OUT/$1" binary="$OUT/$1_fuzzer"
-  mkdir -p "$dir/corpus"
-  rm -f "$dir/status"
-  {
-    echo "== $target: building"
-    if ! "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer \
-        "$ROOT/fuzz/${target}_fuzzer.cc" "${OBJECTS[@]}" "${LIBS[@]}" \
-        -o "$binary" 2>&1; then
-      echo "!! $target FAILED to build"
-      echo 1 >"$dir/status"
-      return
-    fi
-    echo "== $target: fuzzing for ${SECONDS_EACH}s"
-    # New inputs go to the scratch corpus; the committed seeds stay as they
-    # are.
-    if (cd "$dir" && "$binary" -max_total_time="$SECONDS_EACH" \
+  echo "== $target: building"
+  if ! "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer \
+      "$ROOT/fuzz/${target}_fuzzer.cc" "${OBJECTS[@]}" "${LIBS[@]}" \
+      -o "$binary" 2>&1; then
+    echo "!! $target FAILED to build"
+    return 1
+  fi
+  echo "== $target: fuzzing for ${SECONDS_EACH}s"
+  # New inputs go to the scratch corpus; the committed seeds stay as they are.
+  if ! (cd "$dir" && "$binary" -max_total_time="$SECONDS_EACH" \
           -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
           "$dir/corpus" "$ROOT/fuzz/corpus/$target" >"$dir/log" 2>&1); then
-      grep -E "^stat::number_of_executed_units" "$dir/log" || true
-      echo 0 >"$dir/status"
-    else
-      echo "!! $target FAILED; see $dir/log and $dir/crash-*"
-      tail -n 40 "$dir/log"
-      echo 1 >"$dir/status"
-    fi
-  } >"$dir/report" 2>&1
+    echo "!! $target FAILED; see $dir/log and $dir/crash-*"
+    tail -n 40 "$dir/log"
+    return 1
+  fi
+  grep -E "^stat::number_of_executed_units" "$dir/log" || true
+}
+# Targets run side by side (a fuzzer is one process on one core); each one's
+# output goes to $OUT/<target>/report and its outcome to .../status, so the
+# reports print in target order.
+fuzz_aside() {  # target
+  local dir="$OUT/$1"
+  if fuzz "$1" >"$dir/report" 2>&1; then echo 0; else echo 1; fi >"$dir/status"
 }
 for target in "${TARGETS[@]}"; do
-  mkdir -p "$OUT/$target"
-  spawn fuzz "$target"
+  mkdir -p "$OUT/$target/corpus"
+  rm -f "$OUT/$target/status"
+  spawn fuzz_aside "$target"
 done
 wait
 
