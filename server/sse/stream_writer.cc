@@ -118,8 +118,9 @@ void StreamWriter::Run() {
     TakeAdopted(now);
     if (stopping_.load() && !stop_seen_) {
       stop_seen_ = true;
+      shutdown_deadline_ = now + shutdown_grace_;
       for (auto& stream : streams_) {
-        BeginClosing(*stream, kWindowEnd, now + shutdown_grace_,
+        BeginClosing(*stream, kWindowEnd, shutdown_deadline_,
                      StreamEnd::kShutdown);
       }
     }
@@ -232,7 +233,10 @@ void StreamWriter::TakeAdopted(absl::Time now) {
     stream->delivery().socket = std::move(socket);
     stream->delivery().last_write = now;
     if (stop_seen_) {
-      BeginClosing(*stream, kWindowEnd, now, StreamEnd::kShutdown);
+      // Its head went out before the shutdown reached it: it gets what the
+      // log holds and a clean end, within the grace the others have.
+      BeginClosing(*stream, kWindowEnd, shutdown_deadline_,
+                   StreamEnd::kShutdown);
     } else if (stream->close_before() != 0) {
       BeginClosing(*stream, stream->close_before(),
                    now + options_.write_timeout, StreamEnd::kServerClosed);

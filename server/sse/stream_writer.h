@@ -86,7 +86,9 @@ class StreamWriter : public EventLog::Reader {
 
   // Ends every stream cleanly (after what the log holds now, and with a
   // spread `retry:`, see drain_spread), gives them up to `grace` to drain,
-  // then stops the thread. Streams adopted afterwards are ended at once.
+  // then stops the thread. A stream adopted after the writer began closing
+  // the others is ended the same way, within the same grace, while the
+  // thread runs (the front adopts none once it stopped serving HTTP).
   // BeginShutdown() returns at once; Shutdown() also waits for the end.
   void BeginShutdown(absl::Duration grace);
   void Shutdown(absl::Duration grace);
@@ -143,6 +145,7 @@ class StreamWriter : public EventLog::Reader {
   std::deque<std::shared_ptr<const Event>> window_;
   uint64_t window_first_ = 0;
   bool stop_seen_ = false;
+  absl::Time shutdown_deadline_;  // set with stop_seen_: when streams drop
   bool sweep_due_ = false;  // something happened that a sweep must handle
   absl::Time next_keepalive_check_;
   struct Gathered {

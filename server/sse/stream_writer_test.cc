@@ -307,6 +307,33 @@ TEST_F(StreamWriterTest, ShutdownSpreadsTheStreamsReconnects) {
   EXPECT_GE(*retries.rbegin() - *retries.begin(), 2000);
 }
 
+// A stream whose head went out just before the shutdown, but which the
+// writer adopts only after it began closing the others, still gets a clean
+// end rather than being dropped at once.
+TEST_F(StreamWriterTest, AStreamAdoptedDuringShutdownEndsCleanly) {
+  StartWriter();
+  auto early = Open("early");
+  // Keeps the writer running through the shutdown: it reads nothing, so
+  // its events stay pending until it is told to read.
+  auto stalled = Open("stalled", {}, /*peer_receive_buffer=*/4096);
+  const std::string big(32 * 1024, 'x');
+  for (int i = 0; i < 16; ++i) Publish(big);
+  Publish("last words");
+  ASSERT_TRUE(early->ReadUntil("data: last words\n\n"));
+  writer_->BeginShutdown(kDeadline);
+  // The writer ends `early` only once it has seen the shutdown.
+  ASSERT_TRUE(early->ReadToEnd());
+  ASSERT_TRUE(absl::EndsWith(early->received(), "0\r\n\r\n"));
+
+  auto late = Open("late");
+  ASSERT_TRUE(late->ReadToEnd());
+  EXPECT_TRUE(absl::EndsWith(late->received(), "0\r\n\r\n"))
+      << "got: " << late->received();
+  ASSERT_TRUE(stalled->ReadToEnd());
+  EXPECT_TRUE(absl::EndsWith(stalled->received(),
+                             "data: last words\n\n\r\n0\r\n\r\n"));
+}
+
 TEST_F(StreamWriterTest, ClosingOutsideShutdownSendsNoRetry) {
   StreamWriterOptions options;
   options.drain_spread = absl::Seconds(10);
