@@ -190,7 +190,7 @@ absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(
           "after ",
           entry_sizes[i], " reserved sequence numbers"));
     }
-    for (Position at = *first; !(last < at); ++at.sequence) {
+    for (Position at = *first; !(*last < at); ++at.sequence) {
       positions.push_back(at);
     }
   }
