@@ -10,6 +10,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcpp-httplib-dev libgtest-dev libgmock-dev
   libhiredis-dev redis-server libssl-dev
+  # tcmalloc, the server's allocator (bazel/system.BUILD)
+  libgoogle-perftools-dev
   redis-sentinel
   curl
   # the openssl CLI: certificates for the TLS tests and keys for the
