@@ -115,8 +115,13 @@ void StreamWriter::Run() {
     const absl::Time now = absl::Now();
     if (sweep_due_ && now < next_sweep && !stopping_.load()) continue;
     sweep_due_ = false;
+    // Read before the adopted streams are taken: every stream adopted
+    // before the shutdown began is then taken in this pass and closed with
+    // the others, never left waiting when the thread ends for lack of
+    // streams.
+    const bool stop_requested = stopping_.load();
     TakeAdopted(now);
-    if (stopping_.load() && !stop_seen_) {
+    if (stop_requested && !stop_seen_) {
       stop_seen_ = true;
       shutdown_deadline_ = now + shutdown_grace_;
       for (auto& stream : streams_) {

@@ -86,9 +86,10 @@ class StreamWriter : public EventLog::Reader {
 
   // Ends every stream cleanly (after what the log holds now, and with a
   // spread `retry:`, see drain_spread), gives them up to `grace` to drain,
-  // then stops the thread. A stream adopted after the writer began closing
-  // the others is ended the same way, within the same grace, while the
-  // thread runs (the front adopts none once it stopped serving HTTP).
+  // then stops the thread. A stream adopted before BeginShutdown() is
+  // among them. One adopted later is ended the same way, within the same
+  // grace, if the thread still runs (the front adopts none once it stopped
+  // serving HTTP, which is before it shuts the writers down).
   // BeginShutdown() returns at once; Shutdown() also waits for the end.
   void BeginShutdown(absl::Duration grace);
   void Shutdown(absl::Duration grace);
