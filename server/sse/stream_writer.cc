@@ -129,6 +129,12 @@ void StreamWriter::Run() {
                      StreamEnd::kShutdown);
       }
     }
+    // Cleared before the log is read, so an append after this point wakes
+    // the thread again.
+    wake_pending_.store(false);
+    SyncWindow();
+    // Read after the log: a close asked for before an event was appended
+    // is then always seen before that event could go out.
     if (close_pending_.exchange(false)) {
       for (auto& stream : streams_) {
         if (stream->close_before() != 0 && !stream->delivery().closing) {
@@ -137,10 +143,6 @@ void StreamWriter::Run() {
         }
       }
     }
-    // Cleared before the log is read, so an append after this point wakes
-    // the thread again.
-    wake_pending_.store(false);
-    SyncWindow();
     Sweep(now);
     if (delivered_events_ > 0 || delivered_bytes_ > 0) {
       metrics_->Delivered(delivered_events_, delivered_bytes_);
