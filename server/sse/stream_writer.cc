@@ -121,11 +121,10 @@ void StreamWriter::Run() {
     // streams.
     const bool stop_requested = stopping_.load();
     TakeAdopted(now);
-    if (stop_requested && !stop_seen_) {
-      stop_seen_ = true;
+    if (stop_requested && !shutdown_deadline_) {
       shutdown_deadline_ = now + shutdown_grace_;
       for (auto& stream : streams_) {
-        BeginClosing(*stream, kWindowEnd, shutdown_deadline_,
+        BeginClosing(*stream, kWindowEnd, *shutdown_deadline_,
                      StreamEnd::kShutdown);
       }
     }
@@ -150,7 +149,7 @@ void StreamWriter::Run() {
       delivered_bytes_ = 0;
     }
     ReportProgress();
-    if (stop_seen_ && streams_.empty()) break;
+    if (shutdown_deadline_ && streams_.empty()) break;
     const absl::Duration took = absl::Now() - now;
     next_sweep = now + std::min(2 * took, kMaxSweepPause);
   }
@@ -239,10 +238,10 @@ void StreamWriter::TakeAdopted(absl::Time now) {
     }
     stream->delivery().socket = std::move(socket);
     stream->delivery().last_write = now;
-    if (stop_seen_) {
-      // Its head went out before the shutdown reached it: it gets what the
-      // log holds and a clean end, within the grace the others have.
-      BeginClosing(*stream, kWindowEnd, shutdown_deadline_,
+    if (shutdown_deadline_) {
+      // Adopted after the shutdown began: it gets what the log holds and a
+      // clean end, within the grace the others have.
+      BeginClosing(*stream, kWindowEnd, *shutdown_deadline_,
                    StreamEnd::kShutdown);
     } else if (stream->close_before() != 0) {
       BeginClosing(*stream, stream->close_before(),
@@ -427,7 +426,7 @@ bool StreamWriter::Flush(SseStream& stream, absl::Time now) {
 
 std::string StreamWriter::LastWords() {
   const int64_t spread_ms = absl::ToInt64Milliseconds(options_.drain_spread);
-  if (!stop_seen_ || spread_ms <= 0) return std::string(kLastChunk);
+  if (!shutdown_deadline_ || spread_ms <= 0) return std::string(kLastChunk);
   const int64_t retry_ms =
       absl::Uniform<int64_t>(absl::IntervalClosed, random_, 0, spread_ms);
   return absl::StrCat(RetryChunk(absl::Milliseconds(retry_ms)), kLastChunk);

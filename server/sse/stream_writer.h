@@ -8,6 +8,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -145,8 +146,9 @@ class StreamWriter : public EventLog::Reader {
   // The log's events this writer still needs, from window_first_ on.
   std::deque<std::shared_ptr<const Event>> window_;
   uint64_t window_first_ = 0;
-  bool stop_seen_ = false;
-  absl::Time shutdown_deadline_;  // set with stop_seen_: when streams drop
+  // Set once the thread has seen the shutdown: when the streams still
+  // draining are dropped.
+  std::optional<absl::Time> shutdown_deadline_;
   bool sweep_due_ = false;  // something happened that a sweep must handle
   absl::Time next_keepalive_check_;
   struct Gathered {
