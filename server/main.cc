@@ -124,11 +124,13 @@ ABSL_FLAG(int64_t, max_lag_events, 10000,
           "A connection whose socket is full and that has fallen this many "
           "events further behind than it ever was since it connected is "
           "dropped (it may reconnect and replay).");
-ABSL_FLAG(int64_t, publish_lag_events, 0,
-          "Flow control: publishing is held back while the connections "
-          "(all but the --lagging_share slowest) are this many events behind; "
-          "at most a quarter of --history_size and of --max_lag_events. 0 (the "
-          "default) picks the largest of those up to 1000.");
+ABSL_FLAG(
+    int64_t, publish_lag_events, 0,
+    "Flow control: publishing is held back while the connections "
+    "(all but the --lagging_share slowest) are this many events behind; "
+    "at most a quarter of --history_size and of --max_lag_events. 0 (the "
+    "default) picks the largest of those up to 1000, or up to 3000 with "
+    "--broker=redis (events on their way through Redis count as behind).");
 ABSL_FLAG(int64_t, publish_lag_bytes, 0,
           "Flow control: the same bound in bytes; at most a quarter of "
           "--history_bytes. 0 (the default) picks that, up to 16 MiB.");
@@ -260,6 +262,15 @@ absl::StatusOr<std::unique_ptr<Presence>> MakePresence(
   return PresenceFromFlags(local, http_port, redis);
 }
 
+// The default --publish_lag_events, when history and lag limit allow. Through
+// Redis a published event counts as behind from the moment it is sent until
+// the node reads it back, so that default leaves room for two PublishStream
+// batches (1,024 each) on their way besides the connections' own 1,000: with
+// 1,000 alone a stream had one batch in flight at a time and waited out
+// every round trip.
+constexpr int64_t kDefaultPublishLagEvents = 1000;
+constexpr int64_t kDefaultPublishLagEventsRedis = 3000;
+
 // The flow-control bounds in force: the flags' values, or when 0 the
 // largest that fit the history and the lag limit, up to a default.
 struct FlowControlBounds {
@@ -281,7 +292,10 @@ absl::StatusOr<FlowControlBounds> FlowControlFromFlags() {
   FlowControlBounds bounds{absl::GetFlag(FLAGS_publish_lag_events),
                            absl::GetFlag(FLAGS_publish_lag_bytes)};
   if (bounds.publish_lag_events == 0) {
-    bounds.publish_lag_events = std::min<int64_t>(1000, lag_limit);
+    bounds.publish_lag_events = std::min(absl::GetFlag(FLAGS_broker) == "redis"
+                                             ? kDefaultPublishLagEventsRedis
+                                             : kDefaultPublishLagEvents,
+                                         lag_limit);
   } else if (bounds.publish_lag_events < 0 ||
              bounds.publish_lag_events > lag_limit) {
     return absl::InvalidArgumentError(

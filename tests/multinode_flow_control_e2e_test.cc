@@ -151,5 +151,36 @@ TEST_F(MultiNodeFlowControlE2eTest,
       HasSubstr(absl::StrCat("pid", subscriber_node().process().pid())));
 }
 
+TEST_F(MultiNodeFlowControlE2eTest,
+       ThroughRedisTheDefaultLagLeavesRoomForEventsOnTheirWay) {
+  // With the defaults a node lets its connections fall 3,000 events behind
+  // through Redis (here a quarter of the history, 2,500) before publishers
+  // wait, not the 1,000 of one node in memory: published events count as
+  // behind until the node reads them back.
+  constexpr int kDefaultLag = kHistory / 4;
+  // What the socket buffers of the stuck subscriber take before its
+  // connection falls behind (see kSendBuffer and kReceiveBuffer), with a
+  // margin: an event is a little over kDataBytes on the wire.
+  constexpr int kBuffered = (2 * kSendBuffer + 2 * kReceiveBuffer) / 200 + 500;
+  ASSERT_NO_FATAL_FAILURE(
+      StartCluster({"--publish_wait=1s", "--write_timeout=60s"}));
+  FloodSubscriberOptions stuck;
+  stuck.never_read = true;
+  ASSERT_NO_FATAL_FAILURE(OpenSubscribers(1, stuck));
+
+  int accepted = 0;
+  absl::Status failed;
+  while (accepted < kEvents && failed.ok()) {
+    failed = subscriber_node()
+                 .control()
+                 .PublishToAll(MakeEvent(RequestToAll(accepted).event().data()))
+                 .status();
+    if (failed.ok()) ++accepted;
+  }
+  EXPECT_THAT(failed, StatusIs(absl::StatusCode::kResourceExhausted));
+  EXPECT_GE(accepted, kDefaultLag);
+  EXPECT_LE(accepted, kDefaultLag + kBuffered);
+}
+
 }  // namespace
 }  // namespace ssecast::test_support
