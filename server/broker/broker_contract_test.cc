@@ -891,6 +891,39 @@ TEST_F(RedisBrokerTest,
   EXPECT_EQ(c.sink.applied(), expected);
 }
 
+// The script keeps the newest id it wrote in a key of its own instead of
+// asking XINFO on every call; an entry another program wrote after it, in
+// either stream, and a key that is gone, still give the next id above all.
+TEST_F(RedisBrokerTest, NextIdIsAboveEntriesWrittenAroundTheScript) {
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a));
+  RedisConnection admin(ConnectionOptions());
+  const std::string newest_key = Options().key_prefix + "newest-id";
+  const Applied first = SendExpectingOk(*a.broker, Publish("first"));
+  absl::StatusOr<RedisReply> newest = admin.RunOne({"GET", newest_key});
+  ASSERT_OK(newest);
+  ASSERT_EQ((*newest)->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(std::string((*newest)->str, (*newest)->len),
+            first.position.ToString());
+
+  Position last = first.position;
+  for (const char* stream : {"commands", "events"}) {
+    SCOPED_TRACE(stream);
+    // An hour ahead of the newest id, as a node with a fast clock would.
+    const Position ahead = {last.epoch + 3'600'000, 7};
+    ASSERT_OK(admin.RunOne({"XADD", Options().key_prefix + stream,
+                            ahead.ToString(), "c", "not a command"}));
+    last = SendExpectingOk(*a.broker, Publish("next")).position;
+    EXPECT_TRUE(ahead < last)
+        << last.ToString() << " is not after " << ahead.ToString();
+  }
+  // Without the key the script asks the streams again.
+  ASSERT_OK(admin.RunOne({"DEL", newest_key}));
+  const Position after_loss = SendExpectingOk(*a.broker, Publish("x")).position;
+  EXPECT_TRUE(last < after_loss)
+      << after_loss.ToString() << " is not after " << last.ToString();
+}
+
 TEST_F(RedisBrokerTest, EntriesThatDoNotDecodeAreSkipped) {
   Node a;
   ASSERT_NO_FATAL_FAILURE(StartNode(&a));

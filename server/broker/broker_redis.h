@@ -45,7 +45,8 @@ namespace ssecast {
 //
 // One order for all nodes: every entry is written by one Lua script
 // (BrokerRedisScript, EVALSHA; Redis runs a script atomically) that gives
-// it an id above every id in either stream, so the ids of both streams are
+// it an id above every id in either stream (the newest of which it keeps
+// in `<key_prefix>newest-id`), so the ids of both streams are
 // one total order, the order in which Redis took the commands. Every node
 // reads both streams with one XREAD (BLOCK, at most a second at a time, so
 // Stop() is prompt) on a thread of its own and merges them by id

@@ -24,12 +24,12 @@ std::optional<Position> PositionFromReply(const redisReply& reply) {
 
 }  // namespace
 
-// KEYS: events stream, commands stream, then one group set per client of
-// each group command, in order. ARGV: mode ("now" or "add"), events
-// MAXLEN, commands MAXLEN, group retention in ms, then per entry: stream
-// (1 events, 2 commands), number of commands (above 1: a pack, field "p"),
-// payload, group operation ("", SADD or SREM), number of clients, number
-// of groups, the groups.
+// KEYS: events stream, commands stream, the newest id written (a string
+// key), then one group set per client of each group command, in order. ARGV:
+// mode ("now" or "add"), events MAXLEN, commands MAXLEN, group retention in ms,
+// then per entry: stream (1 events, 2 commands), number of commands (above 1: a
+// pack, field "p"), payload, group operation ("", SADD or SREM), number of
+// clients, number of groups, the groups.
 const char BrokerRedisScript::kText[] = R"lua(
 local function last_generated(key)
   if redis.call('EXISTS', key) == 0 then return 0, 0 end
@@ -42,18 +42,31 @@ local function last_generated(key)
   end
   return 0, 0
 end
-local ms, seq = last_generated(KEYS[1])
-local other_ms, other_seq = last_generated(KEYS[2])
-if other_ms > ms or (other_ms == ms and other_seq > seq) then
-  ms, seq = other_ms, other_seq
+local function nothing_after(key, id)
+  return #redis.call('XRANGE', key, '(' .. id, '+', 'COUNT', 1) == 0
 end
+local function newest()
+  local known = redis.call('GET', KEYS[3])
+  if known and string.match(known, '^%d+-%d+$') and
+      nothing_after(KEYS[1], known) and nothing_after(KEYS[2], known) then
+    local ms, seq = string.match(known, '^(%d+)-(%d+)$')
+    return tonumber(ms), tonumber(seq)
+  end
+  local ms, seq = last_generated(KEYS[1])
+  local other_ms, other_seq = last_generated(KEYS[2])
+  if other_ms > ms or (other_ms == ms and other_seq > seq) then
+    return other_ms, other_seq
+  end
+  return ms, seq
+end
+local ms, seq = newest()
 if ARGV[1] == 'now' then return string.format('%d-%d', ms, seq) end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if now > ms then ms, seq = now, -1 end
 local ids = {}
 local arg = 5
-local key = 3
+local key = 4
 while arg <= #ARGV do
   local stream = KEYS[tonumber(ARGV[arg])]
   local maxlen = ARGV[arg] == '1' and ARGV[2] or ARGV[3]
@@ -77,6 +90,7 @@ while arg <= #ARGV do
   redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id, field, payload)
   ids[#ids + 1] = id
 end
+redis.call('SET', KEYS[3], ids[#ids])
 return ids
 )lua";
 
@@ -142,8 +156,12 @@ std::vector<size_t> BrokerRedisScript::EntrySizes() const {
 }
 
 RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
-  RedisCommand call = {"EVALSHA", sha, absl::StrCat(2 + group_keys_.size()),
-                       keys_.events, keys_.commands};
+  RedisCommand call = {"EVALSHA",
+                       sha,
+                       absl::StrCat(3 + group_keys_.size()),
+                       keys_.events,
+                       keys_.commands,
+                       keys_.newest_id};
   call.reserve(call.size() + group_keys_.size() + 4 + 6 * entries_.size());
   call.insert(call.end(), std::make_move_iterator(group_keys_.begin()),
               std::make_move_iterator(group_keys_.end()));
@@ -169,7 +187,8 @@ RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
 }
 
 RedisCommand BrokerRedisScript::NowCall(const std::string& sha) const {
-  return {"EVALSHA", sha, "2", keys_.events, keys_.commands, "now"};
+  return {"EVALSHA",       sha,  "3", keys_.events, keys_.commands,
+          keys_.newest_id, "now"};
 }
 
 absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(

@@ -23,10 +23,14 @@ namespace ssecast {
 // form one total order, the order the scripts ran in.
 //
 // An id is "<ms>-<seq>": ms is Redis's clock (TIME) unless that is not past
-// the newest id already generated in either stream (XINFO's
-// last-generated-id, so that entries written by anything else, an older
-// version included, are taken into account too); then the newest id's ms
-// with the next sequence numbers. So ids stay close to the time of the
+// the newest id already generated in either stream; then the newest id's ms
+// with the next sequence numbers. The script keeps the newest id it wrote
+// in a string key and takes it when neither stream has an entry after it;
+// otherwise (entries written by anything else, an older version included,
+// or no such key yet) it asks XINFO for both streams' last-generated-id.
+// (XINFO also answers the first and last entries, payloads and all, which
+// Redis copies into Lua: with packs of 64 KiB that cost more than the rest
+// of a call.) So ids stay close to the time of the
 // write, as the rest of the broker assumes. An entry that packs N commands
 // takes N sequence numbers, its id the last of them, so every command has
 // a position of its own and positions never repeat.
@@ -40,6 +44,8 @@ class BrokerRedisScript {
   struct Keys {
     std::string events;
     std::string commands;
+    // The newest id the script wrote into either stream.
+    std::string newest_id;
     // A client's group set is `group_prefix` + client id.
     std::string group_prefix;
   };
@@ -112,8 +118,8 @@ class BrokerRedisScript {
   const Keys keys_;
   const Limits limits_;
   std::vector<Entry> entries_;
-  // Group set keys after the two streams, in the order of the group
-  // commands' clients, as AddCall() passes them.
+  // Group set keys after the streams and the newest-id key, in the order
+  // of the group commands' clients, as AddCall() passes them.
   std::vector<std::string> group_keys_;
   size_t commands_ = 0;
 };
