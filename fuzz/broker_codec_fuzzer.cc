@@ -1,7 +1,9 @@
 // Fuzzes the broker command codec with what another node (or whoever can
 // write to the Redis stream) might put there, as the value of a "c" entry
 // (one command) and of a "p" entry (a pack): decoding must refuse or
-// succeed, and whatever it accepts must encode and decode again.
+// succeed, and whatever it accepts must encode and decode again; the
+// hand-written unpacker must agree with the generated parser.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "server/broker/broker_command.pb.h"
 #include "server/broker/broker_command_codec.h"
 
 namespace {
@@ -28,13 +31,26 @@ void CheckCommand(absl::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   CheckCommand(bytes);
-  absl::StatusOr<std::vector<std::string>> pack =
+  absl::StatusOr<std::vector<absl::string_view>> pack =
       ssecast::UnpackBrokerCommands(bytes);
+  // The hand-written unpacker takes exactly what the generated parser
+  // takes (a pack of at least one command), with the same commands.
+  ssecast::broker::wire::Commands parsed;
+  const bool generated_ok =
+      parsed.ParseFromArray(data, static_cast<int>(size)) &&
+      !parsed.commands().empty();
+  if (pack.ok() != generated_ok) std::abort();
   if (!pack.ok()) return 0;
-  for (const std::string& command : *pack) CheckCommand(command);
+  if (!std::equal(pack->begin(), pack->end(), parsed.commands().begin(),
+                  parsed.commands().end())) {
+    std::abort();
+  }
+  for (absl::string_view command : *pack) CheckCommand(command);
   // What unpacks packs again to the same commands.
-  absl::StatusOr<std::vector<std::string>> again =
-      ssecast::UnpackBrokerCommands(ssecast::PackBrokerCommands(*pack));
+  const std::vector<std::string> commands(pack->begin(), pack->end());
+  const std::string packed = ssecast::PackBrokerCommands(commands);
+  absl::StatusOr<std::vector<absl::string_view>> again =
+      ssecast::UnpackBrokerCommands(packed);
   if (!again.ok() || *again != *pack) std::abort();
   return 0;
 }

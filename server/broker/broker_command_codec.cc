@@ -1,6 +1,7 @@
 #include "server/broker/broker_command_codec.h"
 
 #include <cstdint>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -16,9 +17,11 @@ namespace {
 
 namespace wire = ::ssecast::broker::wire;
 
+// Moves the strings out of a repeated field of a message about to go.
 template <typename Repeated>
-std::vector<std::string> ToVector(const Repeated& repeated) {
-  return std::vector<std::string>(repeated.begin(), repeated.end());
+std::vector<std::string> TakeVector(Repeated& repeated) {
+  return std::vector<std::string>(std::make_move_iterator(repeated.begin()),
+                                  std::make_move_iterator(repeated.end()));
 }
 
 void EncodeTarget(const Target& target, wire::Target* out) {
@@ -36,16 +39,16 @@ void EncodeTarget(const Target& target, wire::Target* out) {
   for (const std::string& name : target.names()) out->add_names(name);
 }
 
-absl::StatusOr<Target> DecodeTarget(const wire::Target& in) {
+absl::StatusOr<Target> DecodeTarget(wire::Target& in) {
   Target target = Target::All();
   switch (in.kind()) {
     case wire::Target::ALL:
       return Target::All();
     case wire::Target::CLIENTS:
-      target = Target::Clients(ToVector(in.names()));
+      target = Target::Clients(TakeVector(*in.mutable_names()));
       break;
     case wire::Target::GROUPS:
-      target = Target::Groups(ToVector(in.names()));
+      target = Target::Groups(TakeVector(*in.mutable_names()));
       break;
     default:
       return absl::InvalidArgumentError(
@@ -93,15 +96,19 @@ wire::Command ToWire(const RetryCommand& retry) {
   return out;
 }
 
-absl::StatusOr<BrokerCommand> FromWire(const wire::Publish& in) {
-  absl::StatusOr<Target> target = DecodeTarget(in.target());
+// The FromWire()s take their strings from `in`, which the caller drops:
+// decoding runs for every command every node reads.
+absl::StatusOr<BrokerCommand> FromWire(wire::Publish& in) {
+  absl::StatusOr<Target> target = DecodeTarget(*in.mutable_target());
   if (!target.ok()) return target.status();
-  return PublishCommand{{in.id(), in.type(), in.data(), in.retry_ms()},
-                        *std::move(target)};
+  return PublishCommand{
+      {std::move(*in.mutable_id()), std::move(*in.mutable_type()),
+       std::move(*in.mutable_data()), in.retry_ms()},
+      *std::move(target)};
 }
 
-absl::StatusOr<BrokerCommand> FromWire(const wire::Disconnect& in) {
-  absl::StatusOr<Target> target = DecodeTarget(in.target());
+absl::StatusOr<BrokerCommand> FromWire(wire::Disconnect& in) {
+  absl::StatusOr<Target> target = DecodeTarget(*in.mutable_target());
   if (!target.ok()) return target.status();
   if (target->all()) {
     return absl::InvalidArgumentError("a disconnect of all clients");
@@ -109,13 +116,13 @@ absl::StatusOr<BrokerCommand> FromWire(const wire::Disconnect& in) {
   return DisconnectCommand{*std::move(target), in.block_reconnect()};
 }
 
-absl::StatusOr<BrokerCommand> FromWire(const wire::GroupChange& in) {
+absl::StatusOr<BrokerCommand> FromWire(wire::GroupChange& in) {
   if (in.client_ids().empty() || in.groups().empty()) {
     return absl::InvalidArgumentError(
         "a group change without client ids or groups");
   }
-  return GroupCommand{ToVector(in.client_ids()), ToVector(in.groups()),
-                      in.join()};
+  return GroupCommand{TakeVector(*in.mutable_client_ids()),
+                      TakeVector(*in.mutable_groups()), in.join()};
 }
 
 absl::StatusOr<BrokerCommand> FromWire(const wire::RetryChange& in) {
@@ -138,11 +145,11 @@ absl::StatusOr<BrokerCommand> DecodeBrokerCommand(absl::string_view bytes) {
   }
   switch (in.kind_case()) {
     case wire::Command::kPublish:
-      return FromWire(in.publish());
+      return FromWire(*in.mutable_publish());
     case wire::Command::kDisconnect:
-      return FromWire(in.disconnect());
+      return FromWire(*in.mutable_disconnect());
     case wire::Command::kGroupChange:
-      return FromWire(in.group_change());
+      return FromWire(*in.mutable_group_change());
     case wire::Command::kRetryChange:
       return FromWire(in.retry_change());
     case wire::Command::KIND_NOT_SET:
@@ -179,19 +186,46 @@ std::string PackBrokerCommands(absl::Span<const std::string> encoded) {
   return pack;
 }
 
-absl::StatusOr<std::vector<std::string>> UnpackBrokerCommands(
+absl::StatusOr<std::vector<absl::string_view>> UnpackBrokerCommands(
     absl::string_view bytes) {
-  wire::Commands pack;
-  if (!pack.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InvalidArgumentError("not a serialized pack of commands");
+  // Read field by field, as PackBrokerCommands() writes, so that each
+  // command is a view into `bytes` instead of a copy: this runs for every
+  // event every node reads. Accepts what wire::Commands would parse.
+  using google::protobuf::internal::WireFormatLite;
+  const uint32_t commands_tag =
+      WireFormatLite::MakeTag(wire::Commands::kCommandsFieldNumber,
+                              WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  const absl::Status no_pack =
+      absl::InvalidArgumentError("not a serialized pack of commands");
+  google::protobuf::io::CodedInputStream in(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  std::vector<absl::string_view> commands;
+  while (!in.ExpectAtEnd()) {
+    // As the generated parser: a tag is a varint of at most 5 bytes, of
+    // which the low 32 bits count, and not 0. (CodedInputStream::ReadTag()
+    // would take longer ones.)
+    const int tag_start = in.CurrentPosition();
+    uint64_t wide_tag = 0;
+    if (!in.ReadVarint64(&wide_tag) || in.CurrentPosition() - tag_start > 5) {
+      return no_pack;
+    }
+    const uint32_t tag = static_cast<uint32_t>(wide_tag);
+    if (tag == 0) return no_pack;
+    if (tag != commands_tag) {
+      if (!WireFormatLite::SkipField(&in, tag)) return no_pack;
+      continue;
+    }
+    uint32_t size = 0;
+    if (!in.ReadVarint32(&size)) return no_pack;
+    const size_t at = static_cast<size_t>(in.CurrentPosition());
+    if (size > bytes.size() - at || !in.Skip(static_cast<int>(size))) {
+      return no_pack;
+    }
+    commands.push_back(bytes.substr(at, size));
   }
-  if (pack.commands().empty()) {
+  if (commands.empty()) {
     return absl::InvalidArgumentError("a pack of no commands");
-  }
-  std::vector<std::string> commands;
-  commands.reserve(pack.commands_size());
-  for (std::string& command : *pack.mutable_commands()) {
-    commands.push_back(std::move(command));
   }
   return commands;
 }

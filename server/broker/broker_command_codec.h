@@ -23,10 +23,11 @@ absl::StatusOr<BrokerCommand> DecodeBrokerCommand(absl::string_view bytes);
 
 // Several encoded commands as one value (the "p" form of an entry), and
 // back. Unpacking checks only the envelope: each command it returns still
-// goes through DecodeBrokerCommand(). INVALID_ARGUMENT for bytes that are
-// no pack, or a pack of no commands.
+// goes through DecodeBrokerCommand(). It copies nothing: the views point
+// into `bytes`. INVALID_ARGUMENT for bytes that are no pack, or a pack of
+// no commands.
 std::string PackBrokerCommands(absl::Span<const std::string> encoded);
-absl::StatusOr<std::vector<std::string>> UnpackBrokerCommands(
+absl::StatusOr<std::vector<absl::string_view>> UnpackBrokerCommands(
     absl::string_view bytes);
 
 }  // namespace ssecast

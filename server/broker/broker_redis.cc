@@ -141,7 +141,7 @@ size_t CommandsIn(const RedisStreamEntry& entry) {
   if (entry.Field(kCommandField) != nullptr) return 1;
   const std::string* pack = entry.Field(kPackField);
   if (pack == nullptr) return 0;
-  absl::StatusOr<std::vector<std::string>> commands =
+  absl::StatusOr<std::vector<absl::string_view>> commands =
       UnpackBrokerCommands(*pack);
   return commands.ok() ? commands->size() : 0;
 }
@@ -495,7 +495,7 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
                                       kPackField, "\""));
     return;
   }
-  absl::StatusOr<std::vector<std::string>> commands =
+  absl::StatusOr<std::vector<absl::string_view>> commands =
       UnpackBrokerCommands(*pack);
   if (!commands.ok()) {
     LogSkipped(entry.id, commands.status().message());
@@ -512,7 +512,7 @@ void BrokerRedis::ApplyEntry(BrokerSink* sink, const RedisStreamEntry& entry,
     return;
   }
   Position at = *first;
-  for (const std::string& command : *commands) {
+  for (absl::string_view command : *commands) {
     ApplyCommand(sink, entry.id, command, at, replaying);
     ++at.sequence;
   }
