@@ -204,10 +204,12 @@ Hub::BatchResult Hub::CountBatch(SentBatch sent) {
       reach_.Take(sent.positions.back(), kReachWait);
   NoteSent(sent.positions.back());
   const size_t count = sent.positions.size();
+  std::vector<std::optional<uint32_t>> reaches =
+      reach_.TakeRecorded(absl::MakeConstSpan(sent.positions).first(count - 1));
+  reaches.push_back(last);
   for (size_t k = 0; k < count; ++k) {
     const Position& position = sent.positions[k];
-    std::optional<uint32_t> reach =
-        k + 1 == count ? last : reach_.Take(position, absl::ZeroDuration());
+    const std::optional<uint32_t>& reach = reaches[k];
     // Not applied in time (the broker reader lags): what it would reach now.
     sent.result.items[sent.sent_items[k]] = PublishResult{
         reach ? *reach : CountConnections(sent.targets[k]), position};

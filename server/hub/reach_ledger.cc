@@ -65,6 +65,23 @@ std::optional<uint32_t> ReachLedger::Take(const Position& position,
   return reach;
 }
 
+std::vector<std::optional<uint32_t>> ReachLedger::TakeRecorded(
+    absl::Span<const Position> positions) {
+  std::vector<std::optional<uint32_t>> reaches;
+  reaches.reserve(positions.size());
+  absl::MutexLock lock(&mu_);
+  for (const Position& position : positions) {
+    auto it = reach_.find(Key{position.epoch, position.sequence});
+    if (it == reach_.end()) {
+      reaches.emplace_back();
+      continue;
+    }
+    reaches.emplace_back(it->second);
+    reach_.erase(it);
+  }
+  return reaches;
+}
+
 void ReachLedger::TakeAsync(const Position& position, absl::Duration timeout,
                             TakeDone done) {
   const Key key{position.epoch, position.sequence};

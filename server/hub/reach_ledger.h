@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "server/hub/position.h"
 
 namespace ssecast {
@@ -76,6 +77,12 @@ class ReachLedger {
   // nullopt if it was not recorded in time (or was pushed out already).
   std::optional<uint32_t> Take(const Position& position, absl::Duration timeout)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Take() without waiting, for many positions under one lock: for each,
+  // its reach if recorded (and forgets it), else nullopt. For the rest of
+  // a batch whose last position was taken with Take().
+  std::vector<std::optional<uint32_t>> TakeRecorded(
+      absl::Span<const Position> positions) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Take() without waiting: `done` gets the reach of `position` at once, on
   // this thread, if it was recorded; otherwise through the Answer of the

@@ -1,13 +1,17 @@
 #include "server/hub/reach_ledger.h"
 
+#include <optional>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace ssecast {
 namespace {
+
+using ::testing::ElementsAre;
 
 Position At(uint64_t sequence) { return Position{1, sequence}; }
 
@@ -93,6 +97,18 @@ class AsyncTake {
   bool answered_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<uint32_t> reach_ ABSL_GUARDED_BY(mu_);
 };
+
+TEST(ReachLedgerTest, TakeRecordedTakesWhatIsThereWithoutWaiting) {
+  ReachLedger ledger;
+  const Position first = At(1), second = At(2), missing = At(3);
+  (void)ledger.Record(first, 4);
+  (void)ledger.Record(second, 0);
+  EXPECT_THAT(ledger.TakeRecorded({first, missing, second}),
+              ElementsAre(std::optional<uint32_t>(4), std::nullopt,
+                          std::optional<uint32_t>(0)));
+  EXPECT_EQ(ledger.size(), 0u);
+  EXPECT_THAT(ledger.TakeRecorded({first}), ElementsAre(std::nullopt));
+}
 
 TEST(ReachLedgerTest, TakeAsyncAnswersAtOnceWhenRecorded) {
   ReachLedger ledger;
