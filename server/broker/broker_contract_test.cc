@@ -909,7 +909,7 @@ TEST_F(RedisBrokerTest, NextIdIsAboveEntriesWrittenAroundTheScript) {
   Position last = first.position;
   for (const char* stream : {"commands", "events"}) {
     SCOPED_TRACE(stream);
-    // An hour ahead of the newest id, as a node with a fast clock would.
+    // An hour ahead of the newest id, as another writer might add it.
     const Position ahead = {last.epoch + 3'600'000, 7};
     ASSERT_OK(admin.RunOne({"XADD", Options().key_prefix + stream,
                             ahead.ToString(), "c", "not a command"}));
@@ -922,6 +922,19 @@ TEST_F(RedisBrokerTest, NextIdIsAboveEntriesWrittenAroundTheScript) {
   const Position after_loss = SendExpectingOk(*a.broker, Publish("x")).position;
   EXPECT_TRUE(last < after_loss)
       << after_loss.ToString() << " is not after " << last.ToString();
+
+  // An entry written and deleted again leaves the stream's last id above
+  // the key with nothing after it: one send fails, the next one recovers.
+  const Position deleted = {after_loss.epoch + 3'600'000, 3};
+  const std::string events = Options().key_prefix + "events";
+  ASSERT_OK(
+      admin.RunOne({"XADD", events, deleted.ToString(), "c", "not a command"}));
+  ASSERT_OK(admin.RunOne({"XDEL", events, deleted.ToString()}));
+  EXPECT_FALSE(a.broker->Send(Publish("refused")).ok());
+  const Position recovered =
+      SendExpectingOk(*a.broker, Publish("recovered")).position;
+  EXPECT_TRUE(deleted < recovered)
+      << recovered.ToString() << " is not after " << deleted.ToString();
 }
 
 TEST_F(RedisBrokerTest, EntriesThatDoNotDecodeAreSkipped) {

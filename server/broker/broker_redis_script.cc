@@ -87,7 +87,14 @@ while arg <= #ARGV do
   seq = seq + count
   local id = string.format('%d-%d', ms, seq)
   local field = count == 1 and 'c' or 'p'
-  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, id, field, payload)
+  local added = redis.pcall('XADD', stream, 'MAXLEN', '~', maxlen, id, field,
+                            payload)
+  if type(added) == 'table' and added.err then
+    -- The key was behind a stream (another writer added and deleted an
+    -- entry): the next call asks XINFO instead of failing again.
+    redis.call('DEL', KEYS[3])
+    return added
+  end
   ids[#ids + 1] = id
 end
 redis.call('SET', KEYS[3], ids[#ids])

@@ -28,6 +28,10 @@ namespace ssecast {
 // in a string key and takes it when neither stream has an entry after it;
 // otherwise (entries written by anything else, an older version included,
 // or no such key yet) it asks XINFO for both streams' last-generated-id.
+// Only an entry written and deleted again by something else can leave the
+// key behind a stream without an entry after it: that call's XADD fails
+// (the caller gets the error; entries of the call written before it stay)
+// and the script drops the key, so the next call asks XINFO.
 // (XINFO also answers the first and last entries, payloads and all, which
 // Redis copies into Lua: with packs of 64 KiB that cost more than the rest
 // of a call.) So ids stay close to the time of the
