@@ -59,7 +59,12 @@ std::optional<uint32_t> ReachLedger::Take(const Position& position,
   if (!mu_.AwaitWithTimeout(absl::Condition(&recorded), timeout)) {
     return std::nullopt;
   }
+  return TakeLocked(key);
+}
+
+std::optional<uint32_t> ReachLedger::TakeLocked(const Key& key) {
   auto it = reach_.find(key);
+  if (it == reach_.end()) return std::nullopt;
   const uint32_t reach = it->second;
   reach_.erase(it);
   return reach;
@@ -71,13 +76,7 @@ std::vector<std::optional<uint32_t>> ReachLedger::TakeRecorded(
   reaches.reserve(positions.size());
   absl::MutexLock lock(&mu_);
   for (const Position& position : positions) {
-    auto it = reach_.find(Key{position.epoch, position.sequence});
-    if (it == reach_.end()) {
-      reaches.emplace_back();
-      continue;
-    }
-    reaches.emplace_back(it->second);
-    reach_.erase(it);
+    reaches.push_back(TakeLocked(Key{position.epoch, position.sequence}));
   }
   return reaches;
 }
@@ -88,10 +87,8 @@ void ReachLedger::TakeAsync(const Position& position, absl::Duration timeout,
   std::optional<uint32_t> reach;
   {
     absl::MutexLock lock(&mu_);
-    if (auto it = reach_.find(key); it != reach_.end()) {
-      reach = it->second;
-      reach_.erase(it);
-    } else if (!stopping_) {
+    reach = TakeLocked(key);
+    if (!reach && !stopping_) {
       const absl::Time deadline = absl::Now() + timeout;
       waiters_[key] = Waiter{std::move(done), deadline};
       deadlines_.emplace(deadline, key);

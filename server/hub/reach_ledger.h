@@ -102,6 +102,9 @@ class ReachLedger {
     absl::Time deadline;
   };
 
+  // The reach recorded for `key`, forgotten as it is taken; nullopt if none.
+  std::optional<uint32_t> TakeLocked(const Key& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The thread of TakeAsync(): tells waiters whose deadline passed nullopt.
   void ExpireWaiters() ABSL_LOCKS_EXCLUDED(mu_);
 
