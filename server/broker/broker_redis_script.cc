@@ -47,10 +47,10 @@ local function nothing_after(key, id)
 end
 local function newest()
   local known = redis.call('GET', KEYS[3])
-  if known and string.match(known, '^%d+-%d+$') and
-      nothing_after(KEYS[1], known) and nothing_after(KEYS[2], known) then
-    local ms, seq = string.match(known, '^(%d+)-(%d+)$')
-    return tonumber(ms), tonumber(seq)
+  local known_ms, known_seq = string.match(known or '', '^(%d+)-(%d+)$')
+  if known_ms and nothing_after(KEYS[1], known) and
+      nothing_after(KEYS[2], known) then
+    return tonumber(known_ms), tonumber(known_seq)
   end
   local ms, seq = last_generated(KEYS[1])
   local other_ms, other_seq = last_generated(KEYS[2])

@@ -24,20 +24,21 @@ namespace ssecast {
 //
 // An id is "<ms>-<seq>": ms is Redis's clock (TIME) unless that is not past
 // the newest id already generated in either stream; then the newest id's ms
-// with the next sequence numbers. The script keeps the newest id it wrote
-// in a string key and takes it when neither stream has an entry after it;
-// otherwise (entries written by anything else, an older version included,
-// or no such key yet) it asks XINFO for both streams' last-generated-id.
+// with the next sequence numbers. So ids stay close to the time of the
+// write, as the rest of the broker assumes. An entry that packs N commands
+// takes N sequence numbers, its id the last of them, so every command has
+// a position of its own and positions never repeat.
+//
+// The newest id: the script keeps the one it wrote last in a string key
+// and takes it when neither stream has an entry after it; otherwise
+// (entries written by anything else, an older version included, or no such
+// key yet) it asks XINFO for both streams' last-generated-id. (XINFO also
+// answers the first and last entries, payloads and all, which Redis copies
+// into Lua: with packs of 64 KiB that cost more than the rest of a call.)
 // Only an entry written and deleted again by something else can leave the
 // key behind a stream without an entry after it: that call's XADD fails
 // (the caller gets the error; entries of the call written before it stay)
 // and the script drops the key, so the next call asks XINFO.
-// (XINFO also answers the first and last entries, payloads and all, which
-// Redis copies into Lua: with packs of 64 KiB that cost more than the rest
-// of a call.) So ids stay close to the time of the
-// write, as the rest of the broker assumes. An entry that packs N commands
-// takes N sequence numbers, its id the last of them, so every command has
-// a position of its own and positions never repeat.
 //
 // A value type; thread-compatible.
 class BrokerRedisScript {
