@@ -25,9 +25,29 @@ PublishStreamReactor::PublishStreamReactor(Hub* hub, CommandGate* gate,
 }
 
 void PublishStreamReactor::ReadWhenRoom() {
+  bool within_room_seen = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (read_credit_ > 0) {
+      --read_credit_;
+      within_room_seen = true;
+    }
+  }
+  // Within the room the Hub showed last, this read need not ask it again
+  // (the Hub's locks are the ones the node takes to apply every event).
+  if (within_room_seen) {
+    ReadIfStillOpen();
+    return;
+  }
   tsan::HandOff(this);
   hub_->WhenRoom([this] {
     tsan::TakeOver(this);
+    const size_t room = std::min(hub_->Room(), kMaxPending);
+    {
+      absl::MutexLock lock(&mu_);
+      // This read takes one of them.
+      read_credit_ = room > 0 ? room - 1 : 0;
+    }
     ReadIfStillOpen();
   });
 }

@@ -14,7 +14,9 @@
 // stream order.
 //
 // Flow control: the next message is read only once the Hub has room for
-// it (Hub::WhenRoom) and not too much waits, and a batch takes no more
+// it (Hub::WhenRoom, or within the Room() it showed when it last had room,
+// so that a fast stream does not ask the Hub for every message) and not
+// too much waits, and a batch takes no more
 // events than the node has room for (EventLog::Room) less those of the
 // batch in flight, which do not take room before they are applied; with
 // none, it counts the batch in flight and then waits
@@ -132,6 +134,9 @@ class PublishStreamReactor final
   // a read is in flight (Finish() may come first; gRPC then ends the read).
   bool awaiting_room_ ABSL_GUARDED_BY(mu_) = false;
   bool read_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  // Reads that may start without asking the Hub for room: what its Room()
+  // said when it last had room, less the reads started since.
+  size_t read_credit_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;  // the client's side
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
