@@ -198,9 +198,9 @@ absl::StatusOr<PublishStreamReactor::InFlight> PublishStreamReactor::SendBatch(
   std::vector<Hub::BatchItem> items;
   // Per request: its index in `items`, or why it cannot be published.
   std::vector<absl::StatusOr<size_t>> slots;
-  for (const v1::PublishRequest& request : batch) {
+  for (v1::PublishRequest& request : batch) {
     absl::StatusOr<Target> target = TargetFromProto(request.target());
-    absl::StatusOr<EventInput> event = EventFromRequest(request);
+    absl::StatusOr<EventInput> event = EventFromRequest(std::move(request));
     if (!target.ok()) {
       slots.push_back(target.status());
     } else if (!event.ok()) {
@@ -219,6 +219,8 @@ absl::StatusOr<PublishStreamReactor::InFlight> PublishStreamReactor::SendBatch(
 // Runs only with publishing_ set by the caller, so one at a time.
 void PublishStreamReactor::CountBatch(InFlight batch) {
   const Hub::BatchResult result = hub_->CountBatch(std::move(batch.sent));
+  // Formatted once per batch, not for every event.
+  std::optional<Position> last_accepted;
   for (size_t i = 0; i < batch.slots.size(); ++i) {
     absl::StatusOr<Hub::PublishResult> outcome =
         batch.slots[i].ok()
@@ -228,7 +230,7 @@ void PublishStreamReactor::CountBatch(InFlight batch) {
       response_->set_accepted(response_->accepted() + 1);
       response_->set_connections(response_->connections() +
                                  outcome->connections);
-      response_->set_last_position(outcome->position.ToString());
+      last_accepted = outcome->position;
       continue;
     }
     response_->set_rejected(response_->rejected() + 1);
@@ -238,6 +240,7 @@ void PublishStreamReactor::CountBatch(InFlight batch) {
       rejection->set_reason(std::string(outcome.status().message()));
     }
   }
+  if (last_accepted) response_->set_last_position(last_accepted->ToString());
 }
 
 absl::Status PublishStreamReactor::AfterAccepted(

@@ -1,5 +1,7 @@
 #include "server/control/request_conversion.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "server/hub/names.h"
 
@@ -95,13 +97,33 @@ EventInput EventFromProto(const v1::Event& event) {
   return input;
 }
 
+EventInput EventFromProto(v1::Event&& event) {
+  EventInput input;
+  input.id = std::move(*event.mutable_id());
+  input.type = std::move(*event.mutable_type());
+  input.data = std::move(*event.mutable_data());
+  input.retry_ms = event.retry_ms();
+  return input;
+}
+
+namespace {
+
+absl::Status NoEvent() {
+  return absl::InvalidArgumentError(
+      "event is not set: a publish needs the event field (its data, and "
+      "optionally id, type and retry_ms)");
+}
+
+}  // namespace
+
 absl::StatusOr<EventInput> EventFromRequest(const v1::PublishRequest& request) {
-  if (!request.has_event()) {
-    return absl::InvalidArgumentError(
-        "event is not set: a publish needs the event field (its data, and "
-        "optionally id, type and retry_ms)");
-  }
+  if (!request.has_event()) return NoEvent();
   return EventFromProto(request.event());
+}
+
+absl::StatusOr<EventInput> EventFromRequest(v1::PublishRequest&& request) {
+  if (!request.has_event()) return NoEvent();
+  return EventFromProto(std::move(*request.mutable_event()));
 }
 
 std::vector<std::string> ToVector(const ProtoStrings& strings) {

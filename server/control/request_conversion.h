@@ -37,12 +37,16 @@ absl::StatusOr<Target> TargetFromProto(const v1::Target& target);
 absl::StatusOr<Target> DisconnectTargetFromProto(
     const v1::DisconnectRequest& request);
 
+// The rvalue forms take the strings from `event` (`request`) instead of
+// copying them: a PublishStream converts every event it reads.
 EventInput EventFromProto(const v1::Event& event);
+EventInput EventFromProto(v1::Event&& event);
 
 // The event of a publish. A request without the `event` field (a backend
 // that misspelled or forgot it) is INVALID_ARGUMENT rather than an empty
 // message for every browser; an event set but empty is valid.
 absl::StatusOr<EventInput> EventFromRequest(const v1::PublishRequest& request);
+absl::StatusOr<EventInput> EventFromRequest(v1::PublishRequest&& request);
 
 std::vector<std::string> ToVector(const ProtoStrings& strings);
 
