@@ -1,5 +1,7 @@
 #include "server/hub/reach_ledger.h"
 
+#include <algorithm>
+
 #include "absl/time/clock.h"
 
 namespace ssecast {
@@ -32,19 +34,33 @@ ReachLedger::Answer ReachLedger::Record(const Position& position,
                                         uint32_t connections) {
   const Key key{position.epoch, position.sequence};
   absl::MutexLock lock(&mu_);
-  if (auto waiter = waiters_.find(key); waiter != waiters_.end()) {
-    Answer answer(std::move(waiter->second.done), connections);
-    // Its deadline stays in deadlines_ until the thread passes it.
-    waiters_.erase(waiter);
-    return answer;
+  if (!waiters_.empty()) {
+    if (auto waiter = waiters_.find(key); waiter != waiters_.end()) {
+      Answer answer(std::move(waiter->second.done), connections);
+      // Its deadline stays in deadlines_ until the thread passes it.
+      waiters_.erase(waiter);
+      return answer;
+    }
   }
-  reach_[key] = connections;
-  order_.push_back(key);
-  // Taken keys stay in order_ until they reach the front; bounding order_
-  // therefore bounds both containers.
-  while (order_.size() > capacity_) {
-    reach_.erase(order_.front());
-    order_.pop_front();
+  if (recorded_.empty() || recorded_.back().key < key) {
+    recorded_.push_back(Recorded{key, connections, /*taken=*/false});
+    ++not_taken_;
+  } else {
+    // Only if something records a position twice or out of turn.
+    auto at = std::lower_bound(
+        recorded_.begin(), recorded_.end(), key,
+        [](const Recorded& r, const Key& k) { return r.key < k; });
+    if (at != recorded_.end() && at->key == key) {
+      if (at->taken) ++not_taken_;
+      *at = Recorded{key, connections, /*taken=*/false};
+    } else {
+      recorded_.insert(at, Recorded{key, connections, /*taken=*/false});
+      ++not_taken_;
+    }
+  }
+  while (recorded_.size() > capacity_) {
+    if (!recorded_.front().taken) --not_taken_;
+    recorded_.pop_front();
   }
   return Answer();
 }
@@ -54,7 +70,7 @@ std::optional<uint32_t> ReachLedger::Take(const Position& position,
   const Key key{position.epoch, position.sequence};
   absl::MutexLock lock(&mu_);
   auto recorded = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return reach_.contains(key);
+    return FindLocked(key) != nullptr;
   };
   if (!mu_.AwaitWithTimeout(absl::Condition(&recorded), timeout)) {
     return std::nullopt;
@@ -62,11 +78,23 @@ std::optional<uint32_t> ReachLedger::Take(const Position& position,
   return TakeLocked(key);
 }
 
+ReachLedger::Recorded* ReachLedger::FindLocked(const Key& key) {
+  auto it = std::lower_bound(
+      recorded_.begin(), recorded_.end(), key,
+      [](const Recorded& r, const Key& k) { return r.key < k; });
+  if (it == recorded_.end() || it->key != key || it->taken) return nullptr;
+  return &*it;
+}
+
 std::optional<uint32_t> ReachLedger::TakeLocked(const Key& key) {
-  auto it = reach_.find(key);
-  if (it == reach_.end()) return std::nullopt;
-  const uint32_t reach = it->second;
-  reach_.erase(it);
+  Recorded* recorded = FindLocked(key);
+  if (recorded == nullptr) return std::nullopt;
+  recorded->taken = true;
+  --not_taken_;
+  const uint32_t reach = recorded->reach;
+  // Taken entries at the front go at once (usually all of them: the
+  // sender takes its reaches in order), so that lookups stay short.
+  while (!recorded_.empty() && recorded_.front().taken) recorded_.pop_front();
   return reach;
 }
 
@@ -141,7 +169,7 @@ void ReachLedger::ExpireWaiters() {
 
 size_t ReachLedger::size() const {
   absl::MutexLock lock(&mu_);
-  return reach_.size();
+  return not_taken_;
 }
 
 }  // namespace ssecast

@@ -102,6 +102,14 @@ class ReachLedger {
     absl::Time deadline;
   };
 
+  struct Recorded {
+    Key key;
+    uint32_t reach;
+    bool taken;
+  };
+
+  // The entry recorded for `key` and not taken yet, or nullptr.
+  Recorded* FindLocked(const Key& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The reach recorded for `key`, forgotten as it is taken; nullopt if none.
   std::optional<uint32_t> TakeLocked(const Key& key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -110,9 +118,12 @@ class ReachLedger {
 
   const size_t capacity_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<Key, uint32_t> reach_ ABSL_GUARDED_BY(mu_);
-  // Keys in the order recorded, oldest first; may name keys taken already.
-  std::deque<Key> order_ ABSL_GUARDED_BY(mu_);
+  // Oldest first, so sorted by key: commands are applied, and recorded, in
+  // the order of their positions. Sorted rather than hashed because
+  // Record() runs for every command every node applies: an append, and
+  // taken entries leave from the front. Holds at most capacity_ entries.
+  std::deque<Recorded> recorded_ ABSL_GUARDED_BY(mu_);
+  size_t not_taken_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<Key, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   // Deadlines of waiters_, earliest first; may name keys no longer waiting.
   std::multimap<absl::Time, Key> deadlines_ ABSL_GUARDED_BY(mu_);

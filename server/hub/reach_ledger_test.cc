@@ -70,6 +70,46 @@ TEST(ReachLedgerTest, TakenEntriesDoNotGrowTheOrderWithoutBound) {
   EXPECT_EQ(ledger.Take(At(2000), absl::ZeroDuration()), std::nullopt);
 }
 
+TEST(ReachLedgerTest, PositionsRecordedOutOfTurnAreFoundAllTheSame) {
+  ReachLedger ledger;
+  ledger.Record(At(5), 50).Give();
+  ledger.Record(At(3), 30).Give();
+  ledger.Record(At(4), 40).Give();
+  EXPECT_EQ(ledger.size(), 3u);
+  EXPECT_EQ(ledger.Take(At(3), absl::ZeroDuration()), 30u);
+  EXPECT_EQ(ledger.Take(At(4), absl::ZeroDuration()), 40u);
+  EXPECT_EQ(ledger.Take(At(5), absl::ZeroDuration()), 50u);
+  EXPECT_EQ(ledger.size(), 0u);
+}
+
+TEST(ReachLedgerTest, RecordingAPositionAgainReplacesItsReach) {
+  ReachLedger ledger;
+  ledger.Record(At(1), 2).Give();
+  ledger.Record(At(2), 4).Give();
+  ledger.Record(At(1), 7).Give();
+  EXPECT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(ledger.Take(At(1), absl::ZeroDuration()), 7u);
+  // Taken, then recorded again: there to take once more.
+  ledger.Record(At(1), 9).Give();
+  EXPECT_EQ(ledger.Take(At(1), absl::ZeroDuration()), 9u);
+  EXPECT_EQ(ledger.Take(At(1), absl::ZeroDuration()), std::nullopt);
+  EXPECT_EQ(ledger.Take(At(2), absl::ZeroDuration()), 4u);
+}
+
+TEST(ReachLedgerTest, TakingInTheMiddleLeavesTheOthersToTake) {
+  ReachLedger ledger;
+  for (uint64_t s = 1; s <= 5; ++s) ledger.Record(At(s), s * 10).Give();
+  EXPECT_EQ(ledger.Take(At(3), absl::ZeroDuration()), 30u);
+  EXPECT_EQ(ledger.Take(At(3), absl::ZeroDuration()), std::nullopt);
+  EXPECT_EQ(ledger.Take(At(1), absl::ZeroDuration()), 10u);
+  EXPECT_EQ(ledger.size(), 3u);
+  EXPECT_EQ(ledger.TakeRecorded({At(2), At(3), At(4), At(6)}),
+            (std::vector<std::optional<uint32_t>>{20u, std::nullopt, 40u,
+                                                  std::nullopt}));
+  EXPECT_EQ(ledger.Take(At(5), absl::ZeroDuration()), 50u);
+  EXPECT_EQ(ledger.size(), 0u);
+}
+
 // Waits for the callback of a TakeAsync() and keeps what it was told (a
 // Mutex, not a Notification: TSan sees only the former's hand-off).
 class AsyncTake {
