@@ -46,6 +46,7 @@
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <vector>
 
@@ -96,9 +97,17 @@ class PublishStreamReactor final
     Hub::SentBatch sent;
     uint64_t first_index;  // stream index of the batch's first request
   };
+  // A request read and converted, waiting for its batch.
+  struct PendingEvent {
+    // Or why it cannot be published (a bad target, no event).
+    absl::StatusOr<Hub::BatchItem> item;
+    size_t bytes;  // of its strings, for kMaxPendingBytes
+  };
+  // Converts `request`, taking its strings.
+  static PendingEvent TakeRequest(v1::PublishRequest& request);
   // Sends `batch` (the events from stream index `first_index` on). Fails
   // only for a failure that must end the stream.
-  absl::StatusOr<InFlight> SendBatch(std::vector<v1::PublishRequest> batch,
+  absl::StatusOr<InFlight> SendBatch(std::vector<PendingEvent> batch,
                                      uint64_t first_index);
   // Waits until this node applied `batch` and records the outcome of each
   // of its requests in response_.
@@ -125,7 +134,7 @@ class PublishStreamReactor final
   v1::PublishRequest request_;
 
   absl::Mutex mu_;
-  std::vector<v1::PublishRequest> pending_ ABSL_GUARDED_BY(mu_);
+  std::deque<PendingEvent> pending_ ABSL_GUARDED_BY(mu_);
   size_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Stream index of pending_.front().
   uint64_t pending_index_ ABSL_GUARDED_BY(mu_) = 0;
