@@ -24,20 +24,22 @@ PublishStreamReactor::PublishStreamReactor(Hub* hub, CommandGate* gate,
   ReadWhenRoom();
 }
 
+bool PublishStreamReactor::ReadWithinRoomSeenLocked() {
+  // Within the room the Hub showed last, a read need not ask it again (the
+  // Hub's locks are the ones the node takes to apply every event).
+  if (read_credit_ == 0 || !failure_.ok()) return false;
+  --read_credit_;
+  awaiting_room_ = false;
+  read_in_flight_ = true;
+  tsan::HandOff(this);
+  StartRead(&request_);
+  return true;
+}
+
 void PublishStreamReactor::ReadWhenRoom() {
-  bool within_room_seen = false;
   {
     absl::MutexLock lock(&mu_);
-    if (read_credit_ > 0) {
-      --read_credit_;
-      within_room_seen = true;
-    }
-  }
-  // Within the room the Hub showed last, this read need not ask it again
-  // (the Hub's locks are the ones the node takes to apply every event).
-  if (within_room_seen) {
-    ReadIfStillOpen();
-    return;
+    if (ReadWithinRoomSeenLocked()) return;
   }
   tsan::HandOff(this);
   hub_->WhenRoom([this] {
@@ -114,7 +116,7 @@ void PublishStreamReactor::OnReadDone(bool ok) {
       publish = !publishing_;
       publishing_ = true;
     }
-    read_more = ShouldReadLocked();
+    read_more = ShouldReadLocked() && !ReadWithinRoomSeenLocked();
     finish = TakeFinishLocked();
   }
   if (read_more) ReadWhenRoom();
@@ -198,7 +200,7 @@ void PublishStreamReactor::PublishPending() {
       absl::MutexLock lock(&mu_);
       if (!failure.ok()) failure_ = failure;
       // Reading stopped while too much waited.
-      read_more = ShouldReadLocked();
+      read_more = ShouldReadLocked() && !ReadWithinRoomSeenLocked();
     }
     if (read_more) ReadWhenRoom();
   }

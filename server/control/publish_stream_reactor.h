@@ -114,8 +114,11 @@ class PublishStreamReactor final
   void CountBatch(InFlight batch);
   // `status` with how many events were accepted before it.
   absl::Status AfterAccepted(const absl::Status& status) const;
+  // Starts the next read asked for (ShouldReadLocked()) at once if it is
+  // within the room the Hub showed last; false if the Hub must be asked.
+  bool ReadWithinRoomSeenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks the Hub to start the next read once it has room.
-  void ReadWhenRoom();
+  void ReadWhenRoom() ABSL_LOCKS_EXCLUDED(mu_);
   // The Hub has room: starts the next read, or finishes if the call
   // failed meanwhile.
   void ReadIfStillOpen() ABSL_LOCKS_EXCLUDED(mu_);
