@@ -1,13 +1,36 @@
 #include "server/hub/sse_encoding.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace ssecast {
 
+namespace {
+
+// memchr() is vectorized; absl::string_view::find_first_of() builds a
+// lookup table on every call, and these run for every event.
+const char* Find(absl::string_view text, char c) {
+  if (text.empty()) return nullptr;  // memchr() wants a pointer
+  return static_cast<const char*>(std::memchr(text.data(), c, text.size()));
+}
+
+// The offset of the first CR or LF in `text`, or npos.
+size_t FindLineBreak(absl::string_view text) {
+  const char* lf = Find(text, '\n');
+  const size_t lf_at = lf != nullptr ? lf - text.data() : text.size();
+  if (const char* cr = Find(text.substr(0, lf_at), '\r')) {
+    return cr - text.data();
+  }
+  return lf != nullptr ? lf_at : absl::string_view::npos;
+}
+
+}  // namespace
+
 bool IsValidFieldValue(absl::string_view value) {
-  return value.find_first_of(absl::string_view("\r\n\0", 3)) ==
-         absl::string_view::npos;
+  return Find(value, '\n') == nullptr && Find(value, '\r') == nullptr &&
+         Find(value, '\0') == nullptr;
 }
 
 void AppendSseEvent(const EventInput& event, absl::string_view wire_id,
@@ -17,7 +40,7 @@ void AppendSseEvent(const EventInput& event, absl::string_view wire_id,
   if (event.retry_ms > 0) absl::StrAppend(out, "retry: ", event.retry_ms, "\n");
   absl::string_view data = event.data;
   while (true) {
-    size_t end = data.find_first_of("\r\n");
+    size_t end = FindLineBreak(data);
     absl::StrAppend(out, "data: ", data.substr(0, end), "\n");
     if (end == absl::string_view::npos) break;
     // CRLF is one line break, not two.
@@ -41,10 +64,15 @@ size_t BuildSseEventChunk(const EventInput& event, absl::string_view wire_id,
                   event.type.size() + 40);
   buffer->append(kHeadroom, '\0');
   AppendSseEvent(event, wire_id, buffer);
-  const std::string size_line =
-      absl::StrCat(absl::Hex(buffer->size() - kHeadroom), "\r\n");
-  const size_t offset = kHeadroom - size_line.size();
-  buffer->replace(offset, size_line.size(), size_line);
+  // The chunk size line, in lower-case hex, right before the payload.
+  size_t size = buffer->size() - kHeadroom;
+  size_t offset = kHeadroom - 2;
+  (*buffer)[offset] = '\r';
+  (*buffer)[offset + 1] = '\n';
+  do {
+    (*buffer)[--offset] = "0123456789abcdef"[size & 0xf];
+    size >>= 4;
+  } while (size != 0);
   buffer->append("\r\n");
   return offset;
 }

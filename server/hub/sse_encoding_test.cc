@@ -36,6 +36,14 @@ TEST(SseEncodingTest, CrLfIsOneBreakButLfCrIsTwo) {
             "id: 7-1\ndata: a\ndata: \ndata: b\n\n");
 }
 
+TEST(SseEncodingTest, TheFirstBreakCountsWhicheverKindItIs) {
+  EXPECT_EQ(Encode({.data = "a\rbbbb\nc"}),
+            "id: 7-1\ndata: a\ndata: bbbb\ndata: c\n\n");
+  EXPECT_EQ(Encode({.data = "aaaa\nb\rc"}),
+            "id: 7-1\ndata: aaaa\ndata: b\ndata: c\n\n");
+  EXPECT_EQ(Encode({.data = "\r\r\n"}), "id: 7-1\ndata: \ndata: \ndata: \n\n");
+}
+
 TEST(SseEncodingTest, TrailingBreakKeepsAnEmptyLastLine) {
   EXPECT_EQ(Encode({.data = "a\n"}), "id: 7-1\ndata: a\ndata: \n\n");
 }
@@ -94,6 +102,17 @@ TEST(SseEncodingTest, EventChunkInOneBuffer) {
   text.clear();
   AppendSseEvent(big, "1-3", &text);
   EXPECT_EQ(buffer.substr(big_offset), FrameChunk(text));
+  // Payloads at the edges of a hex digit (16 bytes is the least there is).
+  for (size_t payload : {16u, 255u, 256u, 4095u, 4096u}) {
+    const std::string prefix = "id: 1-4\ndata: ";
+    const EventInput sized{.data =
+                               std::string(payload - prefix.size() - 2, 'y')};
+    const size_t sized_offset = BuildSseEventChunk(sized, "1-4", &buffer);
+    text.clear();
+    AppendSseEvent(sized, "1-4", &text);
+    ASSERT_EQ(text.size(), payload);
+    EXPECT_EQ(buffer.substr(sized_offset), FrameChunk(text)) << payload;
+  }
 }
 
 TEST(SseEncodingTest, Comment) {
