@@ -24,22 +24,20 @@ PublishStreamReactor::PublishStreamReactor(Hub* hub, CommandGate* gate,
   ReadWhenRoom();
 }
 
-bool PublishStreamReactor::ReadWithinRoomSeenLocked() {
-  // Within the room the Hub showed last, a read need not ask it again (the
-  // Hub's locks are the ones the node takes to apply every event).
-  if (read_credit_ == 0 || !failure_.ok()) return false;
-  --read_credit_;
-  awaiting_room_ = false;
-  read_in_flight_ = true;
-  tsan::HandOff(this);
-  StartRead(&request_);
-  return true;
-}
-
 void PublishStreamReactor::ReadWhenRoom() {
+  bool within_room_seen = false;
   {
     absl::MutexLock lock(&mu_);
-    if (ReadWithinRoomSeenLocked()) return;
+    if (read_credit_ > 0) {
+      --read_credit_;
+      within_room_seen = true;
+    }
+  }
+  // Within the room the Hub showed last, this read need not ask it again
+  // (the Hub's locks are the ones the node takes to apply every event).
+  if (within_room_seen) {
+    ReadIfStillOpen();
+    return;
   }
   tsan::HandOff(this);
   hub_->WhenRoom([this] {
@@ -80,27 +78,11 @@ bool PublishStreamReactor::ShouldReadLocked() {
   return true;
 }
 
-PublishStreamReactor::PendingEvent PublishStreamReactor::TakeRequest(
-    v1::PublishRequest& request) {
-  absl::StatusOr<Target> target = TargetFromProto(request.target());
-  if (!target.ok()) return {target.status(), 0};
-  absl::StatusOr<EventInput> event = EventFromRequest(std::move(request));
-  if (!event.ok()) return {event.status(), 0};
-  size_t bytes = event->id.size() + event->type.size() + event->data.size();
-  for (const std::string& name : target->names()) bytes += name.size();
-  return {Hub::BatchItem{*std::move(event), *std::move(target)}, bytes};
-}
-
 void PublishStreamReactor::OnReadDone(bool ok) {
   tsan::TakeOver(this);
   bool read_more = false;
   bool publish = false;
   std::optional<grpc::Status> finish;
-  // Converted here, outside the lock: the request is this reaction's until
-  // the next read starts. The request keeps its sub-messages for the next
-  // read to parse into.
-  std::optional<PendingEvent> read;
-  if (ok) read = TakeRequest(request_);
   {
     absl::MutexLock lock(&mu_);
     read_in_flight_ = false;
@@ -109,14 +91,14 @@ void PublishStreamReactor::OnReadDone(bool ok) {
       // drops the answer).
       closed_ = true;
     } else if (failure_.ok() && !finished_) {
-      pending_bytes_ += read->bytes;
-      pending_.push_back(*std::move(read));
+      pending_bytes_ += request_.ByteSizeLong();
+      pending_.push_back(std::move(request_));
       // The reaction that finds no batch in flight publishes; the others
       // leave their event to it.
       publish = !publishing_;
       publishing_ = true;
     }
-    read_more = ShouldReadLocked() && !ReadWithinRoomSeenLocked();
+    read_more = ShouldReadLocked();
     finish = TakeFinishLocked();
   }
   if (read_more) ReadWhenRoom();
@@ -135,7 +117,7 @@ void PublishStreamReactor::PublishPending() {
     // Events in flight are not applied yet and take room they do not show.
     const size_t room = hub_->Room();
     const size_t unapplied = in_flight ? in_flight->sent.positions.size() : 0;
-    std::vector<PendingEvent> batch;
+    std::vector<v1::PublishRequest> batch;
     uint64_t first_index = 0;
     std::optional<grpc::Status> finish;
     bool count_first = false;
@@ -155,7 +137,9 @@ void PublishStreamReactor::PublishPending() {
       } else {
         const size_t take =
             std::min({pending_.size(), kMaxBatch, room - unapplied});
-        for (size_t i = 0; i < take; ++i) pending_bytes_ -= pending_[i].bytes;
+        for (size_t i = 0; i < take; ++i) {
+          pending_bytes_ -= pending_[i].ByteSizeLong();
+        }
         batch.assign(std::make_move_iterator(pending_.begin()),
                      std::make_move_iterator(pending_.begin() + take));
         pending_.erase(pending_.begin(), pending_.begin() + take);
@@ -200,7 +184,7 @@ void PublishStreamReactor::PublishPending() {
       absl::MutexLock lock(&mu_);
       if (!failure.ok()) failure_ = failure;
       // Reading stopped while too much waited.
-      read_more = ShouldReadLocked() && !ReadWithinRoomSeenLocked();
+      read_more = ShouldReadLocked();
     }
     if (read_more) ReadWhenRoom();
   }
@@ -208,21 +192,23 @@ void PublishStreamReactor::PublishPending() {
 
 // Runs only with publishing_ set by the caller, so one at a time.
 absl::StatusOr<PublishStreamReactor::InFlight> PublishStreamReactor::SendBatch(
-    std::vector<PendingEvent> batch, uint64_t first_index) {
+    std::vector<v1::PublishRequest> batch, uint64_t first_index) {
   absl::StatusOr<CommandGate::Pass> pass = gate_->Enter();
   if (!pass.ok()) return pass.status();
   std::vector<Hub::BatchItem> items;
-  items.reserve(batch.size());
   // Per request: its index in `items`, or why it cannot be published.
   std::vector<absl::StatusOr<size_t>> slots;
-  slots.reserve(batch.size());
-  for (PendingEvent& pending : batch) {
-    if (!pending.item.ok()) {
-      slots.push_back(pending.item.status());
-      continue;
+  for (v1::PublishRequest& request : batch) {
+    absl::StatusOr<Target> target = TargetFromProto(request.target());
+    absl::StatusOr<EventInput> event = EventFromRequest(std::move(request));
+    if (!target.ok()) {
+      slots.push_back(target.status());
+    } else if (!event.ok()) {
+      slots.push_back(event.status());
+    } else {
+      slots.push_back(items.size());
+      items.push_back({*std::move(event), *std::move(target)});
     }
-    slots.push_back(items.size());
-    items.push_back(*std::move(pending.item));
   }
   absl::StatusOr<Hub::SentBatch> sent = hub_->SendBatch(std::move(items));
   if (!sent.ok()) return sent.status();

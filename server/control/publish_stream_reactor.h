@@ -46,7 +46,6 @@
 #define SSECAST_SERVER_CONTROL_PUBLISH_STREAM_REACTOR_H_
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -97,28 +96,17 @@ class PublishStreamReactor final
     Hub::SentBatch sent;
     uint64_t first_index;  // stream index of the batch's first request
   };
-  // A request read and converted, waiting for its batch.
-  struct PendingEvent {
-    // Or why it cannot be published (a bad target, no event).
-    absl::StatusOr<Hub::BatchItem> item;
-    size_t bytes;  // of its strings, for kMaxPendingBytes
-  };
-  // Converts `request`, taking its strings.
-  static PendingEvent TakeRequest(v1::PublishRequest& request);
   // Sends `batch` (the events from stream index `first_index` on). Fails
   // only for a failure that must end the stream.
-  absl::StatusOr<InFlight> SendBatch(std::vector<PendingEvent> batch,
+  absl::StatusOr<InFlight> SendBatch(std::vector<v1::PublishRequest> batch,
                                      uint64_t first_index);
   // Waits until this node applied `batch` and records the outcome of each
   // of its requests in response_.
   void CountBatch(InFlight batch);
   // `status` with how many events were accepted before it.
   absl::Status AfterAccepted(const absl::Status& status) const;
-  // Starts the next read asked for (ShouldReadLocked()) at once if it is
-  // within the room the Hub showed last; false if the Hub must be asked.
-  bool ReadWithinRoomSeenLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks the Hub to start the next read once it has room.
-  void ReadWhenRoom() ABSL_LOCKS_EXCLUDED(mu_);
+  void ReadWhenRoom();
   // The Hub has room: starts the next read, or finishes if the call
   // failed meanwhile.
   void ReadIfStillOpen() ABSL_LOCKS_EXCLUDED(mu_);
@@ -137,7 +125,7 @@ class PublishStreamReactor final
   v1::PublishRequest request_;
 
   absl::Mutex mu_;
-  std::deque<PendingEvent> pending_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::PublishRequest> pending_ ABSL_GUARDED_BY(mu_);
   size_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Stream index of pending_.front().
   uint64_t pending_index_ ABSL_GUARDED_BY(mu_) = 0;
