@@ -122,10 +122,10 @@ absl::StatusOr<BrokerCommand> FromWire(const wire::RetryChange& in) {
 
 // A publish is written field by field, straight from the command: through
 // wire::Command it cost three messages, a copy of every string and their
-// destruction, for every event a node sends. The bytes are those
-// the generated serializer gives for the same wire::Command (fields in number
-// order, empty ones left out, the target always present), which the codec test
-// checks.
+// destruction, for every event a node sends. The bytes are those the
+// generated serializer gives for the same wire::Command (fields in number
+// order, empty ones left out, the target always present), which the codec
+// test checks.
 class PublishWriter {
  public:
   explicit PublishWriter(const PublishCommand& publish) : publish_(publish) {}

@@ -16,12 +16,12 @@
 // Flow control: the next message is read only once the Hub has room for
 // it (Hub::WhenRoom, or within the Room() it showed when it last had room,
 // so that a fast stream does not ask the Hub for every message) and not
-// too much waits, and a batch takes no more
-// events than the node has room for (EventLog::Room) less those of the
-// batch in flight, which do not take room before they are applied; with
-// none, it counts the batch in flight and then waits
-// for room (WhenRoom) too, and then publishes on a short-lived thread of
-// its own (the thread that makes room must not block). While the node's
+// too much waits. A batch takes no more events than the node has room for
+// (EventLog::Room) less those of the batch in flight, which do not take
+// room before they are applied; with none, it counts the batch in flight
+// and then waits for room (WhenRoom) too, and then publishes on a
+// short-lived thread of its own (the thread that makes room must not
+// block). While the node's
 // connections are behind, the call stops reading, gRPC's flow control
 // fills, and the backend's Write() blocks: nothing is dropped or failed,
 // and no thread waits.
