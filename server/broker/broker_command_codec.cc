@@ -25,18 +25,20 @@ std::vector<std::string> TakeVector(Repeated& repeated) {
                                   std::make_move_iterator(repeated.end()));
 }
 
-void EncodeTarget(const Target& target, wire::Target* out) {
-  switch (target.kind()) {
+wire::Target::Kind WireKind(Target::Kind kind) {
+  switch (kind) {
     case Target::Kind::kAll:
-      out->set_kind(wire::Target::ALL);
-      break;
+      return wire::Target::ALL;
     case Target::Kind::kClients:
-      out->set_kind(wire::Target::CLIENTS);
-      break;
+      return wire::Target::CLIENTS;
     case Target::Kind::kGroups:
-      out->set_kind(wire::Target::GROUPS);
-      break;
+      return wire::Target::GROUPS;
   }
+  return wire::Target::KIND_UNSPECIFIED;
+}
+
+void EncodeTarget(const Target& target, wire::Target* out) {
+  out->set_kind(WireKind(target.kind()));
   for (const std::string& name : target.names()) out->add_names(name);
 }
 
@@ -187,17 +189,7 @@ class PublishWriter {
     return at + bytes.size();
   }
 
-  uint32_t Kind() const {
-    switch (publish_.target.kind()) {
-      case Target::Kind::kAll:
-        return wire::Target::ALL;
-      case Target::Kind::kClients:
-        return wire::Target::CLIENTS;
-      case Target::Kind::kGroups:
-        return wire::Target::GROUPS;
-    }
-    return wire::Target::KIND_UNSPECIFIED;
-  }
+  uint32_t Kind() const { return WireKind(publish_.target.kind()); }
   size_t TargetSize() const {
     size_t size = 1 + CodedOutputStream::VarintSize32(Kind());
     for (const std::string& name : publish_.target.names()) {
