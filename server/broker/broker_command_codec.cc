@@ -1,5 +1,6 @@
 #include "server/broker/broker_command_codec.h"
 
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -279,43 +280,123 @@ std::string PackBrokerCommands(absl::Span<const std::string> encoded) {
   return pack;
 }
 
+namespace {
+
+using google::protobuf::internal::WireFormatLite;
+using google::protobuf::io::CodedInputStream;
+
+// The generated parser's reading of a pack, for UnpackBrokerCommands(): it
+// must accept exactly what wire::Commands::ParseFromArray() accepts, and
+// CodedInputStream alone is more lenient (lengths of ten bytes, for one).
+class PackReader {
+ public:
+  explicit PackReader(absl::string_view bytes)
+      : bytes_(bytes),
+        in_(reinterpret_cast<const uint8_t*>(bytes.data()),
+            static_cast<int>(bytes.size())) {}
+
+  bool AtEnd() { return in_.ExpectAtEnd(); }
+
+  // A tag: a varint of at most 5 bytes, of which the low 32 bits count,
+  // with a field number other than 0 (CodedInputStream::ReadTag() would
+  // take longer ones, and SkipField() field 0).
+  bool ReadTag(uint32_t* tag) {
+    const int start = in_.CurrentPosition();
+    uint64_t wide = 0;
+    if (!in_.ReadVarint64(&wide) || in_.CurrentPosition() - start > 5) {
+      return false;
+    }
+    *tag = static_cast<uint32_t>(wide);
+    return WireFormatLite::GetTagFieldNumber(*tag) != 0;
+  }
+
+  // The value of a length-delimited field, as a view into the pack. Its
+  // length is read as ReadSize() in protobuf's parse_context.h does: at
+  // most 5 bytes, and below 2 GiB less the parser's 16 bytes of slop.
+  bool ReadLengthDelimited(absl::string_view* value) {
+    const int start = in_.CurrentPosition();
+    uint64_t length = 0;
+    if (!in_.ReadVarint64(&length) || in_.CurrentPosition() - start > 5 ||
+        length > static_cast<uint64_t>(INT_MAX - 16)) {
+      return false;
+    }
+    const size_t at = static_cast<size_t>(in_.CurrentPosition());
+    if (length > bytes_.size() - at || !in_.Skip(static_cast<int>(length))) {
+      return false;
+    }
+    *value = bytes_.substr(at, length);
+    return true;
+  }
+
+  // Skips the value of a field the pack does not know.
+  bool SkipField(uint32_t tag) { return SkipField(tag, kMaxDepth); }
+
+ private:
+  // As deep as the generated parser lets groups nest.
+  static constexpr int kMaxDepth = 100;
+
+  bool SkipField(uint32_t tag, int depth) {
+    switch (WireFormatLite::GetTagWireType(tag)) {
+      case WireFormatLite::WIRETYPE_VARINT: {
+        uint64_t ignored;
+        return in_.ReadVarint64(&ignored);
+      }
+      case WireFormatLite::WIRETYPE_FIXED64:
+        return in_.Skip(8);
+      case WireFormatLite::WIRETYPE_FIXED32:
+        return in_.Skip(4);
+      case WireFormatLite::WIRETYPE_LENGTH_DELIMITED: {
+        absl::string_view ignored;
+        return ReadLengthDelimited(&ignored);
+      }
+      case WireFormatLite::WIRETYPE_START_GROUP:
+        return SkipGroup(WireFormatLite::GetTagFieldNumber(tag), depth - 1);
+      default:  // an end of group outside a group, or no wire type
+        return false;
+    }
+  }
+
+  bool SkipGroup(int field, int depth) {
+    if (depth < 0) return false;
+    while (true) {
+      uint32_t tag = 0;
+      if (!ReadTag(&tag)) return false;
+      if (WireFormatLite::GetTagWireType(tag) ==
+          WireFormatLite::WIRETYPE_END_GROUP) {
+        return WireFormatLite::GetTagFieldNumber(tag) == field;
+      }
+      if (!SkipField(tag, depth)) return false;
+    }
+  }
+
+  absl::string_view bytes_;
+  CodedInputStream in_;
+};
+
+}  // namespace
+
 absl::StatusOr<std::vector<absl::string_view>> UnpackBrokerCommands(
     absl::string_view bytes) {
   // Read field by field, as PackBrokerCommands() writes, so that each
   // command is a view into `bytes` instead of a copy: this runs for every
   // event every node reads. Accepts what wire::Commands would parse.
-  using google::protobuf::internal::WireFormatLite;
   const uint32_t commands_tag =
       WireFormatLite::MakeTag(wire::Commands::kCommandsFieldNumber,
                               WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
   const absl::Status no_pack =
       absl::InvalidArgumentError("not a serialized pack of commands");
-  google::protobuf::io::CodedInputStream in(
-      reinterpret_cast<const uint8_t*>(bytes.data()),
-      static_cast<int>(bytes.size()));
+  PackReader in(bytes);
   std::vector<absl::string_view> commands;
-  while (!in.ExpectAtEnd()) {
-    // As the generated parser: a tag is a varint of at most 5 bytes, of
-    // which the low 32 bits count, and not 0. (CodedInputStream::ReadTag()
-    // would take longer ones.)
-    const int tag_start = in.CurrentPosition();
-    uint64_t wide_tag = 0;
-    if (!in.ReadVarint64(&wide_tag) || in.CurrentPosition() - tag_start > 5) {
-      return no_pack;
-    }
-    const uint32_t tag = static_cast<uint32_t>(wide_tag);
-    if (tag == 0) return no_pack;
+  while (!in.AtEnd()) {
+    uint32_t tag = 0;
+    if (!in.ReadTag(&tag)) return no_pack;
     if (tag != commands_tag) {
-      if (!WireFormatLite::SkipField(&in, tag)) return no_pack;
+      if (!in.SkipField(tag)) return no_pack;
       continue;
     }
-    uint32_t size = 0;
-    if (!in.ReadVarint32(&size)) return no_pack;
-    const size_t at = static_cast<size_t>(in.CurrentPosition());
-    if (size > bytes.size() - at || !in.Skip(static_cast<int>(size))) {
-      return no_pack;
-    }
-    commands.push_back(bytes.substr(at, size));
+    absl::string_view command;
+    if (!in.ReadLengthDelimited(&command)) return no_pack;
+    commands.push_back(command);
   }
   if (commands.empty()) {
     return absl::InvalidArgumentError("a pack of no commands");

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/broker/broker_command.pb.h"
+#include "server/broker/testing/generated_publish.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast {
@@ -160,32 +161,6 @@ TEST(BrokerCommandCodecTest, UnpackRejectsWhatIsNoPack) {
                        HasSubstr("a pack of no commands")));
 }
 
-// The wire message the generated code would write for `publish`.
-wire::Command GeneratedPublish(const PublishCommand& publish) {
-  wire::Command command;
-  wire::Publish* out = command.mutable_publish();
-  out->set_id(publish.event.id);
-  out->set_type(publish.event.type);
-  out->set_data(publish.event.data);
-  out->set_retry_ms(publish.event.retry_ms);
-  wire::Target* target = out->mutable_target();
-  switch (publish.target.kind()) {
-    case Target::Kind::kAll:
-      target->set_kind(wire::Target::ALL);
-      break;
-    case Target::Kind::kClients:
-      target->set_kind(wire::Target::CLIENTS);
-      break;
-    case Target::Kind::kGroups:
-      target->set_kind(wire::Target::GROUPS);
-      break;
-  }
-  for (const std::string& name : publish.target.names()) {
-    target->add_names(name);
-  }
-  return command;
-}
-
 // Publishes are written by hand; they must be the generated serializer's
 // bytes exactly, with empty fields, lengths of one to three varint bytes,
 // every kind of target and retries of every varint width.
@@ -209,7 +184,7 @@ TEST(BrokerCommandCodecTest, PublishBytesAreTheGeneratedSerializersBytes) {
            retries[i % retries.size()]},
           targets[i % targets.size()]};
       const std::string written = EncodeBrokerCommand(publish);
-      ASSERT_EQ(written, GeneratedPublish(publish).SerializeAsString())
+      ASSERT_EQ(written, test_support::GeneratedPublishBytes(publish))
           << "data " << data.size() << " bytes, id " << strings[i].size()
           << " bytes";
       ++checked;
@@ -222,7 +197,7 @@ TEST(BrokerCommandCodecTest, PublishBytesAreTheGeneratedSerializersBytes) {
 // generated parser (found by fuzz/broker_codec_fuzzer.cc): unknown fields,
 // tags of five bytes, a long varint inside a command.
 TEST(BrokerCommandCodecTest, UnpackTakesWhatTheGeneratedParserTakes) {
-  const std::vector<std::string> inputs = {
+  std::vector<std::string> inputs = {
       std::string(
           "\x8a\x2b\x0a\x29\x0a\x02\x65\x31\x12\xee\x98\x8d\x9a\x9a\x8b\x96\x91"
           "\x67\x1a\x31\x12\x65\x6c\x6c\x6f\x0a\x77\x6f\x72\x6c\x64\x2a\x0c\x08"
@@ -236,7 +211,28 @@ TEST(BrokerCommandCodecTest, UnpackTakesWhatTheGeneratedParserTakes) {
           "\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5\xf5"
           "\xf5\xf5\xf5\x69\x63\x65\x0a\x13\x22\x11\x08\x80\xbc\xc1\x96\x0b\x10"
           "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
-          78)};
+          78),
+      // An unknown field whose length takes ten bytes (found by the fuzzer
+      // once it checked encoded publishes too), then a command.
+      std::string("\x1a\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00"
+                  "\x0a\x00",
+                  13),
+      // The same length in five bytes, and a command's length in six.
+      std::string("\x1a\x80\x80\x80\x80\x00\x0a\x00", 8),
+      std::string("\x0a\x80\x80\x80\x80\x80\x00", 7),
+      // Field number 0, of each wire type but end-group, then a command.
+      std::string("\x00\x0a\x00", 3), std::string("\x02\x00\x0a\x00", 4),
+      std::string("\x05\x00\x00\x00\x00\x0a\x00", 7),
+      std::string("\x03\x04\x0a\x00", 4)};
+  // Unknown groups nested around the parser's depth limit, each around a
+  // length-delimited field, then a command.
+  for (int depth : {1, 2, 98, 99, 100, 101, 102}) {
+    std::string nested;
+    for (int i = 0; i < depth; ++i) nested += "\x1b";  // field 3, start
+    nested += std::string("\x22\x01x", 3);             // field 4, 1 byte
+    for (int i = 0; i < depth; ++i) nested += "\x1c";  // field 3, end
+    inputs.push_back(nested + std::string("\x0a\x01y", 3));
+  }
   for (const std::string& input : inputs) {
     wire::Commands parsed;
     const bool generated_ok =
