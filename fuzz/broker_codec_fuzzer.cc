@@ -1,9 +1,9 @@
 // Fuzzes the broker command codec with what another node (or whoever can
 // write to the Redis stream) might put there, as the value of a "c" entry
 // (one command) and of a "p" entry (a pack): decoding must refuse or
-// succeed, and whatever it accepts must encode and decode again (a publish
-// to the same bytes the generated code writes, and to the same publish);
-// the hand-written unpacker must agree with the generated parser.
+// succeed, and whatever it accepts must encode and decode again to the
+// same command (a publish to the bytes the generated code writes); the
+// hand-written unpacker must agree with the generated parser.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -27,21 +27,15 @@ void CheckCommand(absl::string_view bytes) {
   absl::StatusOr<ssecast::BrokerCommand> again =
       ssecast::DecodeBrokerCommand(encoded);
   if (!again.ok()) std::abort();
+  // Decoding what was encoded gives the same command back: it encodes to
+  // the same bytes.
+  if (ssecast::EncodeBrokerCommand(*again) != encoded) std::abort();
   // Publishes are encoded by hand: byte for byte what the generated code
-  // writes, and they decode to the same publish.
-  if (const auto* publish = std::get_if<ssecast::PublishCommand>(&*command)) {
-    if (encoded != ssecast::test_support::GeneratedPublishBytes(*publish)) {
-      std::abort();
-    }
-    const auto* decoded = std::get_if<ssecast::PublishCommand>(&*again);
-    if (decoded == nullptr || decoded->event.id != publish->event.id ||
-        decoded->event.type != publish->event.type ||
-        decoded->event.data != publish->event.data ||
-        decoded->event.retry_ms != publish->event.retry_ms ||
-        decoded->target.kind() != publish->target.kind() ||
-        decoded->target.names() != publish->target.names()) {
-      std::abort();
-    }
+  // writes.
+  if (const auto* publish = std::get_if<ssecast::PublishCommand>(&*command);
+      publish != nullptr &&
+      encoded != ssecast::test_support::GeneratedPublishBytes(*publish)) {
+    std::abort();
   }
 }
 

@@ -21,10 +21,9 @@
 // room before they are applied; with none, it counts the batch in flight
 // and then waits for room (WhenRoom) too, and then publishes on a
 // short-lived thread of its own (the thread that makes room must not
-// block). While the node's
-// connections are behind, the call stops reading, gRPC's flow control
-// fills, and the backend's Write() blocks: nothing is dropped or failed,
-// and no thread waits.
+// block). While the node's connections are behind, the call stops
+// reading, gRPC's flow control fills, and the backend's Write() blocks:
+// nothing is dropped or failed, and no thread waits.
 //
 // An event the Hub refuses as invalid (INVALID_ARGUMENT, including a bad
 // target) is counted as rejected, the first kMaxListedRejections of them

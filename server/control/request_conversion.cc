@@ -89,12 +89,7 @@ absl::StatusOr<Target> DisconnectTargetFromProto(
 }
 
 EventInput EventFromProto(const v1::Event& event) {
-  EventInput input;
-  input.id = event.id();
-  input.type = event.type();
-  input.data = event.data();
-  input.retry_ms = event.retry_ms();
-  return input;
+  return EventFromProto(v1::Event(event));
 }
 
 EventInput EventFromProto(v1::Event&& event) {

@@ -47,9 +47,7 @@ ReachLedger::Answer ReachLedger::Record(const Position& position,
     ++not_taken_;
   } else {
     // Only if something records a position twice or out of turn.
-    auto at = std::lower_bound(
-        recorded_.begin(), recorded_.end(), key,
-        [](const Recorded& r, const Key& k) { return r.key < k; });
+    auto at = LowerBoundLocked(key);
     if (at != recorded_.end() && at->key == key) {
       if (at->taken) ++not_taken_;
       *at = Recorded{key, connections, /*taken=*/false};
@@ -78,10 +76,15 @@ std::optional<uint32_t> ReachLedger::Take(const Position& position,
   return TakeLocked(key);
 }
 
-ReachLedger::Recorded* ReachLedger::FindLocked(const Key& key) {
-  auto it = std::lower_bound(
+std::deque<ReachLedger::Recorded>::iterator ReachLedger::LowerBoundLocked(
+    const Key& key) {
+  return std::lower_bound(
       recorded_.begin(), recorded_.end(), key,
       [](const Recorded& r, const Key& k) { return r.key < k; });
+}
+
+ReachLedger::Recorded* ReachLedger::FindLocked(const Key& key) {
+  auto it = LowerBoundLocked(key);
   if (it == recorded_.end() || it->key != key || it->taken) return nullptr;
   return &*it;
 }

@@ -108,6 +108,9 @@ class ReachLedger {
     bool taken;
   };
 
+  // The first entry whose key is not below `key`.
+  std::deque<Recorded>::iterator LowerBoundLocked(const Key& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The entry recorded for `key` and not taken yet, or nullptr.
   Recorded* FindLocked(const Key& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The reach recorded for `key`, forgotten as it is taken; nullopt if none.

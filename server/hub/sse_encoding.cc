@@ -64,15 +64,12 @@ size_t BuildSseEventChunk(const EventInput& event, absl::string_view wire_id,
                   event.type.size() + 40);
   buffer->append(kHeadroom, '\0');
   AppendSseEvent(event, wire_id, buffer);
-  // The chunk size line, in lower-case hex, right before the payload.
-  size_t size = buffer->size() - kHeadroom;
-  size_t offset = kHeadroom - 2;
-  (*buffer)[offset] = '\r';
-  (*buffer)[offset + 1] = '\n';
-  do {
-    (*buffer)[--offset] = "0123456789abcdef"[size & 0xf];
-    size >>= 4;
-  } while (size != 0);
+  // The chunk size line right before the payload, written in place
+  // (AlphaNum formats into a buffer of its own, not the heap).
+  const absl::AlphaNum size(absl::Hex(buffer->size() - kHeadroom));
+  const size_t offset = kHeadroom - 2 - size.size();
+  buffer->replace(offset, size.size(), size.data(), size.size());
+  buffer->replace(kHeadroom - 2, 2, "\r\n");
   buffer->append("\r\n");
   return offset;
 }
