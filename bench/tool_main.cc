@@ -21,8 +21,8 @@ int ToolMain(int argc, char** argv, const char* tool, const char* usage,
   absl::ParseCommandLine(argc, argv);
   // Debian's Abseil runs its mutex deadlock detector on every lock. A load
   // tool shares the machine's cores with the server it measures, so the
-  // detector's graph updates (a tenth of grpc_publisher's time in a
-  // PublishStream run) would come off the server's figures.
+  // detector's graph updates (GraphCycles in grpc_publisher's profile)
+  // would come off the server's figures.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   int exit_code = 2;
   absl::Status status = check_flags();
