@@ -176,7 +176,6 @@ TEST(BrokerCommandCodecTest, PublishBytesAreTheGeneratedSerializersBytes) {
   const std::vector<Target> targets = {
       Target::All(), Target::Clients({"alice"}),
       Target::Groups({"g1", std::string(200, 'g'), "g3"})};
-  int checked = 0;
   for (const std::string& data : strings) {
     for (size_t i = 0; i < strings.size(); ++i) {
       const PublishCommand publish{
@@ -187,10 +186,8 @@ TEST(BrokerCommandCodecTest, PublishBytesAreTheGeneratedSerializersBytes) {
       ASSERT_EQ(written, test_support::GeneratedPublishBytes(publish))
           << "data " << data.size() << " bytes, id " << strings[i].size()
           << " bytes";
-      ++checked;
     }
   }
-  EXPECT_EQ(checked, 49);
 }
 
 // Inputs on which the hand-written unpacker once disagreed with the
