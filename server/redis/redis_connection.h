@@ -51,7 +51,7 @@ using RedisCommand = std::vector<std::string>;
 // logged to stderr in one line naming `user`, the master and both
 // addresses. The sentinels are asked without AUTH.
 //
-// SIGPIPE cannot kill the process from here: writes run with it blocked.
+// SIGPIPE cannot kill the process from here: writes use MSG_NOSIGNAL.
 //
 // Not thread-safe: use it from one thread at a time (its owner serializes
 // the calls, or keeps it on one thread).

@@ -40,6 +40,28 @@ TEST_F(RedisConnectionTest, WordsTravelByteForByte) {
   EXPECT_EQ(StringOf(**got), value);
 }
 
+// An empty word, and a pipeline far larger than a socket buffer (written
+// in several sends).
+TEST_F(RedisConnectionTest, EmptyAndLargeWordsTravelWhole) {
+  RedisConnection connection(ConnectionOptions());
+  std::string large(8 << 20, 'x');
+  for (size_t i = 0; i < large.size(); i += 4096) large[i] = '\n';
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      connection.Run({{"SET", "", ""},
+                      {"SET", "large", large},
+                      {"GET", ""},
+                      {"STRLEN", "large"},
+                      {"GET", "large"}});
+  ASSERT_OK(replies);
+  ASSERT_EQ(replies->size(), 5u);
+  ASSERT_EQ((*replies)[2]->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(StringOf(*(*replies)[2]), "");
+  EXPECT_EQ((*replies)[3]->integer, static_cast<long long>(large.size()));
+  ASSERT_EQ((*replies)[4]->type, REDIS_REPLY_STRING);
+  EXPECT_TRUE(StringOf(*(*replies)[4]) == large)
+      << "the value came back changed";
+}
+
 TEST_F(RedisConnectionTest, PipelineAnswersInOrder) {
   RedisConnection connection(ConnectionOptions());
   absl::StatusOr<std::vector<RedisReply>> replies = connection.Run(
