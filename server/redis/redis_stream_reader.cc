@@ -81,25 +81,19 @@ void RedisStreamReader::Stop() {
 
 void RedisStreamReader::Run() {
   bool healthy = true;
-  // Whether the last read found several entries: then the next one does
-  // not block (more are likely there already), which saves the second read
-  // a blocked XREAD needs (see ReadOnce).
-  bool busy = false;
   absl::Duration backoff = options_.min_backoff;
   while (!stopping_.HasBeenNotified()) {
     // After a failure, the first read does not wait for entries, so that
     // recovery is reported as soon as Redis answers.
-    absl::StatusOr<bool> read = ReadOnce(/*wait=*/healthy && !busy);
+    absl::Status read = ReadOnce(/*wait=*/healthy);
     if (stopping_.HasBeenNotified()) return;
     if (read.ok()) {
       if (!healthy) on_health_(true, absl::OkStatus(), connection_.address());
       healthy = true;
-      busy = *read;
       backoff = options_.min_backoff;
       continue;
     }
-    busy = false;
-    if (healthy) on_health_(false, read.status(), connection_.address());
+    if (healthy) on_health_(false, read, connection_.address());
     healthy = false;
     stopping_.WaitForNotificationWithTimeout(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
@@ -145,14 +139,14 @@ absl::Status RedisStreamReader::CheckForGap(size_t index) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> RedisStreamReader::ReadOnce(bool wait) {
+absl::Status RedisStreamReader::ReadOnce(bool wait) {
   for (size_t i = 0; i < options_.keys.size(); ++i) {
     if (!check_gap_[i]) continue;
     if (absl::Status checked = CheckForGap(i); !checked.ok()) return checked;
     check_gap_[i] = false;
   }
-  auto xread = [this](bool block) {
-    RedisCommand command = {"XREAD", "COUNT", absl::StrCat(options_.batch)};
+  auto xread = [this](int count, bool block) {
+    RedisCommand command = {"XREAD", "COUNT", absl::StrCat(count)};
     if (block) {
       command.insert(
           command.end(),
@@ -163,14 +157,20 @@ absl::StatusOr<bool> RedisStreamReader::ReadOnce(bool wait) {
     command.insert(command.end(), last_ids_.begin(), last_ids_.end());
     return command;
   };
-  absl::StatusOr<RedisReply> reply = connection_.RunOne(xread(wait));
-  if (!reply.ok()) return reply.status();
-  if (wait && options_.keys.size() > 1 && (*reply)->type != REDIS_REPLY_NIL) {
+  absl::StatusOr<RedisReply> reply;
+  if (wait && options_.keys.size() > 1) {
     // Redis answers a blocked XREAD with the entries of the stream that woke
     // it only, although the same script call may have written to another
-    // stream with lower ids: read every stream again, without blocking, so
-    // that the merge below sees whole script calls.
-    reply = connection_.RunOne(xread(false));
+    // stream with lower ids. So the blocking read only waits (COUNT 1) and a
+    // second read of every stream, from the same ids, queued behind it in
+    // the same write, runs as soon as it returns and sees whole script
+    // calls: one round trip per wake-up, not two.
+    absl::StatusOr<std::vector<RedisReply>> replies = connection_.Run(
+        {xread(1, /*block=*/true), xread(options_.batch, /*block=*/false)});
+    if (!replies.ok()) return replies.status();
+    reply = std::move(replies->back());
+  } else {
+    reply = connection_.RunOne(xread(options_.batch, wait));
     if (!reply.ok()) return reply.status();
   }
   absl::StatusOr<std::vector<std::vector<RedisStreamEntry>>> per_stream =
@@ -210,15 +210,12 @@ absl::StatusOr<bool> RedisStreamReader::ReadOnce(bool wait) {
     ++next[*lowest];
   }
   const bool slow = absl::Now() - start > kSlowBatch;
-  size_t entries = 0;
   for (size_t i = 0; i < per_stream->size(); ++i) {
     check_gap_[i] =
         handed_over[i] && (slow || (*per_stream)[i].size() >=
                                        static_cast<size_t>(options_.batch));
-    entries += (*per_stream)[i].size();
   }
-  // One entry at a time is a trickle: the next read may as well block.
-  return entries > 1;
+  return absl::OkStatus();
 }
 
 }  // namespace ssecast
