@@ -81,19 +81,26 @@ void RedisStreamReader::Stop() {
 
 void RedisStreamReader::Run() {
   bool healthy = true;
+  // Whether the last read found several entries: then the next one does
+  // not block (more are likely there already). A blocked read of several
+  // streams takes a second XREAD (see ReadOnce), and under a flood its
+  // COUNT 1 entry, a whole pack, would cross the wire twice.
+  bool busy = false;
   absl::Duration backoff = options_.min_backoff;
   while (!stopping_.HasBeenNotified()) {
     // After a failure, the first read does not wait for entries, so that
     // recovery is reported as soon as Redis answers.
-    absl::Status read = ReadOnce(/*wait=*/healthy);
+    absl::StatusOr<bool> read = ReadOnce(/*wait=*/healthy && !busy);
     if (stopping_.HasBeenNotified()) return;
     if (read.ok()) {
       if (!healthy) on_health_(true, absl::OkStatus(), connection_.address());
       healthy = true;
+      busy = *read;
       backoff = options_.min_backoff;
       continue;
     }
-    if (healthy) on_health_(false, read, connection_.address());
+    busy = false;
+    if (healthy) on_health_(false, read.status(), connection_.address());
     healthy = false;
     stopping_.WaitForNotificationWithTimeout(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
@@ -139,7 +146,7 @@ absl::Status RedisStreamReader::CheckForGap(size_t index) {
   return absl::OkStatus();
 }
 
-absl::Status RedisStreamReader::ReadOnce(bool wait) {
+absl::StatusOr<bool> RedisStreamReader::ReadOnce(bool wait) {
   for (size_t i = 0; i < options_.keys.size(); ++i) {
     if (!check_gap_[i]) continue;
     if (absl::Status checked = CheckForGap(i); !checked.ok()) return checked;
@@ -210,12 +217,15 @@ absl::Status RedisStreamReader::ReadOnce(bool wait) {
     ++next[*lowest];
   }
   const bool slow = absl::Now() - start > kSlowBatch;
+  size_t entries = 0;
   for (size_t i = 0; i < per_stream->size(); ++i) {
     check_gap_[i] =
         handed_over[i] && (slow || (*per_stream)[i].size() >=
                                        static_cast<size_t>(options_.batch));
+    entries += (*per_stream)[i].size();
   }
-  return absl::OkStatus();
+  // One entry at a time is a trickle: the next read may as well block.
+  return entries > 1;
 }
 
 }  // namespace ssecast

@@ -27,10 +27,12 @@ namespace ssecast {
 // returns at most `batch` entries per stream, so a stream that filled its
 // COUNT may hold more entries below the other streams' newest: only the
 // entries up to the smallest last id among the full streams are handed
-// over, the rest are read again next time. A blocked XREAD returns the
-// entries of the stream that woke it only, so with several streams it only
-// waits, and a second XREAD of every stream, sent behind it in the same
-// write, reads them: one round trip per wake-up.
+// over, the rest are read again next time. A read that found several
+// entries is followed by one that does not block (under load most entries
+// are there already). A blocked XREAD returns the entries of the stream
+// that woke it only, so with several streams it only waits (COUNT 1), and
+// a second XREAD of every stream, sent behind it in the same write, reads
+// them: one round trip per wake-up.
 //
 // When reading fails (Redis gone, hung or answering nonsense) it calls
 // `on_health(false, why, address)` once, retries with a backoff that
@@ -90,8 +92,8 @@ class RedisStreamReader {
  private:
   void Run();
   // One read of every stream, waiting up to `block` for entries if `wait`;
-  // hands over what it got.
-  absl::Status ReadOnce(bool wait);
+  // hands over what it got. Returns whether Redis had more than one entry.
+  absl::StatusOr<bool> ReadOnce(bool wait);
   // Whether entries of stream `index` after its last id were deleted before
   // being read; reports them through on_gap_ and moves every stream past
   // them.
