@@ -54,8 +54,10 @@ absl::Status SendAll(redisContext* context, absl::string_view bytes) {
     if (sent < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        return absl::UnavailableError(absl::StrCat(
-            "no answer within the timeout (", std::strerror(errno), ")"));
+        return absl::UnavailableError(
+            absl::StrCat("could not send within the timeout, Redis is not "
+                         "reading (",
+                         std::strerror(errno), ")"));
       }
       return absl::UnavailableError(std::strerror(errno));
     }
@@ -67,10 +69,12 @@ absl::Status SendAll(redisContext* context, absl::string_view bytes) {
 // The commands in Redis's wire format (RESP arrays of bulk strings), one
 // after another.
 std::string Format(absl::Span<const RedisCommand> commands) {
+  // "*<count>\r\n", then "$<length>\r\n<word>\r\n" per word; a count or
+  // length takes at most 20 digits.
   size_t size = 0;
   for (const RedisCommand& command : commands) {
-    size += 16;
-    for (const std::string& word : command) size += word.size() + 24;
+    size += 23;
+    for (const std::string& word : command) size += 25 + word.size();
   }
   std::string bytes;
   bytes.reserve(size);
