@@ -34,32 +34,24 @@ ReachLedger::Answer ReachLedger::Record(const Position& position,
                                         uint32_t connections) {
   const Key key{position.epoch, position.sequence};
   absl::MutexLock lock(&mu_);
-  if (!waiters_.empty()) {
-    if (auto waiter = waiters_.find(key); waiter != waiters_.end()) {
-      Answer answer(std::move(waiter->second.done), connections);
-      // Its deadline stays in deadlines_ until the thread passes it.
-      waiters_.erase(waiter);
-      return answer;
-    }
+  if (auto waiter = waiters_.find(key); waiter != waiters_.end()) {
+    Answer answer(std::move(waiter->second.done), connections);
+    // Its deadline stays in deadlines_ until the thread passes it.
+    waiters_.erase(waiter);
+    return answer;
   }
-  if (recorded_.empty() || recorded_.back().key < key) {
-    recorded_.push_back(Recorded{key, connections, /*taken=*/false});
-    ++not_taken_;
+  const Recorded entry{key, connections, /*taken=*/false};
+  // Positions come in order, so this is an append but for a position
+  // recorded twice or out of turn.
+  auto at = recorded_.empty() || recorded_.back().key < key
+                ? recorded_.end()
+                : LowerBoundLocked(key);
+  if (at != recorded_.end() && at->key == key) {
+    *at = entry;
   } else {
-    // Only if something records a position twice or out of turn.
-    auto at = LowerBoundLocked(key);
-    if (at != recorded_.end() && at->key == key) {
-      if (at->taken) ++not_taken_;
-      *at = Recorded{key, connections, /*taken=*/false};
-    } else {
-      recorded_.insert(at, Recorded{key, connections, /*taken=*/false});
-      ++not_taken_;
-    }
+    recorded_.insert(at, entry);
   }
-  while (recorded_.size() > capacity_) {
-    if (!recorded_.front().taken) --not_taken_;
-    recorded_.pop_front();
-  }
+  while (recorded_.size() > capacity_) recorded_.pop_front();
   return Answer();
 }
 
@@ -93,7 +85,6 @@ std::optional<uint32_t> ReachLedger::TakeLocked(const Key& key) {
   Recorded* recorded = FindLocked(key);
   if (recorded == nullptr) return std::nullopt;
   recorded->taken = true;
-  --not_taken_;
   const uint32_t reach = recorded->reach;
   // Taken entries at the front go at once (usually all of them: the
   // sender takes its reaches in order), so that lookups stay short.
@@ -172,7 +163,9 @@ void ReachLedger::ExpireWaiters() {
 
 size_t ReachLedger::size() const {
   absl::MutexLock lock(&mu_);
-  return not_taken_;
+  return static_cast<size_t>(
+      std::count_if(recorded_.begin(), recorded_.end(),
+                    [](const Recorded& r) { return !r.taken; }));
 }
 
 }  // namespace ssecast

@@ -92,7 +92,8 @@ class ReachLedger {
   void TakeAsync(const Position& position, absl::Duration timeout,
                  TakeDone done) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Recorded reaches not yet taken (waiters not counted).
+  // Recorded reaches not yet taken (waiters not counted); counts them, for
+  // tests.
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
@@ -126,7 +127,6 @@ class ReachLedger {
   // Record() runs for every command every node applies: an append, and
   // taken entries leave from the front. Holds at most capacity_ entries.
   std::deque<Recorded> recorded_ ABSL_GUARDED_BY(mu_);
-  size_t not_taken_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<Key, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
   // Deadlines of waiters_, earliest first; may name keys no longer waiting.
   std::multimap<absl::Time, Key> deadlines_ ABSL_GUARDED_BY(mu_);
