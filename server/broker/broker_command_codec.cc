@@ -301,11 +301,8 @@ class PackReader {
   // with a field number other than 0 (CodedInputStream::ReadTag() would
   // take longer ones, and SkipField() field 0).
   bool ReadTag(uint32_t* tag) {
-    const int start = in_.CurrentPosition();
     uint64_t wide = 0;
-    if (!in_.ReadVarint64(&wide) || in_.CurrentPosition() - start > 5) {
-      return false;
-    }
+    if (!ReadShortVarint(&wide)) return false;
     *tag = static_cast<uint32_t>(wide);
     return WireFormatLite::GetTagFieldNumber(*tag) != 0;
   }
@@ -314,9 +311,8 @@ class PackReader {
   // length is read as ReadSize() in protobuf's parse_context.h does: at
   // most 5 bytes, and below 2 GiB less the parser's 16 bytes of slop.
   bool ReadLengthDelimited(absl::string_view* value) {
-    const int start = in_.CurrentPosition();
     uint64_t length = 0;
-    if (!in_.ReadVarint64(&length) || in_.CurrentPosition() - start > 5 ||
+    if (!ReadShortVarint(&length) ||
         length > static_cast<uint64_t>(INT_MAX - 16)) {
       return false;
     }
@@ -334,6 +330,12 @@ class PackReader {
  private:
   // As deep as the generated parser lets groups nest.
   static constexpr int kMaxDepth = 100;
+
+  // A varint of at most 5 bytes: the generated parser's tags and lengths.
+  bool ReadShortVarint(uint64_t* value) {
+    const int start = in_.CurrentPosition();
+    return in_.ReadVarint64(value) && in_.CurrentPosition() - start <= 5;
+  }
 
   bool SkipField(uint32_t tag, int depth) {
     switch (WireFormatLite::GetTagWireType(tag)) {

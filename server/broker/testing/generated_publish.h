@@ -1,6 +1,8 @@
 // The bytes the generated protobuf code writes for a publish, built field
 // by field through wire::Command: the oracle for the codec's hand-written
-// publish encoder, shared by its unit test and its fuzzer.
+// publish encoder, shared by its unit test and its fuzzer. It spells out
+// the target kinds itself rather than calling the codec's, so that a
+// mistake there shows.
 #ifndef SSECAST_SERVER_BROKER_TESTING_GENERATED_PUBLISH_H_
 #define SSECAST_SERVER_BROKER_TESTING_GENERATED_PUBLISH_H_
 
