@@ -6,7 +6,6 @@
 #include <sys/time.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
