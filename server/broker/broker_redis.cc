@@ -284,7 +284,7 @@ absl::StatusOr<std::vector<Position>> BrokerRedis::SendBatch(
 void BrokerRedis::Submit(absl::Span<const BrokerCommand> commands,
                          BatchDone done) {
   // Encoded on the caller's thread, not the pipeline's.
-  PendingSend send{BrokerRedisScript(keys_, limits_), std::move(done)};
+  PendingSend send{BrokerRedisScript(&keys_, &limits_), std::move(done)};
   for (const BrokerCommand& command : commands) {
     send.script.Add(command, EncodeBrokerCommand(command));
   }
@@ -302,7 +302,7 @@ void BrokerRedis::Submit(absl::Span<const BrokerCommand> commands,
 }
 
 void BrokerRedis::SendGroup(std::vector<PendingSend> group) {
-  BrokerRedisScript script(keys_, limits_);
+  BrokerRedisScript script(&keys_, &limits_);
   std::vector<size_t> counts;
   counts.reserve(group.size());
   for (PendingSend& send : group) {
@@ -418,7 +418,7 @@ absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
   // Every entry up to "now" is in its stream already (the script writes
   // atomically): the replay reads up to it, the reader goes on after it.
   absl::StatusOr<RedisReply> now_reply =
-      pipeline_.RunOne(BrokerRedisScript(keys_, limits_).NowCall(script_sha_));
+      pipeline_.RunOne(BrokerRedisScript(&keys_, &limits_).NowCall(script_sha_));
   if (!now_reply.ok()) return now_reply.status();
   absl::StatusOr<Position> now = BrokerRedisScript::ParseNow(**now_reply);
   if (!now.ok()) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -218,6 +219,10 @@ class BrokerRedis : public Broker {
     BrokerRedisScript script;  // the caller's commands
     BatchDone done;
   };
+  // A group commit gathers the waiting callers into a vector, which would
+  // copy them, payloads and all, as it grows if a move could throw.
+  static_assert(std::is_nothrow_move_constructible<PendingSend>::value,
+                "PendingSend must move without copying its commands");
   // Queues `commands` for the next script call, or sends them at once when
   // none is in flight; `done` runs on the pipeline's thread (or this one).
   void Submit(absl::Span<const BrokerCommand> commands, BatchDone done)

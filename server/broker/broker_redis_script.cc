@@ -101,8 +101,8 @@ redis.call('SET', KEYS[3], ids[#ids])
 return ids
 )lua";
 
-BrokerRedisScript::BrokerRedisScript(Keys keys, Limits limits)
-    : keys_(std::move(keys)), limits_(std::move(limits)) {}
+BrokerRedisScript::BrokerRedisScript(const Keys* keys, const Limits* limits)
+    : keys_(keys), limits_(limits) {}
 
 void BrokerRedisScript::Add(const BrokerCommand& command, std::string payload) {
   if (std::holds_alternative<PublishCommand>(command) ||
@@ -118,7 +118,7 @@ void BrokerRedisScript::Add(const BrokerCommand& command, std::string payload) {
     entry.clients = group->client_ids.size();
     entry.groups = group->groups;
     for (const std::string& client_id : group->client_ids) {
-      group_keys_.push_back(absl::StrCat(keys_.group_prefix, client_id));
+      group_keys_.push_back(absl::StrCat(keys_->group_prefix, client_id));
     }
   }
   entries_.push_back(std::move(entry));
@@ -166,15 +166,15 @@ RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
   RedisCommand call = {"EVALSHA",
                        sha,
                        absl::StrCat(3 + group_keys_.size()),
-                       keys_.events,
-                       keys_.commands,
-                       keys_.newest_id};
+                       keys_->events,
+                       keys_->commands,
+                       keys_->newest_id};
   call.reserve(call.size() + group_keys_.size() + 4 + 6 * entries_.size());
   call.insert(call.end(), std::make_move_iterator(group_keys_.begin()),
               std::make_move_iterator(group_keys_.end()));
   call.insert(call.end(),
-              {"add", limits_.events_maxlen, limits_.commands_maxlen,
-               limits_.group_retention_millis});
+              {"add", limits_->events_maxlen, limits_->commands_maxlen,
+               limits_->group_retention_millis});
   for (Entry& entry : entries_) {
     call.push_back(entry.to_events ? "1" : "2");
     call.push_back(absl::StrCat(entry.payloads.size()));
@@ -194,8 +194,8 @@ RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
 }
 
 RedisCommand BrokerRedisScript::NowCall(const std::string& sha) const {
-  return {"EVALSHA",       sha,  "3", keys_.events, keys_.commands,
-          keys_.newest_id, "now"};
+  return {"EVALSHA",       sha,  "3", keys_->events, keys_->commands,
+          keys_->newest_id, "now"};
 }
 
 absl::StatusOr<std::vector<Position>> BrokerRedisScript::ParseIds(

@@ -40,7 +40,9 @@ namespace ssecast {
 // (the caller gets the error; entries of the call written before it stay)
 // and the script drops the key, so the next call asks XINFO.
 //
-// A value type; thread-compatible.
+// Thread-compatible. A script refers to the keys and limits it was made
+// with, which must outlive it: one per broker, shared by the scripts of
+// every call, so a script is cheap to make and to move (one per Send()).
 class BrokerRedisScript {
  public:
   // The script's text, for SCRIPT LOAD (its SHA1 is what EVALSHA names).
@@ -60,7 +62,7 @@ class BrokerRedisScript {
     std::string group_retention_millis;  // PEXPIRE of a changed group set
   };
 
-  BrokerRedisScript(Keys keys, Limits limits);
+  BrokerRedisScript(const Keys* keys, const Limits* limits);
 
   // Appends `command` to the next call: a publish or reconnect-interval
   // change to the events stream, anything else to the commands stream; a
@@ -120,8 +122,8 @@ class BrokerRedisScript {
   // room, else to a new entry.
   void AddEvent(std::string payload);
 
-  const Keys keys_;
-  const Limits limits_;
+  const Keys* keys_;
+  const Limits* limits_;
   std::vector<Entry> entries_;
   // Group set keys after the streams and the newest-id key, in the order
   // of the group commands' clients, as AddCall() passes them.
