@@ -417,8 +417,8 @@ void BrokerRedis::Stop() {
 absl::StatusOr<BrokerRedis::History> BrokerRedis::ReadHistory() {
   // Every entry up to "now" is in its stream already (the script writes
   // atomically): the replay reads up to it, the reader goes on after it.
-  absl::StatusOr<RedisReply> now_reply =
-      pipeline_.RunOne(BrokerRedisScript(&keys_, &limits_).NowCall(script_sha_));
+  absl::StatusOr<RedisReply> now_reply = pipeline_.RunOne(
+      BrokerRedisScript(&keys_, &limits_).NowCall(script_sha_));
   if (!now_reply.ok()) return now_reply.status();
   absl::StatusOr<Position> now = BrokerRedisScript::ParseNow(**now_reply);
   if (!now.ok()) {

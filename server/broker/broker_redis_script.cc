@@ -194,7 +194,7 @@ RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
 }
 
 RedisCommand BrokerRedisScript::NowCall(const std::string& sha) const {
-  return {"EVALSHA",       sha,  "3", keys_->events, keys_->commands,
+  return {"EVALSHA",        sha,  "3", keys_->events, keys_->commands,
           keys_->newest_id, "now"};
 }
 
