@@ -1,10 +1,12 @@
 // RedisStreamReader against a real redis-server: it hands over entries in
-// stream order from after the given id, and across a Redis restart reports
+// stream order from after the given id, keeps reading without blocking
+// while entries keep coming, and across a Redis restart reports
 // the loss and the recovery and goes on with new entries.
 
 #include "server/redis/redis_stream_reader.h"
 
 #include <hiredis/hiredis.h>
+#include <sys/time.h>
 
 #include <memory>
 #include <string>
@@ -15,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -28,6 +31,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr absl::Duration kWaitDeadline = absl::Seconds(20);
 constexpr char kKey[] = "stream";
@@ -207,6 +211,65 @@ TEST_F(RedisStreamReaderTest, MergesStreamsInIdOrderAcrossFullReads) {
   // And goes on with both.
   ASSERT_OK(connection.RunOne({"XADD", "other", "6-0", "v", "late"}));
   EXPECT_EQ(timeline_.Await(expected.size() + 1).back(), "v=late");
+}
+
+// The XREADs the reader sends, as MONITOR shows them, once `count` are
+// there (or the deadline passed: then fewer).
+std::vector<std::string> MonitoredXreads(redisContext* monitor, size_t count) {
+  std::vector<std::string> xreads;
+  const absl::Time deadline = absl::Now() + kWaitDeadline;
+  while (xreads.size() < count && absl::Now() < deadline) {
+    void* raw = nullptr;
+    if (redisGetReply(monitor, &raw) != REDIS_OK) break;
+    RedisReply line(static_cast<redisReply*>(raw));
+    if (line->type != REDIS_REPLY_STATUS) continue;
+    const std::string text(line->str, line->len);
+    if (text.find("\"XREAD\"") != std::string::npos) xreads.push_back(text);
+  }
+  return xreads;
+}
+
+// After a read that found several entries the next one does not block:
+// under a flood the blocking read's COUNT 1 entry (a whole pack, in the
+// broker) would otherwise cross the wire twice. After a read that found
+// nothing, it blocks again.
+TEST_F(RedisStreamReaderTest, ReadsOnWithoutBlockingAfterSeveralEntries) {
+  Add("one");
+  Add("two");
+  Add("three");
+  const struct timeval timeout = {20, 0};
+  redisContext* monitor =
+      redisConnectWithTimeout("127.0.0.1", redis_port(), timeout);
+  ASSERT_NE(monitor, nullptr);
+  std::unique_ptr<redisContext, void (*)(redisContext*)> owned(monitor,
+                                                               redisFree);
+  ASSERT_EQ(monitor->err, 0) << monitor->errstr;
+  ASSERT_EQ(redisSetTimeout(monitor, timeout), REDIS_OK);
+  RedisReply started(
+      static_cast<redisReply*>(redisCommand(monitor, "MONITOR")));
+  ASSERT_NE(started, nullptr) << monitor->errstr;
+  ASSERT_EQ(started->type, REDIS_REPLY_STATUS);
+
+  RedisStreamReader::Options options;
+  options.connection = ConnectionOptions();
+  options.keys = {kKey, "other"};
+  RedisStreamReader reader(
+      options, "0-0",
+      [this](const RedisStreamEntry& entry) {
+        const std::string* value = entry.Field("v");
+        timeline_.Add(absl::StrCat("v=", value ? *value : "<none>"));
+      },
+      [](bool, const absl::Status&, const std::string&) {});
+  EXPECT_THAT(timeline_.Await(3), ElementsAre("v=one", "v=two", "v=three"));
+  // The first read waits (COUNT 1, BLOCK) with the full read behind it; it
+  // finds three entries, so the next read does not wait; that one finds
+  // none, so the one after waits again.
+  const std::vector<std::string> xreads = MonitoredXreads(monitor, 4);
+  ASSERT_EQ(xreads.size(), 4u) << ::testing::PrintToString(xreads);
+  EXPECT_THAT(xreads[0], HasSubstr("\"BLOCK\""));
+  EXPECT_THAT(xreads[1], Not(HasSubstr("\"BLOCK\"")));
+  EXPECT_THAT(xreads[2], Not(HasSubstr("\"BLOCK\"")));
+  EXPECT_THAT(xreads[3], HasSubstr("\"BLOCK\""));
 }
 
 TEST_F(RedisStreamReaderTest, StopEndsTheHandOver) {
