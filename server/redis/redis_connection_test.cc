@@ -62,6 +62,24 @@ TEST_F(RedisConnectionTest, EmptyAndLargeWordsTravelWhole) {
       << "the value came back changed";
 }
 
+// A Redis that stops reading (frozen) lets the socket buffers fill; the
+// send then gives up after the timeout and says why, and the connection
+// works again once Redis does.
+TEST_F(RedisConnectionTest, SendToARedisThatDoesNotReadTimesOut) {
+  RedisConnection connection(ConnectionOptions());
+  ASSERT_OK(connection.RunOne({"PING"}));
+  redis().Freeze();
+  // Far more than loopback's socket buffers hold.
+  const std::string large(64 << 20, 'x');
+  const absl::Status sent = connection.RunOne({"SET", "large", large}).status();
+  redis().Thaw();
+  EXPECT_EQ(sent.code(), absl::StatusCode::kUnavailable) << sent;
+  EXPECT_THAT(sent.message(),
+              HasSubstr("could not send within the timeout, Redis is not "
+                        "reading"));
+  ASSERT_OK(connection.RunOne({"PING"}));
+}
+
 TEST_F(RedisConnectionTest, PipelineAnswersInOrder) {
   RedisConnection connection(ConnectionOptions());
   absl::StatusOr<std::vector<RedisReply>> replies = connection.Run(
