@@ -839,6 +839,90 @@ TEST_F(RedisBrokerTest, LargeEventsOfABatchTakeAnEntryEach) {
   EXPECT_EQ(StreamLength(admin, Options().key_prefix + "events"), 3);
 }
 
+// The length of the list at `key`.
+int64_t ListLength(RedisConnection& connection, const std::string& key) {
+  absl::StatusOr<RedisReply> length = connection.RunOne({"LLEN", key});
+  EXPECT_OK(length);
+  if (!length.ok() || (*length)->type != REDIS_REPLY_INTEGER) return -1;
+  return (*length)->integer;
+}
+
+// A bound in entries would let packs of small events keep up to 1,024 times
+// the history: the events stream keeps about `history_size` events however
+// they came, and its index no more items than it has entries.
+TEST_F(RedisBrokerTest, EventsStreamKeepsAboutHistorySizeEventsNotEntries) {
+  BrokerRedis::Options options = Options();
+  options.history_size = 100;
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
+  RedisConnection admin(ConnectionOptions());
+  // Trimming (MINID ~) works in whole radix nodes; one entry a node makes
+  // it exact.
+  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
+  const std::string events = options.key_prefix + "events";
+  const std::string index = options.key_prefix + "events-index";
+  std::vector<Applied> sent;
+  for (int b = 0; b < 20; ++b) {
+    std::vector<BrokerCommand> batch;
+    for (int i = 0; i < 40; ++i) {
+      batch.push_back(Publish(absl::StrCat("pack ", b, " #", i)));
+    }
+    const std::vector<Applied> part = SendBatchExpectingOk(*a.broker, batch);
+    sent.insert(sent.end(), part.begin(), part.end());
+  }
+  ASSERT_EQ(sent.size(), 800u);
+  // The newest 100 events lie in the 3 newest packs of 40; the one before
+  // them stays as the newest left out.
+  EXPECT_EQ(StreamLength(admin, events), 4);
+  EXPECT_EQ(ListLength(admin, index), 4);
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[679].position));
+  EXPECT_EQ(c.sink.applied(),
+            std::vector<Applied>(sent.begin() + 680, sent.end()));
+
+  // Single publishes after them: the newest 100 events are 90 of those
+  // and the newest pack, and the pack before it stays.
+  for (int i = 0; i < 90; ++i) {
+    sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i))));
+  }
+  EXPECT_EQ(StreamLength(admin, events), 92);
+  EXPECT_EQ(ListLength(admin, index), 92);
+}
+
+// Entries that something else wrote (an older version, which trims by
+// entries) have no index items; the first trim after them takes them.
+TEST_F(RedisBrokerTest, EntriesWrittenWithoutTheIndexGoWithTheFirstTrim) {
+  BrokerRedis::Options options = Options();
+  options.history_size = 3;
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
+  RedisConnection admin(ConnectionOptions());
+  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
+  const std::string events = options.key_prefix + "events";
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(admin.RunOne(
+        {"XADD", events, "*", "c",
+         EncodeBrokerCommand(Publish(absl::StrCat("unindexed ", i)))}));
+  }
+  ASSERT_EQ(StreamLength(admin, events), 5);
+  std::vector<Applied> sent;
+  for (int i = 0; i < 4; ++i) {
+    sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i))));
+  }
+  // The newest 3 events need 3 entries, and the oldest indexed one stays
+  // as the newest left out: nothing is trimmed yet.
+  EXPECT_EQ(StreamLength(admin, events), 9);
+  sent.push_back(SendExpectingOk(*a.broker, Publish("#4")));
+  EXPECT_EQ(StreamLength(admin, events), 4);
+  EXPECT_EQ(ListLength(admin, options.key_prefix + "events-index"), 4);
+  Node c;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
+  EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[1].position));
+  EXPECT_EQ(c.sink.applied(),
+            std::vector<Applied>(sent.begin() + 2, sent.end()));
+}
+
 // A pack is checked command by command, as single entries are: one that
 // does not decode is skipped alone, at its own position. A pack whose
 // positions would reach back to the entry before it (a writer that did not

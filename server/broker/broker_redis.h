@@ -35,9 +35,12 @@ namespace ssecast {
 // positions just up to the entry's id), so that a batch costs Redis one
 // entry per pack rather than one per event:
 // - `<key_prefix>events`: publishes and reconnect-interval changes, what a
-//   client replays; trimmed (XADD MAXLEN ~) to about `history_size`
-//   entries, so it keeps at least that many events, and its memory stays
-//   bounded by entries of at most 64 KiB or one event each.
+//   client replays; trimmed to about `history_size` events (at least
+//   that many, plus the rest of the oldest pack and of its radix node),
+//   through `<key_prefix>events-index`, a list of each entry's id and the
+//   number of events written through it (see BrokerRedisScript). So its
+//   memory follows the events it must keep, whether they came one by one
+//   or in packs.
 // - `<key_prefix>commands`: disconnects and group changes; trimmed to about
 //   `commands_history_size`.
 // So a burst of group joins never pushes an event out of the replay window.
@@ -133,9 +136,9 @@ class BrokerRedis : public Broker {
     // Which Redis; its timeout bounds connecting and each command.
     RedisTarget redis;
     std::string key_prefix = "ssecast:";
-    // Entries the events stream keeps, about (MAXLEN ~); also how many
-    // events Start() replays at most (a few more when the oldest of them
-    // shares a pack with older ones).
+    // Events the events stream keeps, about (at least these, in whole
+    // entries); also how many events Start() replays at most (a few more
+    // when the oldest of them shares a pack with older ones).
     size_t history_size = 10000;
     // Entries the commands stream keeps, about: how far a node may fall
     // behind in disconnects and group changes before it loses some.

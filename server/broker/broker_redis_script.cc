@@ -25,11 +25,12 @@ std::optional<Position> PositionFromReply(const redisReply& reply) {
 }  // namespace
 
 // KEYS: events stream, commands stream, the newest id written (a string
-// key), then one group set per client of each group command, in order. ARGV:
-// mode ("now" or "add"), events MAXLEN, commands MAXLEN, group retention in ms,
-// then per entry: stream (1 events, 2 commands), number of commands (above 1: a
-// pack, field "p"), payload, group operation ("", SADD or SREM), number of
-// clients, number of groups, the groups.
+// key), the events index (a list), then one group set per client of each
+// group command, in order. ARGV: mode ("now" or "add"), events to keep,
+// commands MAXLEN, group retention in ms, then per entry: stream (1 events, 2
+// commands), number of commands (above 1: a pack, field "p"), payload, group
+// operation ("", SADD or SREM), number of clients, number of groups, the
+// groups. "now" uses the first three keys only.
 const char BrokerRedisScript::kText[] = R"lua(
 local function last_generated(key)
   if redis.call('EXISTS', key) == 0 then return 0, 0 end
@@ -59,6 +60,38 @@ local function newest()
   end
   return ms, seq
 end
+-- Events in the entries indexed so far (the newest index item's count).
+local function indexed_events()
+  local last = redis.call('LINDEX', KEYS[4], -1)
+  return tonumber(string.match(last or '', ' (%d+)$')) or 0
+end
+-- Drops the oldest entries of the events stream, and their index items,
+-- that the newer ones do not need to hold `keep` events; but the newest of
+-- those stays, so that a node replaying the history learns where it
+-- begins (the newest event left out).
+local function trim_events(total, keep)
+  local scanned, boundary, boundary_at = 0, nil, nil
+  local done = false
+  while not done do
+    local items = redis.call('LRANGE', KEYS[4], scanned, scanned + 15)
+    if #items == 0 then break end
+    for _, item in ipairs(items) do
+      local id, through = string.match(item, '^(%S+) (%d+)$')
+      if id then
+        if total - tonumber(through) < keep then
+          done = true
+          break
+        end
+        boundary, boundary_at = id, scanned
+      end
+      scanned = scanned + 1
+    end
+  end
+  if boundary_at and boundary_at > 0 then
+    redis.call('LTRIM', KEYS[4], boundary_at, -1)
+    redis.call('XTRIM', KEYS[1], 'MINID', '~', boundary)
+  end
+end
 local ms, seq = newest()
 if ARGV[1] == 'now' then return string.format('%d-%d', ms, seq) end
 local time = redis.call('TIME')
@@ -66,10 +99,11 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if now > ms then ms, seq = now, -1 end
 local ids = {}
 local arg = 5
-local key = 4
+local key = 5
+local events = nil  -- in the indexed entries, once read
 while arg <= #ARGV do
-  local stream = KEYS[tonumber(ARGV[arg])]
-  local maxlen = ARGV[arg] == '1' and ARGV[2] or ARGV[3]
+  local to_events = ARGV[arg] == '1'
+  local stream = to_events and KEYS[1] or KEYS[2]
   local count = tonumber(ARGV[arg + 1])
   local payload = ARGV[arg + 2]
   local operation = ARGV[arg + 3]
@@ -87,16 +121,26 @@ while arg <= #ARGV do
   seq = seq + count
   local id = string.format('%d-%d', ms, seq)
   local field = count == 1 and 'c' or 'p'
-  local added = redis.pcall('XADD', stream, 'MAXLEN', '~', maxlen, id, field,
-                            payload)
+  local added
+  if to_events then
+    added = redis.pcall('XADD', stream, id, field, payload)
+  else
+    added = redis.pcall('XADD', stream, 'MAXLEN', '~', ARGV[3], id, field,
+                        payload)
+  end
   if type(added) == 'table' and added.err then
     -- The key was behind a stream (another writer added and deleted an
     -- entry): the next call asks XINFO instead of failing again.
     redis.call('DEL', KEYS[3])
     return added
   end
+  if to_events then
+    events = (events or indexed_events()) + count
+    redis.call('RPUSH', KEYS[4], id .. ' ' .. events)
+  end
   ids[#ids + 1] = id
 end
+if events then trim_events(events, tonumber(ARGV[2])) end
 redis.call('SET', KEYS[3], ids[#ids])
 return ids
 )lua";
@@ -165,15 +209,16 @@ std::vector<size_t> BrokerRedisScript::EntrySizes() const {
 RedisCommand BrokerRedisScript::TakeAddCall(const std::string& sha) {
   RedisCommand call = {"EVALSHA",
                        sha,
-                       absl::StrCat(3 + group_keys_.size()),
+                       absl::StrCat(4 + group_keys_.size()),
                        keys_->events,
                        keys_->commands,
-                       keys_->newest_id};
+                       keys_->newest_id,
+                       keys_->events_index};
   call.reserve(call.size() + group_keys_.size() + 4 + 6 * entries_.size());
   call.insert(call.end(), std::make_move_iterator(group_keys_.begin()),
               std::make_move_iterator(group_keys_.end()));
   call.insert(call.end(),
-              {"add", limits_->events_maxlen, limits_->commands_maxlen,
+              {"add", limits_->events_kept, limits_->commands_maxlen,
                limits_->group_retention_millis});
   for (Entry& entry : entries_) {
     call.push_back(entry.to_events ? "1" : "2");

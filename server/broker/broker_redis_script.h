@@ -40,6 +40,17 @@ namespace ssecast {
 // (the caller gets the error; entries of the call written before it stay)
 // and the script drops the key, so the next call asks XINFO.
 //
+// Trimming: the commands stream by entries (XADD MAXLEN ~, one command
+// each); the events stream by events, since a pack holds up to 1,024 of
+// them and a bound in entries would let a flood of small events take 1,024
+// times the memory of the same number of single publishes. Each events
+// entry gets an item in the events index with the running count of events
+// written through it; the script drops the index's oldest items while the
+// entries after them still hold the events to keep, and trims the stream
+// below the oldest entry kept (XTRIM MINID ~, whole radix nodes only, so
+// it keeps a few more). Entries written by anything that does not index
+// them (an older version) go with the first trim after them.
+//
 // Thread-compatible. A script refers to the keys and limits it was made
 // with, which must outlive it: one per broker, shared by the scripts of
 // every call, so a script is cheap to make and to move (one per Send()).
@@ -53,12 +64,15 @@ class BrokerRedisScript {
     std::string commands;
     // The newest id the script wrote into either stream.
     std::string newest_id;
+    // A list with an item per entry of the events stream, oldest first:
+    // "<entry id> <events written through that entry>".
+    std::string events_index;
     // A client's group set is `group_prefix` + client id.
     std::string group_prefix;
   };
   struct Limits {
-    std::string events_maxlen;           // XADD MAXLEN ~ of the events stream
-    std::string commands_maxlen;         // and of the commands stream
+    std::string events_kept;             // events the events stream keeps
+    std::string commands_maxlen;         // XADD MAXLEN ~ of the commands stream
     std::string group_retention_millis;  // PEXPIRE of a changed group set
   };
 
