@@ -549,6 +549,24 @@ class RedisServer:
     def pids(self):
         return [self.proc.pid] if self.proc.poll() is None else []
 
+    def used_memory_kb(self):
+        """What Redis says it holds (INFO memory's used_memory), in KB: the
+        data the trial left in it, which its RSS (freed pages kept by the
+        allocator) does not show."""
+        with socket.create_connection(("127.0.0.1", self.port), 5) as conn:
+            conn.settimeout(5)
+            conn.sendall(b"INFO memory\r\n")
+            reply = b""
+            while b"used_memory:" not in reply or not reply.split(
+                    b"used_memory:", 1)[1].count(b"\r\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    raise RuntimeError("redis-server closed the connection "
+                                       "before answering INFO memory")
+                reply += chunk
+        value = reply.split(b"used_memory:", 1)[1].split(b"\r\n", 1)[0]
+        return int(value) // 1024
+
     def log_tail(self, lines=20):
         try:
             with open(self._log) as f:
@@ -684,6 +702,7 @@ class Trial:
         self.kernel_per_conn_kb = None   # slab + stacks + TCP pages
         self.cpu_percent = 0.0
         self.cpu_parts = {}  # component -> percent, for clusters
+        self.redis_used_kb = None  # what a cluster's Redis holds at the end
         self.tools_cpu_percent = 0.0
         self.other_cpu_percent = 0.0  # everything but server and tools
         self.error = None
@@ -846,6 +865,8 @@ def run_trial_once(system, args, clients, rate, duration, inflight,
                              else publishing.read()[0])
         if not connect_only:
             trial.cpu_parts = publishing.parts()
+        if isinstance(server, SsecastCluster):
+            trial.redis_used_kb = server.redis.used_memory_kb()
         server_all, machine_all, wall = whole.read()
         tools_cpu_s = sum(r["cpu_s"] for r in (trial.load, trial.publish)
                           if r)
@@ -1080,6 +1101,9 @@ def scenario_publish_max(system, args, name, duration, stream=False,
                          f"{trial.other_cpu_percent:.0f}% CPU meanwhile")
         if trial.cpu_parts:
             notes.append(cpu_parts_note(trial))
+        if trial.redis_used_kb is not None:
+            notes.append(f"Redis holds {trial.redis_used_kb / 1024:.1f} MB "
+                         "at the end")
         rows.append(Row(
             system, label, clients=subscribers, offered="max",
             achieved=f"{human_rate(pub['achieved_rate'])} pub/s",

@@ -140,6 +140,27 @@ class RedisServerTest(unittest.TestCase):
         self.assertIsNotNone(redis.proc.returncode)
         self.assertFalse(os.path.exists(directory))
 
+    def test_used_memory_follows_what_redis_holds(self):
+        redis = run.RedisServer()
+        try:
+            empty = redis.used_memory_kb()
+            self.assertGreater(empty, 0)
+            with socket.create_connection(("127.0.0.1", redis.port), 5) as c:
+                c.settimeout(5)
+                value = b"x" * (8 << 20)
+                c.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n"
+                          % (len(value), value))
+                reply = b""
+                while not reply.endswith(b"\r\n"):
+                    chunk = c.recv(16)
+                    if not chunk:
+                        break
+                    reply += chunk
+                self.assertEqual(reply, b"+OK\r\n")
+            self.assertGreaterEqual(redis.used_memory_kb() - empty, 8 << 10)
+        finally:
+            redis.stop()
+
     def test_does_not_take_another_redis_on_its_port_for_its_own(self):
         other = run.RedisServer()
         ports = [other.port]  # the first "free" port is taken by `other`
