@@ -890,6 +890,37 @@ TEST_F(RedisBrokerTest, EventsStreamKeepsAboutHistorySizeEventsNotEntries) {
   EXPECT_EQ(ListLength(admin, index), 92);
 }
 
+// A node with a smaller history (a restart with a lower --history_size)
+// trims what the others kept down to it, from its first publish on, in
+// steps of at most 100 entries a call here (Redis's LIMIT of XTRIM ~ is 100
+// radix nodes, of one entry each in this test).
+TEST_F(RedisBrokerTest, SmallerHistoryTrimsTheStreamOnTheNextPublish) {
+  RedisConnection admin(ConnectionOptions());
+  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
+  BrokerRedis::Options large = Options();
+  large.history_size = 1000;
+  Node a;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&a, large));
+  for (int i = 0; i < 600; ++i) {
+    SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i)));
+  }
+  const std::string events = large.key_prefix + "events";
+  ASSERT_EQ(StreamLength(admin, events), 600);
+  BrokerRedis::Options small = Options();
+  small.history_size = 10;
+  Node b;
+  ASSERT_NO_FATAL_FAILURE(StartNode(&b, small));
+  SendExpectingOk(*b.broker, Publish("from the smaller node"));
+  EXPECT_EQ(StreamLength(admin, events), 501);
+  // The index is down to the newest 10 events and the entry before them
+  // at once; the stream follows.
+  EXPECT_EQ(ListLength(admin, small.key_prefix + "events-index"), 11);
+  for (int i = 0; i < 5; ++i) {
+    SendExpectingOk(*b.broker, Publish(absl::StrCat("next ", i)));
+  }
+  EXPECT_EQ(StreamLength(admin, events), 11);
+}
+
 // Entries that something else wrote (an older version, which trims by
 // entries) have no index items; the first trim after them takes them.
 TEST_F(RedisBrokerTest, EntriesWrittenWithoutTheIndexGoWithTheFirstTrim) {

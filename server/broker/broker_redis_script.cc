@@ -72,8 +72,12 @@ end
 local function trim_events(total, keep)
   local scanned, boundary, boundary_at = 0, nil, nil
   local done = false
+  -- Usually a call drops an item or two; after --history_size was lowered
+  -- it drops many, in reads that double.
+  local step = 16
   while not done do
-    local items = redis.call('LRANGE', KEYS[4], scanned, scanned + 15)
+    local items = redis.call('LRANGE', KEYS[4], scanned, scanned + step - 1)
+    step = step * 2
     if #items == 0 then break end
     for _, item in ipairs(items) do
       local id, through = string.match(item, '^(%S+) (%d+)$')

@@ -48,8 +48,10 @@ namespace ssecast {
 // written through it; the script drops the index's oldest items while the
 // entries after them still hold the events to keep, and trims the stream
 // below the oldest entry kept (XTRIM MINID ~, whole radix nodes only, so
-// it keeps a few more). Entries written by anything that does not index
-// them (an older version) go with the first trim after them.
+// it keeps a few more, and at most 100 nodes a call, so a stream far over
+// its bound, after --history_size was lowered, shrinks over several calls
+// without blocking Redis for long). Entries written by anything that does
+// not index them (an older version) go with the first trims after them.
 //
 // Thread-compatible. A script refers to the keys and limits it was made
 // with, which must outlive it: one per broker, shared by the scripts of
