@@ -36,11 +36,11 @@ namespace ssecast {
 // entry per pack rather than one per event:
 // - `<key_prefix>events`: publishes and reconnect-interval changes, what a
 //   client replays; trimmed to about `history_size` events (at least
-//   that many, plus the rest of the oldest pack and of its radix node),
-//   through `<key_prefix>events-index`, a list of each entry's id and the
-//   number of events written through it (see BrokerRedisScript). So its
-//   memory follows the events it must keep, whether they came one by one
-//   or in packs.
+//   that many, plus the rest of the oldest pack, the entry before it and
+//   the rest of their radix node), through `<key_prefix>events-index`, a
+//   list of each entry's id and the number of events written through it
+//   (see BrokerRedisScript). So its memory follows the events it must
+//   keep, whether they came one by one or in packs.
 // - `<key_prefix>commands`: disconnects and group changes; trimmed to about
 //   `commands_history_size`.
 // So a burst of group joins never pushes an event out of the replay window.

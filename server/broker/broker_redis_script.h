@@ -45,13 +45,15 @@ namespace ssecast {
 // them and a bound in entries would let a flood of small events take 1,024
 // times the memory of the same number of single publishes. Each events
 // entry gets an item in the events index with the running count of events
-// written through it; the script drops the index's oldest items while the
-// entries after them still hold the events to keep, and trims the stream
-// below the oldest entry kept (XTRIM MINID ~, whole radix nodes only, so
-// it keeps a few more, and at most 100 nodes a call, so a stream far over
-// its bound, after --history_size was lowered, shrinks over several calls
-// without blocking Redis for long). Entries written by anything that does
-// not index them (an older version) go with the first trims after them.
+// written through it; the script drops the index's oldest items that the
+// newer entries do not need to hold the events to keep, all but the newest
+// of them (which tells a replaying node where the history begins), and
+// trims the stream below the oldest entry kept (XTRIM MINID ~: whole radix
+// nodes only, so it keeps a few more, and at most 100 nodes a call, so a
+// stream far over its bound, after --history_size was lowered, shrinks
+// over several calls without blocking Redis for long). Entries written by
+// anything that does not index them (an older version) go with the first
+// trims after them.
 //
 // Thread-compatible. A script refers to the keys and limits it was made
 // with, which must outlive it: one per broker, shared by the scripts of
