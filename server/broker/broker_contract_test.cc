@@ -781,9 +781,11 @@ TEST_F(RedisBrokerTest, LongReplayIsReadInPagesWithoutGapsOrRepeats) {
             std::vector<Applied>(sent.begin() + first_replayed, sent.end()));
 }
 
-// The length of `stream` ("events" or "commands"), in entries.
-int64_t StreamLength(RedisConnection& connection, const std::string& key) {
-  absl::StatusOr<RedisReply> length = connection.RunOne({"XLEN", key});
+// What `length_command` (XLEN of a stream, LLEN of a list) answers for
+// `key`; -1 when it fails.
+int64_t Length(RedisConnection& connection, const char* length_command,
+               const std::string& key) {
+  absl::StatusOr<RedisReply> length = connection.RunOne({length_command, key});
   EXPECT_OK(length);
   if (!length.ok() || (*length)->type != REDIS_REPLY_INTEGER) return -1;
   return (*length)->integer;
@@ -809,7 +811,7 @@ TEST_F(RedisBrokerTest, SmallEventsOfABatchSharePacksYetKeepTheirPositions) {
   EXPECT_EQ(a.sink.AwaitApplied(kEvents), sent);
   RedisConnection admin(ConnectionOptions());
   // 1,024 commands a pack at most: 1024 + 1024 + 952.
-  EXPECT_EQ(StreamLength(admin, Options().key_prefix + "events"), 3);
+  EXPECT_EQ(Length(admin, "XLEN", Options().key_prefix + "events"), 3);
 
   // The replay counts events, not entries, in whole packs: the newest 1,500
   // events lie in the two newest packs (1,976 events); the first pack is
@@ -836,15 +838,7 @@ TEST_F(RedisBrokerTest, LargeEventsOfABatchTakeAnEntryEach) {
   EXPECT_EQ(a.sink.AwaitApplied(batch.size()), sent);
   RedisConnection admin(ConnectionOptions());
   // "b" and "small" share one.
-  EXPECT_EQ(StreamLength(admin, Options().key_prefix + "events"), 3);
-}
-
-// The length of the list at `key`.
-int64_t ListLength(RedisConnection& connection, const std::string& key) {
-  absl::StatusOr<RedisReply> length = connection.RunOne({"LLEN", key});
-  EXPECT_OK(length);
-  if (!length.ok() || (*length)->type != REDIS_REPLY_INTEGER) return -1;
-  return (*length)->integer;
+  EXPECT_EQ(Length(admin, "XLEN", Options().key_prefix + "events"), 3);
 }
 
 // A bound in entries would let packs of small events keep up to 1,024 times
@@ -873,8 +867,8 @@ TEST_F(RedisBrokerTest, EventsStreamKeepsAboutHistorySizeEventsNotEntries) {
   ASSERT_EQ(sent.size(), 800u);
   // The newest 100 events lie in the 3 newest packs of 40; the one before
   // them stays as the newest left out.
-  EXPECT_EQ(StreamLength(admin, events), 4);
-  EXPECT_EQ(ListLength(admin, index), 4);
+  EXPECT_EQ(Length(admin, "XLEN", events), 4);
+  EXPECT_EQ(Length(admin, "LLEN", index), 4);
   Node c;
   ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
   EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[679].position));
@@ -886,14 +880,14 @@ TEST_F(RedisBrokerTest, EventsStreamKeepsAboutHistorySizeEventsNotEntries) {
   for (int i = 0; i < 90; ++i) {
     sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i))));
   }
-  EXPECT_EQ(StreamLength(admin, events), 92);
-  EXPECT_EQ(ListLength(admin, index), 92);
+  EXPECT_EQ(Length(admin, "XLEN", events), 92);
+  EXPECT_EQ(Length(admin, "LLEN", index), 92);
 }
 
 // A node with a smaller history (a restart with a lower --history_size)
 // trims what the others kept down to it, from its first publish on, in
-// steps of at most 100 entries a call here (Redis's LIMIT of XTRIM ~ is 100
-// radix nodes, of one entry each in this test).
+// steps of at most 100 entries a call here (the LIMIT of XTRIM ~ is 100
+// times stream-node-max-entries, 1 in this test).
 TEST_F(RedisBrokerTest, SmallerHistoryTrimsTheStreamOnTheNextPublish) {
   RedisConnection admin(ConnectionOptions());
   ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
@@ -905,20 +899,20 @@ TEST_F(RedisBrokerTest, SmallerHistoryTrimsTheStreamOnTheNextPublish) {
     SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i)));
   }
   const std::string events = large.key_prefix + "events";
-  ASSERT_EQ(StreamLength(admin, events), 600);
+  ASSERT_EQ(Length(admin, "XLEN", events), 600);
   BrokerRedis::Options small = Options();
   small.history_size = 10;
   Node b;
   ASSERT_NO_FATAL_FAILURE(StartNode(&b, small));
   SendExpectingOk(*b.broker, Publish("from the smaller node"));
-  EXPECT_EQ(StreamLength(admin, events), 501);
+  EXPECT_EQ(Length(admin, "XLEN", events), 501);
   // The index is down to the newest 10 events and the entry before them
   // at once; the stream follows.
-  EXPECT_EQ(ListLength(admin, small.key_prefix + "events-index"), 11);
+  EXPECT_EQ(Length(admin, "LLEN", small.key_prefix + "events-index"), 11);
   for (int i = 0; i < 5; ++i) {
     SendExpectingOk(*b.broker, Publish(absl::StrCat("next ", i)));
   }
-  EXPECT_EQ(StreamLength(admin, events), 11);
+  EXPECT_EQ(Length(admin, "XLEN", events), 11);
 }
 
 // Entries that something else wrote (an older version, which trims by
@@ -936,17 +930,17 @@ TEST_F(RedisBrokerTest, EntriesWrittenWithoutTheIndexGoWithTheFirstTrim) {
         {"XADD", events, "*", "c",
          EncodeBrokerCommand(Publish(absl::StrCat("unindexed ", i)))}));
   }
-  ASSERT_EQ(StreamLength(admin, events), 5);
+  ASSERT_EQ(Length(admin, "XLEN", events), 5);
   std::vector<Applied> sent;
   for (int i = 0; i < 4; ++i) {
     sent.push_back(SendExpectingOk(*a.broker, Publish(absl::StrCat("#", i))));
   }
   // The newest 3 events need 3 entries, and the oldest indexed one stays
   // as the newest left out: nothing is trimmed yet.
-  EXPECT_EQ(StreamLength(admin, events), 9);
+  EXPECT_EQ(Length(admin, "XLEN", events), 9);
   sent.push_back(SendExpectingOk(*a.broker, Publish("#4")));
-  EXPECT_EQ(StreamLength(admin, events), 4);
-  EXPECT_EQ(ListLength(admin, options.key_prefix + "events-index"), 4);
+  EXPECT_EQ(Length(admin, "XLEN", events), 4);
+  EXPECT_EQ(Length(admin, "LLEN", options.key_prefix + "events-index"), 4);
   Node c;
   ASSERT_NO_FATAL_FAILURE(StartNode(&c, options));
   EXPECT_THAT(c.sink.boundaries(), ElementsAre(sent[1].position));

@@ -71,11 +71,16 @@ class RedisStreamReaderTest : public RedisServerTest {
     return id.ok() ? std::string((*id)->str, (*id)->len) : "";
   }
 
-  std::unique_ptr<RedisStreamReader> StartReader(const std::string& after_id,
-                                                 Timeline* timeline) {
+  // A reader of `keys` from `after_id` (COUNT `batch` a read) that adds
+  // "v=<value>" for each entry, and its health changes, to `timeline`.
+  std::unique_ptr<RedisStreamReader> StartReader(
+      const std::string& after_id, Timeline* timeline,
+      std::vector<std::string> keys = {kKey},
+      int batch = RedisStreamReader::Options().batch) {
     RedisStreamReader::Options options;
     options.connection = ConnectionOptions();
-    options.keys = {kKey};
+    options.keys = std::move(keys);
+    options.batch = batch;
     options.max_backoff = absl::Milliseconds(300);
     return std::make_unique<RedisStreamReader>(
         options, after_id,
@@ -196,17 +201,8 @@ TEST_F(RedisStreamReaderTest, MergesStreamsInIdOrderAcrossFullReads) {
     ASSERT_OK(id);
     expected.push_back(absl::StrCat("v=", key, i));
   }
-  RedisStreamReader::Options options;
-  options.connection = ConnectionOptions();
-  options.keys = {kKey, "other"};
-  options.batch = 50;
-  RedisStreamReader reader(
-      options, "0-0",
-      [this](const RedisStreamEntry& entry) {
-        const std::string* value = entry.Field("v");
-        timeline_.Add(absl::StrCat("v=", value ? *value : "<none>"));
-      },
-      [](bool, const absl::Status&, const std::string&) {});
+  std::unique_ptr<RedisStreamReader> reader =
+      StartReader("0-0", &timeline_, {kKey, "other"}, /*batch=*/50);
   EXPECT_EQ(timeline_.Await(expected.size()), expected);
   // And goes on with both.
   ASSERT_OK(connection.RunOne({"XADD", "other", "6-0", "v", "late"}));
@@ -250,16 +246,8 @@ TEST_F(RedisStreamReaderTest, ReadsOnWithoutBlockingAfterSeveralEntries) {
   ASSERT_NE(started, nullptr) << monitor->errstr;
   ASSERT_EQ(started->type, REDIS_REPLY_STATUS);
 
-  RedisStreamReader::Options options;
-  options.connection = ConnectionOptions();
-  options.keys = {kKey, "other"};
-  RedisStreamReader reader(
-      options, "0-0",
-      [this](const RedisStreamEntry& entry) {
-        const std::string* value = entry.Field("v");
-        timeline_.Add(absl::StrCat("v=", value ? *value : "<none>"));
-      },
-      [](bool, const absl::Status&, const std::string&) {});
+  std::unique_ptr<RedisStreamReader> reader =
+      StartReader("0-0", &timeline_, {kKey, "other"});
   EXPECT_THAT(timeline_.Await(3), ElementsAre("v=one", "v=two", "v=three"));
   // The first read waits (COUNT 1, BLOCK) with the full read behind it; it
   // finds three entries, so the next read does not wait; that one finds
