@@ -49,9 +49,10 @@ namespace ssecast {
 // newer entries do not need to hold the events to keep, all but the newest
 // of them (which tells a replaying node where the history begins), and
 // trims the stream below the oldest entry kept (XTRIM MINID ~: whole radix
-// nodes only, so it keeps a few more, and at most 100 nodes a call, so a
-// stream far over its bound, after --history_size was lowered, shrinks
-// over several calls without blocking Redis for long). Entries written by
+// nodes only, so it keeps a few more, and at most 100 times
+// stream-node-max-entries entries a call, so a stream far over its bound,
+// after --history_size was lowered, shrinks over several calls without
+// blocking Redis for long). Entries written by
 // anything that does not index them (an older version) go with the first
 // trims after them.
 //
