@@ -522,25 +522,38 @@ class RedisServer:
         shutil.rmtree(self._dir, ignore_errors=True)
         raise RuntimeError(f"redis-server did not come up:\n{last_error}")
 
+    def _info(self, section, connect_timeout_s=5):
+        """The text of INFO `section`, read whole (a RESP bulk string)."""
+        with socket.create_connection(("127.0.0.1", self.port),
+                                      connect_timeout_s) as conn:
+            conn.settimeout(5)
+            conn.sendall(f"INFO {section}\r\n".encode())
+            reply = b""
+            while b"\r\n" not in reply:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    raise OSError("redis-server closed the connection")
+                reply += chunk
+            header, body = reply.split(b"\r\n", 1)
+            if not header.startswith(b"$"):
+                raise OSError(f"INFO {section} answered {header!r}")
+            size = int(header[1:])
+            while len(body) < size:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    raise OSError("redis-server closed the connection")
+                body += chunk
+            return body[:size].decode()
+
     def _wait_until_ours_answers(self, timeout_s):
         """True once a redis-server answers on the port and says it is the
         process we started (another one may have taken the port first)."""
-        ours = f"process_id:{self.proc.pid}\r\n".encode()
+        ours = f"process_id:{self.proc.pid}\r\n"
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
-                with socket.create_connection(("127.0.0.1", self.port),
-                                              0.5) as conn:
-                    conn.settimeout(2)
-                    conn.sendall(b"INFO server\r\n")
-                    reply = b""
-                    while ours not in reply and len(reply) < 65536:
-                        chunk = conn.recv(4096)
-                        if not chunk:
-                            break
-                        reply += chunk
-                    if ours in reply:
-                        return True
+                if ours in self._info("server", connect_timeout_s=0.5):
+                    return True
             except OSError:
                 pass
             time.sleep(0.1)
@@ -553,19 +566,10 @@ class RedisServer:
         """What Redis says it holds (INFO memory's used_memory), in KB: the
         data the trial left in it, which its RSS (freed pages kept by the
         allocator) does not show."""
-        with socket.create_connection(("127.0.0.1", self.port), 5) as conn:
-            conn.settimeout(5)
-            conn.sendall(b"INFO memory\r\n")
-            reply = b""
-            while b"used_memory:" not in reply or not reply.split(
-                    b"used_memory:", 1)[1].count(b"\r\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    raise RuntimeError("redis-server closed the connection "
-                                       "before answering INFO memory")
-                reply += chunk
-        value = reply.split(b"used_memory:", 1)[1].split(b"\r\n", 1)[0]
-        return int(value) // 1024
+        for line in self._info("memory").splitlines():
+            if line.startswith("used_memory:"):
+                return int(line.split(":", 1)[1]) // 1024
+        raise RuntimeError("INFO memory has no used_memory line")
 
     def log_tail(self, lines=20):
         try:
