@@ -8,6 +8,7 @@
 
 const assert = require('node:assert/strict');
 const childProcess = require('node:child_process');
+const net = require('node:net');
 const path = require('node:path');
 const readline = require('node:readline');
 
@@ -37,6 +38,25 @@ function binaryPath(relative) {
         relative);
   }
   return path.join(__dirname, '..', '..', 'bazel-bin', relative);
+}
+
+// A source file of this checkout: in the runfiles under Bazel, else here.
+function sourcePath(relative) {
+  return process.env.TEST_SRCDIR ? binaryPath(relative) :
+                                   path.join(__dirname, '..', '..', relative);
+}
+
+// A port the kernel picked and let go, for a process that must be told its
+// port before it starts (nginx, a backend whose origin ssecast must know).
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const {port} = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 const SSECAST = binaryPath('server/ssecast');
@@ -188,7 +208,9 @@ module.exports = {
   cleanupStack,
   connectedClientIds,
   connectionCount,
+  freePort,
   publish,
+  sourcePath,
   ssecastctl,
   startSsecast,
   waitFor,

@@ -18,57 +18,24 @@ const assert = require('node:assert/strict');
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
 const https = require('node:https');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const readline = require('node:readline');
 const test = require('node:test');
 const {chromium} = require('playwright-core');
 
-const DEADLINE_MS = 30000;
+const {
+  CHROMIUM_ARGS,
+  DEADLINE_MS,
+  freePort,
+  sourcePath,
+  ssecastctl,
+  startSsecast,
+  waitFor,
+} = require('./harness.js');
+
 const TABS = 10;
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function repoPath(relative) {
-  if (process.env.TEST_SRCDIR) {
-    return path.join(
-        process.env.TEST_SRCDIR, process.env.TEST_WORKSPACE || 'ssecast',
-        relative);
-  }
-  return path.join(__dirname, '..', '..', relative);
-}
-function binaryPath(relative) {
-  return process.env.TEST_SRCDIR ? repoPath(relative) :
-                                   repoPath(path.join('bazel-bin', relative));
-}
-
-const SSECAST = binaryPath('server/ssecast');
-const SSECASTCTL = binaryPath('client/ssecastctl');
-const RECIPE = repoPath('deploy/nginx/ssecast.conf');
+const RECIPE = sourcePath('deploy/nginx/ssecast.conf');
 const NGINX = process.env.NGINX || '/usr/sbin/nginx';
-
-// Resolves with `check()`'s value once it is truthy; fails after the
-// deadline saying `what` and what `explain()` tells.
-async function waitFor(what, check, explain = async () => '') {
-  const deadline = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) {
-      assert.fail(`timed out after ${DEADLINE_MS} ms waiting for ${what}; ` +
-                  `${await explain()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 // A child process with its output kept, and a stop() that signals it and
 // resolves with how it ended.
@@ -92,47 +59,6 @@ function spawnKept(command, args) {
   return kept;
 }
 
-async function startSsecast() {
-  const server = spawnKept(SSECAST, [
-    '--http_address=127.0.0.1:0',
-    '--grpc_address=127.0.0.1:0',
-    '--admin_address=127.0.0.1:0',
-    '--trusted_proxies=127.0.0.1',
-    '--drain_delay=0s',
-    '--shutdown_grace=1s',
-  ]);
-  const addresses = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(
-        `ssecast did not start; stderr:\n${server.stderr}`)), DEADLINE_MS);
-    server.exited.then(({code}) => {
-      clearTimeout(timer);
-      reject(new Error(`ssecast exited (${code}); stderr:\n${server.stderr}`));
-    });
-    readline.createInterface({input: server.child.stdout}).on('line', (line) => {
-      const match = /^ssecast listening http=(\S+) grpc=(\S+)(?: admin=(\S+))?$/.exec(line);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve({http: match[1], grpc: match[2]});
-    });
-  });
-  return {...server, ...addresses};
-}
-
-function ssecastctl(server, args) {
-  return new Promise((resolve, reject) => {
-    childProcess.execFile(
-        SSECASTCTL, [`--server=${server.grpc}`, ...args],
-        {timeout: DEADLINE_MS}, (error, stdout, stderr) => {
-          if (error) {
-            reject(new Error(`ssecastctl ${args.join(' ')}: ${error.message}\n` +
-                             stderr));
-          } else {
-            resolve(stdout);
-          }
-        });
-  });
-}
-
 // A self-signed certificate for 127.0.0.1, made with the openssl CLI.
 function makeCertificate(dir) {
   const cert = path.join(dir, 'cert.pem');
@@ -143,18 +69,6 @@ function makeCertificate(dir) {
     '-keyout', key, '-out', cert,
   ], {stdio: ['ignore', 'ignore', 'pipe']});
   return {cert, key};
-}
-
-// A port that was free a moment ago.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const {port} = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 // The recipe with this test's addresses and paths: each line replaced must
@@ -254,12 +168,9 @@ test('10 tabs share one HTTP/2 connection through nginx and all get events',
          fs.rmSync(dir, {recursive: true, force: true});
        });
 
-       const server = await startSsecast();
-       cleanups.push(async () => {
-         const ended = await server.stop('SIGTERM');
-         assert.deepEqual(ended, {code: 0, signal: null},
-                          `ssecast must exit 0; stderr:\n${server.stderr}`);
-       });
+       // nginx is the proxy: ssecast believes its X-Forwarded-Proto.
+       const server = await startSsecast(['--trusted_proxies=127.0.0.1']);
+       cleanups.push(server.stopAndCheck);
        const nginx = await startNginx(dir, server.http, makeCertificate(dir));
        cleanups.push(async () => {
          // SIGQUIT: nginx's graceful shutdown.
@@ -295,7 +206,7 @@ test('10 tabs share one HTTP/2 connection through nginx and all get events',
        const states = () =>
            Promise.all(pages.map((page) => page.evaluate(() => window.sseState)));
        const explain = async () => `tab states: ${await states()}; ` +
-           `nginx error.log: ${nginx.errorLog()}; ssecast: ${server.stderr}`;
+           `nginx error.log: ${nginx.errorLog()}; ssecast: ${server.stderr()}`;
        await waitFor(`all ${TABS} EventSources to open`, async () =>
            (await states()).every((state) => state === 'open'), explain);
        const clients = await ssecastctl(server, ['clients']);

@@ -13,7 +13,6 @@
 const assert = require('node:assert/strict');
 const childProcess = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
@@ -26,15 +25,13 @@ const {
   cleanupStack,
   connectedClientIds,
   connectionCount,
+  freePort,
+  sourcePath,
   ssecastctl,
   startSsecast,
   waitFor,
 } = require('./harness.js');
 
-// Source files: in the runfiles under Bazel, else in this checkout.
-const sourcePath = (relative) => process.env.TEST_SRCDIR ?
-    binaryPath(relative) :
-    path.join(__dirname, '..', '..', relative);
 const README = sourcePath('README.md');
 const BACKEND = sourcePath('examples/backend/backend.js');
 
@@ -53,19 +50,6 @@ function recipeCommands() {
   }
   assert.equal(commands.length, 4, `recipe commands: ${commands}`);
   return commands;
-}
-
-// A port the kernel picked and let go: the backend listens on it, and
-// ssecast must know its origin before it starts.
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const {port} = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function run(command, cwd) {
