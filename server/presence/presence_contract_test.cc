@@ -16,6 +16,7 @@
 #include "server/presence/presence.h"
 #include "server/presence/presence_memory.h"
 #include "server/presence/presence_redis.h"
+#include "server/redis/redis_server_fixture.h"
 #include "testing/status_assertions.h"
 #include "tests/support/redis_server.h"
 
@@ -41,21 +42,11 @@ struct MemoryPresences {
 // One redis-server serves the whole suite; each presence gets its own key
 // prefix, so the tests do not see each other's nodes.
 struct RedisPresences {
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<RedisServerProcess>> started =
-        RedisServerProcess::Start();
-    if (!started.ok()) {
-      ADD_FAILURE() << "cannot start redis-server: " << started.status();
-      return;
-    }
-    server = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete server;
-    server = nullptr;
-  }
+  static void SetUpTestSuite() { SharedRedisServer::Start(); }
+  static void TearDownTestSuite() { SharedRedisServer::Stop(); }
   static absl::StatusOr<std::unique_ptr<Presence>> Make(
       const LocalClients* local) {
+    RedisServerProcess* server = SharedRedisServer::get();
     if (server == nullptr) {
       return absl::FailedPreconditionError("redis-server is not running");
     }
@@ -75,7 +66,6 @@ struct RedisPresences {
     return static_cast<PresenceRedis&>(presence).PublishNow();
   }
 
-  static inline RedisServerProcess* server = nullptr;
   static inline int made = 0;
 };
 

@@ -25,4 +25,16 @@ RedisConnection::Options RedisServerTest::ConnectionOptions() const {
   return options;
 }
 
+void SharedRedisServer::Start() {
+  absl::StatusOr<std::unique_ptr<RedisServerProcess>> started =
+      RedisServerProcess::Start();
+  if (!started.ok()) {
+    ADD_FAILURE() << "cannot start redis-server: " << started.status();
+    return;
+  }
+  server_ = *std::move(started);
+}
+
+void SharedRedisServer::Stop() { server_.reset(); }
+
 }  // namespace ssecast

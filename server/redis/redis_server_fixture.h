@@ -30,6 +30,21 @@ class RedisServerTest : public ::testing::Test {
   std::unique_ptr<RedisServerProcess> redis_;
 };
 
+// One redis-server shared by the tests of a suite that keep apart by key
+// prefix: Start() from SetUpTestSuite(), Stop() from TearDownTestSuite().
+// A failed start is reported with ADD_FAILURE and leaves get() null, so the
+// suite's tests fail when they ask for it. For the test's main thread.
+class SharedRedisServer {
+ public:
+  static void Start();
+  static void Stop();
+  // The running server, or null.
+  static RedisServerProcess* get() { return server_.get(); }
+
+ private:
+  static inline std::unique_ptr<RedisServerProcess> server_;
+};
+
 }  // namespace ssecast
 
 #endif  // SSECAST_SERVER_REDIS_REDIS_SERVER_TEST_H_

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "server/redis/redis_server_fixture.h"
 #include "server/store/no_reconnect_store.h"
 #include "server/store/no_reconnect_store_memory.h"
 #include "server/store/no_reconnect_store_redis.h"
@@ -39,21 +40,11 @@ struct MemoryStores {
 // One redis-server serves the whole suite; each store gets its own key
 // prefix, so the tests do not see each other's ids.
 struct RedisStores {
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<RedisServerProcess>> started =
-        RedisServerProcess::Start();
-    if (!started.ok()) {
-      ADD_FAILURE() << "cannot start redis-server: " << started.status();
-      return;
-    }
-    server = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete server;
-    server = nullptr;
-  }
+  static void SetUpTestSuite() { SharedRedisServer::Start(); }
+  static void TearDownTestSuite() { SharedRedisServer::Stop(); }
   static absl::StatusOr<std::unique_ptr<NoReconnectStore>> Make(
       absl::Duration ttl) {
+    RedisServerProcess* server = SharedRedisServer::get();
     if (server == nullptr) {
       return absl::FailedPreconditionError("redis-server is not running");
     }
@@ -67,7 +58,6 @@ struct RedisStores {
     return std::unique_ptr<NoReconnectStore>(*std::move(store));
   }
 
-  static inline RedisServerProcess* server = nullptr;
   static inline int stores_made = 0;
 };
 
