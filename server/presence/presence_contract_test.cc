@@ -46,7 +46,7 @@ struct RedisPresences {
   static void TearDownTestSuite() { SharedRedisServer::Stop(); }
   static absl::StatusOr<std::unique_ptr<Presence>> Make(
       const LocalClients* local) {
-    RedisServerProcess* server = SharedRedisServer::get();
+    RedisServerProcess* server = SharedRedisServer::Get();
     if (server == nullptr) {
       return absl::FailedPreconditionError("redis-server is not running");
     }

@@ -32,14 +32,14 @@ class RedisServerTest : public ::testing::Test {
 
 // One redis-server shared by the tests of a suite that keep apart by key
 // prefix: Start() from SetUpTestSuite(), Stop() from TearDownTestSuite().
-// A failed start is reported with ADD_FAILURE and leaves get() null, so the
+// A failed start is reported with ADD_FAILURE and leaves Get() null, so the
 // suite's tests fail when they ask for it. For the test's main thread.
 class SharedRedisServer {
  public:
   static void Start();
   static void Stop();
   // The running server, or null.
-  static RedisServerProcess* get() { return server_.get(); }
+  static RedisServerProcess* Get() { return server_.get(); }
 
  private:
   static inline std::unique_ptr<RedisServerProcess> server_;

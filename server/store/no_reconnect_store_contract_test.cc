@@ -44,7 +44,7 @@ struct RedisStores {
   static void TearDownTestSuite() { SharedRedisServer::Stop(); }
   static absl::StatusOr<std::unique_ptr<NoReconnectStore>> Make(
       absl::Duration ttl) {
-    RedisServerProcess* server = SharedRedisServer::get();
+    RedisServerProcess* server = SharedRedisServer::Get();
     if (server == nullptr) {
       return absl::FailedPreconditionError("redis-server is not running");
     }
