@@ -680,6 +680,16 @@ TEST_F(RedisBrokerTest, ReplayTakesTheNewestHistorySizeEvents) {
   EXPECT_THAT(c.sink.applied(), ElementsAre(sent[2], sent[3], sent[4]));
 }
 
+// Makes the streams' radix nodes hold `entries` entries each. Redis trims
+// (MAXLEN ~, MINID ~) in whole nodes only; small nodes make a trim exact,
+// or start as soon as a stream is over its bound.
+absl::Status SetStreamNodeEntries(RedisConnection& admin, int entries) {
+  return admin
+      .RunOne(
+          {"CONFIG", "SET", "stream-node-max-entries", absl::StrCat(entries)})
+      .status();
+}
+
 // The point of two streams: a burst of group changes and disconnects, far
 // more than the history holds, leaves the events in the replay window.
 TEST_F(RedisBrokerTest, ControlCommandsDoNotEvictEventsFromTheHistory) {
@@ -687,10 +697,8 @@ TEST_F(RedisBrokerTest, ControlCommandsDoNotEvictEventsFromTheHistory) {
   options.history_size = 5;
   Node a;
   ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
-  // Trimming (MAXLEN ~) works in whole nodes of this many entries; small
-  // ones make it trim as soon as a stream is over its bound.
   RedisConnection admin(ConnectionOptions());
-  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}));
+  ASSERT_OK(SetStreamNodeEntries(admin, 2));
   std::vector<Applied> events;
   for (int i = 1; i <= 5; ++i) {
     events.push_back(
@@ -724,7 +732,7 @@ TEST_F(RedisBrokerTest, ReaderBehindTheCommandsTrimIsToldWhatItLost) {
   ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
   ASSERT_NO_FATAL_FAILURE(StartNode(&b, options));
   RedisConnection admin(ConnectionOptions());
-  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "2"}));
+  ASSERT_OK(SetStreamNodeEntries(admin, 2));
   b.sink.HoldNextApply();
   const Applied first =
       SendExpectingOk(*a.broker, GroupCommand{{"alice"}, {"g"}, true});
@@ -850,9 +858,7 @@ TEST_F(RedisBrokerTest, EventsStreamKeepsAboutHistorySizeEventsNotEntries) {
   Node a;
   ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
   RedisConnection admin(ConnectionOptions());
-  // Trimming (MINID ~) works in whole radix nodes; one entry a node makes
-  // it exact.
-  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
+  ASSERT_OK(SetStreamNodeEntries(admin, 1));
   const std::string events = options.key_prefix + "events";
   const std::string index = options.key_prefix + "events-index";
   std::vector<Applied> sent;
@@ -890,7 +896,7 @@ TEST_F(RedisBrokerTest, EventsStreamKeepsAboutHistorySizeEventsNotEntries) {
 // times stream-node-max-entries, 1 in this test).
 TEST_F(RedisBrokerTest, SmallerHistoryTrimsTheStreamOnTheNextPublish) {
   RedisConnection admin(ConnectionOptions());
-  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
+  ASSERT_OK(SetStreamNodeEntries(admin, 1));
   BrokerRedis::Options large = Options();
   large.history_size = 1000;
   Node a;
@@ -923,7 +929,7 @@ TEST_F(RedisBrokerTest, EntriesWrittenWithoutTheIndexGoWithTheFirstTrim) {
   Node a;
   ASSERT_NO_FATAL_FAILURE(StartNode(&a, options));
   RedisConnection admin(ConnectionOptions());
-  ASSERT_OK(admin.RunOne({"CONFIG", "SET", "stream-node-max-entries", "1"}));
+  ASSERT_OK(SetStreamNodeEntries(admin, 1));
   const std::string events = options.key_prefix + "events";
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK(admin.RunOne(
