@@ -11,6 +11,14 @@
 // reflection registered; so the difference to ssecast's rate is ssecast's
 // own work.
 //
+// With --redis_address, Publish first appends the request to a Redis stream
+// (one XADD, through ssecast's own pipelined connection, RedisPipeline) and
+// answers from the pipeline's thread once Redis acknowledged it, or
+// UNAVAILABLE naming Redis when it could not: the least a publish through
+// Redis costs on this machine, with none of ssecast's ordering, read-back
+// or fan-out (run.py's grpc-discard-redis system). PublishStream stays as
+// above.
+//
 // Prints "discard_broadcaster listening grpc=HOST:PORT" on stdout once
 // serving (the form of ssecast's "ssecast listening ... grpc=..." line), and
 // exits 0 on SIGTERM or SIGINT after calls in flight are cancelled.
@@ -34,10 +42,16 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/base/host_port.h"
 #include "server/base/signals_for_sigwait.h"
+#include "server/redis/redis_pipeline.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:0",
           "where to serve gRPC (\"host:port\"; port 0 picks a free one)");
+ABSL_FLAG(std::string, redis_address, "",
+          "when set (\"host:port\"), Publish appends each request to the "
+          "Redis stream `discard` (XADD, MAXLEN ~ 10000) and answers once "
+          "Redis acknowledged it: the least any publish through Redis costs");
 
 namespace ssecast::bench {
 namespace {
@@ -90,12 +104,29 @@ class CountingReader final
 
 class DiscardBroadcaster final : public v1::Broadcaster::CallbackService {
  public:
+  // `redis`: where Publish appends (see --redis_address); nullptr answers
+  // at once. Not owned; must outlive the calls.
+  explicit DiscardBroadcaster(RedisPipeline* redis) : redis_(redis) {}
+
   grpc::ServerUnaryReactor* Publish(
-      grpc::CallbackServerContext* context,
-      const v1::PublishRequest* /*request*/,
+      grpc::CallbackServerContext* context, const v1::PublishRequest* request,
       v1::PublishResponse* /*response*/) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
+    if (redis_ == nullptr) {
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    // The pipeline's thread answers, as ssecast's broker thread does.
+    redis_->RunAsync(
+        {{"XADD", "discard", "MAXLEN", "~", "10000", "*", "r",
+          request->SerializeAsString()}},
+        [reactor](absl::StatusOr<std::vector<RedisReply>> replies) {
+          reactor->Finish(
+              replies.ok()
+                  ? grpc::Status::OK
+                  : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 std::string(replies.status().message())));
+        });
     return reactor;
   }
 
@@ -104,6 +135,9 @@ class DiscardBroadcaster final : public v1::Broadcaster::CallbackService {
       v1::PublishStreamResponse* response) override {
     return new CountingReader(response);
   }
+
+ private:
+  RedisPipeline* const redis_;
 };
 
 absl::Status Run() {
@@ -113,7 +147,18 @@ absl::Status Run() {
   const std::string address = absl::GetFlag(FLAGS_address);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  DiscardBroadcaster service;
+  std::unique_ptr<RedisPipeline> redis;
+  if (const std::string redis_address = absl::GetFlag(FLAGS_redis_address);
+      !redis_address.empty()) {
+    absl::StatusOr<HostPort> where = ParseHostPort(redis_address);
+    if (!where.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--redis_address: ", where.status().message()));
+    }
+    redis = std::make_unique<RedisPipeline>(RedisConnection::WithTimeout(
+        where->host, where->port, /*password=*/"", absl::Seconds(2)));
+  }
+  DiscardBroadcaster service(redis.get());
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);

@@ -1,8 +1,11 @@
 // Runs the discard_broadcaster binary on a loopback port it picks and checks
 // it over a real gRPC channel: a PublishStream's answer counts every message
 // sent, a unary Publish succeeds, another RPC is UNIMPLEMENTED, and SIGTERM
-// ends the process with exit status 0.
+// ends the process with exit status 0. With --redis_address (a real
+// redis-server per test), a Publish is answered once its request is in the
+// Redis stream, and UNAVAILABLE naming Redis once Redis is gone.
 #include <fcntl.h>
+#include <hiredis/hiredis.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,6 +24,8 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
+#include "server/redis/redis_connection.h"
+#include "server/redis/redis_server_fixture.h"
 #include "testing/status_assertions.h"
 
 namespace ssecast::bench {
@@ -40,16 +46,20 @@ class DiscardServer {
     if (stdout_fd_ >= 0) close(stdout_fd_);
   }
 
-  // Starts it on 127.0.0.1:0 and returns the "host:port" it printed.
-  absl::StatusOr<std::string> Start() {
+  // Starts it on 127.0.0.1:0 with `flags` and returns the "host:port" it
+  // printed.
+  absl::StatusOr<std::string> Start(std::vector<std::string> flags = {}) {
+    std::vector<char*> argv = {const_cast<char*>("discard_broadcaster"),
+                               const_cast<char*>("--address=127.0.0.1:0")};
+    for (std::string& flag : flags) argv.push_back(flag.data());
+    argv.push_back(nullptr);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2");
     pid_ = fork();
     if (pid_ < 0) return absl::InternalError("fork");
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
-      execl("bench/discard_broadcaster", "discard_broadcaster",
-            "--address=127.0.0.1:0", static_cast<char*>(nullptr));
+      execv("bench/discard_broadcaster", argv.data());
       _exit(127);
     }
     close(fds[1]);
@@ -177,6 +187,65 @@ TEST(DiscardBroadcasterTest, CountsStreamedEventsAnswersPublishAndStops) {
   ASSERT_OK(wait_status.status());
   ASSERT_TRUE(WIFEXITED(*wait_status)) << *wait_status;
   EXPECT_EQ(WEXITSTATUS(*wait_status), 0);
+}
+
+grpc::Status PublishOne(v1::Broadcaster::Stub& stub, int seq) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+  v1::PublishResponse response;
+  return stub.Publish(&context, Event(seq), &response);
+}
+
+using DiscardBroadcasterRedisTest = RedisServerTest;
+
+TEST_F(DiscardBroadcasterRedisTest, AnswersPublishOnceRedisHasIt) {
+  DiscardServer server;
+  absl::StatusOr<std::string> address =
+      server.Start({absl::StrCat("--redis_address=127.0.0.1:", redis_port())});
+  ASSERT_OK(address.status());
+  std::unique_ptr<v1::Broadcaster::Stub> stub = v1::Broadcaster::NewStub(
+      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+  RedisConnection admin(ConnectionOptions());
+
+  for (int seq = 1; seq <= 3; ++seq) {
+    const grpc::Status status = PublishOne(*stub, seq);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    // Answered only after the XADD: the entry is there already.
+    absl::StatusOr<RedisReply> length = admin.RunOne({"XLEN", "discard"});
+    ASSERT_OK(length.status());
+    EXPECT_EQ(length->get()->integer, seq);
+  }
+  absl::StatusOr<RedisReply> last =
+      admin.RunOne({"XREVRANGE", "discard", "+", "-", "COUNT", "1"});
+  ASSERT_OK(last.status());
+  ASSERT_EQ(last->get()->elements, 1u);
+  const redisReply* fields = last->get()->element[0]->element[1];
+  ASSERT_EQ(fields->elements, 2u);
+  v1::PublishRequest stored;
+  ASSERT_TRUE(stored.ParseFromArray(fields->element[1]->str,
+                                    static_cast<int>(fields->element[1]->len)));
+  EXPECT_EQ(stored.event().data(), "event 3");
+
+  redis().Stop();
+  const grpc::Status status = PublishOne(*stub, 4);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(absl::StartsWith(status.error_message(), RedisErrorPrefix()))
+      << status.error_message();
+
+  absl::StatusOr<int> wait_status = server.Terminate();
+  ASSERT_OK(wait_status.status());
+  ASSERT_TRUE(WIFEXITED(*wait_status)) << *wait_status;
+  EXPECT_EQ(WEXITSTATUS(*wait_status), 0);
+}
+
+TEST(DiscardBroadcasterFlagsTest, RefusesARedisAddressThatIsNotHostPort) {
+  DiscardServer server;
+  absl::StatusOr<std::string> address = server.Start({"--redis_address=nope"});
+  EXPECT_FALSE(address.ok());
+  absl::StatusOr<int> wait_status = server.Terminate();
+  ASSERT_OK(wait_status.status());
+  ASSERT_TRUE(WIFEXITED(*wait_status)) << *wait_status;
+  EXPECT_NE(WEXITSTATUS(*wait_status), 0);
 }
 
 }  // namespace

@@ -77,8 +77,13 @@ TARGET_STREAM_RATE = 300000
 # with N >= 2 every delivery crosses Redis.
 # "grpc-discard" is no SSE server: bench/discard_broadcaster, which only
 # reads and counts what is published, so its PR rows are the ceiling gRPC
-# itself sets on the machine; it runs PR only.
+# itself sets on the machine; it runs PR only. "grpc-discard-redis" is the
+# same server appending each unary Publish to a private redis-server (one
+# pipelined XADD) before it answers: the least a publish through Redis costs
+# on the machine; it runs PR/unary only.
 DISCARD_SYSTEM = "grpc-discard"
+DISCARD_REDIS_SYSTEM = "grpc-discard-redis"
+DISCARD_SYSTEMS = (DISCARD_SYSTEM, DISCARD_REDIS_SYSTEM)
 SYSTEM_ALIASES = {
     "both": ["ssecast", "nchan"],
     "multinode": ["ssecast", "ssecast-redis1", "ssecast-redis2"],
@@ -108,11 +113,12 @@ def parse_systems(spec):
             continue
         expanded = SYSTEM_ALIASES.get(name, [name])
         for system in expanded:
-            if system not in ("ssecast", "nchan", DISCARD_SYSTEM) and not (
+            if system not in ("ssecast", "nchan") + DISCARD_SYSTEMS and not (
                     1 <= redis_nodes(system) <= MAX_REDIS_NODES):
                 raise ValueError(
                     f"unknown system {system!r}: use ssecast, nchan, "
-                    f"ssecast-redis1..{MAX_REDIS_NODES}, {DISCARD_SYSTEM}, "
+                    f"ssecast-redis1..{MAX_REDIS_NODES}, "
+                    f"{', '.join(DISCARD_SYSTEMS)}, "
                     "or an alias "
                     f"({', '.join(SYSTEM_ALIASES)})")
             if system not in systems:
@@ -650,8 +656,9 @@ class DiscardServer(GrpcProcess):
     name = DISCARD_SYSTEM
     port = None
 
-    def __init__(self):
-        self._start("discard-bench-", [DISCARD, "--address=127.0.0.1:0"])
+    def __init__(self, extra_args=()):
+        self._start("discard-bench-",
+                    [DISCARD, "--address=127.0.0.1:0"] + list(extra_args))
         prefix = "discard_broadcaster listening grpc="
         line = LineReader(self.proc).wait_for(
             lambda l: l.startswith(prefix), 30)
@@ -663,10 +670,42 @@ class DiscardServer(GrpcProcess):
         self.grpc = line[len(prefix):]
 
 
+class DiscardRedisServer(DiscardServer):
+    """DiscardServer appending each unary Publish to a private redis-server
+    before it answers. Memory and CPU are those of both processes."""
+
+    name = DISCARD_REDIS_SYSTEM
+
+    def __init__(self):
+        self.redis = RedisServer()
+        try:
+            super().__init__([f"--redis_address={self.redis.address}"])
+        except RuntimeError:
+            self.redis.stop()
+            raise
+
+    def pids(self):
+        return super().pids() + self.redis.pids()
+
+    def cpu_parts(self):
+        return {"server": sum(read_cpu_ticks(p) for p in super().pids()),
+                "redis": sum(read_cpu_ticks(p) for p in self.redis.pids())}
+
+    def stderr_tail(self, lines=20):
+        return (super().stderr_tail(lines) + "--- redis:\n"
+                + self.redis.log_tail(lines))
+
+    def stop(self):
+        super().stop()
+        self.redis.stop()
+
+
 
 def start_server(system, args):
     if system == DISCARD_SYSTEM:
         return DiscardServer()
+    if system == DISCARD_REDIS_SYSTEM:
+        return DiscardRedisServer()
     if system == "ssecast":
         return SsecastServer(args.ssecast_arg)
     if redis_nodes(system):
@@ -1148,6 +1187,9 @@ def scenario_pr(system, args, duration):
     if system == "nchan":
         return rows + [na_row(system, "PR/stream",
                               "nchan has no streaming publish")]
+    if system == DISCARD_REDIS_SYSTEM:
+        return rows + [na_row(system, "PR/stream",
+                              "only its unary Publish goes through Redis")]
     if not publisher_has_stream_mode():
         return rows + [na_row(system, "PR/stream", "this grpc_publisher "
                               "build has no stream mode")]
@@ -1217,7 +1259,7 @@ def scenario_d1(system, args, iterations):
 
 
 def run_scenario(system, scenario, args):
-    if system == DISCARD_SYSTEM and scenario != "PR":
+    if system in DISCARD_SYSTEMS and scenario != "PR":
         return [na_row(system, scenario, "gRPC discard server: PR only")]
     quick = args.quick
     if scenario == "S1":
@@ -1256,7 +1298,7 @@ def build(systems):
                "//bench:disconnect_latency"]
     if any(is_ssecast(s) for s in systems):
         targets.append("//server:ssecast")
-    if DISCARD_SYSTEM in systems:
+    if any(s in DISCARD_SYSTEMS for s in systems):
         targets.append("//bench:discard_broadcaster")
     log("bazel build " + " ".join(targets))
     subprocess.run(["bazel", "build"] + targets, cwd=REPO, check=True)
@@ -1271,6 +1313,9 @@ def parse_args():
                       "publishing to the first, subscribers on the last), "
                       f"{DISCARD_SYSTEM} (a gRPC server that discards what "
                       "is published: gRPC's ceiling; PR only), "
+                      f"{DISCARD_REDIS_SYSTEM} (the same appending each "
+                      "unary Publish to a private Redis before answering: "
+                      "the floor of a publish through Redis; PR/unary only), "
                       "both (= ssecast,nchan), multinode (= ssecast,"
                       "ssecast-redis1,ssecast-redis2)")
     what.add_argument("--scenario", default=",".join(DEFAULT_SCENARIOS),

@@ -20,6 +20,8 @@ class ParseSystemsTest(unittest.TestCase):
                          ["ssecast-redis2", "ssecast", "nchan"])
         self.assertEqual(run.parse_systems("grpc-discard,ssecast"),
                          ["grpc-discard", "ssecast"])
+        self.assertEqual(run.parse_systems("grpc-discard-redis"),
+                         ["grpc-discard-redis"])
 
     def test_unknown_names_are_refused(self):
         for spec in ("", ",", "redis", "ssecast-redis0", "ssecast-redis9",
@@ -35,6 +37,7 @@ class ParseSystemsTest(unittest.TestCase):
         self.assertTrue(run.is_ssecast("ssecast-redis2"))
         self.assertFalse(run.is_ssecast("nchan"))
         self.assertFalse(run.is_ssecast("grpc-discard"))
+        self.assertFalse(run.is_ssecast("grpc-discard-redis"))
 
 
 def publish_row(system, scenario, rate, failed=0):
@@ -83,9 +86,10 @@ class PublishSummaryTest(unittest.TestCase):
 class DiscardSystemTest(unittest.TestCase):
 
     def test_runs_pr_only(self):
-        row, = run.run_scenario(run.DISCARD_SYSTEM, "S1", None)
-        self.assertEqual(row.data["achieved"], "n/a")
-        self.assertIn("PR only", row.data["notes"])
+        for system in run.DISCARD_SYSTEMS:
+            row, = run.run_scenario(system, "S1", None)
+            self.assertEqual(row.data["achieved"], "n/a")
+            self.assertIn("PR only", row.data["notes"])
 
     def test_serves_grpc_and_stops_on_sigterm(self):
         # Under Bazel the binary is in the runfiles beside run.py, not in
@@ -112,6 +116,31 @@ class DiscardSystemTest(unittest.TestCase):
             server.stop()
         self.assertEqual(server.pids(), [])
         self.assertEqual(server.proc.returncode, 0)
+
+    @unittest.skipUnless(shutil.which(run.REDIS_SERVER), "no redis-server")
+    def test_redis_floor_runs_its_own_redis_and_stops_both(self):
+        binary = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "discard_broadcaster")
+        real = run.DISCARD
+        run.DISCARD = binary
+        try:
+            server = run.DiscardRedisServer()
+        finally:
+            run.DISCARD = real
+        pids = [server.proc.pid, server.redis.proc.pid]
+        try:
+            self.assertEqual(server.name, "grpc-discard-redis")
+            host, port = server.grpc.rsplit(":", 1)
+            with socket.create_connection((host, int(port)), 5):
+                pass
+            self.assertEqual(server.pids(), pids)
+            self.assertEqual(set(server.cpu_parts()), {"server", "redis"})
+            self.assertIn(server.redis.address, " ".join(server.proc.args))
+        finally:
+            server.stop()
+        self.assertEqual(server.pids(), [])
+        self.assertEqual(server.proc.returncode, 0)
+        self.assertIsNotNone(server.redis.proc.poll())
 
 
 @unittest.skipUnless(shutil.which(run.REDIS_SERVER), "no redis-server")
