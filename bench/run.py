@@ -680,8 +680,8 @@ class DiscardRedisServer(DiscardServer):
         self.redis = RedisServer()
         try:
             super().__init__([f"--redis_address={self.redis.address}"])
-        except RuntimeError:
-            self.redis.stop()
+        except BaseException:
+            self.redis.stop()  # stopping twice does no harm
             raise
 
     def pids(self):
