@@ -91,18 +91,21 @@ class DiscardSystemTest(unittest.TestCase):
             self.assertEqual(row.data["achieved"], "n/a")
             self.assertIn("PR only", row.data["notes"])
 
-    def test_serves_grpc_and_stops_on_sigterm(self):
-        # Under Bazel the binary is in the runfiles beside run.py, not in
-        # bazel-bin.
+    def start(self, server_class):
+        """server_class() running the discard_broadcaster of the runfiles
+        (beside run.py under Bazel, not in bazel-bin)."""
         binary = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "discard_broadcaster")
         self.assertTrue(os.path.exists(binary), binary)
         real = run.DISCARD
         run.DISCARD = binary
         try:
-            server = run.DiscardServer()
+            return server_class()
         finally:
             run.DISCARD = real
+
+    def test_serves_grpc_and_stops_on_sigterm(self):
+        server = self.start(run.DiscardServer)
         pid = server.proc.pid
         try:
             host, port = server.grpc.rsplit(":", 1)
@@ -119,14 +122,7 @@ class DiscardSystemTest(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which(run.REDIS_SERVER), "no redis-server")
     def test_redis_floor_runs_its_own_redis_and_stops_both(self):
-        binary = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                              "discard_broadcaster")
-        real = run.DISCARD
-        run.DISCARD = binary
-        try:
-            server = run.DiscardRedisServer()
-        finally:
-            run.DISCARD = real
+        server = self.start(run.DiscardRedisServer)
         pids = [server.proc.pid, server.redis.proc.pid]
         try:
             self.assertEqual(server.name, "grpc-discard-redis")
