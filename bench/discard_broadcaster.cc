@@ -11,8 +11,10 @@
 // reflection registered; so the difference to ssecast's rate is ssecast's
 // own work.
 //
-// With --redis_address, Publish first appends the request to a Redis stream
-// (one XADD, through ssecast's own pipelined connection, RedisPipeline) and
+// With --append_to_redis, Publish first appends the request to a Redis
+// stream (one XADD, through ssecast's own pipelined connection,
+// RedisPipeline, to the Redis that ssecast's own --redis_address and
+// --redis_sentinels flags name, parsed by the same code) and
 // answers from the pipeline's thread once Redis acknowledged it, or
 // UNAVAILABLE naming Redis when it could not: the least a publish through
 // Redis costs on this machine, with none of ssecast's ordering, read-back
@@ -42,16 +44,17 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
-#include "server/base/host_port.h"
 #include "server/base/signals_for_sigwait.h"
 #include "server/redis/redis_pipeline.h"
+#include "server/redis/redis_target_flags.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:0",
           "where to serve gRPC (\"host:port\"; port 0 picks a free one)");
-ABSL_FLAG(std::string, redis_address, "",
-          "when set (\"host:port\"), Publish appends each request to the "
-          "Redis stream `discard` (XADD, MAXLEN ~ 10000) and answers once "
-          "Redis acknowledged it: the least any publish through Redis costs");
+ABSL_FLAG(bool, append_to_redis, false,
+          "Publish appends each request to the Redis stream `discard` of the "
+          "Redis that --redis_address (or --redis_sentinels) names (XADD, "
+          "MAXLEN ~ 10000) and answers once Redis acknowledged it: the least "
+          "any publish through Redis costs");
 
 namespace ssecast::bench {
 namespace {
@@ -104,7 +107,7 @@ class CountingReader final
 
 class DiscardBroadcaster final : public v1::Broadcaster::CallbackService {
  public:
-  // `redis`: where Publish appends (see --redis_address); nullptr answers
+  // `redis`: where Publish appends (see --append_to_redis); nullptr answers
   // at once. Not owned; must outlive the calls.
   explicit DiscardBroadcaster(RedisPipeline* redis) : redis_(redis) {}
 
@@ -148,15 +151,11 @@ absl::Status Run() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::unique_ptr<RedisPipeline> redis;
-  if (const std::string redis_address = absl::GetFlag(FLAGS_redis_address);
-      !redis_address.empty()) {
-    absl::StatusOr<HostPort> where = ParseHostPort(redis_address);
-    if (!where.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--redis_address: ", where.status().message()));
-    }
-    redis = std::make_unique<RedisPipeline>(RedisConnection::WithTimeout(
-        where->host, where->port, /*password=*/"", absl::Seconds(2)));
+  if (absl::GetFlag(FLAGS_append_to_redis)) {
+    absl::StatusOr<RedisTarget> target = RedisTargetFromFlags();
+    if (!target.ok()) return target.status();
+    redis = std::make_unique<RedisPipeline>(
+        target->ConnectionOptions("discard_broadcaster"));
   }
   DiscardBroadcaster service(redis.get());
   grpc::ServerBuilder builder;

@@ -1,7 +1,7 @@
 // Runs the discard_broadcaster binary on a loopback port it picks and checks
 // it over a real gRPC channel: a PublishStream's answer counts every message
 // sent, a unary Publish succeeds, another RPC is UNIMPLEMENTED, and SIGTERM
-// ends the process with exit status 0. With --redis_address (a real
+// ends the process with exit status 0. With --append_to_redis (a real
 // redis-server per test), a Publish is answered once its request is in the
 // Redis stream, and UNAVAILABLE naming Redis once Redis is gone.
 #include <fcntl.h>
@@ -11,6 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/ssecast/v1/broadcaster.grpc.pb.h"
@@ -31,11 +35,14 @@
 namespace ssecast::bench {
 namespace {
 
+using ::testing::HasSubstr;
+
 // Generous for a loaded 2-core machine.
 constexpr absl::Duration kTimeout = absl::Seconds(30);
 
-// The binary as a child process, its stdout on a pipe. Killed and reaped
-// on destruction if the test did not stop it.
+// The binary as a child process, its stdout on a pipe and its stderr in a
+// file of the test's. Killed and reaped on destruction if the test did not
+// stop it.
 class DiscardServer {
  public:
   ~DiscardServer() {
@@ -55,16 +62,27 @@ class DiscardServer {
     argv.push_back(nullptr);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2");
+    const int stderr_fd = open(stderr_path_.c_str(),
+                               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (stderr_fd < 0) return absl::InternalError("open " + stderr_path_);
     pid_ = fork();
     if (pid_ < 0) return absl::InternalError("fork");
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
+      dup2(stderr_fd, STDERR_FILENO);
       execv("bench/discard_broadcaster", argv.data());
       _exit(127);
     }
     close(fds[1]);
+    close(stderr_fd);
     stdout_fd_ = fds[0];
     return ReadAddress();
+  }
+
+  // What it wrote to stderr so far.
+  std::string Stderr() const {
+    std::ifstream file(stderr_path_);
+    return std::string(std::istreambuf_iterator<char>(file), {});
   }
 
   // Sends SIGTERM and waits (bounded) for the exit; returns the wait
@@ -119,6 +137,8 @@ class DiscardServer {
     }
   }
 
+  const std::string stderr_path_ =
+      absl::StrCat(getenv("TEST_TMPDIR"), "/discard_broadcaster.stderr");
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
 };
@@ -201,7 +221,8 @@ using DiscardBroadcasterRedisTest = RedisServerTest;
 TEST_F(DiscardBroadcasterRedisTest, AnswersPublishOnceRedisHasIt) {
   DiscardServer server;
   absl::StatusOr<std::string> address =
-      server.Start({absl::StrCat("--redis_address=127.0.0.1:", redis_port())});
+      server.Start({"--append_to_redis",
+                    absl::StrCat("--redis_address=127.0.0.1:", redis_port())});
   ASSERT_OK(address.status());
   std::unique_ptr<v1::Broadcaster::Stub> stub = v1::Broadcaster::NewStub(
       grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
@@ -240,8 +261,11 @@ TEST_F(DiscardBroadcasterRedisTest, AnswersPublishOnceRedisHasIt) {
 
 TEST(DiscardBroadcasterFlagsTest, RefusesARedisAddressThatIsNotHostPort) {
   DiscardServer server;
-  absl::StatusOr<std::string> address = server.Start({"--redis_address=nope"});
+  absl::StatusOr<std::string> address =
+      server.Start({"--append_to_redis", "--redis_address=nope"});
   EXPECT_FALSE(address.ok());
+  EXPECT_THAT(server.Stderr(),
+              HasSubstr("--redis_address: \"nope\" is not HOST:PORT"));
   absl::StatusOr<int> wait_status = server.Terminate();
   ASSERT_OK(wait_status.status());
   ASSERT_TRUE(WIFEXITED(*wait_status)) << *wait_status;

@@ -679,7 +679,8 @@ class DiscardRedisServer(DiscardServer):
     def __init__(self):
         self.redis = RedisServer()
         try:
-            super().__init__([f"--redis_address={self.redis.address}"])
+            super().__init__(["--append_to_redis",
+                              f"--redis_address={self.redis.address}"])
         except BaseException:
             self.redis.stop()  # stopping twice does no harm
             raise
